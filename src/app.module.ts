@@ -1,0 +1,37 @@
+import { Module, RequestMethod } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
+import type { AppConfig } from '@/config';
+import { ConfigModule } from '@/config';
+import { DatabaseModule } from '@/database';
+import { ObservabilityModule } from '@/observability';
+
+/** The whole node: config, logging, database, observability, and (in later parts) the protocols. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, rootLogger: PinoLogger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger: rootLogger,
+            // Admin calls are worth a line each; probes, scrapes and the Nacos data path are not.
+            autoLogging: { ignore: (req) => !(req.url ?? '').startsWith('/api/v1') },
+            customLogLevel: (_req, res, err) =>
+              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+          },
+          exclude: [
+            { path: 'nacos/*splat', method: RequestMethod.ALL },
+            { path: 'health/*splat', method: RequestMethod.ALL },
+            { path: 'metrics', method: RequestMethod.ALL },
+          ],
+        }),
+        DatabaseModule,
+        ObservabilityModule,
+      ],
+    };
+  }
+}

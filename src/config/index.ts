@@ -1,0 +1,3 @@
+export { AppConfig } from './app-config';
+export { ConfigModule } from './config.module';
+export { EnvError, envSchema, parseEnv } from './env.schema';

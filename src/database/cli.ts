@@ -1,0 +1,111 @@
+/**
+ * `npm run migration:run | migration:revert | migration:generate -- <Name>`.
+ * Uses DATABASE_URL, or the embedded database under DATA_DIR like the app does. `generate` diffs
+ * the entities against a freshly migrated throwaway database unless DATABASE_URL is given, and
+ * writes the new migration into migrations/ (and its index) for review.
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AppConfig } from '@/config';
+import { Database } from './database';
+import { revertLastMigration } from './migrator';
+
+const MIGRATIONS_DIR = resolve(__dirname, '..', '..', '..', 'migrations');
+const log = { log: (m: string) => console.log(m), warn: (m: string) => console.warn(m) };
+
+async function main(): Promise<void> {
+  const [command, name] = process.argv.slice(2);
+  const config = AppConfig.fromEnv();
+  const settings = {
+    url: config.database.url,
+    dataDir: command === 'generate' && !config.database.url ? 'memory' : config.database.dataDir,
+    poolSize: 1,
+    startupTimeoutMs: config.database.startupTimeoutMs,
+  };
+  switch (command) {
+    case 'run': {
+      const db = await Database.open(settings, log);
+      await db.close();
+      return;
+    }
+    case 'revert': {
+      const db = await Database.open(settings, log);
+      await revertLastMigration(db.dataSource);
+      console.log('reverted the last migration');
+      await db.close();
+      return;
+    }
+    case 'generate': {
+      if (!name || !/^[A-Z][A-Za-z0-9]+$/.test(name)) throw new Error('usage: migration:generate -- <PascalCaseName>');
+      const db = await Database.open(settings, log);
+      try {
+        const sql = await db.dataSource.driver.createSchemaBuilder().log();
+        if (sql.upQueries.length === 0) {
+          console.log('entities and migrations agree: nothing to generate');
+          return;
+        }
+        const stamp = Date.now();
+        const file = join(MIGRATIONS_DIR, `${stamp}-${name}.ts`);
+        writeFileSync(file, renderMigration(`${name}${stamp}`, sql.upQueries, sql.downQueries.reverse()));
+        writeIndex();
+        console.log(`wrote ${file}; review it, then commit it`);
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    default:
+      throw new Error('usage: cli.js run | revert | generate <Name>');
+  }
+}
+
+interface Query {
+  query: string;
+  parameters?: unknown[];
+}
+
+function renderMigration(className: string, up: Query[], down: Query[]): string {
+  const lines = (qs: Query[]): string =>
+    qs
+      .map(
+        (q) =>
+          `    await q.query(${JSON.stringify(q.query)}${q.parameters?.length ? `, ${JSON.stringify(q.parameters)}` : ''});`,
+      )
+      .join('\n');
+  return `import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+export class ${className} implements MigrationInterface {
+  name = '${className}';
+
+  public async up(q: QueryRunner): Promise<void> {
+${lines(up)}
+  }
+
+  public async down(q: QueryRunner): Promise<void> {
+${lines(down)}
+  }
+}
+`;
+}
+
+/** Rewrites migrations/index.ts to list every migration file in timestamp order. */
+function writeIndex(): void {
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d+-[A-Za-z0-9]+\.ts$/.test(f))
+    .sort();
+  const entries = files.map((f) => {
+    const [stamp, rest] = f.replace(/\.ts$/, '').split('-') as [string, string];
+    return { module: `./${stamp}-${rest}`, cls: `${rest}${stamp}` };
+  });
+  writeFileSync(
+    join(MIGRATIONS_DIR, 'index.ts'),
+    `// The migrations in the order they apply. \`npm run migration:generate\` appends to this list.\n` +
+      entries.map((e) => `import { ${e.cls} } from '${e.module}';`).join('\n') +
+      `\n\nexport const MIGRATIONS = [${entries.map((e) => e.cls).join(', ')}];\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error((err as Error).message);
+  process.exit(1);
+});

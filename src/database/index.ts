@@ -1,0 +1,5 @@
+export { Database } from './database';
+export { DatabaseModule } from './database.module';
+export { createDataSource } from './data-source';
+export { EmbeddedPostgres } from './embedded-postgres';
+export { MIGRATION_LOCK_KEY, revertLastMigration, runMigrations } from './migrator';

@@ -1,0 +1,81 @@
+import { Client } from 'pg';
+import { MIGRATIONS } from '../../migrations';
+import { spawnNode } from '../support/node-process';
+import type { NodeProcess } from '../support/node-process';
+import { createTestDatabase } from '../support/test-database';
+import type { TestDatabase } from '../support/test-database';
+
+/** The built app as a real process: start-up validation, signals, several replicas at once. */
+describe('node process', () => {
+  it('should refuse to start on a bad env value, naming the variable and why', async () => {
+    const sut = spawn({ HTTP_PORT: 'eighty', DISTRO_MEMBERS: 'nocolon', DATA_DIR: 'memory' });
+    expect(await sut.exited).toBe(2);
+    const out = sut.output.join('\n');
+    expect(out).toMatch(/HTTP_PORT must be a port number 0-65535, got "eighty"/);
+    expect(out).toMatch(/DISTRO_MEMBERS "nocolon" is not host:port/);
+  });
+
+  const running: NodeProcess[] = [];
+  const spawn = (env: Record<string, string>): NodeProcess => {
+    const node = spawnNode(env);
+    running.push(node);
+    return node;
+  };
+
+  afterEach(async () => {
+    for (const node of running.splice(0)) {
+      if (node.child.exitCode === null && node.child.signalCode === null) node.kill('SIGKILL');
+      await node.exited;
+    }
+  });
+
+  it('should shut down cleanly on SIGTERM and exit 0 well within 10 s', async () => {
+    const sut = spawn({ DATA_DIR: 'memory' });
+    const base = await sut.ready;
+    expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+    const started = Date.now();
+    sut.kill('SIGTERM');
+    expect(await sut.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10000);
+    expect(sut.output.join('\n')).toContain('stopped cleanly');
+  });
+
+  it('should print one start-up line with the URLs of the API, docs and metrics', async () => {
+    const sut = spawn({ DATA_DIR: 'memory' });
+    const base = await sut.ready;
+    const line = sut.output.find((l) => l.includes('ready — API'));
+    expect(line).toContain(`${base}/api/v1`);
+    expect(line).toContain(`${base}/api/docs`);
+    expect(line).toContain(`${base}/metrics`);
+    sut.kill('SIGINT');
+    expect(await sut.exited).toBe(0);
+  });
+
+  describe('replicas sharing one database', () => {
+    const onPostgres = process.env.DATABASE_URL ? it : it.skip;
+    let db: TestDatabase | undefined;
+
+    afterAll(async () => {
+      await db?.drop();
+    });
+
+    onPostgres('should let two processes start at once, both come up, and migrate once', async () => {
+      db = await createTestDatabase({ empty: true });
+      const nodes = [spawn({ DATABASE_URL: db.url }), spawn({ DATABASE_URL: db.url })];
+      try {
+        const bases = await Promise.all(nodes.map((n) => n.ready));
+        for (const base of bases) expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+        const applied = nodes.flatMap((n) => n.output.filter((l) => l.includes('migrations applied')));
+        expect(applied).toHaveLength(1);
+        const client = new Client({ connectionString: db.url });
+        await client.connect();
+        const { rows } = await client.query('SELECT name FROM migrations');
+        await client.end();
+        expect(rows.map((r: { name: string }) => r.name)).toEqual(MIGRATIONS.map((m) => m.name));
+      } finally {
+        for (const n of nodes) n.kill('SIGTERM');
+        expect(await Promise.all(nodes.map((n) => n.exited))).toEqual([0, 0]);
+      }
+    });
+  });
+});

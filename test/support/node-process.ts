@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const MAIN = resolve(__dirname, '..', '..', 'dist', 'src', 'main.js');
+
+export interface NodeProcess {
+  child: ChildProcess;
+  output: string[];
+  /** Resolves with the HTTP base URL once the node printed its ready line. */
+  ready: Promise<string>;
+  /** Resolves with the exit code (or signal name) when the process ends. */
+  exited: Promise<number | string>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Runs the built app (`node dist/src/main.js`) as a real process with exactly the given env. */
+export function spawnNode(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): NodeProcess {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', HTTP_PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  let onReady: (url: string) => void = () => undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const ready = new Promise<string>((resolveReady, rejectReady) => {
+    onReady = resolveReady;
+    timer = setTimeout(
+      () => rejectReady(new Error(`node not ready in time:\n${output.join('\n')}`)),
+      options.readyTimeoutMs ?? 30000,
+    );
+    child.once('exit', (code) => rejectReady(new Error(`node exited (${code}) before ready:\n${output.join('\n')}`)));
+  });
+  ready.then(
+    () => clearTimeout(timer),
+    () => clearTimeout(timer),
+  );
+  const collect = (chunk: Buffer): void => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line) continue;
+      output.push(line);
+      const m = /ready — API (http:\/\/[^/]+)\/api\/v1/.exec(line);
+      if (m?.[1]) onReady(m[1]);
+    }
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | string>((res) => child.once('exit', (code, signal) => res(code ?? signal ?? -1)));
+  return { child, output, ready, exited, kill: (signal = 'SIGTERM') => child.kill(signal) };
+}
