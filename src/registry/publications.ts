@@ -1,0 +1,138 @@
+import type { Service } from './catalog';
+import type { ChangeSet } from './change-set';
+import { publicationKey } from './client';
+import type { Client, ClientTable } from './client';
+import { InstanceRecord, compact, inputFlags, normalizeMetadata, normalizeWeight } from './instance';
+import { DEFAULT_CLUSTER, defaultInstanceId } from './model';
+import type { InstanceInput } from './model';
+
+/** An instance a client should publish into a resolved service. */
+export interface DesiredPublication {
+  service: Service;
+  input: InstanceInput;
+}
+
+function clusterOf(input: InstanceInput): string {
+  return input.clusterName || DEFAULT_CLUSTER;
+}
+
+/**
+ * The only code that changes publications. It keeps the three views in step — the client's
+ * own list, the service's cluster index and the counters — and notes every touched service and
+ * client in the operation's ChangeSet. Revisions and events are left to the caller.
+ */
+export class PublicationWriter {
+  /** Publications in the whole registry. */
+  instanceCount = 0;
+
+  constructor(private readonly clients: ClientTable) {}
+
+  /** Publishes `input` for `client`, updating its existing publication of that address in place. */
+  upsert(client: Client, service: Service, input: InstanceInput, beatAt: number, changes: ChangeSet): boolean {
+    const cluster = clusterOf(input);
+    const ip = String(input.ip);
+    const port = typeof input.port === 'number' ? input.port : Number(input.port);
+    const existing = client.find(service, cluster, ip, port);
+    const weight = normalizeWeight(input.weight);
+    const flags = inputFlags(input);
+    const metadata = normalizeMetadata(input.metadata, existing?.metadata);
+    const customId =
+      input.instanceId && input.instanceId !== defaultInstanceId(ip, port, cluster, service.groupedName)
+        ? input.instanceId
+        : undefined;
+    if (existing !== undefined) {
+      // A re-registration is also a sign of life.
+      existing.beatAt = beatAt;
+      if (
+        existing.weight === weight &&
+        existing.flags === flags &&
+        existing.metadata === metadata &&
+        existing.customId === customId
+      ) {
+        return false;
+      }
+      const next = new InstanceRecord(existing.ip, port, weight, flags, existing.cluster, metadata, beatAt, customId);
+      this.swap(client, existing, next, changes);
+      return true;
+    }
+    const index = service.obtainCluster(cluster);
+    const record = new InstanceRecord(compact(ip), port, weight, flags, index, metadata, beatAt, customId);
+    index.add(record);
+    client.add(record);
+    service.publications++;
+    this.instanceCount++;
+    changes.touchService(service);
+    return true;
+  }
+
+  /** Replaces one publication by a changed copy of it. */
+  swap(client: Client, previous: InstanceRecord, next: InstanceRecord, changes: ChangeSet): void {
+    previous.cluster.replace(previous, next);
+    client.replace(previous, next);
+    changes.touchService(previous.cluster.service);
+  }
+
+  /** Withdraws one publication. */
+  detach(client: Client, record: InstanceRecord, changes: ChangeSet): void {
+    const cluster = record.cluster;
+    const service = cluster.service;
+    cluster.remove(record);
+    client.remove(record);
+    service.pruneCluster(cluster);
+    service.publications--;
+    this.instanceCount--;
+    changes.touchService(service);
+  }
+
+  /**
+   * Makes the client's publications within `scope` (one service, or all when undefined) exactly
+   * `desired`: withdraws the others, upserts these. Later duplicates in `desired` win.
+   */
+  reconcile(
+    client: Client,
+    desired: readonly DesiredPublication[],
+    scope: Service | undefined,
+    beatAt: number,
+    changes: ChangeSet,
+  ): boolean {
+    const wanted = new Map<string, DesiredPublication>();
+    for (const each of desired) {
+      const { service, input } = each;
+      wanted.set(publicationKey(service, clusterOf(input), String(input.ip), Number(input.port)), each);
+    }
+    let changed = false;
+    if (client.size > 0) {
+      for (const record of client.records()) {
+        if (scope !== undefined && record.cluster.service !== scope) continue;
+        const key = publicationKey(record.cluster.service, record.cluster.name, record.ip, record.port);
+        if (!wanted.has(key)) {
+          this.detach(client, record, changes);
+          changed = true;
+        }
+      }
+    }
+    for (const { service, input } of wanted.values()) {
+      if (this.upsert(client, service, input, beatAt, changes)) changed = true;
+    }
+    return changed;
+  }
+
+  /** Records a change made on this node: the client becomes local and its revision moves on. */
+  changedLocally(client: Client, changes: ChangeSet): void {
+    client.revision++;
+    client.local = true;
+    changes.touchClient(client);
+  }
+
+  /** Removes a client and everything it publishes. */
+  drop(client: Client, changes: ChangeSet): void {
+    for (const record of client.records()) this.detach(client, record, changes);
+    this.clients.delete(client);
+    changes.touchClient(client, true);
+  }
+
+  /** An ip-port client exists only while it publishes something, as in Nacos. */
+  dropIfAbandoned(client: Client, changes: ChangeSet): void {
+    if (client.kind === 'ipport' && client.size === 0) this.drop(client, changes);
+  }
+}

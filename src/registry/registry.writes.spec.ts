@@ -1,0 +1,399 @@
+import type { ClientChangedEvent, ServiceChangedEvent } from './events';
+import { EMPTY_METADATA } from './instance';
+import type { ServiceKey } from './model';
+import { Registry } from './registry';
+
+const orders: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
+const payments: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'payments' };
+const stock: ServiceKey = { namespace: 'prod', group: 'shop', name: 'stock' };
+
+function recorder(sut: Registry) {
+  const services: ServiceChangedEvent[] = [];
+  const clients: ClientChangedEvent[] = [];
+  sut.events.on('serviceChanged', (event) => services.push(event));
+  sut.events.on('clientChanged', (event) => clients.push(event));
+  return { services, clients };
+}
+
+describe(Registry.name, () => {
+  let sut: Registry;
+
+  beforeEach(() => {
+    sut = new Registry({ clock: () => 1_000 });
+  });
+
+  describe('registerInstance', () => {
+    it('should list a registered instance with Nacos defaults', () => {
+      expect(sut.registerInstance('10.0.0.1:8080#true', 'ipport', orders, { ip: '10.0.0.1', port: 8080 })).toBe(true);
+
+      const [instance] = sut.listInstances(orders);
+      expect(instance.toJSON()).toEqual({
+        ip: '10.0.0.1',
+        port: 8080,
+        weight: 1,
+        healthy: true,
+        enabled: true,
+        ephemeral: true,
+        clusterName: 'DEFAULT',
+        metadata: {},
+        instanceId: '10.0.0.1#8080#DEFAULT#DEFAULT_GROUP@@orders',
+      });
+      expect(instance.serviceName).toBe('DEFAULT_GROUP@@orders');
+      expect(JSON.parse(JSON.stringify(instance))).toEqual(instance.toJSON());
+    });
+
+    it('should update a re-registered address in place instead of adding a second instance', () => {
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 8080, weight: 1 });
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 8080, weight: 5, metadata: { v: '2' } });
+
+      const instances = sut.listInstances(orders);
+      expect(instances).toHaveLength(1);
+      expect(instances[0]).toMatchObject({ weight: 5, metadata: { v: '2' } });
+      expect(sut.counts()).toMatchObject({ instances: 1, clients: 1, services: 1 });
+    });
+
+    it('should not bump the revision nor emit anything when nothing changes', () => {
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 8080, metadata: { v: '1' } });
+      const revision = sut.getClient('c1')?.revision;
+      const serviceRevision = sut.getService(orders)?.revision;
+      const events = recorder(sut);
+
+      const changed = sut.registerInstance('c1', 'connection', orders, {
+        ip: '10.0.0.1',
+        port: 8080,
+        metadata: { v: '1' },
+      });
+
+      expect(changed).toBe(false);
+      expect(sut.getClient('c1')?.revision).toBe(revision);
+      expect(sut.getService(orders)?.revision).toBe(serviceRevision);
+      expect(events.services).toEqual([]);
+      expect(events.clients).toEqual([]);
+    });
+
+    it('should increase the client revision once per change and announce it as local', () => {
+      const events = recorder(sut);
+
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 8080 });
+      sut.registerInstance('c1', 'connection', payments, { ip: '10.0.0.1', port: 8080 });
+
+      expect(sut.getClient('c1')).toMatchObject({ revision: 2, local: true, publicationCount: 2 });
+      expect(events.clients).toEqual([
+        { clientId: 'c1', revision: 1, removed: false, local: true },
+        { clientId: 'c1', revision: 2, removed: false, local: true },
+      ]);
+      expect(events.services.map((event) => event.key.name)).toEqual(['orders', 'payments']);
+    });
+
+    it('should give every service change a higher revision than any before', () => {
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 1 });
+      const first = sut.getService(orders)!.revision;
+      sut.registerInstance('c1', 'connection', payments, { ip: '10.0.0.1', port: 1 });
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.2', port: 1 });
+
+      expect(sut.getService(payments)!.revision).toBeGreaterThan(first);
+      expect(sut.getService(orders)!.revision).toBeGreaterThan(sut.getService(payments)!.revision);
+    });
+
+    it('should keep a custom instance id and derive the default one', () => {
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 1, instanceId: 'my-id' });
+      sut.registerInstance('c1', 'connection', orders, {
+        ip: '10.0.0.2',
+        port: 1,
+        instanceId: '10.0.0.2#1#DEFAULT#DEFAULT_GROUP@@orders',
+      });
+
+      expect(sut.listInstances(orders).map((instance) => instance.instanceId)).toEqual([
+        'my-id',
+        '10.0.0.2#1#DEFAULT#DEFAULT_GROUP@@orders',
+      ]);
+      expect(sut.exportClient('c1')?.publications.map((pub) => pub.instance.instanceId)).toEqual(['my-id', undefined]);
+    });
+
+    it('should share one empty metadata object and keep odd metadata keys as data', () => {
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 1 });
+      sut.registerInstance('c1', 'connection', orders, {
+        ip: '10.0.0.2',
+        port: 1,
+        metadata: JSON.parse('{"__proto__":"x","n":1}') as Record<string, string>,
+      });
+
+      const [plain, odd] = sut.listInstances(orders);
+      expect(plain.metadata).toBe(EMPTY_METADATA);
+      expect(Object.keys(odd.metadata)).toEqual(['__proto__', 'n']);
+      expect(odd.metadata.n).toBe('1');
+      expect(Object.isFrozen(odd.metadata)).toBe(true);
+    });
+
+    it('should hand out snapshots that a later change does not alter', () => {
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 1, weight: 1 });
+      const before = sut.getInstance(orders, 'DEFAULT', '10.0.0.1', 1)!;
+
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 1, weight: 3 });
+
+      expect(before.weight).toBe(1);
+      expect(sut.getInstance(orders, 'DEFAULT', '10.0.0.1', 1)!.weight).toBe(3);
+    });
+  });
+
+  describe('deregisterInstance', () => {
+    it('should remove the instance, the empty service and the ip-port client left with nothing', () => {
+      sut.registerInstance('10.0.0.1:1#true', 'ipport', orders, { ip: '10.0.0.1', port: 1 });
+      const events = recorder(sut);
+
+      expect(sut.deregisterInstance('10.0.0.1:1#true', orders, 'DEFAULT', '10.0.0.1', 1)).toBe(true);
+
+      expect(sut.listInstances(orders)).toEqual([]);
+      expect(sut.getService(orders)).toBeUndefined();
+      expect(sut.getClient('10.0.0.1:1#true')).toBeUndefined();
+      expect(events.services).toHaveLength(1);
+      expect(events.clients).toEqual([{ clientId: '10.0.0.1:1#true', revision: 2, removed: true, local: true }]);
+    });
+
+    it('should keep a connection client that has no instances left', () => {
+      sut.registerInstance('conn-1', 'connection', orders, { ip: '10.0.0.1', port: 1 });
+      sut.deregisterInstance('conn-1', orders, 'DEFAULT', '10.0.0.1', 1);
+
+      expect(sut.getClient('conn-1')).toMatchObject({ revision: 2, publicationCount: 0 });
+    });
+
+    it('should change nothing for an unknown instance, client or service', () => {
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 1 });
+      const events = recorder(sut);
+
+      expect(sut.deregisterInstance('c1', orders, 'DEFAULT', '10.0.0.1', 2)).toBe(false);
+      expect(sut.deregisterInstance('c1', orders, 'other', '10.0.0.1', 1)).toBe(false);
+      expect(sut.deregisterInstance('c2', orders, 'DEFAULT', '10.0.0.1', 1)).toBe(false);
+      expect(sut.deregisterInstance('c1', payments, 'DEFAULT', '10.0.0.1', 1)).toBe(false);
+
+      expect(sut.getClient('c1')?.revision).toBe(1);
+      expect(events.services).toEqual([]);
+    });
+  });
+
+  describe('updateInstance', () => {
+    it('should change weight, enabled and metadata in place and announce it', () => {
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 1 });
+      const events = recorder(sut);
+
+      const changed = sut.updateInstance('c1', orders, 'DEFAULT', '10.0.0.1', 1, {
+        weight: 2,
+        enabled: false,
+        metadata: { zone: 'a' },
+      });
+
+      expect(changed).toBe(true);
+      expect(sut.getInstance(orders, 'DEFAULT', '10.0.0.1', 1)).toMatchObject({
+        weight: 2,
+        enabled: false,
+        healthy: true,
+        metadata: { zone: 'a' },
+      });
+      expect(events.services).toHaveLength(1);
+      expect(sut.getClient('c1')?.revision).toBe(2);
+    });
+
+    it('should report no change for a patch equal to the current values', () => {
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 1, weight: 2, metadata: { a: 'b' } });
+      const events = recorder(sut);
+
+      expect(sut.updateInstance('c1', orders, 'DEFAULT', '10.0.0.1', 1, { weight: 2, metadata: { a: 'b' } })).toBe(
+        false,
+      );
+      expect(sut.updateInstance('c1', orders, 'DEFAULT', '10.0.0.9', 1, { weight: 3 })).toBe(false);
+      expect(events.services).toEqual([]);
+      expect(sut.getClient('c1')?.revision).toBe(1);
+    });
+  });
+
+  describe('batchRegister', () => {
+    it("should replace the client's instances in that service only, with one event", () => {
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 1 });
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.2', port: 1 });
+      sut.registerInstance('c1', 'connection', payments, { ip: '10.0.0.1', port: 1 });
+      const events = recorder(sut);
+
+      sut.batchRegister('c1', 'connection', orders, [
+        { ip: '10.0.0.2', port: 1 },
+        { ip: '10.0.0.3', port: 1 },
+        { ip: '10.0.0.4', port: 1 },
+      ]);
+
+      expect(sut.listInstances(orders).map((instance) => instance.ip)).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4']);
+      expect(sut.listInstances(payments)).toHaveLength(1);
+      expect(events.services.map((event) => event.key.name)).toEqual(['orders']);
+      expect(events.clients).toHaveLength(1);
+    });
+
+    it('should not create a service or client for an empty batch', () => {
+      expect(sut.batchRegister('c1', 'connection', orders, [])).toBe(false);
+
+      expect(sut.getService(orders)).toBeUndefined();
+      expect(sut.getClient('c1')).toBeUndefined();
+    });
+  });
+
+  describe('batchDeregister', () => {
+    it('should withdraw the listed instances with one event', () => {
+      sut.batchRegister('c1', 'connection', orders, [
+        { ip: '10.0.0.1', port: 1 },
+        { ip: '10.0.0.2', port: 1 },
+        { ip: '10.0.0.3', port: 1 },
+      ]);
+      const events = recorder(sut);
+
+      sut.batchDeregister('c1', orders, [
+        { ip: '10.0.0.1', port: 1 },
+        { ip: '10.0.0.3', port: 1 },
+      ]);
+
+      expect(sut.listInstances(orders).map((instance) => instance.ip)).toEqual(['10.0.0.2']);
+      expect(events.services).toHaveLength(1);
+    });
+  });
+
+  describe('replacePublications', () => {
+    it('should emit one event per affected service, not per instance', () => {
+      const events = recorder(sut);
+      const publications = [orders, payments, stock].flatMap((key) =>
+        [1, 2, 3, 4].map((n) => ({
+          namespace: key.namespace,
+          group: key.group,
+          service: key.name,
+          instance: { ip: `10.0.0.${n}`, port: 80 },
+        })),
+      );
+
+      sut.replacePublications('sync:task-1', 'sync', publications, { owner: 'node-a' });
+
+      expect(events.services.map((event) => event.key.name).sort()).toEqual(['orders', 'payments', 'stock']);
+      expect(events.clients).toEqual([{ clientId: 'sync:task-1', revision: 1, removed: false, local: true }]);
+      expect(sut.getClient('sync:task-1')).toMatchObject({ kind: 'sync', owner: 'node-a', publicationCount: 12 });
+    });
+
+    it('should touch only the services whose content changed', () => {
+      const pub = (key: ServiceKey, ip: string) => ({
+        namespace: key.namespace,
+        group: key.group,
+        service: key.name,
+        instance: { ip, port: 80 },
+      });
+      sut.replacePublications('sync:t', 'sync', [pub(orders, '10.0.0.1'), pub(payments, '10.0.0.1')]);
+      const events = recorder(sut);
+
+      sut.replacePublications('sync:t', 'sync', [pub(orders, '10.0.0.1'), pub(stock, '10.0.0.1')]);
+
+      expect(events.services.map((event) => event.key.name).sort()).toEqual(['payments', 'stock']);
+      expect(sut.getService(payments)).toBeUndefined();
+      expect(sut.counts()).toMatchObject({ instances: 2, services: 2 });
+    });
+
+    it('should handle a client with many instances in one service', () => {
+      const many = Array.from({ length: 50 }, (_, n) => ({
+        namespace: 'public',
+        group: 'DEFAULT_GROUP',
+        service: 'orders',
+        instance: { ip: '10.0.0.1', port: 1000 + n },
+      }));
+      sut.replacePublications('sync:t', 'sync', many);
+      sut.replacePublications('sync:t', 'sync', many.slice(10, 40));
+
+      expect(sut.listInstances(orders).map((instance) => instance.port)).toEqual(
+        Array.from({ length: 30 }, (_, n) => 1010 + n),
+      );
+      expect(sut.deregisterInstance('sync:t', orders, 'DEFAULT', '10.0.0.1', 1020)).toBe(true);
+      expect(sut.getClient('sync:t')?.publicationCount).toBe(29);
+    });
+  });
+
+  describe('removeClient', () => {
+    it('should remove all instances of the client and announce each affected service once', () => {
+      sut.batchRegister('conn', 'connection', orders, [
+        { ip: '10.0.0.1', port: 1 },
+        { ip: '10.0.0.2', port: 1 },
+      ]);
+      sut.registerInstance('conn', 'connection', stock, { ip: '10.0.0.1', port: 1 });
+      sut.registerInstance('other', 'connection', orders, { ip: '10.0.0.9', port: 1 });
+      const events = recorder(sut);
+
+      expect(sut.removeClient('conn')).toBe(true);
+
+      expect(sut.listInstances(orders).map((instance) => instance.ip)).toEqual(['10.0.0.9']);
+      expect(sut.getService(stock)).toBeUndefined();
+      expect(events.services.map((event) => event.key.name).sort()).toEqual(['orders', 'stock']);
+      expect(events.clients).toEqual([{ clientId: 'conn', revision: 2, removed: true, local: true }]);
+      expect(sut.removeClient('conn')).toBe(false);
+    });
+  });
+
+  describe('duplicate addresses', () => {
+    it('should list an address published by two clients once, showing the most recently changed', () => {
+      sut.registerInstance('10.0.0.1:1#true', 'ipport', orders, { ip: '10.0.0.1', port: 1, weight: 1 });
+      sut.registerInstance('grpc-1', 'connection', orders, { ip: '10.0.0.1', port: 1, weight: 2 });
+
+      expect(sut.listInstances(orders).map((instance) => instance.weight)).toEqual([2]);
+
+      sut.updateInstance('10.0.0.1:1#true', orders, 'DEFAULT', '10.0.0.1', 1, { weight: 3 });
+      expect(sut.getInstance(orders, 'DEFAULT', '10.0.0.1', 1)?.weight).toBe(3);
+      expect(sut.getService(orders)?.instanceCount).toBe(1);
+      expect(sut.counts().instances).toBe(2);
+    });
+
+    it('should fall back to the remaining publication when the shown one is withdrawn', () => {
+      sut.registerInstance('a', 'connection', orders, { ip: '10.0.0.1', port: 1, weight: 1 });
+      sut.registerInstance('b', 'connection', orders, { ip: '10.0.0.1', port: 1, weight: 2 });
+
+      sut.removeClient('b');
+
+      expect(sut.listInstances(orders).map((instance) => instance.weight)).toEqual([1]);
+    });
+
+    it('should forget the address once every publishing client has withdrawn it', () => {
+      for (const client of ['a', 'b', 'c']) {
+        sut.registerInstance(client, 'connection', orders, { ip: '10.0.0.1', port: 1 });
+      }
+      sut.registerInstance('a', 'connection', orders, { ip: '10.0.0.2', port: 1 });
+
+      for (const client of ['b', 'a', 'c']) sut.deregisterInstance(client, orders, 'DEFAULT', '10.0.0.1', 1);
+
+      expect(sut.listInstances(orders).map((instance) => instance.ip)).toEqual(['10.0.0.2']);
+      expect(sut.getInstance(orders, 'DEFAULT', '10.0.0.1', 1)).toBeUndefined();
+      expect(sut.getService(orders)?.instanceCount).toBe(1);
+    });
+
+    it('should keep the same address in different clusters apart', () => {
+      sut.registerInstance('a', 'connection', orders, { ip: '10.0.0.1', port: 1, clusterName: 'x' });
+      sut.registerInstance('b', 'connection', orders, { ip: '10.0.0.1', port: 1, clusterName: 'y' });
+
+      expect(sut.listInstances(orders).map((instance) => instance.clusterName)).toEqual(['x', 'y']);
+    });
+  });
+
+  describe('events', () => {
+    it('should keep delivering to other listeners when one throws', () => {
+      const errors: unknown[] = [];
+      sut = new Registry({ onListenerError: (error) => errors.push(error) });
+      const seen: string[] = [];
+      sut.events.on('serviceChanged', () => {
+        throw new Error('listener broke');
+      });
+      sut.events.on('serviceChanged', (event) => seen.push(event.key.name));
+
+      expect(sut.registerInstance('c', 'connection', orders, { ip: '10.0.0.1', port: 1 })).toBe(true);
+
+      expect(seen).toEqual(['orders']);
+      expect(errors).toEqual([new Error('listener broke')]);
+      expect(sut.listInstances(orders)).toHaveLength(1);
+    });
+
+    it('should stop delivering after the listener is removed', () => {
+      const seen: number[] = [];
+      const off = sut.events.on('serviceChanged', (event) => seen.push(event.revision));
+      sut.registerInstance('c', 'connection', orders, { ip: '10.0.0.1', port: 1 });
+      off();
+      sut.registerInstance('c', 'connection', orders, { ip: '10.0.0.2', port: 1 });
+
+      expect(seen).toHaveLength(1);
+    });
+  });
+});
