@@ -6,6 +6,7 @@ import type { AppConfig } from '@/config';
 import { ConfigModule } from '@/config';
 import { DatabaseModule } from '@/database';
 import { ObservabilityModule } from '@/observability';
+import { RegistryHostModule } from '@/registry-host/registry-host.module';
 
 /** The whole node: config, logging, database, observability, and (in later parts) the protocols. */
 @Module({})
@@ -31,6 +32,8 @@ export class AppModule {
         }),
         DatabaseModule,
         ObservabilityModule,
+        RegistryHostModule,
+        // Protocol modules (Nacos HTTP, Nacos gRPC, Distro, sync) are added below, one line each.
       ],
     };
   }

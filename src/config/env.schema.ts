@@ -191,6 +191,10 @@ export const envSchema = {
     default: 1048576,
     parse: parsers.int(1024, 64 * 1048576),
   },
+  // --- Nacos HTTP edge and auth (add NACOS_* variables here) ---
+  // --- Distro (add DISTRO_* tuning variables here) ---
+  // --- Nacos gRPC server and registry API (add GRPC_* / REGISTRY_* variables here) ---
+  // --- sync tasks (add SYNC_* / SECRET_KEY here) ---
 } satisfies Record<string, EnvVar<unknown>>;
 
 export type EnvSchema = typeof envSchema;

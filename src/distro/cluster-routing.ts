@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+
+/** An HTTP request replayed on the responsible node (v1 writes and beats, as Nacos proxies them). */
+export interface ForwardedHttpRequest {
+  method: string;
+  /** Path and query string, e.g. `/nacos/v1/ns/instance?ip=...`. */
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface ForwardedHttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Which node of the region is responsible for what, and how to reach it. The Nacos edges ask it
+ * where a v1 write belongs and whether beat expiry is theirs to run; Distro implements it.
+ */
+export abstract class ClusterRouting {
+  /** This node's member id (its Distro address), or 'standalone'. */
+  abstract selfId(): string;
+  /** False until the Distro snapshot is loaded; Nacos reads and writes wait for it. */
+  abstract initialized(): boolean;
+  /** The member responsible for an ip-port tag `ip:port`; undefined when it is this node. */
+  abstract responsibleMember(ipPortTag: string): string | undefined;
+  /** True when this node runs heartbeat expiry for the client (ip-port clients it is responsible for). */
+  abstract isResponsibleForClient(clientId: string): boolean;
+  /** Replays a request on another member and returns that member's answer. */
+  abstract forwardHttp(member: string, request: ForwardedHttpRequest): Promise<ForwardedHttpResponse>;
+}
+
+/** One node, responsible for everything: what a node without peers is. */
+@Injectable()
+export class StandaloneRouting extends ClusterRouting {
+  selfId(): string {
+    return 'standalone';
+  }
+
+  initialized(): boolean {
+    return true;
+  }
+
+  responsibleMember(): string | undefined {
+    return undefined;
+  }
+
+  isResponsibleForClient(): boolean {
+    return true;
+  }
+
+  forwardHttp(member: string): Promise<ForwardedHttpResponse> {
+    return Promise.reject(new Error(`standalone node has no member ${member} to forward to`));
+  }
+}
