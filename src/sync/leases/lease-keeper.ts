@@ -1,0 +1,90 @@
+import { balanceLeases } from './lease-balancer';
+import type { HeldLease, TaskLeaseStore, WorkerInfo } from './task-lease-store';
+
+export interface LeaseKeeperSettings {
+  /** Lease lifetime; another replica may take a task this long after its holder's last renewal. */
+  ttlMs: number;
+  /** A replica whose heartbeat is older than this no longer counts when tasks are shared out. */
+  workerTtlMs: number;
+  /** Upper bound of leases claimed in one round. */
+  maxClaimPerRound: number;
+}
+
+export interface LeaseListener {
+  /** This replica now holds the task at a new generation: start (or adopt) its work. */
+  acquired(lease: HeldLease): void;
+  /** This replica no longer holds the task: stop writing for it at once. */
+  lost(taskId: string, reason: 'expired' | 'released'): void;
+}
+
+/**
+ * One replica's view of its task leases. Each `round()` heartbeats, renews, gives back what is
+ * above its fair share and claims what is below it. Driven by the sync scheduler every renewal
+ * interval; tests call `round()` directly.
+ */
+export class LeaseKeeper {
+  private readonly held = new Map<string, HeldLease>();
+
+  constructor(
+    private readonly store: TaskLeaseStore,
+    private readonly worker: WorkerInfo,
+    private readonly settings: LeaseKeeperSettings,
+    private readonly listener: LeaseListener,
+  ) {}
+
+  get workerId(): string {
+    return this.worker.id;
+  }
+
+  /** The leases held as of the last round (what the runner may act on). */
+  leases(): HeldLease[] {
+    return [...this.held.values()];
+  }
+
+  lease(taskId: string): HeldLease | undefined {
+    const lease = this.held.get(taskId);
+    // Stop acting on a lease locally before the database would let another replica take it.
+    return lease && lease.expiresAt.getTime() > Date.now() ? lease : undefined;
+  }
+
+  async round(): Promise<void> {
+    await this.store.heartbeat(this.worker);
+    const renewed = await this.store.renew(this.worker.id, this.settings.ttlMs);
+    const still = new Set(renewed.map((l) => l.taskId));
+    for (const taskId of [...this.held.keys()]) {
+      if (!still.has(taskId)) {
+        this.held.delete(taskId);
+        this.listener.lost(taskId, 'expired');
+      }
+    }
+    for (const lease of renewed) this.held.set(lease.taskId, lease);
+
+    const [tasks, liveWorkers] = await Promise.all([
+      this.store.taskCount(),
+      this.store.liveWorkerCount(this.settings.workerTtlMs),
+    ]);
+    const decision = balanceLeases({ tasks, liveWorkers, held: this.held.size }, this.settings.maxClaimPerRound);
+    if (decision.release > 0) {
+      const give = [...this.held.keys()].sort().slice(-decision.release);
+      await this.store.release(this.worker.id, give);
+      for (const taskId of give) {
+        this.held.delete(taskId);
+        this.listener.lost(taskId, 'released');
+      }
+    }
+    if (decision.claim > 0) {
+      for (const lease of await this.store.claim(this.worker.id, this.settings.ttlMs, decision.claim)) {
+        this.held.set(lease.taskId, lease);
+        this.listener.acquired(lease);
+      }
+    }
+  }
+
+  /** Clean shutdown: hand every lease back and leave the worker list so peers take over now. */
+  async retire(): Promise<void> {
+    const taskIds = [...this.held.keys()];
+    this.held.clear();
+    for (const taskId of taskIds) this.listener.lost(taskId, 'released');
+    await this.store.retire(this.worker.id);
+  }
+}
