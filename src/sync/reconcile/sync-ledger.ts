@@ -1,0 +1,105 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { sqlRows } from '@/database/sql';
+import type { CopyRecord } from './copy-plan';
+
+interface LedgerRow {
+  namespace: string;
+  group_name: string;
+  service_name: string;
+  cluster_name: string;
+  ip: string;
+  port: number;
+  weight: number;
+  healthy: boolean;
+  enabled: boolean;
+  metadata: Record<string, string>;
+}
+
+/**
+ * The ledger of one task: every copy it wrote into its target. Written in batches (one `unnest`
+ * statement per batch, whatever its size), so a burst costs a handful of round trips; read in full
+ * when a replica takes a task over, so it knows exactly what the task owns in the target.
+ */
+export class SyncLedger {
+  constructor(private readonly db: DataSource) {}
+
+  async load(taskId: string, tx?: EntityManager): Promise<CopyRecord[]> {
+    const rows = await sqlRows<LedgerRow>(
+      tx ?? this.db,
+      `SELECT namespace, group_name, service_name, cluster_name, ip, port, weight, healthy, enabled, metadata
+         FROM synced_instance WHERE task_id = $1`,
+      [taskId],
+    );
+    return rows.map((r) => ({
+      namespace: r.namespace,
+      groupName: r.group_name,
+      serviceName: r.service_name,
+      clusterName: r.cluster_name,
+      ip: r.ip,
+      port: r.port,
+      weight: r.weight,
+      healthy: r.healthy,
+      enabled: r.enabled,
+      metadata: r.metadata,
+    }));
+  }
+
+  /** Inserts or updates copies in one statement; `generation` records which holding wrote them. */
+  async upsert(tx: EntityManager, taskId: string, generation: string, copies: readonly CopyRecord[]): Promise<void> {
+    if (copies.length === 0) return;
+    await tx.query(
+      `INSERT INTO synced_instance
+         (task_id, namespace, group_name, service_name, cluster_name, ip, port, weight, healthy, enabled, metadata, generation, written_at)
+       SELECT $1, u.namespace, u.group_name, u.service_name, u.cluster_name, u.ip, u.port, u.weight, u.healthy, u.enabled, u.metadata, $2, now()
+         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::float8[], $10::bool[], $11::bool[], $12::jsonb[])
+           AS u(namespace, group_name, service_name, cluster_name, ip, port, weight, healthy, enabled, metadata)
+       ON CONFLICT (task_id, namespace, group_name, service_name, cluster_name, ip, port) DO UPDATE
+         SET weight = EXCLUDED.weight, healthy = EXCLUDED.healthy, enabled = EXCLUDED.enabled,
+             metadata = EXCLUDED.metadata, generation = EXCLUDED.generation, written_at = now()`,
+      [
+        taskId,
+        generation,
+        copies.map((c) => c.namespace),
+        copies.map((c) => c.groupName),
+        copies.map((c) => c.serviceName),
+        copies.map((c) => c.clusterName),
+        copies.map((c) => c.ip),
+        copies.map((c) => c.port),
+        copies.map((c) => c.weight),
+        copies.map((c) => c.healthy),
+        copies.map((c) => c.enabled),
+        copies.map((c) => JSON.stringify(c.metadata)),
+      ],
+    );
+  }
+
+  /** Deletes copies in one statement. */
+  async remove(tx: EntityManager, taskId: string, copies: readonly CopyRecord[]): Promise<void> {
+    if (copies.length === 0) return;
+    await tx.query(
+      `DELETE FROM synced_instance s
+        USING unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[])
+          AS u(namespace, group_name, service_name, cluster_name, ip, port)
+        WHERE s.task_id = $1 AND s.namespace = u.namespace AND s.group_name = u.group_name
+          AND s.service_name = u.service_name AND s.cluster_name = u.cluster_name AND s.ip = u.ip AND s.port = u.port`,
+      [
+        taskId,
+        copies.map((c) => c.namespace),
+        copies.map((c) => c.groupName),
+        copies.map((c) => c.serviceName),
+        copies.map((c) => c.clusterName),
+        copies.map((c) => c.ip),
+        copies.map((c) => c.port),
+      ],
+    );
+  }
+
+  async count(taskId: string): Promise<number> {
+    const rows = await sqlRows<{ n: number }>(
+      this.db,
+      `SELECT count(*)::int AS n FROM synced_instance WHERE task_id = $1`,
+      [taskId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+}
