@@ -1,16 +1,14 @@
-import type { InstanceData } from '@/registry';
 import { ServiceSelector, desiredCopies, diffCopies } from './copy-plan';
-import type { CopyRecord } from './copy-plan';
+import type { CopyRecord, SourceInstance } from './copy-plan';
 
 const key = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
 const ctx = { taskId: 't1', sourceClusterId: 'A', sourceClusterName: 'region-a', targetClusterId: 'B' };
-const inst = (ip: string, over: Partial<InstanceData> = {}): InstanceData => ({
+const inst = (ip: string, over: Partial<SourceInstance> = {}): SourceInstance => ({
   ip,
   port: 8080,
   weight: 1,
   healthy: true,
   enabled: true,
-  ephemeral: true,
   clusterName: 'DEFAULT',
   metadata: {},
   ...over,

@@ -1,4 +1,4 @@
-import type { InstanceData, ServiceKey } from '@/registry';
+import type { Metadata, ServiceKey } from '@/registry';
 import { groupedName, wildcard } from '@/registry';
 
 /** Metadata keys every copy carries; the first three are Nacos-Sync's, so its users' tooling keeps working. */
@@ -21,6 +21,17 @@ export interface CopyContext {
   sourceClusterId: string;
   sourceClusterName: string;
   targetClusterId: string;
+}
+
+/** What a copy is made from: a source instance as any registry kind reports it. */
+export interface SourceInstance {
+  ip: string;
+  port: number;
+  weight: number;
+  healthy: boolean;
+  enabled: boolean;
+  clusterName: string;
+  metadata: Metadata;
 }
 
 /** One copy as it is (or should be) in the target: what the ledger records. */
@@ -63,7 +74,7 @@ export class ServiceSelector {
  * The copies a task wants in its target for one source service: every source instance except
  * those that are themselves copies (they carry `sourceClusterId`), so A→B and B→A never loop.
  */
-export function desiredCopies(key: ServiceKey, source: readonly InstanceData[], ctx: CopyContext): CopyRecord[] {
+export function desiredCopies(key: ServiceKey, source: readonly SourceInstance[], ctx: CopyContext): CopyRecord[] {
   const out: CopyRecord[] = [];
   for (const inst of source) {
     if (inst.metadata[SOURCE_CLUSTER_KEY] !== undefined) continue;

@@ -1,0 +1,56 @@
+import type { ServiceKey } from '@/registry';
+import type { CopyRecord, SourceInstance, TaskSelector } from '../reconcile/copy-plan';
+
+/** One source service as it is now: the unit of change a task reacts to. */
+export interface ServiceSnapshot {
+  key: ServiceKey;
+  instances: readonly SourceInstance[];
+}
+
+/** Who writes copies into a target, and under which holding of the task's lease. */
+export interface CopyOwner {
+  taskId: string;
+  /** The lease generation: targets that can fence refuse writes from an older holding. */
+  generation: string;
+  /** How long copies stay visible without a renewal (survives the death of the writer). */
+  ttlMs: number;
+}
+
+export interface ServiceCopies {
+  key: ServiceKey;
+  /** The task's complete set of copies in that service; empty = none left there. */
+  copies: CopyRecord[];
+}
+
+export interface ReachabilityReport {
+  reachable: boolean;
+  latencyMs: number;
+  version?: string;
+  error?: string;
+}
+
+export interface SourceWatch {
+  close(): void;
+}
+
+/**
+ * One registry as a sync task sees it — read as a source, written as a target. One implementation
+ * per cluster kind (local in-process, distro over the registry API, nacos over the Nacos gRPC
+ * client), so the reconciler knows nothing of transports.
+ */
+export interface RegistryAdapter {
+  /** Every service matching the selector, with its instances. */
+  snapshot(selector: TaskSelector): Promise<ServiceSnapshot[]>;
+  /** Calls `onService` with a fresh snapshot of each matching service that changes; `onError` when the feed breaks. */
+  watch(selector: TaskSelector, onService: (s: ServiceSnapshot) => void, onError: (err: Error) => void): SourceWatch;
+  /** Makes the task's copies in each given service exactly the given set. */
+  applyCopies(owner: CopyOwner, services: ServiceCopies[]): Promise<void>;
+  /** Keeps every copy of the task alive: one call per task, not one per instance. */
+  renewCopies(owner: CopyOwner): Promise<void>;
+  /** Removes every copy of the task. */
+  withdrawCopies(owner: CopyOwner): Promise<void>;
+  /** The copies the target holds for the task, to repair drift. */
+  listCopies(owner: CopyOwner): Promise<CopyRecord[]>;
+  check(): Promise<ReachabilityReport>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,431 @@
+import type { EntityManager } from 'typeorm';
+import type { ServiceKey } from '@/registry';
+import type {
+  CopyOwner,
+  RegistryAdapter,
+  ServiceCopies,
+  ServiceSnapshot,
+  SourceWatch,
+} from '../adapters/registry-adapter';
+import type { HeldLease, TaskLeaseStore } from '../leases/task-lease-store';
+import { LeaseLostError } from '../leases/task-lease-store';
+import { ServiceSelector, copyId, desiredCopies, diffCopies, serviceId } from './copy-plan';
+import type { CopyContext, CopyRecord, TaskSelector } from './copy-plan';
+import type { SyncLedger } from './sync-ledger';
+
+export type RunnerStatus = 'running' | 'paused' | 'deleting';
+
+export interface TaskDefinition {
+  id: string;
+  name: string;
+  status: RunnerStatus;
+  selector: TaskSelector;
+  maxDeleteRatio: number;
+  context: CopyContext;
+}
+
+export interface TaskHoldState {
+  since: number;
+  wouldDelete: number;
+  total: number;
+  expiresAt: number;
+}
+
+/** What the runner knows about its task right now (persisted to task_state by the worker). */
+export interface LiveTaskState {
+  sourceReachable: boolean | null;
+  targetReachable: boolean | null;
+  desired: number;
+  applied: number;
+  lastReconcileAt: number | null;
+  lastChangeAt: number | null;
+  lagMs: number | null;
+  lastError: string | null;
+  hold: TaskHoldState | null;
+}
+
+export interface RunnerSettings {
+  /** Changes to one service within this window become one write. */
+  debounceMs: number;
+  /** Copies stay visible this long without a renewal. */
+  copyTtlMs: number;
+  /** How long deletions beyond maxDeleteRatio are held before the source counts as confirmed. */
+  protectHoldMs: number;
+  /** Services per target call, so a burst never becomes one giant request. */
+  servicesPerBatch: number;
+  /**
+   * Fewer deletions than this in one round are never held: on a task of one or two copies any
+   * single deregistration is "more than half", and holding those would only delay real changes.
+   */
+  protectMinDeletes: number;
+}
+
+export interface RunnerEvents {
+  /** An audit-worthy transition (reachability, hold, deletion). */
+  event(kind: string, message: string, details?: Record<string, unknown>): void;
+  /** Copies applied, for metrics: kind is add/update/remove. */
+  applied?(kind: 'add' | 'update' | 'remove', count: number, lagMs: number | null): void;
+}
+
+export interface RunnerDeps {
+  source: RegistryAdapter;
+  target: RegistryAdapter;
+  ledger: SyncLedger;
+  leases: TaskLeaseStore;
+  workerId: string;
+  settings: RunnerSettings;
+  events: RunnerEvents;
+  clock?: () => number;
+}
+
+/**
+ * Keeps one task's copies right while this replica holds its lease: reacts to source changes
+ * (debounced per service), reconciles in full on demand, holds mass deletions, and writes the
+ * ledger before adding and after removing so the ledger always covers what the target holds.
+ */
+export class TaskRunner {
+  private readonly ledger = new Map<string, Map<string, CopyRecord>>();
+  private readonly pending = new Map<string, ServiceSnapshot>();
+  private readonly selector: ServiceSelector;
+  private readonly clock: () => number;
+  private watchHandle: SourceWatch | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private firstPendingAt: number | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private holdReleased = false;
+  readonly state: LiveTaskState = {
+    sourceReachable: null,
+    targetReachable: null,
+    desired: 0,
+    applied: 0,
+    lastReconcileAt: null,
+    lastChangeAt: null,
+    lagMs: null,
+    lastError: null,
+    hold: null,
+  };
+
+  constructor(
+    private task: TaskDefinition,
+    private lease: HeldLease,
+    private readonly deps: RunnerDeps,
+  ) {
+    this.selector = new ServiceSelector(task.selector);
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  get taskId(): string {
+    return this.task.id;
+  }
+
+  get status(): RunnerStatus {
+    return this.task.status;
+  }
+
+  private get owner(): CopyOwner {
+    return { taskId: this.task.id, generation: this.lease.generation, ttlMs: this.deps.settings.copyTtlMs };
+  }
+
+  /** Loads the ledger, adopts the target's copies, starts the change feed and reconciles once. */
+  async start(): Promise<void> {
+    for (const copy of await this.deps.ledger.load(this.task.id)) this.remember(copy);
+    this.state.applied = this.ledgerSize();
+    if (this.task.status === 'deleting') return this.enqueue(() => this.runDeletion());
+    // Renew at once: a new holder keeps the previous holder's copies alive with no gap.
+    await this.renew();
+    this.watchHandle = this.deps.source.watch(
+      this.task.selector,
+      (s) => this.onService(s),
+      (err) => this.noteSource(false, err.message),
+    );
+    await this.reconcile();
+  }
+
+  /** Stops acting (lease lost or shutdown). Copies stay until their TTL so the next holder adopts them. */
+  stop(): void {
+    this.stopped = true;
+    this.watchHandle?.close();
+    clearTimeout(this.flushTimer);
+  }
+
+  /** A new renewal of the lease (same or new generation) and the task row as it is now. */
+  refresh(lease: HeldLease, task: TaskDefinition): Promise<void> {
+    this.lease = lease;
+    const was = this.task.status;
+    this.task = task;
+    if (task.status === 'deleting' && was !== 'deleting') return this.enqueue(() => this.runDeletion());
+    if (task.status === 'running' && was === 'paused') return this.reconcile();
+    return Promise.resolve();
+  }
+
+  /** One renewal of every copy's TTL in the target. */
+  async renew(): Promise<void> {
+    if (this.task.status === 'deleting') return;
+    try {
+      await this.deps.target.renewCopies(this.owner);
+      this.noteTarget(true);
+    } catch (err) {
+      this.noteTarget(false, (err as Error).message);
+    }
+  }
+
+  /** A full reconcile: every matching source service against the ledger, plus drift in the target. */
+  reconcile(): Promise<void> {
+    return this.enqueue(() => this.reconcileAll());
+  }
+
+  /** Applies deletions held by protect mode now (an operator confirmed them). */
+  releaseHold(): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.state.hold) return;
+      this.state.hold = null;
+      this.holdReleased = true;
+      this.deps.events.event('hold-released', 'held deletions released by an operator; applying them');
+      await this.reconcileAll();
+    });
+  }
+
+  private async reconcileAll(): Promise<void> {
+    if (this.stopped || this.task.status !== 'running') return;
+    let snapshots: ServiceSnapshot[];
+    try {
+      snapshots = await this.deps.source.snapshot(this.task.selector);
+      this.noteSource(true);
+    } catch (err) {
+      // The source is down: keep every copy as it is and say so.
+      this.noteSource(false, (err as Error).message);
+      return;
+    }
+    const desired = new Map<string, ServiceSnapshot>();
+    for (const s of snapshots) if (this.selector.matches(s.key)) desired.set(serviceId(keyOf(s.key)), s);
+    // Services that vanished from the source are desired empty.
+    for (const copies of this.ledger.values()) {
+      const any = copies.values().next().value;
+      if (any && !desired.has(serviceId(any))) {
+        desired.set(serviceId(any), {
+          key: { namespace: any.namespace, group: any.groupName, name: any.serviceName },
+          instances: [],
+        });
+      }
+    }
+    await this.apply([...desired.values()], await this.driftedServices(), true);
+    this.state.lastReconcileAt = this.clock();
+  }
+
+  private onService(s: ServiceSnapshot): void {
+    if (this.stopped || !this.selector.matches(s.key)) return;
+    this.state.lastChangeAt = this.clock();
+    this.firstPendingAt ??= this.clock();
+    this.pending.set(serviceId(keyOf(s.key)), s);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.enqueue(() => this.flush());
+    }, this.deps.settings.debounceMs);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.stopped || this.pending.size === 0) return;
+    if (this.task.status !== 'running') {
+      this.pending.clear();
+      return;
+    }
+    const batch = [...this.pending.values()];
+    this.pending.clear();
+    const startedAt = this.firstPendingAt;
+    this.firstPendingAt = null;
+    const ok = await this.apply(batch, new Set(), false);
+    if (ok && startedAt !== null) this.state.lagMs = this.clock() - startedAt;
+    else if (!ok)
+      for (const s of batch)
+        if (!this.pending.has(serviceId(keyOf(s.key)))) this.pending.set(serviceId(keyOf(s.key)), s);
+  }
+
+  /**
+   * Brings the given services to their desired copies. `force` re-applies services whose target
+   * content drifted from the ledger. Returns false when the target could not be written.
+   */
+  private async apply(snapshots: ServiceSnapshot[], drifted: Set<string>, full: boolean): Promise<boolean> {
+    const adds: CopyRecord[] = [];
+    const updates: CopyRecord[] = [];
+    const removes: CopyRecord[] = [];
+    const touched: ServiceCopies[] = [];
+    let desiredTotal = full ? 0 : this.state.desired;
+    for (const s of snapshots) {
+      const sid = serviceId(keyOf(s.key));
+      const want = desiredCopies(s.key, s.instances, this.task.context);
+      const have = [...(this.ledger.get(sid)?.values() ?? [])];
+      if (full) desiredTotal += want.length;
+      else desiredTotal += want.length - have.length;
+      const diff = diffCopies(want, have);
+      if (diff.add.length + diff.update.length + diff.remove.length === 0 && !drifted.has(sid)) continue;
+      adds.push(...diff.add);
+      updates.push(...diff.update);
+      removes.push(...diff.remove);
+      touched.push({ key: s.key, copies: want });
+    }
+    this.state.desired = Math.max(0, desiredTotal);
+    if (touched.length === 0) return true;
+
+    const total = this.ledgerSize();
+    const heldBack = this.protect(removes.length, total);
+    try {
+      await this.fenced((tx) =>
+        this.deps.ledger.upsert(tx, this.task.id, this.lease.generation, [...adds, ...updates]),
+      );
+      for (const c of [...adds, ...updates]) this.remember(c);
+      // While deletions are held, services keep their old copies beside the new ones.
+      const writes = heldBack ? touched.map((t) => ({ key: t.key, copies: this.ledgerCopies(t.key) })) : touched;
+      for (let i = 0; i < writes.length; i += this.deps.settings.servicesPerBatch) {
+        await this.deps.target.applyCopies(this.owner, writes.slice(i, i + this.deps.settings.servicesPerBatch));
+      }
+      this.noteTarget(true);
+      if (!heldBack && removes.length > 0) {
+        await this.fenced((tx) => this.deps.ledger.remove(tx, this.task.id, removes));
+        for (const c of removes) this.forget(c);
+      }
+    } catch (err) {
+      if (err instanceof LeaseLostError) {
+        this.stop();
+        return false;
+      }
+      this.noteTarget(false, (err as Error).message);
+      return false;
+    }
+    this.state.applied = this.ledgerSize();
+    const lag = this.firstPendingAt === null ? this.state.lagMs : this.clock() - this.firstPendingAt;
+    this.deps.events.applied?.('add', adds.length, lag);
+    this.deps.events.applied?.('update', updates.length, lag);
+    if (!heldBack) this.deps.events.applied?.('remove', removes.length, lag);
+    return true;
+  }
+
+  /** True when these removals must wait (protect mode); manages the hold's start and expiry. */
+  private protect(removals: number, total: number): boolean {
+    if (removals === 0) return false;
+    const now = this.clock();
+    if (this.holdReleased) {
+      this.holdReleased = false;
+      return false;
+    }
+    const hold = this.state.hold;
+    if (hold && now >= hold.expiresAt) {
+      // The source kept saying so for the whole hold period: it is confirmed.
+      this.state.hold = null;
+      this.deps.events.event(
+        'hold-confirmed',
+        `source confirmed ${removals} deletions over the hold period; applying them`,
+      );
+      return false;
+    }
+    if (hold) return true;
+    if (removals < this.deps.settings.protectMinDeletes) return false;
+    if (total === 0 || removals / total <= this.task.maxDeleteRatio) return false;
+    this.state.hold = { since: now, wouldDelete: removals, total, expiresAt: now + this.deps.settings.protectHoldMs };
+    this.deps.events.event('hold', `holding ${removals} of ${total} copies back from deletion (over maxDeleteRatio)`, {
+      wouldDelete: removals,
+      total,
+    });
+    return true;
+  }
+
+  private async driftedServices(): Promise<Set<string>> {
+    const out = new Set<string>();
+    let actual: CopyRecord[];
+    try {
+      actual = await this.deps.target.listCopies(this.owner);
+    } catch {
+      return out;
+    }
+    const byService = new Map<string, CopyRecord[]>();
+    for (const c of actual) {
+      const list = byService.get(serviceId(c)) ?? [];
+      list.push(c);
+      byService.set(serviceId(c), list);
+    }
+    for (const sid of new Set([...byService.keys(), ...this.ledger.keys()])) {
+      const diff = diffCopies([...(this.ledger.get(sid)?.values() ?? [])], byService.get(sid) ?? []);
+      if (diff.add.length + diff.update.length + diff.remove.length > 0) out.add(sid);
+    }
+    return out;
+  }
+
+  private async runDeletion(): Promise<void> {
+    this.stop();
+    this.stopped = false;
+    try {
+      await this.deps.target.withdrawCopies(this.owner);
+      const all = [...this.ledger.values()].flatMap((m) => [...m.values()]);
+      await this.fenced(async (tx) => {
+        await this.deps.ledger.remove(tx, this.task.id, all);
+        await tx.query(`DELETE FROM sync_task WHERE id = $1 AND status = 'deleting'`, [this.task.id]);
+      });
+      this.ledger.clear();
+      this.deps.events.event('deleted', `withdrew ${all.length} copies and removed the task`);
+    } catch (err) {
+      this.noteTarget(false, (err as Error).message);
+    } finally {
+      this.stopped = true;
+    }
+  }
+
+  private fenced<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.deps.leases.fenced(this.lease, this.deps.workerId, work);
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(work, work);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private noteSource(reachable: boolean, error?: string): void {
+    if (this.state.sourceReachable !== reachable) {
+      this.deps.events.event(
+        reachable ? 'source-reachable' : 'source-unreachable',
+        reachable ? 'source reachable' : `source unreachable: ${error}; copies kept`,
+      );
+    }
+    this.state.sourceReachable = reachable;
+    if (error) this.state.lastError = error;
+  }
+
+  private noteTarget(reachable: boolean, error?: string): void {
+    if (this.state.targetReachable !== reachable) {
+      this.deps.events.event(
+        reachable ? 'target-reachable' : 'target-unreachable',
+        reachable ? 'target reachable' : `target unreachable: ${error}`,
+      );
+    }
+    this.state.targetReachable = reachable;
+    if (error) this.state.lastError = error;
+  }
+
+  private remember(c: CopyRecord): void {
+    const sid = serviceId(c);
+    let copies = this.ledger.get(sid);
+    if (!copies) this.ledger.set(sid, (copies = new Map<string, CopyRecord>()));
+    copies.set(copyId(c), c);
+  }
+
+  private forget(c: CopyRecord): void {
+    const sid = serviceId(c);
+    const copies = this.ledger.get(sid);
+    copies?.delete(copyId(c));
+    if (copies?.size === 0) this.ledger.delete(sid);
+  }
+
+  private ledgerCopies(key: ServiceKey): CopyRecord[] {
+    return [...(this.ledger.get(serviceId(keyOf(key)))?.values() ?? [])];
+  }
+
+  private ledgerSize(): number {
+    let n = 0;
+    for (const m of this.ledger.values()) n += m.size;
+    return n;
+  }
+}
+
+function keyOf(key: ServiceKey): { namespace: string; groupName: string; serviceName: string } {
+  return { namespace: key.namespace, groupName: key.group, serviceName: key.name };
+}
