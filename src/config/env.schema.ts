@@ -192,9 +192,267 @@ export const envSchema = {
     parse: parsers.int(1024, 64 * 1048576),
   },
   // --- Nacos HTTP edge and auth (add NACOS_* variables here) ---
+  NACOS_AUTH_ENABLED: {
+    description: 'Require a Nacos login (accessToken or username/password params) on the Nacos naming API',
+    sensitive: false,
+    default: false,
+    parse: parsers.bool,
+  },
+  NACOS_AUTH_USERS: {
+    description: 'Nacos users as user:password,user2:password2 (used when NACOS_AUTH_ENABLED=true)',
+    sensitive: true,
+    default: [] as Array<{ username: string; password: string }>,
+    parse: (raw: string): Array<{ username: string; password: string }> =>
+      raw
+        .split(',')
+        .filter((item) => item.trim().length > 0)
+        .map((item) => {
+          const at = item.indexOf(':');
+          if (at <= 0 || at === item.length - 1) fail('must be user:password pairs separated by commas');
+          return { username: item.slice(0, at).trim(), password: item.slice(at + 1) };
+        }),
+  },
+  NACOS_AUTH_SECRET: {
+    description: 'Secret that signs Nacos access tokens (>= 32 chars); required when NACOS_AUTH_ENABLED=true',
+    sensitive: true,
+    default: undefined,
+    parse: parsers.secret(32),
+  },
+  NACOS_AUTH_TOKEN_TTL_MS: {
+    description: 'Lifetime of a Nacos access token issued by /nacos/v1/auth/login',
+    sensitive: false,
+    default: 18000000,
+    parse: parsers.int(1000, 7 * 24 * 3600 * 1000),
+  },
+  NACOS_CLIENT_BEAT_INTERVAL_MS: {
+    description: 'Heartbeat interval told to v1 clients (clientBeatInterval)',
+    sensitive: false,
+    default: 5000,
+    parse: parsers.int(100, 600000),
+  },
+  NACOS_CLIENT_BEAT_UNHEALTHY_MS: {
+    description: 'An ephemeral ip-port instance without a beat for this long turns unhealthy',
+    sensitive: false,
+    default: 15000,
+    parse: parsers.int(100, 3600000),
+  },
+  NACOS_CLIENT_BEAT_DELETE_MS: {
+    description: 'An ephemeral ip-port instance without a beat for this long is removed',
+    sensitive: false,
+    default: 30000,
+    parse: parsers.int(100, 3600000),
+  },
+  NACOS_CLIENT_BEAT_CHECK_MS: {
+    description: 'How often heartbeat expiry runs',
+    sensitive: false,
+    default: 5000,
+    parse: parsers.int(50, 600000),
+  },
+  NACOS_UDP_PUSH_DELAY_MS: {
+    description: 'Changes of one service within this window are pushed to UDP subscribers as one packet',
+    sensitive: false,
+    default: 100,
+    parse: parsers.int(0, 60000),
+  },
+  NACOS_UDP_PUSH_RETRIES: {
+    description: 'How often an unacknowledged UDP push is resent (1 s apart)',
+    sensitive: false,
+    default: 3,
+    parse: parsers.int(0, 10),
+  },
+  NACOS_UDP_SUBSCRIBER_TTL_MS: {
+    description: 'A UDP subscriber that stops polling /instance/list for this long gets no more pushes',
+    sensitive: false,
+    default: 30000,
+    parse: parsers.int(100, 3600000),
+  },
   // --- Distro (add DISTRO_* tuning variables here) ---
+  DISTRO_SELF: {
+    description:
+      "This node's member id host:distroPort as peers list it; unset = the listed member on this host and DISTRO_PORT",
+    sensitive: false,
+    default: undefined,
+    parse: parsers.hostPortList,
+  },
+  DISTRO_SYNC_DELAY_MS: {
+    description: 'Changes to one client within this window travel to peers as one (coalescing delay)',
+    sensitive: false,
+    default: 10,
+    parse: parsers.int(0, 10000),
+  },
+  DISTRO_VERIFY_INTERVAL_MS: {
+    description: 'Every interval each node sends each peer one batched (clientId, revision) list of what it owns',
+    sensitive: false,
+    default: 5000,
+    parse: parsers.int(50, 600000),
+  },
+  DISTRO_CLIENT_EXPIRE_MS: {
+    description: 'A replicated client nobody verified for this long is removed (keep several verify intervals)',
+    sensitive: false,
+    default: 30000,
+    parse: parsers.int(100, 3600000),
+  },
+  DISTRO_PROBE_INTERVAL_MS: {
+    description: 'How often peers are probed (UP -> SUSPICIOUS after 1 failure -> DOWN after 3)',
+    sensitive: false,
+    default: 2000,
+    parse: parsers.int(50, 600000),
+  },
+  DISTRO_CALL_TIMEOUT_MS: {
+    description: 'Deadline of one sync, verify or forward call to a peer',
+    sensitive: false,
+    default: 5000,
+    parse: parsers.int(50, 120000),
+  },
+  DISTRO_SNAPSHOT_TIMEOUT_MS: {
+    description: 'Deadline of loading the whole start-up snapshot from one peer',
+    sensitive: false,
+    default: 30000,
+    parse: parsers.int(100, 3600000),
+  },
+  DISTRO_LOAD_RETRY_MS: {
+    description: 'First wait before retrying a failed snapshot round; doubles up to 30 s',
+    sensitive: false,
+    default: 1000,
+    parse: parsers.int(10, 600000),
+  },
+  DISTRO_BOOTSTRAP_WAIT_MS: {
+    description: 'How long a node that finds no initialized peer waits before opening as the first node',
+    sensitive: false,
+    default: 15000,
+    parse: parsers.int(0, 3600000),
+  },
+  DISTRO_ALLOW_FIRST_NODE: {
+    description:
+      'Whether a node finding no initialized peer (all refused/timeout/not initialized) may open as the first node',
+    sensitive: false,
+    default: true,
+    parse: parsers.bool,
+  },
+  DISTRO_DNS_REFRESH_MS: {
+    description: 'How often DISTRO_MEMBERS_DNS is re-resolved',
+    sensitive: false,
+    default: 5000,
+    parse: parsers.int(100, 600000),
+  },
+  DISTRO_DNS_SERVER: {
+    description: 'DNS server host:port used for DISTRO_MEMBERS_DNS; unset = the system resolver',
+    sensitive: false,
+    default: undefined,
+    parse: parsers.hostPortList,
+  },
   // --- Nacos gRPC server and registry API (add GRPC_* / REGISTRY_* variables here) ---
+  NACOS_GRPC_MAX_MESSAGE_BYTES: {
+    description: 'Largest gRPC message accepted or sent on the Nacos gRPC port (Nacos: 10 MiB)',
+    sensitive: false,
+    default: 10485760,
+    parse: parsers.int(65536, 256 * 1048576),
+  },
+  NACOS_GRPC_KEEPALIVE_MS: {
+    description: 'Interval of HTTP/2 pings to idle gRPC clients, so half-open connections are found and dropped',
+    sensitive: false,
+    default: 30000,
+    parse: parsers.int(1000, 3600000),
+  },
+  NACOS_GRPC_DETECTION_IDLE_MS: {
+    description: 'A gRPC connection silent for this long gets a ClientDetectionRequest; no answer closes it',
+    sensitive: false,
+    default: 20000,
+    parse: parsers.int(100, 3600000),
+  },
+  NACOS_GRPC_PUSH_DELAY_MS: {
+    description: 'Changes to one service within this window become one push to gRPC subscribers',
+    sensitive: false,
+    default: 5,
+    parse: parsers.int(0, 10000),
+  },
+  NACOS_GRPC_PUSH_ACK_TIMEOUT_MS: {
+    description: 'How long a gRPC subscriber has to acknowledge a push before it is retried (3 retries)',
+    sensitive: false,
+    default: 3000,
+    parse: parsers.int(50, 60000),
+  },
+  REGISTRY_API_TOKEN: {
+    description: 'Bearer token of the registry API (proto/registry/v1); unset = ADMIN_TOKEN; neither = open',
+    sensitive: true,
+    default: undefined,
+    parse: parsers.secret(16),
+  },
+  REGISTRY_API_DEFAULT_TTL_MS: {
+    description: 'Lease of a sync client published through the registry API when the call names none',
+    sensitive: false,
+    default: 30000,
+    parse: parsers.int(1000, 3600000),
+  },
+  REGISTRY_API_MAX_TTL_MS: {
+    description: 'Longest lease a registry API call may ask for',
+    sensitive: false,
+    default: 600000,
+    parse: parsers.int(1000, 86400000),
+  },
+  REGISTRY_API_MAX_PUBLICATIONS: {
+    description: 'Most instances one registry API Publish or Withdraw call may carry',
+    sensitive: false,
+    default: 20000,
+    parse: parsers.int(1, 1000000),
+  },
+  REGISTRY_API_MAX_WATCHES: {
+    description: 'Most concurrent registry API Watch streams per node',
+    sensitive: false,
+    default: 256,
+    parse: parsers.int(1, 100000),
+  },
   // --- sync tasks (add SYNC_* / SECRET_KEY here) ---
+  SECRET_KEY: {
+    description:
+      'Key (>= 32 chars) that encrypts cluster credentials at rest (AES-256-GCM); credentials cannot be stored without it',
+    sensitive: true,
+    default: undefined,
+    parse: parsers.secret(32),
+  },
+  SYNC_LEASE_TTL_MS: {
+    description: 'A task whose holder stops renewing for this long is taken over by another replica',
+    sensitive: false,
+    default: 10000,
+    parse: parsers.int(1000, 600000),
+  },
+  SYNC_LEASE_RENEW_MS: {
+    description: 'How often each replica heartbeats, renews its task leases and rebalances',
+    sensitive: false,
+    default: 3000,
+    parse: parsers.int(100, 300000),
+  },
+  SYNC_CLIENT_TTL: {
+    description: 'Copies written by a task stay visible this long without a renewal (one renewal per task)',
+    sensitive: false,
+    default: 30000,
+    parse: parsers.int(1000, 3600000),
+  },
+  SYNC_FULL_RECONCILE_MS: {
+    description: 'Period of the full reconcile of every task against its source and target (repairs drift)',
+    sensitive: false,
+    default: 30000,
+    parse: parsers.int(500, 3600000),
+  },
+  SYNC_DEBOUNCE_MS: {
+    description: 'Source changes of one service within this window become one write to the target',
+    sensitive: false,
+    default: 20,
+    parse: parsers.int(0, 60000),
+  },
+  SYNC_PROTECT_HOLD_MS: {
+    description:
+      'Deletions beyond a task maxDeleteRatio are held this long unless released; then the source counts as confirmed',
+    sensitive: false,
+    default: 300000,
+    parse: parsers.int(1000, 7 * 24 * 3600 * 1000),
+  },
+  SYNC_PROTECT_MIN_DELETES: {
+    description: 'Rounds deleting fewer copies than this are never held, whatever the ratio',
+    sensitive: false,
+    default: 3,
+    parse: parsers.int(1, 1000000),
+  },
 } satisfies Record<string, EnvVar<unknown>>;
 
 export type EnvSchema = typeof envSchema;

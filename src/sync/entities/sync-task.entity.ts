@@ -62,6 +62,14 @@ export class SyncTaskEntity {
   @Column({ type: 'varchar', length: 16, default: 'running' })
   status!: TaskStatus;
 
+  /** Set by an operator's resync; the holder reconciles when it sees a newer value. */
+  @Column({ name: 'resync_requested_at', type: 'timestamptz', nullable: true })
+  resyncRequestedAt!: Date | null;
+
+  /** Set by an operator's release-hold; the holder applies held deletions when it sees a newer value. */
+  @Column({ name: 'hold_release_requested_at', type: 'timestamptz', nullable: true })
+  holdReleaseRequestedAt!: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,0 +1,154 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
+import { PageMetaDto, PageQueryDto } from '../common/page.dto';
+import type { ClusterEntity, ClusterKind } from '../entities';
+
+/** Kinds the workers can speak today (`zookeeper` is reserved in the schema for later). */
+export const SUPPORTED_CLUSTER_KINDS = ['local', 'distro', 'nacos'] as const satisfies readonly ClusterKind[];
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** `host:port` as Nacos clients take addresses; the gRPC port is port + 1000 unless given as `host:port/grpcPort`. */
+const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}(\/\d{1,5})?$/;
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+export class ClusterCreateDto {
+  @ApiProperty({ example: 'region-a', description: 'Unique; letters, digits, dot, dash, underscore' })
+  @Transform(trim)
+  @IsString()
+  @Length(1, 128)
+  @Matches(NAME, { message: 'name may contain letters, digits, dot, dash and underscore only' })
+  name!: string;
+
+  @ApiProperty({ enum: SUPPORTED_CLUSTER_KINDS })
+  @IsIn(SUPPORTED_CLUSTER_KINDS, { message: `kind must be one of ${SUPPORTED_CLUSTER_KINDS.join(', ')}` })
+  kind!: (typeof SUPPORTED_CLUSTER_KINDS)[number];
+
+  @ApiPropertyOptional({ type: [String], example: ['ds-a-0.ds-a:8848'], description: 'host:httpPort; none for local' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @IsString({ each: true })
+  @Matches(ADDRESS, { each: true, message: 'each address must be host:port' })
+  addresses: string[] = [];
+
+  @ApiPropertyOptional({ description: 'Default namespace of the registry' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  namespace?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  username?: string;
+
+  @ApiPropertyOptional({ description: 'Stored encrypted (SECRET_KEY); never returned' })
+  @ValidateIf((o: ClusterCreateDto) => o.password !== undefined)
+  @IsString()
+  @Length(1, 512)
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'Registry API token of a distro cluster; stored encrypted, never returned' })
+  @ValidateIf((o: ClusterCreateDto) => o.token !== undefined)
+  @IsString()
+  @Length(1, 1024)
+  token?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  description?: string;
+}
+
+export class ClusterUpdateDto {
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @IsString({ each: true })
+  @Matches(ADDRESS, { each: true, message: 'each address must be host:port' })
+  addresses?: string[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  namespace?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  username?: string;
+
+  @ApiPropertyOptional({ description: 'Replaces the stored password; empty string removes it' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  password?: string;
+
+  @ApiPropertyOptional({ description: 'Replaces the stored token; empty string removes it' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  token?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  description?: string;
+}
+
+export class ClusterListQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ description: 'Substring of the name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  name?: string;
+}
+
+export class ClusterResponseDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ['local', 'distro', 'nacos', 'zookeeper'] }) kind!: ClusterKind;
+  @ApiProperty({ type: [String] }) addresses!: string[];
+  @ApiProperty({ nullable: true, type: String }) namespace!: string | null;
+  @ApiProperty({ nullable: true, type: String }) username!: string | null;
+  @ApiProperty({ description: 'A password or token is stored (never shown)' }) hasCredentials!: boolean;
+  @ApiProperty({ nullable: true, type: String }) description!: string | null;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+}
+
+export class ClusterPageDto extends PageMetaDto {
+  @ApiProperty({ type: [ClusterResponseDto] }) items!: ClusterResponseDto[];
+}
+
+export function mapCluster(c: ClusterEntity): ClusterResponseDto {
+  return {
+    id: c.id,
+    name: c.name,
+    kind: c.kind,
+    addresses: c.addresses,
+    namespace: c.namespace,
+    username: c.username,
+    hasCredentials: c.credentials !== null,
+    description: c.description,
+    createdAt: c.createdAt.toISOString(),
+    updatedAt: c.updatedAt.toISOString(),
+  };
+}

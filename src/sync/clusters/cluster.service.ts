@@ -1,0 +1,107 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { DataSource, ILike } from 'typeorm';
+import type { Repository } from 'typeorm';
+import { AppConfig } from '@/config';
+import { mapConstraintErrors } from '../common/db-errors';
+import type { Page } from '../common/page.dto';
+import { ClusterEntity } from '../entities';
+import type { ClusterCreateDto, ClusterListQueryDto, ClusterUpdateDto } from './cluster.dto';
+import { CredentialSealer } from './credential-sealer';
+import type { ClusterSecrets } from './credential-sealer';
+
+const CONFLICTS = {
+  UQ_cluster_name: 'a cluster with this name exists',
+  UQ_cluster_single_local: 'a local cluster exists already: there is one per region',
+  FK_sync_task_source: 'the cluster is the source of a task; delete the task first',
+  FK_sync_task_target: 'the cluster is the target of a task; delete the task first',
+};
+
+/** Registries that tasks read and write; credentials are sealed with SECRET_KEY. */
+@Injectable()
+export class ClusterService {
+  private readonly repo: Repository<ClusterEntity>;
+  private readonly sealer: CredentialSealer;
+
+  constructor(db: DataSource, config: AppConfig) {
+    this.repo = db.getRepository(ClusterEntity);
+    this.sealer = new CredentialSealer(config.sync.secretKey);
+  }
+
+  async create(dto: ClusterCreateDto): Promise<ClusterEntity> {
+    if (dto.kind === 'local' && dto.addresses.length > 0)
+      throw new BadRequestException(['addresses must be empty for a local cluster']);
+    if (dto.kind !== 'local' && dto.addresses.length === 0)
+      throw new BadRequestException([`addresses must name at least one host:port for a ${dto.kind} cluster`]);
+    const entity = this.repo.create({
+      name: dto.name,
+      kind: dto.kind,
+      addresses: dto.addresses,
+      namespace: dto.namespace ?? null,
+      username: dto.username ?? null,
+      credentials: this.seal({ password: dto.password, token: dto.token }),
+      description: dto.description ?? null,
+    });
+    return mapConstraintErrors(() => this.repo.save(entity), CONFLICTS);
+  }
+
+  async list(query: ClusterListQueryDto): Promise<Page<ClusterEntity>> {
+    const [items, total] = await this.repo.findAndCount({
+      where: query.name ? { name: ILike(`%${escapeLike(query.name)}%`) } : {},
+      order: { name: 'ASC' },
+      skip: (query.page - 1) * query.pageSize,
+      take: query.pageSize,
+    });
+    return { items, total, page: query.page, pageSize: query.pageSize };
+  }
+
+  async get(id: string): Promise<ClusterEntity> {
+    const found = await this.repo.findOneBy({ id });
+    if (!found) throw new NotFoundException(`cluster ${id} not found`);
+    return found;
+  }
+
+  async update(id: string, dto: ClusterUpdateDto): Promise<ClusterEntity> {
+    const cluster = await this.get(id);
+    if (dto.addresses !== undefined) {
+      if (cluster.kind === 'local' && dto.addresses.length > 0)
+        throw new BadRequestException(['addresses must be empty for a local cluster']);
+      if (cluster.kind !== 'local' && dto.addresses.length === 0)
+        throw new BadRequestException(['addresses must name at least one host:port']);
+      cluster.addresses = dto.addresses;
+    }
+    if (dto.namespace !== undefined) cluster.namespace = dto.namespace;
+    if (dto.username !== undefined) cluster.username = dto.username;
+    if (dto.description !== undefined) cluster.description = dto.description;
+    if (dto.password !== undefined || dto.token !== undefined) {
+      const current = this.secretsOf(cluster);
+      const next: ClusterSecrets = {
+        password: dto.password === undefined ? current.password : dto.password || undefined,
+        token: dto.token === undefined ? current.token : dto.token || undefined,
+      };
+      cluster.credentials = this.seal(next);
+    }
+    return mapConstraintErrors(() => this.repo.save(cluster), CONFLICTS);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.get(id);
+    await mapConstraintErrors(() => this.repo.delete({ id }), CONFLICTS);
+  }
+
+  /** The cluster's secrets, for the adapters that connect to it (never for the API). */
+  secretsOf(cluster: ClusterEntity): ClusterSecrets {
+    return cluster.credentials ? this.sealer.open(cluster.credentials) : {};
+  }
+
+  private seal(secrets: ClusterSecrets): Buffer | null {
+    if (secrets.password === undefined && secrets.token === undefined) return null;
+    if (!this.sealer.available) {
+      throw new BadRequestException(['password/token cannot be stored: SECRET_KEY is not set on the server']);
+    }
+    return this.sealer.seal(secrets);
+  }
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,59 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminApi } from '@/common/admin-token.guard';
+import {
+  ClusterCreateDto,
+  ClusterListQueryDto,
+  ClusterPageDto,
+  ClusterResponseDto,
+  ClusterUpdateDto,
+  mapCluster,
+} from './cluster.dto';
+import { ClusterService } from './cluster.service';
+
+@ApiTags('clusters')
+@AdminApi()
+@Controller('api/v1/clusters')
+export class ClustersController {
+  constructor(private readonly clusters: ClusterService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Register a registry that tasks copy from or into' })
+  @ApiOkResponse({ type: ClusterResponseDto })
+  @ApiConflictResponse({ description: 'name taken, or a second local cluster' })
+  async create(@Body() dto: ClusterCreateDto): Promise<ClusterResponseDto> {
+    return mapCluster(await this.clusters.create(dto));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List clusters (paged, filter by name)' })
+  @ApiOkResponse({ type: ClusterPageDto })
+  async list(@Query() query: ClusterListQueryDto): Promise<ClusterPageDto> {
+    const page = await this.clusters.list(query);
+    return { ...page, items: page.items.map(mapCluster) };
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: ClusterResponseDto })
+  @ApiNotFoundResponse()
+  async get(@Param('id', ParseUUIDPipe) id: string): Promise<ClusterResponseDto> {
+    return mapCluster(await this.clusters.get(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change addresses, namespace, credentials or description' })
+  @ApiOkResponse({ type: ClusterResponseDto })
+  @ApiNotFoundResponse()
+  async update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: ClusterUpdateDto): Promise<ClusterResponseDto> {
+    return mapCluster(await this.clusters.update(id, dto));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a cluster no task uses' })
+  @ApiConflictResponse({ description: 'a task uses the cluster' })
+  @ApiNotFoundResponse()
+  async remove(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    await this.clusters.remove(id);
+  }
+}

@@ -1,0 +1,45 @@
+import { Module } from '@nestjs/common';
+import type { OnModuleInit } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ClusterRouting } from '@/distro/cluster-routing';
+import { Registry } from '@/registry';
+import { AdapterFactory } from './adapters/adapter-factory';
+import { LocalRegistryAdapter } from './adapters/local-adapter';
+import { ClusterService } from './clusters/cluster.service';
+import { ClustersController } from './clusters/clusters.controller';
+import { SyncLedgerReader } from './tasks/sync-ledger-reader';
+import { TaskEventLog } from './tasks/task-event-log';
+import { TaskService } from './tasks/task.service';
+import { TasksController } from './tasks/tasks.controller';
+import { SyncScheduler } from './worker/sync-scheduler';
+import { SyncWorker } from './worker/sync-worker';
+import { TaskStateWriter } from './worker/task-state-writer';
+import { WorkersController } from './worker/workers.controller';
+
+/** Sync tasks: the admin API over clusters and tasks, and this replica's leased workers. */
+@Module({
+  imports: [ScheduleModule.forRoot()],
+  controllers: [ClustersController, TasksController, WorkersController],
+  providers: [
+    AdapterFactory,
+    ClusterService,
+    TaskService,
+    TaskEventLog,
+    SyncLedgerReader,
+    SyncScheduler,
+    SyncWorker,
+    TaskStateWriter,
+  ],
+  exports: [AdapterFactory, SyncWorker],
+})
+export class SyncModule implements OnModuleInit {
+  constructor(
+    private readonly adapters: AdapterFactory,
+    private readonly registry: Registry,
+    private readonly routing: ClusterRouting,
+  ) {}
+
+  onModuleInit(): void {
+    this.adapters.register('local', () => new LocalRegistryAdapter(this.registry, () => this.routing.selfId()));
+  }
+}

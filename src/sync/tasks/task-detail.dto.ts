@@ -1,0 +1,46 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { PageMetaDto } from '../common/page.dto';
+import type { TaskEventEntity } from '../entities';
+
+export class TaskInstanceDto {
+  @ApiProperty() namespace!: string;
+  @ApiProperty() groupName!: string;
+  @ApiProperty() serviceName!: string;
+  @ApiProperty() clusterName!: string;
+  @ApiProperty() ip!: string;
+  @ApiProperty() port!: number;
+  @ApiProperty() weight!: number;
+  @ApiProperty() healthy!: boolean;
+  @ApiProperty() enabled!: boolean;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata!: Record<string, string>;
+  @ApiProperty({ description: 'Lease generation of the holding that wrote it' }) generation!: string;
+  @ApiProperty() writtenAt!: string;
+}
+
+export class TaskInstancePageDto extends PageMetaDto {
+  @ApiProperty({ type: [TaskInstanceDto] }) items!: TaskInstanceDto[];
+}
+
+export class TaskEventDto {
+  @ApiProperty() id!: string;
+  @ApiProperty() kind!: string;
+  @ApiProperty({ description: '`admin` or the worker id' }) actor!: string;
+  @ApiProperty() message!: string;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) details!: Record<string, unknown> | null;
+  @ApiProperty() createdAt!: string;
+}
+
+export class TaskEventPageDto extends PageMetaDto {
+  @ApiProperty({ type: [TaskEventDto] }) items!: TaskEventDto[];
+}
+
+export function mapTaskEvent(e: TaskEventEntity): TaskEventDto {
+  return {
+    id: String(e.id),
+    kind: e.kind,
+    actor: e.actor,
+    message: e.message,
+    details: e.details,
+    createdAt: e.createdAt.toISOString(),
+  };
+}

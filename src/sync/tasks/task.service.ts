@@ -1,0 +1,234 @@
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { DataSource, In } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { sqlRows } from '@/database/sql';
+import { mapConstraintErrors } from '../common/db-errors';
+import type { Page } from '../common/page.dto';
+import { ClusterEntity, SyncTaskEntity, TaskStateEntity } from '../entities';
+import type { TaskStatus } from '../entities';
+import type { TaskCreateDto, TaskListQueryDto, TaskView } from './task.dto';
+import { TaskEventLog } from './task-event-log';
+
+const CONFLICTS = {
+  UQ_sync_task_name: 'a task with this name exists',
+  UQ_sync_task_selector: 'a task with the same clusters and selector exists',
+  FK_sync_task_source: 'sourceClusterId names no cluster',
+  FK_sync_task_target: 'targetClusterId names no cluster',
+};
+
+const ADMIN = 'admin';
+
+/** What to copy where; every change is recorded in the audit trail in the same transaction. */
+@Injectable()
+export class TaskService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly events: TaskEventLog,
+  ) {}
+
+  async create(dto: TaskCreateDto): Promise<TaskView> {
+    const id = await this.db.transaction((tx) => this.insert(tx, dto));
+    return this.get(id);
+  }
+
+  /** Creates every task or none. */
+  async createBatch(dtos: TaskCreateDto[]): Promise<TaskView[]> {
+    const ids = await this.db.transaction(async (tx) => {
+      const out: string[] = [];
+      for (const [i, dto] of dtos.entries()) {
+        try {
+          out.push(await this.insert(tx, dto));
+        } catch (err) {
+          if (err instanceof BadRequestException || err instanceof ConflictException) {
+            const body = err.getResponse() as { message?: unknown };
+            const messages = Array.isArray(body.message) ? body.message : [body.message];
+            const prefixed = messages.map((m) => `tasks.${i}: ${String(m)}`);
+            throw err instanceof ConflictException
+              ? new ConflictException(prefixed.join('; '))
+              : new BadRequestException(prefixed);
+          }
+          throw err;
+        }
+      }
+      return out;
+    });
+    return Promise.all(ids.map((id) => this.get(id)));
+  }
+
+  async list(query: TaskListQueryDto): Promise<Page<TaskView>> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, value: unknown): void => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (query.status) add('t.status = ?', query.status);
+    if (query.sourceClusterId) add('t.source_cluster_id = ?', query.sourceClusterId);
+    if (query.targetClusterId) add('t.target_cluster_id = ?', query.targetClusterId);
+    if (query.name) add(`t.name ILIKE ?`, `%${query.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const [{ n }] = await sqlRows<{ n: number }>(
+      this.db,
+      `SELECT count(*)::int AS n FROM sync_task t ${clause}`,
+      params,
+    );
+    const ids = await sqlRows<{ id: string }>(
+      this.db,
+      `SELECT t.id FROM sync_task t ${clause} ORDER BY t.name LIMIT ${query.pageSize} OFFSET ${(query.page - 1) * query.pageSize}`,
+      params,
+    );
+    return { items: await this.views(ids.map((r) => r.id)), total: n, page: query.page, pageSize: query.pageSize };
+  }
+
+  async get(id: string): Promise<TaskView> {
+    const [view] = await this.views([id]);
+    if (!view) throw new NotFoundException(`task ${id} not found`);
+    return view;
+  }
+
+  async pause(id: string): Promise<TaskView> {
+    return this.transition(id, 'paused', ['running'], 'paused', 'paused by an operator: copies kept, no changes');
+  }
+
+  async resume(id: string): Promise<TaskView> {
+    return this.transition(id, 'running', ['paused'], 'resumed', 'resumed by an operator');
+  }
+
+  /** Marks the task for deletion; its holder withdraws the copies in its ledger, then drops the row. */
+  async remove(id: string): Promise<TaskView> {
+    return this.transition(
+      id,
+      'deleting',
+      ['running', 'paused', 'deleting'],
+      'delete-requested',
+      'deletion requested: copies will be withdrawn',
+    );
+  }
+
+  async requestResync(id: string): Promise<TaskView> {
+    const view = await this.get(id);
+    if (view.task.status === 'deleting') throw new ConflictException('the task is being deleted');
+    await this.db.transaction(async (tx) => {
+      await tx.update(SyncTaskEntity, { id }, { resyncRequestedAt: () => 'now()' });
+      await this.events.record(
+        {
+          taskId: id,
+          taskName: view.task.name,
+          kind: 'resync-requested',
+          actor: ADMIN,
+          message: 'full resync requested',
+        },
+        tx,
+      );
+    });
+    return this.get(id);
+  }
+
+  async requestHoldRelease(id: string): Promise<TaskView> {
+    const view = await this.get(id);
+    const hold = view.state?.hold;
+    if (!hold) throw new ConflictException('the task holds no deletions');
+    await this.db.transaction(async (tx) => {
+      await tx.update(SyncTaskEntity, { id }, { holdReleaseRequestedAt: () => 'now()' });
+      await this.events.record(
+        {
+          taskId: id,
+          taskName: view.task.name,
+          kind: 'hold-release-requested',
+          actor: ADMIN,
+          message: 'release of held deletions requested',
+          details: { ...hold },
+        },
+        tx,
+      );
+    });
+    return this.get(id);
+  }
+
+  private async transition(
+    id: string,
+    to: TaskStatus,
+    from: TaskStatus[],
+    kind: string,
+    message: string,
+  ): Promise<TaskView> {
+    const view = await this.get(id);
+    if (view.task.status === to) return view;
+    if (!from.includes(view.task.status)) throw new ConflictException(`a ${view.task.status} task cannot become ${to}`);
+    await this.db.transaction(async (tx) => {
+      const result = await tx.update(SyncTaskEntity, { id, status: In(from) }, { status: to });
+      if (!result.affected) throw new ConflictException('the task changed meanwhile; retry');
+      await this.events.record({ taskId: id, taskName: view.task.name, kind, actor: ADMIN, message }, tx);
+    });
+    return this.get(id);
+  }
+
+  private async insert(tx: EntityManager, dto: TaskCreateDto): Promise<string> {
+    if (dto.sourceClusterId === dto.targetClusterId)
+      throw new BadRequestException(['targetClusterId must differ from sourceClusterId']);
+    const clusters = await tx.findBy(ClusterEntity, { id: In([dto.sourceClusterId, dto.targetClusterId]) });
+    const source = clusters.find((c) => c.id === dto.sourceClusterId);
+    const target = clusters.find((c) => c.id === dto.targetClusterId);
+    const missing = [
+      !source && 'sourceClusterId names no cluster',
+      !target && 'targetClusterId names no cluster',
+    ].filter(Boolean);
+    if (missing.length > 0 || !source || !target) throw new BadRequestException(missing);
+    const name =
+      dto.name ?? `${source.name}>${target.name}:${dto.namespace}/${dto.groupName}@@${dto.serviceName}`.slice(0, 128);
+    const saved = await mapConstraintErrors(
+      () =>
+        tx.save(
+          tx.create(SyncTaskEntity, {
+            name,
+            sourceClusterId: source.id,
+            targetClusterId: target.id,
+            namespace: dto.namespace,
+            groupName: dto.groupName,
+            serviceName: dto.serviceName,
+            exclude: dto.exclude,
+            maxDeleteRatio: dto.maxDeleteRatio,
+            status: 'running',
+          }),
+        ),
+      CONFLICTS,
+    );
+    await tx.insert(TaskStateEntity, { taskId: saved.id });
+    await this.events.record(
+      {
+        taskId: saved.id,
+        taskName: name,
+        kind: 'created',
+        actor: ADMIN,
+        message: `copies ${dto.namespace}/${dto.groupName}@@${dto.serviceName} from ${source.name} to ${target.name}`,
+      },
+      tx,
+    );
+    return saved.id;
+  }
+
+  private async views(ids: string[]): Promise<TaskView[]> {
+    if (ids.length === 0) return [];
+    const tasks = await this.db.getRepository(SyncTaskEntity).findBy({ id: In(ids) });
+    const states = await this.db.getRepository(TaskStateEntity).findBy({ taskId: In(ids) });
+    const leases = await sqlRows<{ task_id: string; owner: string | null; expires_at: Date | null }>(
+      this.db,
+      `SELECT task_id, owner, expires_at FROM task_lease WHERE task_id = ANY($1::uuid[]) AND owner IS NOT NULL AND expires_at > now()`,
+      [ids],
+    );
+    const byId = new Map(tasks.map((t) => [t.id, t]));
+    return ids.flatMap((id) => {
+      const task = byId.get(id);
+      if (!task) return [];
+      const lease = leases.find((l) => l.task_id === id);
+      return [
+        {
+          task,
+          owner: lease?.owner ?? null,
+          leaseExpiresAt: lease?.expires_at ?? null,
+          state: states.find((s) => s.taskId === id) ?? null,
+        },
+      ];
+    });
+  }
+}

@@ -1,0 +1,116 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { AdminApi } from '@/common/admin-token.guard';
+import { PageQueryDto } from '../common/page.dto';
+import { TaskBatchCreateDto, TaskCreateDto, TaskListQueryDto, TaskPageDto, TaskResponseDto, mapTask } from './task.dto';
+import { TaskEventPageDto, TaskInstancePageDto, mapTaskEvent } from './task-detail.dto';
+import { TaskEventLog } from './task-event-log';
+import { TaskService } from './task.service';
+import { SyncLedgerReader } from './sync-ledger-reader';
+
+@ApiTags('tasks')
+@AdminApi()
+@Controller('api/v1/tasks')
+export class TasksController {
+  constructor(
+    private readonly tasks: TaskService,
+    private readonly events: TaskEventLog,
+    private readonly ledger: SyncLedgerReader,
+  ) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a sync task: copy what matches the selector from source to target' })
+  @ApiOkResponse({ type: TaskResponseDto })
+  @ApiConflictResponse({ description: 'name taken, or the same clusters and selector exist' })
+  async create(@Body() dto: TaskCreateDto): Promise<TaskResponseDto> {
+    return mapTask(await this.tasks.create(dto));
+  }
+
+  @Post('batch')
+  @ApiOperation({ summary: 'Create many tasks in one transaction (all or none)' })
+  @ApiOkResponse({ type: [TaskResponseDto] })
+  async createBatch(@Body() dto: TaskBatchCreateDto): Promise<TaskResponseDto[]> {
+    return (await this.tasks.createBatch(dto.tasks)).map(mapTask);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List tasks with their live state (paged; filter by status, clusters, name)' })
+  @ApiOkResponse({ type: TaskPageDto })
+  async list(@Query() query: TaskListQueryDto): Promise<TaskPageDto> {
+    const page = await this.tasks.list(query);
+    return { ...page, items: page.items.map(mapTask) };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A task with its live state: holder, reachability, counts, lag, hold' })
+  @ApiOkResponse({ type: TaskResponseDto })
+  @ApiNotFoundResponse()
+  async get(@Param('id', ParseUUIDPipe) id: string): Promise<TaskResponseDto> {
+    return mapTask(await this.tasks.get(id));
+  }
+
+  @Post(':id/pause')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Freeze the copies: kept and renewed, no changes applied' })
+  @ApiOkResponse({ type: TaskResponseDto })
+  async pause(@Param('id', ParseUUIDPipe) id: string): Promise<TaskResponseDto> {
+    return mapTask(await this.tasks.pause(id));
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Apply changes again, catching up at once' })
+  @ApiOkResponse({ type: TaskResponseDto })
+  async resume(@Param('id', ParseUUIDPipe) id: string): Promise<TaskResponseDto> {
+    return mapTask(await this.tasks.resume(id));
+  }
+
+  @Post(':id/resync')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Ask the holder for a full reconcile now' })
+  @ApiOkResponse({ type: TaskResponseDto })
+  async resync(@Param('id', ParseUUIDPipe) id: string): Promise<TaskResponseDto> {
+    return mapTask(await this.tasks.requestResync(id));
+  }
+
+  @Post(':id/release-hold')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Apply deletions that protect mode holds back' })
+  @ApiOkResponse({ type: TaskResponseDto })
+  @ApiConflictResponse({ description: 'nothing is held' })
+  async releaseHold(@Param('id', ParseUUIDPipe) id: string): Promise<TaskResponseDto> {
+    return mapTask(await this.tasks.requestHoldRelease(id));
+  }
+
+  @Delete(':id')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Withdraw the copies named in the ledger, then remove the task' })
+  @ApiAcceptedResponse({ type: TaskResponseDto })
+  async remove(@Param('id', ParseUUIDPipe) id: string): Promise<TaskResponseDto> {
+    return mapTask(await this.tasks.remove(id));
+  }
+
+  @Get(':id/instances')
+  @ApiOperation({ summary: 'The ledger: every copy this task wrote into its target (paged)' })
+  @ApiOkResponse({ type: TaskInstancePageDto })
+  async instances(@Param('id', ParseUUIDPipe) id: string, @Query() page: PageQueryDto): Promise<TaskInstancePageDto> {
+    await this.tasks.get(id);
+    return this.ledger.page(id, page.page, page.pageSize);
+  }
+
+  @Get(':id/events')
+  @ApiOperation({ summary: 'Audit trail of admin actions and state changes, newest first' })
+  @ApiOkResponse({ type: TaskEventPageDto })
+  async eventsOf(@Param('id', ParseUUIDPipe) id: string, @Query() page: PageQueryDto): Promise<TaskEventPageDto> {
+    await this.tasks.get(id);
+    const events = await this.events.list(id, page.page, page.pageSize);
+    return { ...events, items: events.items.map(mapTaskEvent) };
+  }
+}
