@@ -20,6 +20,8 @@ export interface ServiceCopies {
   key: ServiceKey;
   /** The task's complete set of copies in that service; empty = none left there. */
   copies: CopyRecord[];
+  /** Copies of the task in that service that are no longer wanted (adapters that patch rather than replace use it). */
+  removed: CopyRecord[];
 }
 
 export interface ReachabilityReport {

@@ -262,7 +262,7 @@ export class TaskRunner {
       adds.push(...diff.add);
       updates.push(...diff.update);
       removes.push(...diff.remove);
-      touched.push({ key: s.key, copies: want });
+      touched.push({ key: s.key, copies: want, removed: diff.remove });
     }
     this.state.desired = Math.max(0, desiredTotal);
     if (touched.length === 0) return true;
@@ -275,7 +275,9 @@ export class TaskRunner {
       );
       for (const c of [...adds, ...updates]) this.remember(c);
       // While deletions are held, services keep their old copies beside the new ones.
-      const writes = heldBack ? touched.map((t) => ({ key: t.key, copies: this.ledgerCopies(t.key) })) : touched;
+      const writes = heldBack
+        ? touched.map((t) => ({ key: t.key, copies: keepHeld(t.copies, this.ledgerCopies(t.key)), removed: [] }))
+        : touched;
       for (let i = 0; i < writes.length; i += this.deps.settings.servicesPerBatch) {
         await this.deps.target.applyCopies(this.owner, writes.slice(i, i + this.deps.settings.servicesPerBatch));
       }
@@ -424,6 +426,12 @@ export class TaskRunner {
     for (const m of this.ledger.values()) n += m.size;
     return n;
   }
+}
+
+/** The desired copies plus the ones whose removal is held back (the ledger still lists them). */
+function keepHeld(desired: CopyRecord[], ledger: CopyRecord[]): CopyRecord[] {
+  const ids = new Set(desired.map(copyId));
+  return [...desired, ...ledger.filter((c) => !ids.has(copyId(c)))];
 }
 
 function keyOf(key: ServiceKey): { namespace: string; groupName: string; serviceName: string } {
