@@ -8,9 +8,11 @@ import { LocalRegistryAdapter } from './adapters/local-adapter';
 import { ClusterService } from './clusters/cluster.service';
 import { ClustersController } from './clusters/clusters.controller';
 import { SyncLedgerReader } from './tasks/sync-ledger-reader';
+import { TaskDiffService } from './tasks/task-diff.service';
 import { TaskEventLog } from './tasks/task-event-log';
 import { TaskService } from './tasks/task.service';
 import { TasksController } from './tasks/tasks.controller';
+import { SyncMetrics } from './worker/sync-metrics';
 import { SyncScheduler } from './worker/sync-scheduler';
 import { SyncWorker } from './worker/sync-worker';
 import { TaskStateWriter } from './worker/task-state-writer';
@@ -25,7 +27,9 @@ import { WorkersController } from './worker/workers.controller';
     ClusterService,
     TaskService,
     TaskEventLog,
+    TaskDiffService,
     SyncLedgerReader,
+    SyncMetrics,
     SyncScheduler,
     SyncWorker,
     TaskStateWriter,

@@ -134,6 +134,13 @@ export class ClusterResponseDto {
   @ApiProperty() updatedAt!: string;
 }
 
+export class ClusterCheckDto {
+  @ApiProperty() reachable!: boolean;
+  @ApiProperty({ description: 'Round trip of the check in ms' }) latencyMs!: number;
+  @ApiPropertyOptional() version?: string;
+  @ApiPropertyOptional({ description: 'Why it is not reachable' }) error?: string;
+}
+
 export class ClusterPageDto extends PageMetaDto {
   @ApiProperty({ type: [ClusterResponseDto] }) items!: ClusterResponseDto[];
 }

@@ -5,7 +5,9 @@ import { AppConfig } from '@/config';
 import { mapConstraintErrors } from '../common/db-errors';
 import type { Page } from '../common/page.dto';
 import { ClusterEntity } from '../entities';
-import type { ClusterCreateDto, ClusterListQueryDto, ClusterUpdateDto } from './cluster.dto';
+import type { ClusterCheckDto, ClusterCreateDto, ClusterListQueryDto, ClusterUpdateDto } from './cluster.dto';
+import { AdapterFactory } from '../adapters/adapter-factory';
+import type { RegistryAdapter } from '../adapters/registry-adapter';
 import { CredentialSealer } from './credential-sealer';
 import type { ClusterSecrets } from './credential-sealer';
 
@@ -22,7 +24,11 @@ export class ClusterService {
   private readonly repo: Repository<ClusterEntity>;
   private readonly sealer: CredentialSealer;
 
-  constructor(db: DataSource, config: AppConfig) {
+  constructor(
+    db: DataSource,
+    config: AppConfig,
+    private readonly adapters: AdapterFactory,
+  ) {
     this.repo = db.getRepository(ClusterEntity);
     this.sealer = new CredentialSealer(config.sync.secretKey);
   }
@@ -86,6 +92,21 @@ export class ClusterService {
   async remove(id: string): Promise<void> {
     await this.get(id);
     await mapConstraintErrors(() => this.repo.delete({ id }), CONFLICTS);
+  }
+
+  /** Reaches the registry through its adapter; never throws for an unreachable one. */
+  async check(id: string): Promise<ClusterCheckDto> {
+    const cluster = await this.get(id);
+    const started = Date.now();
+    let adapter: RegistryAdapter | undefined;
+    try {
+      adapter = this.adapters.create(cluster, this.secretsOf(cluster));
+      return await adapter.check();
+    } catch (err) {
+      return { reachable: false, latencyMs: Date.now() - started, error: (err as Error).message };
+    } finally {
+      await adapter?.close().catch(() => undefined);
+    }
   }
 
   /** The cluster's secrets, for the adapters that connect to it (never for the API). */

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, P
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminApi } from '@/common/admin-token.guard';
 import {
+  ClusterCheckDto,
   ClusterCreateDto,
   ClusterListQueryDto,
   ClusterPageDto,
@@ -46,6 +47,15 @@ export class ClustersController {
   @ApiNotFoundResponse()
   async update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: ClusterUpdateDto): Promise<ClusterResponseDto> {
     return mapCluster(await this.clusters.update(id, dto));
+  }
+
+  @Post(':id/check')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Reach the registry now: reachability, version, latency' })
+  @ApiOkResponse({ type: ClusterCheckDto })
+  @ApiNotFoundResponse()
+  check(@Param('id', ParseUUIDPipe) id: string): Promise<ClusterCheckDto> {
+    return this.clusters.check(id);
   }
 
   @Delete(':id')

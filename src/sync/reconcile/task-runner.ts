@@ -65,6 +65,8 @@ export interface RunnerEvents {
   event(kind: string, message: string, details?: Record<string, unknown>): void;
   /** Copies applied, for metrics: kind is add/update/remove. */
   applied?(kind: 'add' | 'update' | 'remove', count: number, lagMs: number | null): void;
+  /** A read or write of the task failed (it is retried). */
+  failed?(): void;
 }
 
 export interface RunnerDeps {
@@ -382,6 +384,7 @@ export class TaskRunner {
   }
 
   private noteSource(reachable: boolean, error?: string): void {
+    if (!reachable) this.deps.events.failed?.();
     if (this.state.sourceReachable !== reachable) {
       this.deps.events.event(
         reachable ? 'source-reachable' : 'source-unreachable',
@@ -393,6 +396,7 @@ export class TaskRunner {
   }
 
   private noteTarget(reachable: boolean, error?: string): void {
+    if (!reachable) this.deps.events.failed?.();
     if (this.state.targetReachable !== reachable) {
       this.deps.events.event(
         reachable ? 'target-reachable' : 'target-unreachable',

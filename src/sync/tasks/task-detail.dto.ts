@@ -44,3 +44,34 @@ export function mapTaskEvent(e: TaskEventEntity): TaskEventDto {
     createdAt: e.createdAt.toISOString(),
   };
 }
+
+export class CopyDto {
+  @ApiProperty() namespace!: string;
+  @ApiProperty() groupName!: string;
+  @ApiProperty() serviceName!: string;
+  @ApiProperty() clusterName!: string;
+  @ApiProperty() ip!: string;
+  @ApiProperty() port!: number;
+  @ApiProperty() weight!: number;
+  @ApiProperty() healthy!: boolean;
+  @ApiProperty() enabled!: boolean;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata!: Record<string, string>;
+}
+
+export class DiffCountsDto {
+  @ApiProperty() add!: number;
+  @ApiProperty() update!: number;
+  @ApiProperty() remove!: number;
+}
+
+export class TaskDiffListsDto {
+  @ApiProperty({ type: [CopyDto] }) add!: CopyDto[];
+  @ApiProperty({ type: [CopyDto] }) update!: CopyDto[];
+  @ApiProperty({ type: [CopyDto] }) remove!: CopyDto[];
+}
+
+export class TaskDiffDto {
+  @ApiProperty({ type: DiffCountsDto }) counts!: DiffCountsDto;
+  @ApiProperty({ description: 'Lists are cut at 1000 entries each; counts are complete' }) truncated!: boolean;
+  @ApiProperty({ type: TaskDiffListsDto }) diff!: TaskDiffListsDto;
+}

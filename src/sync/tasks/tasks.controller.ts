@@ -10,7 +10,8 @@ import {
 import { AdminApi } from '@/common/admin-token.guard';
 import { PageQueryDto } from '../common/page.dto';
 import { TaskBatchCreateDto, TaskCreateDto, TaskListQueryDto, TaskPageDto, TaskResponseDto, mapTask } from './task.dto';
-import { TaskEventPageDto, TaskInstancePageDto, mapTaskEvent } from './task-detail.dto';
+import { TaskDiffDto, TaskEventPageDto, TaskInstancePageDto, mapTaskEvent } from './task-detail.dto';
+import { TaskDiffService } from './task-diff.service';
 import { TaskEventLog } from './task-event-log';
 import { TaskService } from './task.service';
 import { SyncLedgerReader } from './sync-ledger-reader';
@@ -23,6 +24,7 @@ export class TasksController {
     private readonly tasks: TaskService,
     private readonly events: TaskEventLog,
     private readonly ledger: SyncLedgerReader,
+    private readonly diffs: TaskDiffService,
   ) {}
 
   @Post()
@@ -103,6 +105,13 @@ export class TasksController {
   async instances(@Param('id', ParseUUIDPipe) id: string, @Query() page: PageQueryDto): Promise<TaskInstancePageDto> {
     await this.tasks.get(id);
     return this.ledger.page(id, page.page, page.pageSize);
+  }
+
+  @Get(':id/diff')
+  @ApiOperation({ summary: 'Dry run: what a reconcile would add, update and remove in the target now' })
+  @ApiOkResponse({ type: TaskDiffDto })
+  diff(@Param('id', ParseUUIDPipe) id: string): Promise<TaskDiffDto> {
+    return this.diffs.diff(id);
   }
 
   @Get(':id/events')

@@ -16,10 +16,13 @@ import { TaskRunner } from '../reconcile/task-runner';
 import type { LiveTaskState, TaskDefinition } from '../reconcile/task-runner';
 import { TaskEventLog } from '../tasks/task-event-log';
 import { SyncScheduler } from './sync-scheduler';
+import { SyncMetrics } from './sync-metrics';
+import type { TaskLabels } from './sync-metrics';
 import { TaskStateWriter } from './task-state-writer';
 
 interface ActiveTask {
   runner: TaskRunner;
+  labels: TaskLabels;
   source: RegistryAdapter;
   target: RegistryAdapter;
   resyncSeen: number;
@@ -64,6 +67,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
     private readonly events: TaskEventLog,
     private readonly scheduler: SyncScheduler,
     private readonly stateWriter: TaskStateWriter,
+    private readonly metrics: SyncMetrics,
   ) {
     this.store = new TaskLeaseStore(db);
     this.ledger = new SyncLedger(db);
@@ -132,6 +136,8 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
         void active.runner.releaseHold();
       }
     }
+    this.metrics.leasesHeld.set({ worker: this.id }, held.length);
+    for (const task of this.active.values()) this.metrics.observe(task.labels, this.id, task.runner.state);
     await this.stateWriter.write(
       this.id,
       held.flatMap((l) => {
@@ -173,6 +179,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
     const source = this.adapters.create(sourceCluster, this.clusters.secretsOf(sourceCluster));
     const target = this.adapters.create(targetCluster, this.clusters.secretsOf(targetCluster));
     const definition = this.describe(row, sourceCluster, targetCluster);
+    const labels: TaskLabels = { task: row.name, source: sourceCluster.name, target: targetCluster.name };
     const runner = new TaskRunner(definition, lease, {
       source,
       target,
@@ -187,6 +194,12 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
         servicesPerBatch: 100,
       },
       events: {
+        applied: (kind, count, lagMs) => {
+          if (count === 0) return;
+          this.metrics.operations.inc({ ...labels, kind, result: 'ok' }, count);
+          if (lagMs !== null) this.metrics.lag.observe(labels, lagMs / 1000);
+        },
+        failed: () => this.metrics.errors.inc(labels),
         event: (kind, message, details) =>
           void this.events
             .record({ taskId: row.id, taskName: row.name, kind, actor: this.id, message, details })
@@ -195,6 +208,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
     });
     this.active.set(row.id, {
       runner,
+      labels,
       source,
       target,
       resyncSeen: row.resyncRequestedAt?.getTime() ?? 0,
@@ -222,6 +236,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async closeTask(task: ActiveTask): Promise<void> {
     task.runner.stop();
+    this.metrics.forget(task.labels, this.id);
     await Promise.allSettled([task.source.close(), task.target.close()]);
   }
 

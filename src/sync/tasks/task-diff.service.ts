@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AdapterFactory } from '../adapters/adapter-factory';
+import { ClusterService } from '../clusters/cluster.service';
+import { ServiceSelector, desiredCopies, diffCopies } from '../reconcile/copy-plan';
+import type { CopyDiff, CopyRecord } from '../reconcile/copy-plan';
+import { SyncLedger } from '../reconcile/sync-ledger';
+import { TaskService } from './task.service';
+
+/** Lists in a diff are cut at this many entries; the counts are always complete. */
+const MAX_LISTED = 1000;
+
+export interface TaskDiff {
+  counts: { add: number; update: number; remove: number };
+  diff: CopyDiff;
+  truncated: boolean;
+}
+
+/** A dry run of a reconcile: what it would add, update and remove in the target right now. */
+@Injectable()
+export class TaskDiffService {
+  private readonly ledger: SyncLedger;
+
+  constructor(
+    db: DataSource,
+    private readonly tasks: TaskService,
+    private readonly clusters: ClusterService,
+    private readonly adapters: AdapterFactory,
+  ) {
+    this.ledger = new SyncLedger(db);
+  }
+
+  async diff(taskId: string): Promise<TaskDiff> {
+    const { task } = await this.tasks.get(taskId);
+    const source = await this.clusters.get(task.sourceClusterId);
+    const adapter = this.adapters.create(source, this.clusters.secretsOf(source));
+    try {
+      const selector = {
+        namespace: task.namespace,
+        groupName: task.groupName,
+        serviceName: task.serviceName,
+        exclude: task.exclude,
+      };
+      const select = new ServiceSelector(selector);
+      const context = {
+        taskId: task.id,
+        sourceClusterId: source.id,
+        sourceClusterName: source.name,
+        targetClusterId: task.targetClusterId,
+      };
+      const desired: CopyRecord[] = [];
+      for (const s of await adapter.snapshot(selector)) {
+        if (select.matches(s.key)) desired.push(...desiredCopies(s.key, s.instances, context));
+      }
+      const diff = diffCopies(desired, await this.ledger.load(task.id));
+      const counts = { add: diff.add.length, update: diff.update.length, remove: diff.remove.length };
+      const truncated = Object.values(counts).some((n) => n > MAX_LISTED);
+      return {
+        counts,
+        truncated,
+        diff: {
+          add: diff.add.slice(0, MAX_LISTED),
+          update: diff.update.slice(0, MAX_LISTED),
+          remove: diff.remove.slice(0, MAX_LISTED),
+        },
+      };
+    } finally {
+      await adapter.close();
+    }
+  }
+}
