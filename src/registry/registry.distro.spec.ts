@@ -214,3 +214,26 @@ describe(Registry.name, () => {
     });
   });
 });
+
+describe('adoptClient', () => {
+  it('should make a replica sync client local with the new owner and a new revision, even with the same content', () => {
+    const sut = new Registry();
+    sut.applyClientSync(
+      { clientId: 'sync:t', kind: 'sync', revision: 5, owner: 'node-x', publications: [pub(orders, '10.0.0.1')] },
+      T0,
+    );
+    const events: ClientChangedEvent[] = [];
+    sut.events.on('clientChanged', (e) => events.push(e));
+    expect(sut.adoptClient('sync:t', 'node-y')).toBe(true);
+    expect(sut.getClient('sync:t')).toMatchObject({ owner: 'node-y', local: true, revision: 6 });
+    expect(events).toEqual([{ clientId: 'sync:t', revision: 6, removed: false, local: true }]);
+    expect(sut.listInstances(orders)).toHaveLength(1);
+  });
+
+  it('should do nothing for a client this node already owns, or an unknown one', () => {
+    const sut = new Registry();
+    sut.batchRegister('sync:t', 'sync', orders, [{ ip: '10.0.0.1', port: 80 }], { owner: 'node-y' });
+    expect(sut.adoptClient('sync:t', 'node-y')).toBe(false);
+    expect(sut.adoptClient('sync:none', 'node-y')).toBe(false);
+  });
+});

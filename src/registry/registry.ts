@@ -162,6 +162,20 @@ export class Registry {
     return this.commit(changes);
   }
 
+  /**
+   * Makes this node the owner of a connection or sync client it may hold only as a replica (a new
+   * writer took over a sync task): the client becomes local with a new revision, so Distro
+   * replicates it with its new owner even when its publications did not change.
+   */
+  adoptClient(clientId: string, owner: string): boolean {
+    const client = this.clientTable.get(clientId);
+    if (client === undefined || (client.local && client.owner === owner)) return false;
+    const changes = new ChangeSet();
+    client.setExtra('owner', owner);
+    this.writer.changedLocally(client, changes);
+    return this.commit(changes);
+  }
+
   // ---- Distro --------------------------------------------------------------------------------
 
   /** The client in replication form, or undefined if unknown. */

@@ -47,6 +47,7 @@ export class LocalRegistryAdapter implements RegistryAdapter {
 
   applyCopies(owner: CopyOwner, services: ServiceCopies[]): Promise<void> {
     const clientId = syncClientId(owner.taskId);
+    this.registry.adoptClient(clientId, this.selfId());
     for (const { key, copies } of services) {
       this.registry.batchRegister(clientId, 'sync', key, copies.map(toInstance), {
         owner: this.selfId(),
@@ -58,6 +59,9 @@ export class LocalRegistryAdapter implements RegistryAdapter {
   }
 
   renewCopies(owner: CopyOwner): Promise<void> {
+    // A new holder may find the copies only as a replica of the previous holder's node: take them
+    // over first, or they would lapse with that node's Distro renewals.
+    this.registry.adoptClient(syncClientId(owner.taskId), this.selfId());
     this.registry.setClientExpiry(syncClientId(owner.taskId), this.clock() + owner.ttlMs);
     return Promise.resolve();
   }
