@@ -1,0 +1,32 @@
+import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import type { CanActivate, ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { ClusterRouting } from '@/distro/cluster-routing';
+import { NOT_INITIALIZED_MESSAGE } from '@/nacos/http/nacos-errors';
+import { NacosParams } from '@/nacos/http/nacos-params';
+import { NacosAuthService } from './nacos-auth.service';
+
+/**
+ * In front of every Nacos naming route: 503 until Distro is initialized (as Nacos's server
+ * status filter), then the optional Nacos auth (accessToken, or username/password params).
+ */
+@Injectable()
+export class NamingAccessGuard implements CanActivate {
+  constructor(
+    private readonly routing: ClusterRouting,
+    private readonly auth: NacosAuthService,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (!this.routing.initialized()) throw new HttpException(NOT_INITIALIZED_MESSAGE, HttpStatus.SERVICE_UNAVAILABLE);
+    if (!this.auth.enabled) return true;
+    const params = NacosParams.fromRequest(context.switchToHttp().getRequest<FastifyRequest>());
+    const failure = this.auth.check({
+      accessToken: params.optional('accessToken'),
+      username: params.optional('username'),
+      password: params.optional('password'),
+    });
+    if (failure !== undefined) throw new HttpException(failure, HttpStatus.FORBIDDEN);
+    return true;
+  }
+}

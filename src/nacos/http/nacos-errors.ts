@@ -1,0 +1,78 @@
+import { HttpException } from '@nestjs/common';
+
+/** Nacos v2 error codes (com.alibaba.nacos.api.model.v2.ErrorCode) that the naming API answers. */
+export enum NacosErrorCode {
+  ParameterMissing = 10000,
+  AccessDenied = 10001,
+  ParameterValidateError = 20002,
+  ServiceNameError = 21000,
+  WeightError = 21001,
+  InstanceMetadataError = 21002,
+  InstanceNotFound = 21003,
+  InstanceError = 21004,
+  ServiceNotExist = 21008,
+}
+
+const ABSTRACTS: Record<NacosErrorCode, string> = {
+  [NacosErrorCode.ParameterMissing]: 'parameter missing',
+  [NacosErrorCode.AccessDenied]: 'access denied',
+  [NacosErrorCode.ParameterValidateError]: 'parameter validate error',
+  [NacosErrorCode.ServiceNameError]: 'service name error',
+  [NacosErrorCode.WeightError]: 'weight error',
+  [NacosErrorCode.InstanceMetadataError]: 'instance metadata error',
+  [NacosErrorCode.InstanceNotFound]: 'instance not found',
+  [NacosErrorCode.InstanceError]: 'instance error',
+  [NacosErrorCode.ServiceNotExist]: 'service not exist',
+};
+
+/**
+ * A refused naming request, transport-neutral: v1 renders it as Nacos's text body
+ * (`caused: <message>;`), v2 as the `{code, message, data}` envelope.
+ */
+export class NacosRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: NacosErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NacosRequestError';
+  }
+
+  static badParam(code: NacosErrorCode, message: string): NacosRequestError {
+    return new NacosRequestError(400, code, message);
+  }
+
+  /** v1 form: plain text, as Nacos's ResponseExceptionHandler writes it. */
+  toV1(): HttpException {
+    return new HttpException(`caused: ${this.message};`, this.status);
+  }
+
+  /** v2 form: the Result envelope with the detailed error code. */
+  toV2(): HttpException {
+    return new HttpException({ code: this.code, message: ABSTRACTS[this.code], data: this.message }, this.status);
+  }
+}
+
+/** The answer of every Nacos naming route until Distro has loaded its snapshot (as Nacos 1.4–2.1). */
+export const NOT_INITIALIZED_MESSAGE =
+  'server is DOWN now, detailed error message: Optional[Distro protocol is not initialized]';
+
+/** Runs `fn`, turning a NacosRequestError into the v1 or v2 HTTP answer. */
+export function asV1<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof NacosRequestError) throw error.toV1();
+    throw error;
+  }
+}
+
+export function asV2<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof NacosRequestError) throw error.toV2();
+    throw error;
+  }
+}

@@ -1,0 +1,77 @@
+import { NacosRequestError } from './nacos-errors';
+import { NacosParams, parseMetadata, parseServiceName } from './nacos-params';
+
+function errorOf(fn: () => unknown): NacosRequestError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof NacosRequestError) return error;
+    throw error;
+  }
+  throw new Error('expected a NacosRequestError');
+}
+
+describe(NacosParams.name, () => {
+  describe('fromRequest', () => {
+    it('should merge query and form body, the query winning', () => {
+      const sut = NacosParams.fromRequest({ query: { ip: '10.0.0.1' }, body: { ip: '10.0.0.2', port: '80' } } as never);
+      expect(sut.ip()).toBe('10.0.0.1');
+      expect(sut.port()).toBe(80);
+    });
+
+    it('should take the first of repeated values and ignore non-strings', () => {
+      const sut = NacosParams.fromRequest({ query: { ip: ['10.0.0.3', '10.0.0.4'], port: { nested: 1 } } } as never);
+      expect(sut.ip()).toBe('10.0.0.3');
+      expect(errorOf(() => sut.port()).message).toBe("Param 'port' is required.");
+    });
+  });
+
+  describe('service', () => {
+    it('should take the group from a grouped name, else from groupName', () => {
+      expect(NacosParams.of({ serviceName: 'G@@svc', groupName: 'other' }).service()).toEqual({
+        namespace: 'public',
+        group: 'G',
+        name: 'svc',
+      });
+      expect(NacosParams.of({ serviceName: 'svc', groupName: 'other', namespaceId: 'dev' }).service()).toEqual({
+        namespace: 'dev',
+        group: 'other',
+        name: 'svc',
+      });
+    });
+
+    it('should refuse malformed grouped names with code 21000', () => {
+      for (const raw of ['@@svc', 'G@@', 'a@@b@@c']) {
+        expect(errorOf(() => parseServiceName(raw, 'public', undefined)).code).toBe(21000);
+      }
+    });
+  });
+
+  describe('bool', () => {
+    it('should read Java booleans and fall back across aliases', () => {
+      expect(NacosParams.of({ enable: 'TRUE' }).bool('enabled', 'enable')).toBe(true);
+      expect(NacosParams.of({ enabled: 'yes' }).bool('enabled', 'enable')).toBe(false);
+      expect(NacosParams.of({}).bool('enabled')).toBeUndefined();
+    });
+  });
+});
+
+describe('parseMetadata', () => {
+  it('should read JSON objects and k=v pairs, values as strings', () => {
+    expect(parseMetadata('{"a":1,"b":true,"c":"x"}')).toEqual({ a: '1', b: 'true', c: 'x' });
+    expect(parseMetadata('a=1,b=2=3')).toEqual({ a: '1', b: '2=3' });
+  });
+
+  it('should keep a __proto__ key as data', () => {
+    const sut = parseMetadata('{"__proto__":"x"}');
+    expect(Object.getPrototypeOf(sut)).toBe(Object.prototype);
+    expect(Object.keys(sut)).toEqual(['__proto__']);
+  });
+
+  it('should refuse arrays, nested objects, bad pairs and too many keys with code 21002', () => {
+    const many = JSON.stringify(Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`k${i}`, 'v'])));
+    for (const raw of ['[1]', '{"a":{"b":1}}', 'novalue', '{"a":', many]) {
+      expect(errorOf(() => parseMetadata(raw)).code).toBe(21002);
+    }
+  });
+});

@@ -1,0 +1,227 @@
+import { isIP } from 'node:net';
+import type { FastifyRequest } from 'fastify';
+import { DEFAULT_CLUSTER, DEFAULT_GROUP, DEFAULT_NAMESPACE, GROUP_SEPARATOR, serviceKey } from '@/registry';
+import type { ServiceKey } from '@/registry';
+import { NacosErrorCode, NacosRequestError } from './nacos-errors';
+
+/** Longest namespace, group, service or cluster name accepted. */
+export const MAX_NAME_LENGTH = 256;
+/** Metadata limits per instance: serialized size and number of keys. */
+export const MAX_METADATA_BYTES = 16 * 1024;
+export const MAX_METADATA_KEYS = 64;
+/** Largest page a service list returns (Nacos v2 caps pageSize at 500). */
+export const MAX_PAGE_SIZE = 500;
+
+const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
+
+/**
+ * The parameters of one Nacos request. Nacos reads them with `request.getParameter`, which
+ * merges the query string and a form body; a query value wins when both carry the key.
+ */
+export class NacosParams {
+  private constructor(private readonly values: Readonly<Record<string, string>>) {}
+
+  static of(values: Record<string, string>): NacosParams {
+    return new NacosParams(values);
+  }
+
+  static fromRequest(request: FastifyRequest): NacosParams {
+    const values: Record<string, string> = Object.create(null) as Record<string, string>;
+    copyInto(values, request.body);
+    copyInto(values, request.query);
+    return new NacosParams(values);
+  }
+
+  /** The raw value, or undefined when absent or blank. */
+  optional(name: string): string | undefined {
+    const value = this.values[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  required(name: string): string {
+    const value = this.optional(name);
+    if (value === undefined) {
+      throw NacosRequestError.badParam(NacosErrorCode.ParameterMissing, `Param '${name}' is required.`);
+    }
+    return value;
+  }
+
+  /** A name (namespace, group, service, cluster): bounded length, no control characters. */
+  name(param: string, value: string | undefined): string | undefined {
+    if (value === undefined) return undefined;
+    if (value.length > MAX_NAME_LENGTH || hasControlCharacter(value)) {
+      throw NacosRequestError.badParam(
+        NacosErrorCode.ParameterValidateError,
+        `Param '${param}' must be at most ${MAX_NAME_LENGTH} characters without control characters.`,
+      );
+    }
+    return value;
+  }
+
+  namespace(): string {
+    return this.name('namespaceId', this.optional('namespaceId')) ?? DEFAULT_NAMESPACE;
+  }
+
+  /**
+   * The service addressed: `serviceName` may be grouped (`group@@name`, as v1 clients send it) or
+   * plain, in which case `groupName` (default DEFAULT_GROUP) applies.
+   */
+  service(): ServiceKey {
+    const raw = this.name('serviceName', this.required('serviceName')) as string;
+    const group = this.name('groupName', this.optional('groupName'));
+    return parseServiceName(raw, this.namespace(), group);
+  }
+
+  cluster(param = 'clusterName'): string {
+    const value = this.name(param, this.optional(param)) ?? DEFAULT_CLUSTER;
+    if (value.includes(',')) {
+      throw NacosRequestError.badParam(NacosErrorCode.ParameterValidateError, `Param '${param}' must not contain ','.`);
+    }
+    return value;
+  }
+
+  /** `clusters=a,b`: the list and the string to echo back. */
+  clusters(): { list: string[]; echo: string } {
+    const echo = this.name('clusters', this.optional('clusters')) ?? '';
+    return { list: echo.split(',').filter((each) => each.length > 0), echo };
+  }
+
+  ip(): string {
+    return validIp('ip', this.required('ip'));
+  }
+
+  port(): number {
+    return validPort('port', this.required('port'));
+  }
+
+  /** Weight 0–10000, default 1. */
+  weight(): number | undefined {
+    const raw = this.optional('weight');
+    if (raw === undefined) return undefined;
+    return validWeight(raw);
+  }
+
+  /** A Java-style boolean: only "true" (any case) is true; absent = undefined. */
+  bool(...names: string[]): boolean | undefined {
+    for (const name of names) {
+      const raw = this.optional(name);
+      if (raw !== undefined) return raw.toLowerCase() === 'true';
+    }
+    return undefined;
+  }
+
+  metadata(): Record<string, string> | undefined {
+    const raw = this.optional('metadata');
+    return raw === undefined ? undefined : parseMetadata(raw);
+  }
+
+  /** Positive integer with a default and an upper bound. */
+  positiveInt(name: string, fallback: number, max: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) {
+      throw NacosRequestError.badParam(
+        NacosErrorCode.ParameterValidateError,
+        `Param '${name}' must be a positive integer.`,
+      );
+    }
+    return Math.min(Number(raw), max);
+  }
+
+  /** The query string and form fields as one urlencoded string (for forwarding a write). */
+  toForm(): string {
+    return new URLSearchParams(Object.entries(this.values)).toString();
+  }
+}
+
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+function copyInto(target: Record<string, string>, source: unknown): void {
+  if (source === null || typeof source !== 'object') return;
+  for (const [key, value] of Object.entries(source as Record<string, unknown>)) {
+    if (typeof value === 'string') target[key] = value;
+    else if (Array.isArray(value) && typeof value[0] === 'string') target[key] = value[0];
+  }
+}
+
+/** Splits a possibly grouped service name, checking the format as Nacos's NamingUtils does. */
+export function parseServiceName(raw: string, namespace: string, group: string | undefined): ServiceKey {
+  const at = raw.indexOf(GROUP_SEPARATOR);
+  if (at < 0) return serviceKey(namespace, group ?? DEFAULT_GROUP, raw);
+  const groupPart = raw.slice(0, at);
+  const namePart = raw.slice(at + GROUP_SEPARATOR.length);
+  if (groupPart === '' || namePart === '' || namePart.includes(GROUP_SEPARATOR)) {
+    throw NacosRequestError.badParam(
+      NacosErrorCode.ServiceNameError,
+      `Param 'serviceName' is illegal, it should be format as 'groupName@@serviceName', got '${raw}'.`,
+    );
+  }
+  return serviceKey(namespace, groupPart, namePart);
+}
+
+export function validIp(param: string, value: string): string {
+  if (value.length > 253 || (isIP(value) === 0 && !HOSTNAME.test(value))) {
+    throw NacosRequestError.badParam(
+      NacosErrorCode.ParameterValidateError,
+      `Param '${param}' is not an IP address or host name.`,
+    );
+  }
+  return value;
+}
+
+export function validPort(param: string, value: string | number): number {
+  const port = typeof value === 'number' ? value : /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw NacosRequestError.badParam(NacosErrorCode.ParameterValidateError, `Param '${param}' must be a port 1-65535.`);
+  }
+  return port;
+}
+
+export function validWeight(value: string | number): number {
+  const weight = typeof value === 'number' ? value : value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(weight) || weight < 0 || weight > 10000) {
+    throw NacosRequestError.badParam(NacosErrorCode.WeightError, `Param 'weight' must be a number from 0 to 10000.`);
+  }
+  return weight;
+}
+
+/** Metadata as a JSON object, or Nacos's older `k=v,k2=v2` form; values become strings. */
+export function parseMetadata(raw: string): Record<string, string> {
+  const invalid = (why: string): NacosRequestError =>
+    NacosRequestError.badParam(NacosErrorCode.InstanceMetadataError, `Param 'metadata' ${why}.`);
+  if (Buffer.byteLength(raw) > MAX_METADATA_BYTES) throw invalid(`exceeds ${MAX_METADATA_BYTES} bytes`);
+  let entries: Array<[string, unknown]>;
+  if (raw.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw invalid('is not valid JSON');
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalid('must be a JSON object');
+    entries = Object.entries(parsed as Record<string, unknown>);
+  } else {
+    entries = raw
+      .split(',')
+      .filter((pair) => pair.length > 0)
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        if (eq <= 0) throw invalid(`must be a JSON object or k=v pairs, got '${pair.slice(0, 40)}'`);
+        return [pair.slice(0, eq), pair.slice(eq + 1)];
+      });
+  }
+  if (entries.length > MAX_METADATA_KEYS) throw invalid(`has more than ${MAX_METADATA_KEYS} keys`);
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, value] of entries) {
+    if (key.length === 0 || key.length > MAX_NAME_LENGTH) throw invalid('has an empty or too long key');
+    if (value !== null && typeof value === 'object') throw invalid(`value of '${key.slice(0, 40)}' must be a string`);
+    out[key] = typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value);
+  }
+  return { ...out };
+}

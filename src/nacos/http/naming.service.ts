@@ -1,0 +1,228 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@/config';
+import { Registry, groupedName, ipPortClientId } from '@/registry';
+import type { InstanceInput, InstancePatch, ServiceKey, ServicePage } from '@/registry';
+import { UdpPushService } from '@/nacos/udp/udp-push.service';
+import { NacosErrorCode, NacosRequestError } from './nacos-errors';
+import { MAX_PAGE_SIZE, parseMetadata, validIp, validPort, validWeight } from './nacos-params';
+import type { NacosParams } from './nacos-params';
+import { buildServiceInfo } from './service-info';
+import type { BeatTimings, ServiceInfoView } from './service-info';
+
+/** Nacos's beat answer codes. */
+export const BEAT_OK = 10200;
+export const BEAT_NOT_FOUND = 20404;
+const MAX_BEAT_BYTES = 32 * 1024;
+
+export interface BeatResult {
+  clientBeatInterval: number;
+  code: number;
+  lightBeatEnabled: boolean;
+}
+
+interface ClientBeat {
+  ip?: string;
+  port?: number;
+  cluster?: string;
+  weight?: number;
+  metadata?: Record<string, string>;
+}
+
+/**
+ * The naming operations behind v1 and v2 HTTP: reads parameters the Nacos way, validates all
+ * of them before touching the registry (so nothing is half-applied), and calls one registry method.
+ */
+@Injectable()
+export class NacosNamingService {
+  readonly timings: BeatTimings;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly udp: UdpPushService,
+    config: AppConfig,
+  ) {
+    const { intervalMs, unhealthyMs, deleteMs } = config.nacos.beat;
+    this.timings = { intervalMs, unhealthyMs, deleteMs };
+  }
+
+  register(params: NacosParams): void {
+    const key = params.service();
+    const input: InstanceInput = {
+      ip: params.ip(),
+      port: params.port(),
+      clusterName: params.cluster(),
+      weight: params.weight(),
+      healthy: params.bool('healthy'),
+      enabled: params.bool('enabled', 'enable'),
+      ephemeral: params.bool('ephemeral'),
+      metadata: params.metadata(),
+    };
+    const clientId = ipPortClientId(input.ip, input.port, input.ephemeral !== false);
+    this.registry.registerInstance(clientId, 'ipport', key, input, { now: Date.now() });
+  }
+
+  deregister(params: NacosParams): void {
+    const key = params.service();
+    const ip = params.ip();
+    const port = params.port();
+    const cluster = params.cluster();
+    const ephemeral = params.bool('ephemeral') !== false;
+    this.registry.deregisterInstance(ipPortClientId(ip, port, ephemeral), key, cluster, ip, port);
+  }
+
+  update(params: NacosParams): void {
+    const key = params.service();
+    const ip = params.ip();
+    const port = params.port();
+    const cluster = params.cluster();
+    const clientId = ipPortClientId(ip, port, params.bool('ephemeral') !== false);
+    const patch: InstancePatch = {};
+    const weight = params.weight();
+    if (weight !== undefined) patch.weight = weight;
+    const enabled = params.bool('enabled', 'enable');
+    if (enabled !== undefined) patch.enabled = enabled;
+    const metadata = params.metadata();
+    if (metadata !== undefined) patch.metadata = metadata;
+    if (this.registry.getPublication(clientId, key, cluster, ip, port) === undefined) {
+      throw NacosRequestError.badParam(
+        NacosErrorCode.InstanceError,
+        `instance not exist: ${ip}:${port} in cluster ${cluster} of ${describe(key)}`,
+      );
+    }
+    this.registry.updateInstance(clientId, key, cluster, ip, port, patch);
+  }
+
+  /** A v1 heartbeat; an unknown instance is registered from the `beat` body when there is one. */
+  beat(params: NacosParams): BeatResult {
+    const key = params.service();
+    const beat = this.clientBeat(params);
+    const ip = beat?.ip ?? params.ip();
+    const port = beat?.port ?? params.port();
+    const cluster = beat?.cluster ?? params.cluster();
+    const clientId = ipPortClientId(ip, port, true);
+    const now = Date.now();
+    let code = BEAT_OK;
+    if (!this.registry.beat(clientId, key, cluster, ip, port, now)) {
+      if (beat === undefined) {
+        code = BEAT_NOT_FOUND;
+      } else {
+        const input: InstanceInput = { ip, port, clusterName: cluster, weight: beat.weight, metadata: beat.metadata };
+        this.registry.registerInstance(clientId, 'ipport', key, input, { now });
+      }
+    }
+    return { clientBeatInterval: this.timings.intervalMs, code, lightBeatEnabled: true };
+  }
+
+  /** `ip:port` a write is about (Distro responsibility tag), or undefined when it names none. */
+  writeTag(params: NacosParams): string | undefined {
+    let ip = params.optional('ip');
+    let port = params.optional('port');
+    const rawBeat = params.optional('beat');
+    if ((ip === undefined || port === undefined) && rawBeat !== undefined) {
+      try {
+        const beat = JSON.parse(rawBeat) as { ip?: unknown; port?: unknown };
+        if (typeof beat.ip === 'string') ip = beat.ip;
+        if (typeof beat.port === 'number' || typeof beat.port === 'string') port = String(beat.port);
+      } catch {
+        return undefined;
+      }
+    }
+    return ip !== undefined && port !== undefined ? `${ip}:${port}` : undefined;
+  }
+
+  /** ServiceInfo of a service; with `udpPort` the caller becomes a UDP push subscriber. */
+  list(params: NacosParams, remoteIp: string): ServiceInfoView {
+    const key = params.service();
+    const { list, echo } = params.clusters();
+    const healthyOnly = params.bool('healthyOnly') === true;
+    const udpPortRaw = params.optional('udpPort');
+    const udpPort = udpPortRaw === undefined || udpPortRaw === '0' ? 0 : validPort('udpPort', udpPortRaw);
+    const clientIp = params.optional('clientIP');
+    if (udpPort > 0) {
+      const address = clientIp === undefined ? remoteIp : validIp('clientIP', clientIp);
+      this.udp.subscribe(key, { address, port: udpPort, clusters: list, clustersEcho: echo });
+    }
+    return buildServiceInfo(this.registry, key, { clusters: list, clustersEcho: echo, healthyOnly }, this.timings);
+  }
+
+  getInstance(params: NacosParams): Record<string, unknown> {
+    const key = params.service();
+    const ip = params.ip();
+    const port = params.port();
+    const cluster = params.cluster();
+    const instance = this.registry.getInstance(key, cluster, ip, port);
+    if (instance === undefined || !instance.enabled) {
+      throw new NacosRequestError(404, NacosErrorCode.InstanceNotFound, 'no matched ip found!');
+    }
+    return {
+      service: groupedName(key.group, key.name),
+      ip: instance.ip,
+      port: instance.port,
+      clusterName: instance.clusterName,
+      weight: instance.weight,
+      healthy: instance.healthy,
+      instanceId: instance.instanceId,
+      metadata: { ...instance.metadata },
+    };
+  }
+
+  listServices(params: NacosParams, defaultPageSize: number): ServicePage {
+    const namespace = params.namespace();
+    const group = params.name('groupName', params.optional('groupName')) ?? 'DEFAULT_GROUP';
+    const pageNo = params.positiveInt('pageNo', 1, 1_000_000);
+    const pageSize = params.positiveInt('pageSize', defaultPageSize, MAX_PAGE_SIZE);
+    return this.registry.listServices(namespace, { group, pageNo, pageSize });
+  }
+
+  serviceDetail(params: NacosParams): Record<string, unknown> {
+    const key = params.service();
+    const summary = this.registry.getService(key);
+    if (summary === undefined) {
+      throw NacosRequestError.badParam(NacosErrorCode.ServiceNotExist, `service not found: ${describe(key)}`);
+    }
+    return {
+      namespaceId: key.namespace,
+      groupName: key.group,
+      name: key.name,
+      protectThreshold: 0,
+      metadata: {},
+      selector: { type: 'none' },
+      clusters: summary.clusters.map((name) => ({ name, healthChecker: { type: 'TCP' }, metadata: {} })),
+    };
+  }
+
+  private clientBeat(params: NacosParams): ClientBeat | undefined {
+    const raw = params.optional('beat');
+    if (raw === undefined) return undefined;
+    const invalid = (why: string): NacosRequestError =>
+      NacosRequestError.badParam(NacosErrorCode.ParameterValidateError, `Param 'beat' ${why}.`);
+    if (Buffer.byteLength(raw) > MAX_BEAT_BYTES) throw invalid(`exceeds ${MAX_BEAT_BYTES} bytes`);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      throw invalid('is not valid JSON');
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw invalid('must be a JSON object');
+    const beat = parsed as Record<string, unknown>;
+    const out: ClientBeat = {};
+    if (beat.ip !== undefined && beat.ip !== null)
+      out.ip = validIp('beat.ip', typeof beat.ip === 'string' ? beat.ip : '');
+    if (beat.port !== undefined && beat.port !== null) {
+      out.port = validPort(
+        'beat.port',
+        typeof beat.port === 'number' || typeof beat.port === 'string' ? String(beat.port) : '',
+      );
+    }
+    if (typeof beat.cluster === 'string' && beat.cluster !== '')
+      out.cluster = params.name('beat.cluster', beat.cluster);
+    if (beat.weight !== undefined && beat.weight !== null) out.weight = validWeight(Number(beat.weight));
+    if (beat.metadata !== undefined && beat.metadata !== null)
+      out.metadata = parseMetadata(JSON.stringify(beat.metadata));
+    return out;
+  }
+}
+
+function describe(key: ServiceKey): string {
+  return `${key.namespace}##${groupedName(key.group, key.name)}`;
+}

@@ -1,0 +1,109 @@
+import { createHash } from 'node:crypto';
+import { groupedName } from '@/registry';
+import type { Instance, Registry, ServiceKey } from '@/registry';
+
+/** How long a v1 client may cache a service before it polls again (Nacos's default). */
+export const CACHE_MILLIS = 10_000;
+
+export interface BeatTimings {
+  intervalMs: number;
+  unhealthyMs: number;
+  deleteMs: number;
+}
+
+/** One host of a ServiceInfo, as Nacos serializes its Instance. */
+export interface HostView {
+  instanceId: string;
+  ip: string;
+  port: number;
+  weight: number;
+  healthy: boolean;
+  enabled: boolean;
+  ephemeral: boolean;
+  clusterName: string;
+  serviceName: string;
+  metadata: Record<string, string>;
+  instanceHeartBeatInterval: number;
+  instanceHeartBeatTimeOut: number;
+  ipDeleteTimeout: number;
+  instanceIdGenerator: string;
+}
+
+/** The ServiceInfo of `/instance/list` and of UDP pushes. */
+export interface ServiceInfoView {
+  name: string;
+  groupName: string;
+  clusters: string;
+  cacheMillis: number;
+  hosts: HostView[];
+  lastRefTime: number;
+  checksum: string;
+  allIPs: boolean;
+  reachProtectionThreshold: boolean;
+  valid: boolean;
+}
+
+export interface ServiceInfoQuery {
+  clusters: readonly string[];
+  /** Echoed as `clusters`: the v1 client keys its cache by `name@@clusters`. */
+  clustersEcho: string;
+  healthyOnly: boolean;
+}
+
+function metadataNumber(metadata: Readonly<Record<string, string>>, key: string, fallback: number): number {
+  const value = metadata[key];
+  const parsed = value === undefined ? NaN : Number(value);
+  return Number.isFinite(parsed) && parsed > 0 ? parsed : fallback;
+}
+
+export function hostView(instance: Instance, timings: BeatTimings): HostView {
+  const metadata = instance.metadata;
+  return {
+    instanceId: instance.instanceId,
+    ip: instance.ip,
+    port: instance.port,
+    weight: instance.weight,
+    healthy: instance.healthy,
+    enabled: instance.enabled,
+    ephemeral: instance.ephemeral,
+    clusterName: instance.clusterName,
+    serviceName: instance.serviceName,
+    metadata: { ...metadata },
+    instanceHeartBeatInterval: metadataNumber(metadata, 'preserved.heart.beat.interval', timings.intervalMs),
+    instanceHeartBeatTimeOut: metadataNumber(metadata, 'preserved.heart.beat.timeout', timings.unhealthyMs),
+    ipDeleteTimeout: metadataNumber(metadata, 'preserved.ip.delete.timeout', timings.deleteMs),
+    instanceIdGenerator: metadata['preserved.instance.id.generator'] ?? 'simple',
+  };
+}
+
+/** Builds the ServiceInfo Nacos answers for a service: only enabled instances, grouped name. */
+export function buildServiceInfo(
+  registry: Registry,
+  key: ServiceKey,
+  query: ServiceInfoQuery,
+  timings: BeatTimings,
+  now: number = Date.now(),
+): ServiceInfoView {
+  const instances = registry.listInstances(key, {
+    clusters: query.clusters,
+    healthyOnly: query.healthyOnly,
+    enabledOnly: true,
+  });
+  const revision = registry.getService(key)?.revision ?? 0;
+  const name = groupedName(key.group, key.name);
+  return {
+    name,
+    groupName: key.group,
+    clusters: query.clustersEcho,
+    cacheMillis: CACHE_MILLIS,
+    hosts: instances.map((instance) => hostView(instance, timings)),
+    lastRefTime: now,
+    // Changes exactly when the service does: clients compare it to skip unchanged data.
+    checksum: createHash('md5')
+      .update(`${key.namespace}##${name}#${query.clustersEcho}#${query.healthyOnly}#${revision}`)
+      .digest('hex'),
+    allIPs: false,
+    reachProtectionThreshold: false,
+    valid: true,
+  };
+}

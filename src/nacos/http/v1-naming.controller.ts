@@ -1,0 +1,63 @@
+import { Controller, Get, Req, UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Registry } from '@/registry';
+import { NamingAccessGuard } from '@/nacos/auth/naming-access.guard';
+import { UdpPushService } from '@/nacos/udp/udp-push.service';
+import { asV1 } from './nacos-errors';
+import { NacosParams } from './nacos-params';
+import { NacosNamingService } from './naming.service';
+
+/** Nacos Open API v1 services, server status and the console's namespace list. */
+@ApiTags('nacos v1')
+@UseGuards(NamingAccessGuard)
+@Controller('nacos/v1')
+export class V1NamingController {
+  constructor(
+    private readonly naming: NacosNamingService,
+    private readonly registry: Registry,
+    private readonly udp: UdpPushService,
+  ) {}
+
+  @Get('ns/service/list')
+  serviceList(@Req() request: FastifyRequest): { count: number; doms: string[] } {
+    const page = asV1(() => this.naming.listServices(NacosParams.fromRequest(request), 10));
+    return { count: page.count, doms: page.names };
+  }
+
+  @Get('ns/service')
+  service(@Req() request: FastifyRequest): Record<string, unknown> {
+    return asV1(() => this.naming.serviceDetail(NacosParams.fromRequest(request)));
+  }
+
+  /** The npm client's server status check reads `status === 'UP'`. */
+  @Get('ns/operator/metrics')
+  metrics(): Record<string, unknown> {
+    const counts = this.registry.counts();
+    return {
+      status: 'UP',
+      serviceCount: counts.services,
+      instanceCount: counts.instances,
+      clientCount: counts.clients,
+      subscribeCount: this.udp.subscriptionCount,
+    };
+  }
+
+  @Get('console/namespaces')
+  namespaces(): { code: number; message: null; data: Array<Record<string, unknown>> } {
+    const data = this.registry.namespaces().map((name) =>
+      name === 'public'
+        ? {
+            namespace: '',
+            namespaceShowName: 'public',
+            namespaceDesc: 'Public Namespace',
+            quota: 200,
+            configCount: 0,
+            type: 0,
+          }
+        : { namespace: name, namespaceShowName: name, namespaceDesc: '', quota: 200, configCount: 0, type: 2 },
+    );
+    data.sort((a, b) => a.type - b.type);
+    return { code: 200, message: null, data };
+  }
+}

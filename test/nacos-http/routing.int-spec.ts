@@ -1,0 +1,157 @@
+import { Global, Module } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { AppConfig, ConfigModule } from '@/config';
+import { ClusterRouting } from '@/distro/cluster-routing';
+import type { ForwardedHttpRequest, ForwardedHttpResponse } from '@/distro/cluster-routing';
+import { NacosHttpModule } from '@/nacos/nacos-http.module';
+import { AllExceptionsFilter, Metrics } from '@/observability';
+import { Registry } from '@/registry';
+import { call, listHosts } from './support';
+
+/** A region of two members where `10.9.*` addresses belong to the other member. */
+class FakeRouting extends ClusterRouting {
+  ready = true;
+  readonly forwarded: Array<{ member: string; request: ForwardedHttpRequest }> = [];
+  answer: ForwardedHttpResponse = { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'ok' };
+
+  selfId(): string {
+    return 'self:7848';
+  }
+  initialized(): boolean {
+    return this.ready;
+  }
+  responsibleMember(tag: string): string | undefined {
+    return tag.startsWith('10.9.') ? 'peer:7848' : undefined;
+  }
+  isResponsibleForClient(clientId: string): boolean {
+    return !clientId.startsWith('10.9.');
+  }
+  forwardHttp(member: string, request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
+    this.forwarded.push({ member, request });
+    return Promise.resolve(this.answer);
+  }
+}
+
+const routing = new FakeRouting();
+
+@Global()
+@Module({
+  providers: [
+    Metrics,
+    { provide: Registry, useFactory: () => new Registry() },
+    { provide: ClusterRouting, useValue: routing },
+  ],
+  exports: [Metrics, Registry, ClusterRouting],
+})
+class FakeHostModule {}
+
+/** The Nacos edge routes writes through ClusterRouting: forward to the responsible member, 503 until initialized. */
+describe('Nacos HTTP write routing', () => {
+  let app: NestFastifyApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    const config = AppConfig.fromEnv({ HTTP_PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'memory' });
+    const moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(config), FakeHostModule, NacosHttpModule],
+    }).compile();
+    app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    app.useGlobalFilters(new AllExceptionsFilter());
+    await app.listen(0, '127.0.0.1');
+    base = await app.getUrl();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  beforeEach(() => {
+    routing.ready = true;
+    routing.forwarded.length = 0;
+  });
+
+  it('should handle a write for an address this node is responsible for locally', async () => {
+    expect(
+      (await call(base, 'POST', '/nacos/v1/ns/instance', { serviceName: 'local', ip: '10.1.0.1', port: '80' })).text,
+    ).toBe('ok');
+    expect(routing.forwarded).toHaveLength(0);
+    expect(await listHosts(base, 'local')).toHaveLength(1);
+  });
+
+  it('should forward a v1 write to the responsible member and relay its answer exactly', async () => {
+    routing.answer = { status: 400, headers: { 'Content-Type': 'text/x-peer' }, body: 'caused: from peer;' };
+    const res = await call(base, 'POST', '/nacos/v1/ns/instance', {
+      serviceName: 'remote',
+      ip: '10.9.0.1',
+      port: '80',
+      weight: '3',
+    });
+    expect(res).toMatchObject({ status: 400, text: 'caused: from peer;', contentType: 'text/x-peer' });
+    expect(routing.forwarded).toHaveLength(1);
+    const [{ member, request }] = routing.forwarded as [{ member: string; request: ForwardedHttpRequest }];
+    expect(member).toBe('peer:7848');
+    expect(request).toMatchObject({ method: 'POST', url: '/nacos/v1/ns/instance' });
+    expect(request.headers).toMatchObject({ 'x-distro-forwarded': '1', 'user-agent': 'Nacos-Server' });
+    expect(Object.fromEntries(new URLSearchParams(request.body))).toMatchObject({
+      serviceName: 'remote',
+      ip: '10.9.0.1',
+      weight: '3',
+    });
+    expect(await listHosts(base, 'remote')).toEqual([]);
+  });
+
+  it('should forward a beat by the ip:port inside its beat body, and v2 writes too', async () => {
+    routing.answer = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"code":10200}' };
+    const beat = await call(base, 'PUT', '/nacos/v1/ns/instance/beat', {
+      serviceName: 'DEFAULT_GROUP@@remote',
+      beat: JSON.stringify({ ip: '10.9.0.2', port: 81 }),
+    });
+    expect(beat.json()).toEqual({ code: 10200 });
+    await call(
+      base,
+      'DELETE',
+      '/nacos/v2/ns/instance',
+      { serviceName: 'remote', ip: '10.9.0.3', port: '80' },
+      { form: true },
+    );
+    expect(routing.forwarded.map((each) => each.request.method)).toEqual(['PUT', 'DELETE']);
+  });
+
+  it('should never forward a request that already is a forward', async () => {
+    const marks: Array<Record<string, string>> = [
+      { 'x-distro-forwarded': '1' },
+      { 'user-agent': 'Nacos-Server:v2.5.1' },
+    ];
+    for (const headers of marks) {
+      const res = await call(
+        base,
+        'POST',
+        '/nacos/v1/ns/instance',
+        { serviceName: 'marked', ip: '10.9.0.4', port: '80' },
+        { headers },
+      );
+      expect(res.text).toBe('ok');
+    }
+    expect(routing.forwarded).toHaveLength(0);
+    expect(await listHosts(base, 'marked')).toHaveLength(1);
+  });
+
+  it('should answer reads and writes with 503 until Distro is initialized', async () => {
+    routing.ready = false;
+    for (const [method, path] of [
+      ['GET', '/nacos/v1/ns/instance/list?serviceName=x'],
+      ['POST', '/nacos/v1/ns/instance?serviceName=x&ip=10.1.0.1&port=80'],
+      ['PUT', '/nacos/v1/ns/instance/beat?serviceName=x&ip=10.1.0.1&port=80'],
+      ['GET', '/nacos/v2/ns/instance/list?serviceName=x'],
+    ] as const) {
+      const res = await call(base, method, path);
+      expect(res.status).toBe(503);
+      expect(res.text).toContain(
+        'server is DOWN now, detailed error message: Optional[Distro protocol is not initialized]',
+      );
+    }
+    expect(routing.forwarded).toHaveLength(0);
+  });
+});
