@@ -1,0 +1,88 @@
+/** Rigs for bench/grpc.ts: a bare Nacos gRPC server on a Registry, and a raw grpc-js unary echo. */
+import { Logger } from '@nestjs/common';
+import * as grpc from '@grpc/grpc-js';
+import { AppConfig } from '@/config';
+import { StandaloneRouting } from '@/distro/cluster-routing';
+import { NacosAuthService } from '@/nacos/auth/nacos-auth.service';
+import { NacosGrpcServer } from '@/nacos/grpc/nacos-grpc.server';
+import { Registry } from '@/registry';
+
+/** The real server class on its own (no HTTP, no database), as the node runs it. */
+export async function startNacosGrpc(): Promise<{
+  server: NacosGrpcServer;
+  registry: Registry;
+  close(): Promise<void>;
+}> {
+  Logger.overrideLogger(['error']);
+  const config = AppConfig.fromEnv({ HTTP_PORT: '0', NACOS_GRPC_PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'memory' });
+  const registry = new Registry();
+  const server = new NacosGrpcServer(config, registry, new StandaloneRouting(), new NacosAuthService(config));
+  await server.onApplicationBootstrap();
+  return { server, registry, close: () => server.beforeApplicationShutdown() };
+}
+
+const identity = (buffer: Buffer): Buffer => buffer;
+
+/** A grpc-js unary method taking and returning raw bytes: the floor any protocol on grpc-js pays. */
+export async function startRawEcho(reply: Buffer): Promise<{ port: number; close(): void }> {
+  const server = new grpc.Server();
+  server.addService(
+    {
+      echo: {
+        path: '/Raw/echo',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+    },
+    {
+      echo: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) =>
+        callback(null, reply),
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+  return { port, close: () => server.forceShutdown() };
+}
+
+/** Calls /Raw/echo with the given bytes. */
+export function rawCaller(port: number): { call(bytes: Buffer): Promise<void>; close(): void } {
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+  });
+  return {
+    call: (bytes) =>
+      new Promise<void>((resolve, reject) =>
+        client.makeUnaryRequest('/Raw/echo', identity, identity, bytes, (err) => (err ? reject(err) : resolve())),
+      ),
+    close: () => client.close(),
+  };
+}
+
+/** Runs `task(i)` for i in [0, total) with `concurrency` in flight; returns operations per second. */
+export async function throughput(
+  total: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<number> {
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await task(next++);
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return total / seconds;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}

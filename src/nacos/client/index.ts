@@ -1,0 +1,6 @@
+/** Our Nacos 2.x gRPC client (naming): import from here. */
+export { NacosNamingClient } from './nacos-naming-client';
+export type { NacosNamingClientOptions, ServiceListener, ServiceRef } from './nacos-naming-client';
+export { NacosClientError, NacosTransport } from './nacos-grpc-transport';
+export type { NacosTransportOptions } from './nacos-grpc-transport';
+export type { NacosInstance, NacosServiceInfo, NacosHost } from '@/nacos/grpc/messages';

@@ -1,0 +1,130 @@
+import type { ClusterRouting } from '@/distro/cluster-routing';
+import { DEFAULT_GROUP } from '@/registry';
+import type { Registry } from '@/registry';
+import type { NacosConnection } from './connections';
+import { NacosErrorCode, okResponse } from './messages';
+import type {
+  BatchInstanceRequest,
+  InstanceRequest,
+  NacosResponseBase,
+  ServiceListRequest,
+  ServiceQueryRequest,
+  SubscribeServiceRequest,
+} from './messages';
+import {
+  NacosRequestError,
+  clusterList,
+  instanceAddress,
+  instanceInput,
+  instanceInputs,
+  requestServiceKey,
+} from './naming-input';
+import type { GrpcSubscription } from './push';
+import { buildServiceInfo } from './service-info';
+
+/** Largest page of ServiceListRequest (as Nacos's v2 API). */
+const MAX_PAGE_SIZE = 500;
+
+type Handler = (connection: NacosConnection, body: Record<string, unknown>) => NacosResponseBase;
+
+/**
+ * The naming requests of the gRPC protocol. Each validates, makes one registry call and maps the
+ * result. Instances belong to the connection's client (id = connection id, owned by this node).
+ */
+export class NamingHandlers {
+  private readonly handlers: Record<string, Handler> = {
+    InstanceRequest: (c, b) => this.instance(c, b as unknown as InstanceRequest),
+    BatchInstanceRequest: (c, b) => this.batch(c, b as unknown as BatchInstanceRequest),
+    ServiceQueryRequest: (_c, b) => this.query(b),
+    SubscribeServiceRequest: (c, b) => this.subscribe(c, b as unknown as SubscribeServiceRequest),
+    ServiceListRequest: (_c, b) => this.list(b),
+  };
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly routing: ClusterRouting,
+  ) {}
+
+  /** The handler of a request type, or undefined when this is not a naming request. */
+  handlerFor(type: string): Handler | undefined {
+    return Object.prototype.hasOwnProperty.call(this.handlers, type) ? this.handlers[type] : undefined;
+  }
+
+  private instance(connection: NacosConnection, body: InstanceRequest): NacosResponseBase {
+    const key = requestServiceKey(body);
+    switch (body.type) {
+      case 'registerInstance':
+        this.registry.registerInstance(connection.id, 'connection', key, instanceInput(body.instance), {
+          owner: this.routing.selfId(),
+        });
+        break;
+      case 'deregisterInstance': {
+        const { ip, port, clusterName } = instanceAddress(body.instance);
+        this.registry.deregisterInstance(connection.id, key, clusterName ?? '', ip, port);
+        break;
+      }
+      default:
+        throw new NacosRequestError(NacosErrorCode.BadRequest, `unsupported InstanceRequest type ${String(body.type)}`);
+    }
+    return okResponse(body.requestId, { type: body.type });
+  }
+
+  private batch(connection: NacosConnection, body: BatchInstanceRequest): NacosResponseBase {
+    const key = requestServiceKey(body);
+    switch (body.type) {
+      case 'batchRegisterInstance':
+        this.registry.batchRegister(connection.id, 'connection', key, instanceInputs(body.instances), {
+          owner: this.routing.selfId(),
+        });
+        break;
+      case 'batchDeregisterInstance': {
+        const addresses = instanceInputs(body.instances).map(({ ip, port, clusterName }) => ({
+          ip,
+          port,
+          clusterName,
+        }));
+        this.registry.batchDeregister(connection.id, key, addresses);
+        break;
+      }
+      default:
+        throw new NacosRequestError(
+          NacosErrorCode.BadRequest,
+          `unsupported BatchInstanceRequest type ${String(body.type)}`,
+        );
+    }
+    return okResponse(body.requestId, { type: body.type });
+  }
+
+  private query(body: ServiceQueryRequest): NacosResponseBase {
+    const key = requestServiceKey(body);
+    const serviceInfo = buildServiceInfo(this.registry, key, clusterList(body.cluster), body.healthyOnly === true);
+    return okResponse(body.requestId, { serviceInfo });
+  }
+
+  private subscribe(connection: NacosConnection, body: SubscribeServiceRequest): NacosResponseBase {
+    const key = requestServiceKey(body);
+    const clusters = clusterList(body.clusters);
+    if (body.subscribe === false) {
+      this.registry.unsubscribe(key, connection.id);
+    } else {
+      const subscription: GrpcSubscription = { connectionId: connection.id, clusters };
+      this.registry.subscribe(key, connection.id, subscription);
+    }
+    const serviceInfo = buildServiceInfo(this.registry, key, clusters);
+    return okResponse(body.requestId, { serviceInfo });
+  }
+
+  private list(body: ServiceListRequest): NacosResponseBase {
+    const pageNo = body.pageNo ?? 1;
+    const pageSize = body.pageSize ?? 10;
+    if (!Number.isInteger(pageNo) || pageNo < 1)
+      throw new NacosRequestError(NacosErrorCode.BadRequest, 'pageNo must be ≥ 1');
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
+      throw new NacosRequestError(NacosErrorCode.BadRequest, `pageSize must be 1-${MAX_PAGE_SIZE}`);
+    }
+    const namespace = typeof body.namespace === 'string' && body.namespace !== '' ? body.namespace : 'public';
+    const group = typeof body.groupName === 'string' && body.groupName !== '' ? body.groupName : DEFAULT_GROUP;
+    const page = this.registry.listServices(namespace, { group, pageNo, pageSize });
+    return okResponse(body.requestId, { count: page.count, serviceNames: page.names });
+  }
+}

@@ -1,0 +1,108 @@
+import { DEFAULT_CLUSTER, serviceKey } from '@/registry';
+import type { InstanceAddress, InstanceInput, ServiceKey } from '@/registry';
+import { NacosErrorCode } from './messages';
+import type { NacosInstance, NamingRequestBase } from './messages';
+
+/** Longest namespace, group, service or cluster name accepted (Nacos allows far less in practice). */
+export const MAX_NAME_LENGTH = 512;
+/** Most instances in one BatchInstanceRequest; the message size limit bounds it as well. */
+export const MAX_BATCH_INSTANCES = 10_000;
+const MAX_METADATA_ENTRIES = 256;
+const NAME = /^[^\s@#]+$/;
+
+/** A request failed in a way the client should see as a Nacos error code. */
+export class NacosRequestError extends Error {
+  constructor(
+    readonly errorCode: NacosErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'NacosRequestError';
+  }
+}
+
+function invalid(message: string): never {
+  throw new NacosRequestError(NacosErrorCode.BadRequest, message);
+}
+
+function optionalName(value: unknown, field: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') invalid(`${field} must be a string`);
+  if (value.length > MAX_NAME_LENGTH) invalid(`${field} is longer than ${MAX_NAME_LENGTH} characters`);
+  return value;
+}
+
+/** The service a naming request names, with Nacos defaults for namespace and group. */
+export function requestServiceKey(body: NamingRequestBase): ServiceKey {
+  const name = optionalName(body.serviceName, 'serviceName');
+  if (name === undefined) invalid('serviceName is required');
+  if (!NAME.test(name)) invalid('serviceName must not contain blanks, @ or #');
+  const group = optionalName(body.groupName, 'groupName');
+  if (group !== undefined && !NAME.test(group)) invalid('groupName must not contain blanks, @ or #');
+  return serviceKey(optionalName(body.namespace, 'namespace'), group, name);
+}
+
+function address(raw: NacosInstance, field: string): InstanceAddress {
+  if (typeof raw !== 'object' || raw === null) invalid(`${field} is required`);
+  if (typeof raw.ip !== 'string' || raw.ip.length === 0 || raw.ip.length > 255 || /\s/.test(raw.ip)) {
+    invalid(`${field}.ip must be a non-empty address`);
+  }
+  if (!Number.isInteger(raw.port) || raw.port < 1 || raw.port > 65535) invalid(`${field}.port must be 1-65535`);
+  const clusterName = optionalName(raw.clusterName, `${field}.clusterName`) ?? DEFAULT_CLUSTER;
+  return { ip: raw.ip, port: raw.port, clusterName };
+}
+
+/** Validates an SDK instance and maps it to the registry's input. */
+export function instanceInput(raw: NacosInstance, field = 'instance'): InstanceInput {
+  const { ip, port, clusterName } = address(raw, field);
+  const weight = raw.weight ?? 1;
+  if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0 || weight > 10000) {
+    invalid(`${field}.weight must be 0-10000`);
+  }
+  for (const flag of ['healthy', 'enabled', 'ephemeral'] as const) {
+    if (raw[flag] !== undefined && raw[flag] !== null && typeof raw[flag] !== 'boolean') {
+      invalid(`${field}.${flag} must be true or false`);
+    }
+  }
+  const metadata = raw.metadata ?? {};
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) invalid(`${field}.metadata must be an object`);
+  const entries = Object.entries(metadata);
+  if (entries.length > MAX_METADATA_ENTRIES) invalid(`${field}.metadata has more than ${MAX_METADATA_ENTRIES} keys`);
+  for (const [key, value] of entries) {
+    if (typeof value !== 'string') invalid(`${field}.metadata.${key} must be a string`);
+  }
+  const instanceId = optionalName(raw.instanceId, `${field}.instanceId`);
+  return {
+    ip,
+    port,
+    clusterName,
+    weight,
+    healthy: raw.healthy ?? true,
+    enabled: raw.enabled ?? true,
+    // Connection-owned instances are ephemeral by nature: they go with the connection.
+    ephemeral: true,
+    metadata,
+    ...(instanceId !== undefined ? { instanceId } : {}),
+  };
+}
+
+/** Validates a batch's instance list. */
+export function instanceInputs(raw: unknown): InstanceInput[] {
+  if (!Array.isArray(raw)) invalid('instances must be an array');
+  if (raw.length > MAX_BATCH_INSTANCES) invalid(`instances has more than ${MAX_BATCH_INSTANCES} entries`);
+  return (raw as NacosInstance[]).map((each, i) => instanceInput(each, `instances[${i}]`));
+}
+
+/** Only the identifying part of an instance (deregistration). */
+export function instanceAddress(raw: NacosInstance, field = 'instance'): InstanceAddress {
+  return address(raw, field);
+}
+
+/** `a,b` → ['a','b']; empty → []. */
+export function clusterList(value: unknown): string[] {
+  if (typeof value !== 'string' || value === '') return [];
+  return value
+    .split(',')
+    .map((each) => each.trim())
+    .filter((each) => each.length > 0);
+}

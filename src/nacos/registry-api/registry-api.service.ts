@@ -1,0 +1,284 @@
+import { Logger } from '@nestjs/common';
+import * as grpc from '@grpc/grpc-js';
+import { secretsEqual } from '@/common/secret-compare';
+import type { ClusterRouting } from '@/distro/cluster-routing';
+import { formatServiceKey, serviceKey } from '@/registry';
+import type { Instance, PublicationData, Registry, ServiceKey } from '@/registry';
+import { RegistryApiError, invalidArgument, publicationsOf, selectorOf, taskIdOf, ttlOf } from './registry-api.input';
+import type { SelectorMatcher } from './registry-api.input';
+import { syncClientId } from './registry-api.types';
+import type {
+  ListRequest,
+  ListResponse,
+  PublishRequest,
+  PublishResponse,
+  RegistryInstance,
+  RenewRequest,
+  RenewResponse,
+  ServiceSnapshot,
+  WatchEvent,
+  WatchRequest,
+  WithdrawRequest,
+  WithdrawResponse,
+} from './registry-api.types';
+
+export interface RegistryApiOptions {
+  /** Bearer token every call must carry; undefined = open. */
+  token?: string;
+  defaultTtlMs: number;
+  maxTtlMs: number;
+  maxPublications: number;
+  maxWatches: number;
+}
+
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 1000;
+/** A watcher this many events behind is cut off (RESOURCE_EXHAUSTED) rather than buffered without end. */
+const MAX_WATCH_BACKLOG = 10_000;
+
+function wireInstance(instance: Instance | PublicationData['instance']): RegistryInstance {
+  return {
+    ip: instance.ip,
+    port: instance.port,
+    weight: instance.weight ?? 1,
+    healthy: instance.healthy ?? true,
+    enabled: instance.enabled ?? true,
+    cluster_name: instance.clusterName ?? 'DEFAULT',
+    metadata: { ...(instance.metadata ?? {}) },
+    instance_id: instance.instanceId ?? '',
+  };
+}
+
+/**
+ * The registry API sync tasks write through: one sync client per task (`sync:<taskId>`) whose
+ * instances live as long as its lease. Handlers validate, make one registry call and map it.
+ */
+export class RegistryApiService {
+  private readonly logger = new Logger(RegistryApiService.name);
+  private watches = 0;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly routing: ClusterRouting,
+    private readonly options: RegistryApiOptions,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Implementation map for `grpc.Server.addService`. */
+  handlers(): grpc.UntypedServiceImplementation {
+    return {
+      Publish: this.unary((request: PublishRequest) => this.publish(request)),
+      Renew: this.unary((request: RenewRequest) => this.renew(request)),
+      Withdraw: this.unary((request: WithdrawRequest) => this.withdraw(request)),
+      List: this.unary((request: ListRequest) => this.list(request)),
+      Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEvent>) => this.watch(call),
+    };
+  }
+
+  publish(request: PublishRequest): PublishResponse {
+    const taskId = taskIdOf(request.task_id);
+    const publications = publicationsOf(request.publications, this.options.maxPublications);
+    const ttlMs = ttlOf(request.ttl_ms, this.options.defaultTtlMs, this.options.maxTtlMs);
+    const clientId = syncClientId(taskId);
+    const now = this.clock();
+    const options = { owner: this.routing.selfId(), now };
+    // A writer on another node (or a new writer after a failover) takes the client over, so Distro
+    // replicates the new owner even when the publications themselves do not change.
+    this.registry.adoptClient(clientId, options.owner);
+    if (request.replace) {
+      this.registry.replacePublications(clientId, 'sync', publications, options);
+    } else {
+      for (const each of publications) {
+        const key = serviceKey(each.namespace, each.group, each.service);
+        this.registry.registerInstance(clientId, 'sync', key, each.instance, options);
+      }
+    }
+    const expiresAt = now + ttlMs;
+    this.registry.setClientExpiry(clientId, expiresAt);
+    const client = this.registry.getClient(clientId);
+    return {
+      client_id: clientId,
+      revision: client?.revision ?? 0,
+      expires_at_ms: client === undefined ? 0 : expiresAt,
+      publication_count: client?.publicationCount ?? 0,
+    };
+  }
+
+  renew(request: RenewRequest): RenewResponse {
+    const clientId = syncClientId(taskIdOf(request.task_id));
+    const ttlMs = ttlOf(request.ttl_ms, this.options.defaultTtlMs, this.options.maxTtlMs);
+    const expiresAt = this.clock() + ttlMs;
+    // Renewing through this node makes it the owner: only local clients' leases are enforced here.
+    this.registry.adoptClient(clientId, this.routing.selfId());
+    if (!this.registry.setClientExpiry(clientId, expiresAt)) {
+      throw new RegistryApiError(grpc.status.NOT_FOUND, `${clientId} is unknown (expired or never published)`);
+    }
+    return { client_id: clientId, expires_at_ms: expiresAt };
+  }
+
+  withdraw(request: WithdrawRequest): WithdrawResponse {
+    const clientId = syncClientId(taskIdOf(request.task_id));
+    const before = this.registry.getClient(clientId)?.publicationCount ?? 0;
+    if (request.all) {
+      this.registry.removeClient(clientId);
+      return { removed: before };
+    }
+    const publications = publicationsOf(request.publications, this.options.maxPublications);
+    if (publications.length === 0) invalidArgument('publications', 'name at least one instance, or set all');
+    const byService = new Map<
+      string,
+      { key: ServiceKey; addresses: Array<{ ip: string; port: number; clusterName?: string }> }
+    >();
+    for (const each of publications) {
+      const key = serviceKey(each.namespace, each.group, each.service);
+      const id = formatServiceKey(key);
+      const entry = byService.get(id) ?? { key, addresses: [] };
+      entry.addresses.push({ ip: each.instance.ip, port: each.instance.port, clusterName: each.instance.clusterName });
+      byService.set(id, entry);
+    }
+    for (const { key, addresses } of byService.values()) this.registry.batchDeregister(clientId, key, addresses);
+    return { removed: before - (this.registry.getClient(clientId)?.publicationCount ?? 0) };
+  }
+
+  list(request: ListRequest): ListResponse {
+    const selector = selectorOf(request.selector);
+    const pageSize = request.page_size || DEFAULT_PAGE_SIZE;
+    if (pageSize > MAX_PAGE_SIZE) invalidArgument('page_size', `must be at most ${MAX_PAGE_SIZE}`);
+    const after = this.decodeToken(request.page_token);
+    const services = request.task_id ? this.publishedBy(taskIdOf(request.task_id), selector) : this.matching(selector);
+    const sorted = [...services.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const start = after === undefined ? 0 : sorted.findIndex(([id]) => id > after);
+    const page = start < 0 ? [] : sorted.slice(start, start + pageSize);
+    const more = start >= 0 && start + pageSize < sorted.length;
+    return {
+      services: page.map(([, snapshot]) => snapshot()),
+      next_page_token: more ? Buffer.from(page[page.length - 1][0]).toString('base64url') : '',
+    };
+  }
+
+  watch(call: grpc.ServerWritableStream<WatchRequest, WatchEvent>): void {
+    let selector: SelectorMatcher;
+    try {
+      this.authenticate(call.metadata);
+      selector = selectorOf(call.request.selector);
+      if (this.watches >= this.options.maxWatches) {
+        throw new RegistryApiError(
+          grpc.status.RESOURCE_EXHAUSTED,
+          `more than ${this.options.maxWatches} watches (REGISTRY_API_MAX_WATCHES)`,
+        );
+      }
+    } catch (err) {
+      call.emit('error', this.toStatus(err));
+      return;
+    }
+    this.watches++;
+    let open = true;
+    const stop = (): void => {
+      if (!open) return;
+      open = false;
+      this.watches--;
+      off();
+    };
+    const send = (key: ServiceKey, snapshot: boolean): void => {
+      if (!open) return;
+      if (call.writableLength > MAX_WATCH_BACKLOG) {
+        stop();
+        call.emit('error', this.toStatus(new RegistryApiError(grpc.status.RESOURCE_EXHAUSTED, 'watcher is too slow')));
+        return;
+      }
+      call.write({ service: this.snapshot(key), snapshot });
+    };
+    // Subscribe before the snapshots so nothing between them is lost; events are synchronous.
+    const off = this.registry.events.on('serviceChanged', ({ key }) => {
+      if (selector.matches(key.namespace, key.group, key.name)) send(key, false);
+    });
+    for (const key of this.registry.listServicesMatching(selector.namespace, selector.group, selector.service)) {
+      send(key, true);
+    }
+    call.on('cancelled', stop);
+    call.on('close', stop);
+    call.on('error', stop);
+  }
+
+  private matching(selector: SelectorMatcher): Map<string, () => ServiceSnapshot> {
+    const out = new Map<string, () => ServiceSnapshot>();
+    for (const key of this.registry.listServicesMatching(selector.namespace, selector.group, selector.service)) {
+      out.set(formatServiceKey(key), () => this.snapshot(key));
+    }
+    return out;
+  }
+
+  private publishedBy(taskId: string, selector: SelectorMatcher): Map<string, () => ServiceSnapshot> {
+    const byService = new Map<string, { key: ServiceKey; instances: RegistryInstance[] }>();
+    for (const each of this.registry.exportClient(syncClientId(taskId))?.publications ?? []) {
+      if (!selector.matches(each.namespace, each.group, each.service)) continue;
+      const key = serviceKey(each.namespace, each.group, each.service);
+      const id = formatServiceKey(key);
+      const entry = byService.get(id) ?? { key, instances: [] };
+      entry.instances.push(wireInstance(each.instance));
+      byService.set(id, entry);
+    }
+    const out = new Map<string, () => ServiceSnapshot>();
+    for (const [id, { key, instances }] of byService) {
+      out.set(id, () => ({
+        namespace: key.namespace,
+        group: key.group,
+        service: key.name,
+        revision: this.registry.getService(key)?.revision ?? 0,
+        instances,
+      }));
+    }
+    return out;
+  }
+
+  private snapshot(key: ServiceKey): ServiceSnapshot {
+    return {
+      namespace: key.namespace,
+      group: key.group,
+      service: key.name,
+      revision: this.registry.getService(key)?.revision ?? 0,
+      instances: this.registry.listInstances(key).map(wireInstance),
+    };
+  }
+
+  private decodeToken(token: string | undefined): string | undefined {
+    if (!token) return undefined;
+    if (token.length > 2048) invalidArgument('page_token', 'is not a token this server issued');
+    return Buffer.from(token, 'base64url').toString('utf8');
+  }
+
+  /** Checks the bearer token, then that Distro has loaded its snapshot (writes before it could be lost). */
+  private authenticate(metadata: grpc.Metadata): void {
+    this.checkToken(metadata);
+    if (!this.routing.initialized()) {
+      throw new RegistryApiError(grpc.status.UNAVAILABLE, 'Distro protocol is not initialized: retry shortly');
+    }
+  }
+
+  private checkToken(metadata: grpc.Metadata): void {
+    const token = this.options.token;
+    if (token === undefined) return;
+    const header = metadata.get('authorization')[0];
+    const presented = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : '';
+    if (!secretsEqual(presented, token)) {
+      throw new RegistryApiError(grpc.status.UNAUTHENTICATED, 'missing or wrong bearer token');
+    }
+  }
+
+  private unary<Req, Res>(handle: (request: Req) => Res): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      try {
+        this.authenticate(call.metadata);
+        callback(null, handle(call.request));
+      } catch (err) {
+        callback(this.toStatus(err));
+      }
+    };
+  }
+
+  private toStatus(err: unknown): Partial<grpc.StatusObject> {
+    if (err instanceof RegistryApiError) return { code: err.code, details: err.message };
+    this.logger.error({ err }, 'registry API call failed');
+    return { code: grpc.status.INTERNAL, details: 'internal error' };
+  }
+}

@@ -1,0 +1,185 @@
+import * as grpc from '@grpc/grpc-js';
+import { NacosClientError, NacosNamingClient } from '@/nacos/client';
+import type { NacosServiceInfo } from '@/nacos/client';
+import { NacosErrorCode } from '@/nacos/grpc/messages';
+import { decodePayload, encodeJson } from '@/nacos/grpc/payload';
+import type { WirePayload } from '@/nacos/grpc/payload';
+import { nacosProto, serviceClient } from '@/nacos/grpc/protos';
+import { Registry, serviceKey } from '@/registry';
+import { startTestNode } from '../support/app';
+import type { TestNode } from '../support/app';
+import { eventually } from './support';
+
+const ENV = { DATA_DIR: 'memory', LOG_LEVEL: 'warn', NACOS_GRPC_PORT: '0' };
+
+function ports(info: NacosServiceInfo): number[] {
+  return info.hosts.map((host) => host.port).sort();
+}
+
+/** A raw unary call, to send what no well-behaved client would. */
+function rawRequest(port: number, payload: WirePayload): Promise<ReturnType<typeof decodePayload>> {
+  const Client = serviceClient(nacosProto(), 'Request');
+  const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
+    request(p: WirePayload, cb: (err: grpc.ServiceError | null, r?: WirePayload) => void): void;
+  };
+  return new Promise((resolve, reject) =>
+    client.request(payload, (err, response) => {
+      client.close();
+      if (err) reject(err);
+      else resolve(decodePayload(response));
+    }),
+  );
+}
+
+describe(NacosNamingClient.name, () => {
+  const nodes: TestNode[] = [];
+  const clients: NacosNamingClient[] = [];
+
+  const start = async (env: Record<string, string> = {}): Promise<TestNode> => {
+    const node = await startTestNode({ ...ENV, ...env });
+    nodes.push(node);
+    return node;
+  };
+  const client = (
+    servers: string[],
+    extra: Partial<ConstructorParameters<typeof NacosNamingClient>[0]> = {},
+  ): NacosNamingClient => {
+    const created = new NacosNamingClient({ servers, healthCheckIntervalMs: 300, requestTimeoutMs: 2000, ...extra });
+    clients.push(created);
+    return created;
+  };
+
+  afterAll(async () => {
+    for (const each of clients) each.close();
+    await Promise.all(nodes.map((node) => node.close()));
+  });
+
+  describe('register, query, listServices', () => {
+    it('should register single and batched instances and read them back', async () => {
+      const node = await start();
+      const sut = client([`127.0.0.1:${node.grpcPort}`]);
+
+      await sut.register('orders', { ip: '10.1.0.1', port: 80, metadata: { v: '1' } });
+      await sut.batchRegister('orders-batch', [
+        { ip: '10.1.0.2', port: 81 },
+        { ip: '10.1.0.3', port: 82 },
+      ]);
+
+      expect((await sut.query('orders')).hosts).toEqual([
+        expect.objectContaining({ ip: '10.1.0.1', metadata: { v: '1' } }),
+      ]);
+      expect(ports(await sut.query('orders-batch'))).toEqual([81, 82]);
+      expect((await sut.listServices()).serviceNames.sort()).toEqual(['orders', 'orders-batch']);
+      await sut.deregister('orders', { ip: '10.1.0.1', port: 80 });
+      expect((await sut.query('orders')).hosts).toEqual([]);
+    });
+  });
+
+  describe('reconnect', () => {
+    it('should restore registrations and subscriptions after the server restarts', async () => {
+      const first = await start();
+      const port = first.grpcPort;
+      const sut = client([`127.0.0.1:${port}`]);
+      const writer = client([`127.0.0.1:${port}`]);
+      await sut.register('billing', { ip: '10.2.0.1', port: 90 });
+      const pushes: number[][] = [];
+      await sut.subscribe('billing', (info) => pushes.push(ports(info)));
+
+      await first.close();
+      const second = await start({ NACOS_GRPC_PORT: String(port) });
+      const registry = second.app.get(Registry);
+      await eventually(
+        () => registry.listInstances(serviceKey('public', 'DEFAULT_GROUP', 'billing')).length === 1,
+        'the registration to be redone on the new server',
+        20_000,
+      );
+      await eventually(() => writer.register('billing', { ip: '10.2.0.2', port: 91 }).then(() => true), 'writer');
+
+      await eventually(() => pushes.some((list) => list.join() === '90,91'), 'a push on the restored subscription');
+    });
+  });
+
+  describe('failover', () => {
+    it('should move to the next server of its list when one is down', async () => {
+      const node = await start();
+      const dead = `127.0.0.1:1`;
+      const sut = client([dead, `127.0.0.1:${node.grpcPort}`]);
+
+      await sut.register('search', { ip: '10.3.0.1', port: 70 });
+
+      expect(sut.server).toBe(`127.0.0.1:${node.grpcPort}`);
+      expect(node.app.get(Registry).listInstances(serviceKey('public', 'DEFAULT_GROUP', 'search'))).toHaveLength(1);
+    });
+
+    it('should reject with a clear error when no server answers', async () => {
+      const sut = client(['127.0.0.1:1'], { reconnectDelayMs: 10 });
+
+      await expect(sut.register('x', { ip: '10.0.0.1', port: 1 })).rejects.toThrow(/no Nacos server reachable/);
+    });
+  });
+
+  describe('auth', () => {
+    it('should be refused with errorCode 403 and wrong credentials, accepted with right ones', async () => {
+      const node = await start({
+        NACOS_AUTH_ENABLED: 'true',
+        NACOS_AUTH_USERS: 'nacos:right-password',
+        NACOS_AUTH_SECRET: 'x'.repeat(40),
+      });
+      const server = `127.0.0.1:${node.grpcPort}`;
+      const wrong = client([server], { username: 'nacos', password: 'wrong' });
+      const right = client([server], { username: 'nacos', password: 'right-password' });
+
+      const failure = await wrong.register('secure', { ip: '10.4.0.1', port: 1 }).catch((err: unknown) => err);
+      await right.register('secure', { ip: '10.4.0.2', port: 2 });
+
+      expect(failure).toBeInstanceOf(NacosClientError);
+      expect((failure as NacosClientError).errorCode).toBe(NacosErrorCode.NoRight);
+      expect(ports(await right.query('secure'))).toEqual([2]);
+    });
+  });
+
+  describe('bad payloads', () => {
+    it('should answer unknown types, bad JSON, unknown connections and bad fields with Nacos errors', async () => {
+      const node = await start();
+      const port = node.grpcPort;
+
+      const noConnection = await rawRequest(port, encodeJson('InstanceRequest', '{}'));
+      const badJson = await rawRequest(port, encodeJson('ServerCheckRequest', '{not json'));
+      const noType = await rawRequest(port, { metadata: { type: '' }, body: { value: Buffer.from('{}') } });
+
+      expect(noConnection.body).toEqual(expect.objectContaining({ errorCode: NacosErrorCode.ConnectionUnregistered }));
+      expect(badJson.body).toEqual(expect.objectContaining({ errorCode: NacosErrorCode.ParseError }));
+      expect(noType.type).toBe('ErrorResponse');
+
+      const sut = client([`127.0.0.1:${port}`]);
+      const badPort = await sut.register('svc', { ip: '10.5.0.1', port: 70000 }).catch((err: unknown) => err);
+      expect(badPort).toEqual(
+        expect.objectContaining({ errorCode: NacosErrorCode.BadRequest, message: expect.stringMatching(/port/) }),
+      );
+      const unknownType = await (
+        sut as unknown as { transport: { request(t: string, b: object): Promise<unknown> } }
+      ).transport
+        .request('NoSuchRequest', {})
+        .catch((err: unknown) => err);
+      expect(unknownType).toEqual(expect.objectContaining({ errorCode: NacosErrorCode.NoHandler }));
+      // The server is still fine.
+      await sut.register('svc', { ip: '10.5.0.1', port: 7000 });
+      expect(ports(await sut.query('svc'))).toEqual([7000]);
+    });
+  });
+
+  describe('close', () => {
+    it('should take its instances with it when closed', async () => {
+      const node = await start();
+      const sut = client([`127.0.0.1:${node.grpcPort}`]);
+      await sut.register('temp', { ip: '10.6.0.1', port: 60 });
+      const registry = node.app.get(Registry);
+      const key = serviceKey('public', 'DEFAULT_GROUP', 'temp');
+      expect(registry.listInstances(key)).toHaveLength(1);
+
+      sut.close();
+
+      await eventually(() => registry.listInstances(key).length === 0, 'the instances to go');
+    });
+  });
+});

@@ -1,0 +1,187 @@
+import * as grpc from '@grpc/grpc-js';
+import { RegistryApiClient } from '@/nacos/registry-api';
+import type { PublishItem, WatchEvent } from '@/nacos/registry-api';
+import { Registry, serviceKey } from '@/registry';
+import { startTestNode } from '../support/app';
+import type { TestNode } from '../support/app';
+import { eventually } from './support';
+
+const TOKEN = 'registry-api-token-0123456789';
+
+function item(service: string, port: number, metadata: Record<string, string> = {}): PublishItem {
+  return { service, instance: { ip: '10.9.0.1', port, metadata } };
+}
+
+describe(RegistryApiClient.name, () => {
+  let node: TestNode;
+  let registry: Registry;
+  const clients: RegistryApiClient[] = [];
+  const client = (token: string | null = TOKEN): RegistryApiClient => {
+    const created = new RegistryApiClient(`127.0.0.1:${node.grpcPort}`, { token: token ?? undefined });
+    clients.push(created);
+    return created;
+  };
+  const ports = (service: string): number[] =>
+    registry
+      .listInstances(serviceKey('public', 'DEFAULT_GROUP', service))
+      .map((each) => each.port)
+      .sort();
+
+  beforeAll(async () => {
+    node = await startTestNode({
+      DATA_DIR: 'memory',
+      LOG_LEVEL: 'warn',
+      NACOS_GRPC_PORT: '0',
+      ADMIN_TOKEN: 'admin-token-not-the-registry-one',
+      REGISTRY_API_TOKEN: TOKEN,
+      REGISTRY_API_MAX_PUBLICATIONS: '5',
+    });
+    registry = node.app.get(Registry);
+  });
+
+  afterAll(async () => {
+    for (const each of clients) each.close();
+    await node.close();
+  });
+
+  describe('auth', () => {
+    it('should refuse calls without the token or with another one with UNAUTHENTICATED', async () => {
+      const none = await client(null)
+        .renew('t-auth')
+        .catch((err: grpc.ServiceError) => err);
+      const wrong = await client('admin-token-not-the-registry-one')
+        .renew('t-auth')
+        .catch((err: grpc.ServiceError) => err);
+
+      expect(none).toEqual(expect.objectContaining({ code: grpc.status.UNAUTHENTICATED }));
+      expect(wrong).toEqual(expect.objectContaining({ code: grpc.status.UNAUTHENTICATED }));
+    });
+  });
+
+  describe('publish and renew', () => {
+    it('should publish under sync:<taskId>, renew the lease, and expire it when renewals stop', async () => {
+      const sut = client();
+
+      const published = await sut.publish('t-lease', [item('lease-svc', 1), item('lease-svc', 2)], { ttlMs: 1500 });
+      expect(published).toEqual(expect.objectContaining({ client_id: 'sync:t-lease', publication_count: 2 }));
+      expect(registry.getClient('sync:t-lease')).toEqual(
+        expect.objectContaining({ kind: 'sync', owner: 'standalone' }),
+      );
+      expect(ports('lease-svc')).toEqual([1, 2]);
+
+      // Renewing past several TTLs keeps the instances.
+      const until = Date.now() + 3000;
+      while (Date.now() < until) {
+        await sut.renew('t-lease', 1500);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      expect(ports('lease-svc')).toEqual([1, 2]);
+
+      await eventually(() => ports('lease-svc').length === 0, 'the lease to expire', 6000);
+      await expect(sut.renew('t-lease')).rejects.toEqual(expect.objectContaining({ code: grpc.status.NOT_FOUND }));
+    });
+
+    it('should let another writer adopt a sync client whose writer died, with no gap', async () => {
+      const first = client();
+      await first.publish('t-adopt', [item('adopt-svc', 10), item('adopt-svc', 11)], { ttlMs: 5000, replace: true });
+      const counts: number[] = [];
+      const watch = client().watch({ service_pattern: 'adopt-svc' }, (event) =>
+        counts.push(event.service.instances.length),
+      );
+      await eventually(() => counts.length > 0, 'the snapshot');
+      first.close(); // the writer dies; the lease outlives it
+
+      const second = client();
+      await second.publish('t-adopt', [item('adopt-svc', 10), item('adopt-svc', 11), item('adopt-svc', 12)], {
+        ttlMs: 5000,
+        replace: true,
+      });
+
+      await eventually(() => counts.includes(3), 'the adopted state');
+      watch.cancel();
+      expect(counts.every((count) => count >= 2)).toBe(true);
+      expect(ports('adopt-svc')).toEqual([10, 11, 12]);
+    });
+  });
+
+  describe('withdraw and list', () => {
+    it('should withdraw some instances, then all', async () => {
+      const sut = client();
+      await sut.publish('t-withdraw', [item('w-svc', 1), item('w-svc', 2), item('w-svc', 3)]);
+
+      expect(await sut.withdraw('t-withdraw', [item('w-svc', 2)])).toEqual({ removed: 1 });
+      expect(ports('w-svc')).toEqual([1, 3]);
+      expect(await sut.withdraw('t-withdraw', 'all')).toEqual({ removed: 2 });
+      expect(ports('w-svc')).toEqual([]);
+    });
+
+    it('should list matching services page by page', async () => {
+      const sut = client();
+      await sut.publish(
+        't-list',
+        ['l-a', 'l-b', 'l-c', 'l-d', 'l-e'].map((name, i) => item(name, 100 + i)),
+      );
+
+      const names: string[] = [];
+      let token = '';
+      let pages = 0;
+      do {
+        const page = await sut.list({ service_pattern: 'l-*' }, { page_size: 2, page_token: token });
+        names.push(...page.services.map((each) => each.service));
+        token = page.next_page_token;
+        pages++;
+      } while (token !== '' && pages < 10);
+
+      expect(names).toEqual(['l-a', 'l-b', 'l-c', 'l-d', 'l-e']);
+      expect(pages).toBe(3);
+      const own = await sut.list({}, { task_id: 't-list', page_size: 100 });
+      expect(own.services).toHaveLength(5);
+    });
+  });
+
+  describe('watch', () => {
+    it('should deliver a snapshot, then every change in order per service', async () => {
+      const sut = client();
+      await sut.publish('t-watch', [item('watch-svc', 1)]);
+      const events: WatchEvent[] = [];
+      const watch = sut.watch({ service_pattern: 'watch-*' }, (event) => events.push(event));
+      await eventually(() => events.length > 0, 'the snapshot');
+
+      for (let port = 2; port <= 20; port++) await sut.publish('t-watch', [item('watch-svc', port)]);
+
+      await eventually(() => events.length >= 20, 'all changes', 10_000);
+      watch.cancel();
+      expect(events[0]).toEqual(expect.objectContaining({ snapshot: true }));
+      expect(events.map((each) => each.service.instances.length)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      const revisions = events.map((each) => each.service.revision);
+      expect([...revisions].sort((a, b) => a - b)).toEqual(revisions);
+    });
+  });
+
+  describe('validation', () => {
+    it('should answer bad fields with INVALID_ARGUMENT naming the field, and too many with RESOURCE_EXHAUSTED', async () => {
+      const sut = client();
+
+      const badPort = await sut.publish('t-bad', [item('v-svc', 0)]).catch((err: grpc.ServiceError) => err);
+      const badTask = await sut.publish('bad task id!', [item('v-svc', 1)]).catch((err: grpc.ServiceError) => err);
+      const tooMany = await sut
+        .publish(
+          't-bad',
+          [1, 2, 3, 4, 5, 6].map((port) => item('v-svc', port)),
+        )
+        .catch((err: grpc.ServiceError) => err);
+
+      expect(badPort).toEqual(
+        expect.objectContaining({
+          code: grpc.status.INVALID_ARGUMENT,
+          details: expect.stringContaining('publications[0].instance.port'),
+        }),
+      );
+      expect(badTask).toEqual(
+        expect.objectContaining({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('task_id') }),
+      );
+      expect(tooMany).toEqual(expect.objectContaining({ code: grpc.status.RESOURCE_EXHAUSTED }));
+      expect(ports('v-svc')).toEqual([]);
+    });
+  });
+});
