@@ -1,6 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '@/config';
 import { Registry } from '@/registry';
-import { ClusterRouting, StandaloneRouting } from '@/distro/cluster-routing';
+import { ClusterRouting } from '@/distro/cluster-routing';
+import { DistroRouting } from '@/distro/distro-routing';
 
 /**
  * Hosts the plain, Nest-free registry in the app: the one Registry instance every protocol edge
@@ -9,9 +11,16 @@ import { ClusterRouting, StandaloneRouting } from '@/distro/cluster-routing';
 @Global()
 @Module({
   providers: [
-    { provide: Registry, useFactory: () => new Registry() },
-    { provide: ClusterRouting, useClass: StandaloneRouting },
+    {
+      provide: Registry,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        new Registry({ unhealthyAfterMs: config.nacos.beat.unhealthyMs, deleteAfterMs: config.nacos.beat.deleteMs }),
+    },
+    // Distro's routing behaves as StandaloneRouting when no members are configured.
+    DistroRouting,
+    { provide: ClusterRouting, useExisting: DistroRouting },
   ],
-  exports: [Registry, ClusterRouting],
+  exports: [Registry, ClusterRouting, DistroRouting],
 })
 export class RegistryHostModule {}

@@ -1,0 +1,147 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@/config';
+import { Registry } from '@/registry';
+import type { ClientSyncData } from '@/registry';
+import { ClusterRouting } from './cluster-routing';
+import type { ForwardedHttpRequest, ForwardedHttpResponse } from './cluster-routing';
+import { DistroEngine } from './distro-engine';
+import type { EngineLog } from './distro-engine';
+import { DistroMapper, ipPortTagOf } from './distro-mapper';
+import { DistroMembers } from './distro-members';
+import type { DistroObserver } from './distro-types';
+import { DistroGrpcClient } from './grpc/distro-grpc-client';
+import { ClientDataProcessor } from './naming/client-data-processor';
+import { resolveSelf } from './self-identity';
+
+/** The running Distro parts of a clustered node. */
+export interface DistroRuntime {
+  self: string;
+  members: DistroMembers;
+  engine: DistroEngine<ClientSyncData>;
+  processor: ClientDataProcessor;
+  client: DistroGrpcClient;
+}
+
+/**
+ * Logs with fields first (nestjs-pino), the shape every engine part takes. Each line carries
+ * `member` (this node's id): several nodes may share one process in tests, and operators
+ * aggregating logs of a region want it too.
+ */
+export function engineLog(logger: Logger, self: () => string): EngineLog {
+  const withMember = (fields: Record<string, unknown>) => ({ member: self(), ...fields });
+  return {
+    debug: (fields, message) => logger.debug(withMember(fields), message),
+    info: (fields, message) => logger.log(withMember(fields), message),
+    warn: (fields, message) => logger.warn(withMember(fields), message),
+    error: (fields, message) => logger.error(withMember(fields), message),
+  };
+}
+
+/**
+ * ClusterRouting backed by Distro: responsibility from the live member list, the init gate, and
+ * forwarding over the peer channel. With no members configured it behaves as StandaloneRouting.
+ */
+@Injectable()
+export class DistroRouting extends ClusterRouting {
+  private readonly logger = new Logger('Distro');
+  private current: DistroRuntime | undefined;
+  /** The bound Distro gRPC port (0 until the server listens). */
+  port = 0;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly registry: Registry,
+  ) {
+    super();
+  }
+
+  /** True when DISTRO_MEMBERS or DISTRO_MEMBERS_DNS names peers. */
+  get clustered(): boolean {
+    return this.config.distro.members.length > 0 || this.config.distro.membersDns !== undefined;
+  }
+
+  get runtime(): DistroRuntime | undefined {
+    return this.current;
+  }
+
+  /** Builds and starts the engine once the gRPC server is bound to `port`. */
+  start(port: number, observer: DistroObserver): DistroRuntime | undefined {
+    this.port = port;
+    if (!this.clustered) return undefined;
+    const d = this.config.distro;
+    const self = resolveSelf(d.self, d.members, port, this.config.host);
+    const log = engineLog(this.logger, () => self);
+    const members = new DistroMembers(self, log);
+    const client = new DistroGrpcClient({
+      self,
+      token: d.token,
+      callTimeoutMs: d.callTimeoutMs,
+      probeTimeoutMs: Math.min(d.callTimeoutMs, Math.max(500, d.probeIntervalMs)),
+      snapshotTimeoutMs: d.snapshotTimeoutMs,
+    });
+    const mapper = new DistroMapper(self);
+    const processor = new ClientDataProcessor(this.registry, mapper, self, d.clientExpireMs, log, Date.now, (from, n) =>
+      observer.rejected?.(from, n),
+    );
+    const engine = new DistroEngine(
+      members,
+      mapper,
+      client,
+      processor,
+      {
+        syncDelayMs: d.syncDelayMs,
+        verifyIntervalMs: d.verifyIntervalMs,
+        probeIntervalMs: d.probeIntervalMs,
+        bootstrapWaitMs: d.bootstrapWaitMs,
+        allowFirstNode: d.allowFirstNode,
+        loadRetryMs: d.loadRetryMs,
+        loadRetryMaxMs: Math.max(d.loadRetryMs, 30_000),
+        verifyChunk: 5000,
+        maxSyncBatch: 500,
+      },
+      log,
+      observer,
+    );
+    members.setPeers(d.members);
+    members.onChange(() => {
+      for (const peer of client.knownPeers()) if (!members.has(peer)) client.removePeer(peer);
+    });
+    this.current = { self, members, engine, processor, client };
+    this.logger.log(
+      { self, members: d.members, dns: d.membersDns },
+      `Distro member ${self} starting; not initialized until a snapshot is loaded`,
+    );
+    engine.start();
+    return this.current;
+  }
+
+  stop(): void {
+    this.current?.engine.stop();
+    this.current?.client.close();
+  }
+
+  selfId(): string {
+    return this.current?.self ?? 'standalone';
+  }
+
+  initialized(): boolean {
+    return this.current ? this.current.engine.initialized() : true;
+  }
+
+  responsibleMember(ipPortTag: string): string | undefined {
+    if (!this.current) return undefined;
+    const member = this.current.engine.mapper.responsible(ipPortTag);
+    return member === this.current.self ? undefined : member;
+  }
+
+  isResponsibleForClient(clientId: string): boolean {
+    if (!this.current) return true;
+    if (ipPortTagOf(clientId) === undefined && !this.registry.getClient(clientId)) return true;
+    return this.current.processor.isResponsible(clientId);
+  }
+
+  forwardHttp(member: string, request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
+    if (!this.current) return Promise.reject(new Error(`standalone node has no member ${member} to forward to`));
+    return this.current.client.forward(member, request);
+  }
+}

@@ -1,0 +1,132 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { AppConfig } from '@/config';
+import { Metrics, ReadinessGates } from '@/observability';
+import type { ForwardedHttpRequest, ForwardedHttpResponse } from './cluster-routing';
+import { DnsMembership } from './dns-membership';
+import { DistroMetrics } from './distro-metrics';
+import { DistroRouting, engineLog } from './distro-routing';
+import type { DistroStatusResponseDto } from './distro-status.dto';
+import { DistroGrpcServer } from './grpc/distro-grpc-server';
+
+/** Header marking a request replayed by a peer: the receiving node never forwards it again. */
+export const FORWARDED_HEADER = 'x-distro-forwarded';
+
+/** Runs Distro inside the app: the peer server, the engine (via DistroRouting), DNS membership, the gate. */
+@Injectable()
+export class DistroService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('Distro');
+  private server: DistroGrpcServer | undefined;
+  private dns: DnsMembership | undefined;
+  private readonly metrics: DistroMetrics;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly routing: DistroRouting,
+    private readonly http: HttpAdapterHost,
+    private readonly gates: ReadinessGates,
+    metrics: Metrics,
+  ) {
+    this.metrics = new DistroMetrics(metrics);
+  }
+
+  async onModuleInit(): Promise<void> {
+    const routing = this.routing;
+    const server = new DistroGrpcServer(
+      {
+        get self() {
+          return routing.selfId();
+        },
+        initialized: () => routing.initialized(),
+        isMember: (from) => routing.runtime?.members.has(from) ?? false,
+        sync: (from, upserts, deletes) => this.runtime().processor.applySync(from, { upserts, deletes }),
+        verify: (from, entries) => this.runtime().processor.applyVerify(from, entries),
+        snapshot: () => this.runtime().processor.snapshot(),
+        forward: (request) => this.replay(request),
+      },
+      this.config.distro.token,
+      engineLog(this.logger, () => this.routing.selfId()),
+    );
+    server.onRefused = (reason) => this.metrics.refused.inc({ reason });
+    const port = await server.start(this.config.host, this.config.distro.port);
+    this.server = server;
+    const runtime = this.routing.start(port, this.metrics);
+    this.metrics.attach(runtime);
+    if (!runtime) return;
+    this.gates.register('distro', () =>
+      this.routing.initialized() ? { open: true } : { open: false, reason: runtime.engine.initState() },
+    );
+    const d = this.config.distro;
+    if (d.membersDns) {
+      this.dns = new DnsMembership(
+        d.membersDns,
+        d.port || port,
+        d.dnsRefreshMs,
+        d.dnsServer,
+        (members) => runtime.members.setPeers([...new Set([...d.members, ...members])]),
+        engineLog(this.logger, () => this.routing.selfId()),
+      );
+      await this.dns.start();
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.dns?.stop();
+    this.routing.stop();
+    await this.server?.stop();
+  }
+
+  status(): DistroStatusResponseDto {
+    const runtime = this.routing.runtime;
+    const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+    const counts = runtime?.processor.counts() ?? { owned: 0, replicated: 0 };
+    return {
+      clustered: runtime !== undefined,
+      self: this.routing.selfId(),
+      port: this.routing.port,
+      initialized: this.routing.initialized(),
+      initState: runtime?.engine.initState() ?? 'standalone: responsible for every client',
+      members: (runtime?.members.peers() ?? []).map((m) => ({
+        id: m.id,
+        state: m.state,
+        lastContact: iso(m.lastContact),
+        lastError: m.lastError,
+        failures: m.failures,
+        queueDepth: runtime!.engine.queueDepth(m.id),
+        lastSync: iso(runtime!.engine.lastSyncAt(m.id)),
+        peerInitialized: m.initialized,
+      })),
+      responsibleMembers: [...(runtime?.engine.mapper.members() ?? [this.routing.selfId()])],
+      ownedClients: counts.owned,
+      replicatedClients: counts.replicated,
+      rejectedClients: runtime?.processor.rejectedTotal ?? 0,
+    };
+  }
+
+  private runtime() {
+    const runtime = this.routing.runtime;
+    if (!runtime) throw new Error('Distro is not clustered');
+    return runtime;
+  }
+
+  /** Replays a peer's forwarded Nacos request on our own Fastify, marked so it is not forwarded again. */
+  private async replay(request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
+    const fastify = this.http.httpAdapter.getInstance<FastifyInstance>();
+    const headers: Record<string, string> = { ...request.headers, [FORWARDED_HEADER]: '1' };
+    delete headers['content-length'];
+    delete headers.host;
+    const answer = await fastify.inject({
+      method: request.method as 'GET',
+      url: request.url,
+      headers,
+      payload: request.body || undefined,
+    });
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value !== undefined && name !== 'content-length' && name !== 'connection') out[name] = String(value);
+    }
+    return { status: answer.statusCode, headers: out, body: answer.body };
+  }
+}

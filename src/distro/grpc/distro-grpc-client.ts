@@ -1,0 +1,193 @@
+import { Client, Metadata, credentials, status } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
+import type { ClientSyncData } from '@/registry';
+import type { ForwardedHttpRequest, ForwardedHttpResponse } from '../cluster-routing';
+import { CLIENT_DATA_TYPE, PeerCallError } from '../distro-types';
+import type { DistroTransport, PeerFailure, SyncBatch, SyncResult, VerifyEntry } from '../distro-types';
+import { fromWire, toWire } from '../naming/client-data-codec';
+import { MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
+import type {
+  DistroMethodName,
+  WireForwardResponse,
+  WireProbeResponse,
+  WireSnapshotChunk,
+  WireSyncResponse,
+  WireVerifyResponse,
+} from './distro-proto';
+
+export interface DistroClientOptions {
+  /** This node's member id, sent as `from`. */
+  self: string;
+  token?: string;
+  /** Deadline of sync, verify and forward calls: a stuck peer must fail its queue, not hang it. */
+  callTimeoutMs: number;
+  /** Probes answer at once or the peer counts as failing. */
+  probeTimeoutMs: number;
+  /** Whole snapshot stream; large registries need more than a unary call. */
+  snapshotTimeoutMs: number;
+}
+
+export const CHANNEL_OPTIONS = {
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  // Pings on idle channels find a silently dead peer (no RST, e.g. a partition) between probes.
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 1,
+  // A restarted peer should be reachable within a probe interval, not after grpc's 120 s max backoff.
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 1_000,
+};
+
+/** Maps a gRPC status to the reason an operator reads in logs and on /api/v1/distro. */
+export function failureOf(error: ServiceError): PeerFailure {
+  const reasons: Partial<Record<status, PeerFailure>> = {
+    [status.UNAVAILABLE]: 'refused',
+    [status.DEADLINE_EXCEEDED]: 'timeout',
+    [status.UNAUTHENTICATED]: 'unauthenticated',
+    [status.FAILED_PRECONDITION]: 'peer not initialized',
+  };
+  return reasons[error.code] ?? 'bad response';
+}
+
+function asPeerError(error: unknown): PeerCallError {
+  if (error instanceof PeerCallError) return error;
+  const e = error as ServiceError;
+  if (typeof e?.code === 'number') return new PeerCallError(failureOf(e), e.details || e.message);
+  return new PeerCallError('bad response', error instanceof Error ? error.message : String(error));
+}
+
+/** The Distro transport over gRPC: one channel per peer, token in `authorization` metadata. */
+export class DistroGrpcClient implements DistroTransport<ClientSyncData> {
+  private readonly channels = new Map<string, Client>();
+
+  constructor(private readonly options: DistroClientOptions) {}
+
+  async sync(peer: string, batch: SyncBatch<ClientSyncData>): Promise<SyncResult & { bytes: number }> {
+    const request = {
+      from: this.options.self,
+      type: CLIENT_DATA_TYPE,
+      upserts: batch.upserts.map(toWire),
+      deletes: batch.deletes,
+    };
+    const { response, bytes } = await this.unary<WireSyncResponse>(peer, 'Sync', request, this.options.callTimeoutMs);
+    return { applied: response.applied, rejected: response.rejected, bytes };
+  }
+
+  async verify(peer: string, entries: readonly VerifyEntry[]): Promise<string[]> {
+    const request = {
+      from: this.options.self,
+      type: CLIENT_DATA_TYPE,
+      entries: entries.map((e) => ({ clientId: e.key, revision: e.revision })),
+    };
+    const { response } = await this.unary<WireVerifyResponse>(peer, 'Verify', request, this.options.callTimeoutMs);
+    return response.lacking;
+  }
+
+  async probe(peer: string): Promise<{ initialized: boolean }> {
+    const { response } = await this.unary<WireProbeResponse>(
+      peer,
+      'Probe',
+      { from: this.options.self },
+      this.options.probeTimeoutMs,
+    );
+    return { initialized: response.initialized };
+  }
+
+  async forward(peer: string, request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
+    const wire = { ...request, from: this.options.self, body: Buffer.from(request.body ?? '') };
+    const { response } = await this.unary<WireForwardResponse>(peer, 'Forward', wire, this.options.callTimeoutMs);
+    return { status: response.status, headers: response.headers, body: response.body.toString() };
+  }
+
+  snapshot(peer: string, onChunk: (items: ClientSyncData[]) => void): Promise<void> {
+    const method = distroMethods.Snapshot;
+    return new Promise((resolve, reject) => {
+      const call = this.channel(peer).makeServerStreamRequest(
+        method.path,
+        method.requestSerialize,
+        method.responseDeserialize,
+        { from: this.options.self, type: CLIENT_DATA_TYPE },
+        this.metadata(),
+        { deadline: Date.now() + this.options.snapshotTimeoutMs },
+      );
+      let failed = false;
+      call.on('data', (chunk: WireSnapshotChunk) => {
+        if (failed) return;
+        try {
+          onChunk(chunk.clients.map(fromWire));
+        } catch (error) {
+          failed = true;
+          call.cancel();
+          reject(new PeerCallError('bad response', error instanceof Error ? error.message : String(error)));
+        }
+      });
+      call.on('error', (error) => {
+        if (!failed) reject(asPeerError(error));
+        failed = true;
+      });
+      call.on('end', () => {
+        if (!failed) resolve();
+      });
+    });
+  }
+
+  knownPeers(): string[] {
+    return [...this.channels.keys()];
+  }
+
+  /** Drops the channel of a peer that left. */
+  removePeer(peer: string): void {
+    this.channels.get(peer)?.close();
+    this.channels.delete(peer);
+  }
+
+  close(): void {
+    for (const channel of this.channels.values()) channel.close();
+    this.channels.clear();
+  }
+
+  private unary<R>(
+    peer: string,
+    name: DistroMethodName,
+    request: object,
+    timeoutMs: number,
+  ): Promise<{ response: R; bytes: number }> {
+    const method = distroMethods[name];
+    let bytes = 0;
+    const serialize = (value: object): Buffer => {
+      const buffer = method.requestSerialize(value);
+      bytes = buffer.length;
+      return buffer;
+    };
+    return new Promise((resolve, reject) => {
+      this.channel(peer).makeUnaryRequest(
+        method.path,
+        serialize,
+        method.responseDeserialize,
+        request,
+        this.metadata(),
+        { deadline: Date.now() + timeoutMs },
+        (error, response) => {
+          if (error || response === undefined) reject(asPeerError(error ?? new Error('empty response')));
+          else resolve({ response: response as R, bytes });
+        },
+      );
+    });
+  }
+
+  private metadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.options.token) metadata.set('authorization', `Bearer ${this.options.token}`);
+    return metadata;
+  }
+
+  private channel(peer: string): Client {
+    let channel = this.channels.get(peer);
+    if (!channel) {
+      channel = new Client(peer, credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.channels.set(peer, channel);
+    }
+    return channel;
+  }
+}

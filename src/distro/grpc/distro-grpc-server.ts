@@ -1,0 +1,226 @@
+import { Server, ServerCredentials, status } from '@grpc/grpc-js';
+import type { Metadata, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData } from '@grpc/grpc-js';
+import { secretsEqual } from '@/common/secret-compare';
+import type { ClientSyncData } from '@/registry';
+import type { ForwardedHttpRequest, ForwardedHttpResponse } from '../cluster-routing';
+import { CLIENT_DATA_TYPE } from '../distro-types';
+import type { SyncResult, VerifyEntry } from '../distro-types';
+import { InvalidPayloadError, fromWire, toWire } from '../naming/client-data-codec';
+import { MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
+import type {
+  DistroMethodName,
+  WireClientData,
+  WireForwardRequest,
+  WireProbeRequest,
+  WireSnapshotRequest,
+  WireSyncRequest,
+  WireVerifyRequest,
+} from './distro-proto';
+
+/** What the server needs from the node: the engine's data side and the HTTP app for forwards. */
+export interface DistroPeerHandler {
+  readonly self: string;
+  initialized(): boolean;
+  /** Peers we accept calls from (the member list). */
+  isMember(from: string): boolean;
+  sync(from: string, upserts: ClientSyncData[], deletes: string[]): SyncResult;
+  verify(from: string, entries: VerifyEntry[]): string[];
+  snapshot(): Iterable<ClientSyncData>;
+  forward(request: ForwardedHttpRequest): Promise<ForwardedHttpResponse>;
+}
+
+export interface ServerLog {
+  debug(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+const SNAPSHOT_CHUNK_PUBLICATIONS = 2000;
+const MAX_VERIFY_ENTRIES = 100_000;
+
+class CallError extends Error {
+  constructor(
+    readonly code: status,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The Distro peer server. Requests arrive as raw bytes and are decoded here, so a payload that is
+ * not a valid message is INVALID_ARGUMENT (grpc-js itself would say INTERNAL) and changes nothing.
+ */
+export class DistroGrpcServer {
+  private readonly server = new Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+    'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    // Peers ping idle channels every 10 s (see CHANNEL_OPTIONS); allow it instead of answering GOAWAY.
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  });
+  /** Calls refused for a missing/wrong token or an unknown sender, for metrics. */
+  onRefused: (reason: 'unauthenticated' | 'unknown sender' | 'invalid payload') => void = () => undefined;
+
+  constructor(
+    private readonly handler: DistroPeerHandler,
+    private readonly token: string | undefined,
+    private readonly log: ServerLog,
+  ) {
+    const raw = Object.fromEntries(
+      Object.entries(distroMethods).map(([name, method]) => [
+        name,
+        { ...method, requestDeserialize: (b: Buffer) => b },
+      ]),
+    ) as unknown as ServiceDefinition;
+    this.server.addService(raw, {
+      Sync: this.unary('Sync', (req: WireSyncRequest, from) => {
+        this.checkType(req.type);
+        if (!Array.isArray(req.upserts) || !Array.isArray(req.deletes))
+          throw new InvalidPayloadError('malformed batch');
+        const upserts = req.upserts.map((c: WireClientData) => fromWire(c));
+        for (const id of req.deletes)
+          if (typeof id !== 'string' || id.length === 0 || id.length > 512)
+            throw new InvalidPayloadError('bad delete id');
+        return this.handler.sync(from, upserts, req.deletes);
+      }),
+      Verify: this.unary('Verify', (req: WireVerifyRequest, from) => {
+        this.checkType(req.type);
+        if (!Array.isArray(req.entries) || req.entries.length > MAX_VERIFY_ENTRIES)
+          throw new InvalidPayloadError('malformed verify list');
+        const entries = req.entries.map((e) => {
+          if (typeof e.clientId !== 'string' || e.clientId.length === 0 || !Number.isFinite(e.revision)) {
+            throw new InvalidPayloadError('malformed verify entry');
+          }
+          return { key: e.clientId, revision: e.revision };
+        });
+        return { lacking: this.handler.verify(from, entries) };
+      }),
+      Probe: this.unary('Probe', (_req: WireProbeRequest) => ({
+        member: this.handler.self,
+        initialized: this.handler.initialized(),
+      })),
+      Forward: this.unary('Forward', async (req: WireForwardRequest) => {
+        if (typeof req.url !== 'string' || !req.url.startsWith('/nacos/'))
+          throw new InvalidPayloadError('only /nacos/ requests are forwarded');
+        if (!/^[A-Z]{3,7}$/.test(req.method)) throw new InvalidPayloadError('bad method');
+        const answer = await this.handler.forward({
+          method: req.method,
+          url: req.url,
+          headers: req.headers,
+          body: req.body.toString(),
+        });
+        return { status: answer.status, headers: answer.headers, body: Buffer.from(answer.body) };
+      }),
+      Snapshot: (call: ServerWritableStream<Buffer, object>) => void this.snapshot(call),
+    });
+  }
+
+  /** Binds host:port (0 = any free port) and returns the bound port. */
+  start(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, bound) => {
+        if (error) reject(error);
+        else resolve(bound);
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, 2000);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+
+  private unary<Req>(name: DistroMethodName, fn: (request: Req, from: string) => object | Promise<object>) {
+    return (call: ServerUnaryCall<Buffer, object>, callback: sendUnaryData<object>): void => {
+      (async () => {
+        const request = this.admit<Req>(name, call.request, call.metadata, call.getPeer());
+        return fn(request, (request as { from?: string }).from ?? '');
+      })().then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(this.toStatus(error, name, call.getPeer())),
+      );
+    };
+  }
+
+  private async snapshot(call: ServerWritableStream<Buffer, object>): Promise<void> {
+    let cancelled = false;
+    call.on('cancelled', () => (cancelled = true));
+    try {
+      this.admit<WireSnapshotRequest>('Snapshot', call.request, call.metadata, call.getPeer());
+      if (!this.handler.initialized()) throw new CallError(status.FAILED_PRECONDITION, 'peer not initialized');
+      let chunk: ReturnType<typeof toWire>[] = [];
+      let size = 0;
+      for (const client of this.handler.snapshot()) {
+        if (cancelled) return;
+        chunk.push(toWire(client));
+        size += client.publications.length + 1;
+        if (size >= SNAPSHOT_CHUNK_PUBLICATIONS) {
+          // Respect flow control: a slow reader must not make us buffer the whole registry.
+          if (!call.write({ clients: chunk })) await new Promise((resolve) => call.once('drain', resolve));
+          chunk = [];
+          size = 0;
+        }
+      }
+      if (chunk.length > 0 && !cancelled) call.write({ clients: chunk });
+      call.end();
+    } catch (error) {
+      // grpc-js turns an 'error' event on a server stream into the call's status.
+      call.emit('error', this.toStatus(error, 'Snapshot', call.getPeer()));
+    }
+  }
+
+  /** Token, decoding and sender checks shared by every call; throws CallError. */
+  private admit<Req>(name: DistroMethodName, bytes: Buffer, metadata: Metadata, peer: string): Req {
+    if (this.token) {
+      const presented = metadata.get('authorization')[0];
+      if (typeof presented !== 'string' || !secretsEqual(presented, `Bearer ${this.token}`)) {
+        this.onRefused('unauthenticated');
+        // The peer address says which node is misconfigured; the token itself is never logged.
+        this.log.warn(
+          { peer, method: name },
+          `Distro call ${name} from ${peer} rejected: UNAUTHENTICATED (missing or wrong DISTRO_TOKEN)`,
+        );
+        throw new CallError(status.UNAUTHENTICATED, 'a valid Distro token is required');
+      }
+    }
+    let request: Req;
+    try {
+      request = distroMethods[name].requestDeserialize(bytes) as Req;
+    } catch {
+      throw new InvalidPayloadError('undecodable message');
+    }
+    const from = (request as { from?: unknown }).from;
+    if (name !== 'Probe' && (typeof from !== 'string' || !this.handler.isMember(from))) {
+      this.onRefused('unknown sender');
+      this.log.warn({ peer, from, method: name }, `Distro call ${name} from ${peer} rejected: sender is not a member`);
+      throw new CallError(status.PERMISSION_DENIED, 'sender is not a member of this cluster');
+    }
+    return request;
+  }
+
+  private checkType(type: string): void {
+    if (type !== CLIENT_DATA_TYPE) throw new InvalidPayloadError(`unknown resource type "${type}"`);
+  }
+
+  private toStatus(error: unknown, method: string, peer: string): { code: status; details: string } {
+    if (error instanceof CallError) return { code: error.code, details: error.message };
+    if (error instanceof InvalidPayloadError) {
+      this.onRefused('invalid payload');
+      this.log.warn(
+        { peer, method, err: error.message },
+        `Distro call ${method} from ${peer} rejected: INVALID_ARGUMENT`,
+      );
+      return { code: status.INVALID_ARGUMENT, details: error.message };
+    }
+    this.log.warn({ peer, method, err: String(error) }, `Distro call ${method} failed`);
+    return { code: status.INTERNAL, details: 'internal error' };
+  }
+}

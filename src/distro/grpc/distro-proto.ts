@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { loadSync } from '@grpc/proto-loader';
+import type { MethodDefinition } from '@grpc/proto-loader';
+
+/** Largest message either side accepts; snapshots stream in chunks well below it. */
+export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+export const DISTRO_SERVICE = 'distro.v1.DistroPeer';
+
+/** Finds `proto/distro/v1/distro.proto` above this file, both in `src/` (tests) and `dist/src/` (built). */
+function protoPath(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, 'proto', 'distro', 'v1', 'distro.proto');
+    if (existsSync(candidate)) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error('proto/distro/v1/distro.proto not found');
+}
+
+const definition = loadSync(protoPath(), {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  arrays: true,
+  objects: true,
+});
+
+/** Wire shapes as proto-loader decodes them (camelCase, defaults filled in). */
+export interface WireInstance {
+  ip: string;
+  port: number;
+  weight: number;
+  healthy: boolean;
+  enabled: boolean;
+  ephemeral: boolean;
+  clusterName: string;
+  metadata: Record<string, string>;
+  instanceId: string;
+}
+export interface WirePublication {
+  namespace: string;
+  group: string;
+  service: string;
+  instance: WireInstance | null;
+}
+export interface WireClientData {
+  clientId: string;
+  kind: string;
+  revision: number;
+  owner: string;
+  publications: WirePublication[];
+  expiresAt: number;
+}
+export interface WireSyncRequest {
+  from: string;
+  type: string;
+  upserts: WireClientData[];
+  deletes: string[];
+}
+export interface WireSyncResponse {
+  applied: number;
+  rejected: number;
+}
+export interface WireVerifyRequest {
+  from: string;
+  type: string;
+  entries: Array<{ clientId: string; revision: number }>;
+}
+export interface WireVerifyResponse {
+  lacking: string[];
+}
+export interface WireSnapshotRequest {
+  from: string;
+  type: string;
+}
+export interface WireSnapshotChunk {
+  clients: WireClientData[];
+}
+export interface WireProbeRequest {
+  from: string;
+}
+export interface WireProbeResponse {
+  member: string;
+  initialized: boolean;
+}
+export interface WireForwardRequest {
+  from: string;
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+export interface WireForwardResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export type DistroMethodName = 'Sync' | 'Verify' | 'Snapshot' | 'Probe' | 'Forward';
+
+/** The proto-loader method definitions (path, serializers) of the Distro peer service. */
+export const distroMethods = definition[DISTRO_SERVICE] as unknown as Record<
+  DistroMethodName,
+  MethodDefinition<object, object>
+>;

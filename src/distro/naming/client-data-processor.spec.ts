@@ -1,0 +1,121 @@
+import { Registry, ipPortClientId } from '@/registry';
+import type { ClientSyncData, ServiceKey } from '@/registry';
+import { DistroMapper } from '../distro-mapper';
+import { ClientDataProcessor } from './client-data-processor';
+
+const orders: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
+const SELF = 'a:1';
+const PEER = 'b:1';
+
+function data(clientId: string, kind: ClientSyncData['kind'], revision: number, owner?: string): ClientSyncData {
+  return {
+    clientId,
+    kind,
+    revision,
+    owner,
+    publications: [
+      { namespace: 'public', group: 'DEFAULT_GROUP', service: 'orders', instance: { ip: '10.0.0.9', port: 1 } },
+    ],
+  };
+}
+
+describe(ClientDataProcessor.name, () => {
+  let registry: Registry;
+  let mapper: DistroMapper;
+  let debug: string[];
+  let sut: ClientDataProcessor;
+  /** An ip:port tag each member is responsible for. */
+  let mine: string;
+  let theirs: string;
+
+  beforeEach(() => {
+    registry = new Registry();
+    mapper = new DistroMapper(SELF);
+    mapper.update([SELF, PEER]);
+    debug = [];
+    sut = new ClientDataProcessor(registry, mapper, SELF, 1000, {
+      debug: (_f, m) => debug.push(m),
+      warn: () => undefined,
+    });
+    const tags = Array.from({ length: 20 }, (_, i) => `10.0.0.${i + 1}:80`);
+    mine = tags.find((t) => mapper.responsible(t) === SELF)!;
+    theirs = tags.find((t) => mapper.responsible(t) === PEER)!;
+  });
+
+  describe('applySync', () => {
+    it('should apply ip-port clients the sender is responsible for and log each one', () => {
+      const result = sut.applySync(PEER, { upserts: [data(`${theirs}#true`, 'ipport', 4)], deletes: [] });
+
+      expect(result).toEqual({ applied: 1, rejected: 0 });
+      expect(registry.getClient(`${theirs}#true`)).toMatchObject({ local: false, revision: 4 });
+      expect(debug).toContain(`Received distro client sync data ${theirs}#true, revision=4`);
+    });
+
+    it('should refuse clients the sender does not own and change nothing', () => {
+      registry.registerInstance('conn-mine', 'connection', orders, { ip: '10.1.0.1', port: 1 }, { owner: SELF });
+
+      const result = sut.applySync(PEER, {
+        upserts: [
+          data(`${mine}#true`, 'ipport', 1),
+          data('conn-x', 'connection', 1, 'c:1'),
+          data('conn-mine', 'connection', 9, PEER),
+        ],
+        deletes: ['conn-mine'],
+      });
+
+      expect(result).toEqual({ applied: 0, rejected: 4 });
+      expect(registry.getClient(`${mine}#true`)).toBeUndefined();
+      expect(registry.getClient('conn-mine')).toMatchObject({ local: true, revision: 1 });
+      expect(sut.rejectedTotal).toBe(4);
+    });
+  });
+
+  describe('applyVerify', () => {
+    it('should renew matching copies and answer missing or different ones', () => {
+      sut.applySync(PEER, {
+        upserts: [data('conn-b', 'connection', 2, PEER), data('conn-c', 'connection', 2, PEER)],
+        deletes: [],
+      });
+
+      const lacking = sut.applyVerify(PEER, [
+        { key: 'conn-b', revision: 2 },
+        { key: 'conn-c', revision: 3 },
+        { key: 'conn-new', revision: 1 },
+      ]);
+
+      expect(lacking).toEqual(['conn-c', 'conn-new']);
+    });
+  });
+
+  describe('onLocalChange', () => {
+    it('should report local writes of owned clients but not data applied from peers', () => {
+      const keys: string[] = [];
+      sut.onLocalChange((key) => keys.push(key));
+      const [ip, port] = mine.split(':');
+
+      registry.registerInstance(ipPortClientId(ip, Number(port)), 'ipport', orders, { ip: ip, port: Number(port) });
+      registry.registerInstance('conn-1', 'connection', orders, { ip: '10.1.0.2', port: 1 }, { owner: SELF });
+      sut.applySync(PEER, { upserts: [data('conn-b', 'connection', 1, PEER)], deletes: [] });
+      registry.removeClient('conn-1');
+
+      expect(keys).toEqual([`${mine}#true`, 'conn-1', 'conn-1']);
+    });
+  });
+
+  describe('ownedEntries', () => {
+    it('should list ip-port clients hashed here and connection clients held here', () => {
+      const [ip, port] = mine.split(':');
+      registry.registerInstance(ipPortClientId(ip, Number(port)), 'ipport', orders, { ip: ip, port: Number(port) });
+      registry.registerInstance('conn-1', 'connection', orders, { ip: '10.1.0.2', port: 1 }, { owner: SELF });
+      sut.applySync(PEER, { upserts: [data(`${theirs}#true`, 'ipport', 1)], deletes: [] });
+
+      expect(
+        sut
+          .ownedEntries()
+          .map((e) => e.key)
+          .sort(),
+      ).toEqual([`${mine}#true`, 'conn-1'].sort());
+      expect(sut.counts()).toEqual({ owned: 2, replicated: 1 });
+    });
+  });
+});

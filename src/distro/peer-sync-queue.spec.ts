@@ -1,0 +1,82 @@
+import { PeerSyncQueue } from './peer-sync-queue';
+
+const options = { delayMs: 20, maxBatch: 3, minBackoffMs: 10, maxBackoffMs: 40 };
+
+async function until(check: () => boolean, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe(PeerSyncQueue.name, () => {
+  let calls: string[][];
+  let sut: PeerSyncQueue;
+
+  afterEach(() => sut.stop());
+
+  it('should coalesce repeated changes of a key within the delay into one call', async () => {
+    calls = [];
+    sut = new PeerSyncQueue(
+      'b:1',
+      (keys) => {
+        calls.push(keys);
+        return Promise.resolve();
+      },
+      options,
+      () => undefined,
+    );
+
+    sut.enqueue(['x']);
+    sut.enqueue(['x']);
+    sut.enqueue(['y', 'x']);
+    await until(() => calls.length > 0);
+
+    expect(calls).toEqual([['x', 'y']]);
+    expect(sut.depth).toBe(0);
+  });
+
+  it('should split more keys than one batch into several calls', async () => {
+    calls = [];
+    sut = new PeerSyncQueue(
+      'b:1',
+      (keys) => {
+        calls.push(keys);
+        return Promise.resolve();
+      },
+      options,
+      () => undefined,
+    );
+
+    sut.enqueue(['a', 'b', 'c', 'd', 'e']);
+    await until(() => calls.flat().length === 5);
+
+    expect(calls).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e'],
+    ]);
+  });
+
+  it('should retry failed keys with backoff until the peer takes them', async () => {
+    calls = [];
+    let failures = 2;
+    const errors: unknown[] = [];
+    sut = new PeerSyncQueue(
+      'b:1',
+      (keys) => {
+        calls.push(keys);
+        return failures-- > 0 ? Promise.reject(new Error('refused')) : Promise.resolve();
+      },
+      options,
+      (error) => errors.push(error),
+    );
+
+    sut.enqueue(['x']);
+    await until(() => calls.length === 3);
+
+    expect(errors).toHaveLength(2);
+    expect(sut.lastSuccessAt).toBeDefined();
+    expect(sut.depth).toBe(0);
+  });
+});

@@ -1,0 +1,275 @@
+import { Client, Metadata, credentials, status } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
+import { DistroRouting } from '../../src/distro/distro-routing';
+import { DistroGrpcClient } from '../../src/distro/grpc/distro-grpc-client';
+import { ipPortClientId } from '../../src/registry';
+import type { ClientSyncData, ServiceKey } from '../../src/registry';
+import type { TestNode } from '../support/app';
+import {
+  DISTRO_TEST_TOKEN,
+  distroLogs,
+  eventually,
+  logged,
+  registryDigest,
+  registryOf,
+  startCluster,
+} from '../support/distro-cluster';
+
+const orders: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
+
+function routingOf(node: TestNode): DistroRouting {
+  return node.app.get(DistroRouting);
+}
+
+/** The node responsible for `ip:port`, as every node's mapper agrees. */
+function responsibleFor(nodes: TestNode[], ip: string, port: number): TestNode {
+  const node = nodes.find((n) => routingOf(n).responsibleMember(`${ip}:${port}`) === undefined);
+  if (!node) throw new Error('no responsible node');
+  return node;
+}
+
+function ipsOn(node: TestNode, key: ServiceKey = orders): string[] {
+  return registryOf(node)
+    .listInstances(key)
+    .map((i) => `${i.ip}:${i.port}`)
+    .sort();
+}
+
+function rawCall(
+  target: string,
+  path: string,
+  payload: Buffer,
+  token = DISTRO_TEST_TOKEN,
+): Promise<ServiceError | undefined> {
+  const client = new Client(target, credentials.createInsecure());
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  return new Promise((resolve) => {
+    client.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      payload,
+      metadata,
+      { deadline: Date.now() + 3000 },
+      (error) => {
+        client.close();
+        resolve(error ?? undefined);
+      },
+    );
+  });
+}
+
+describe('Distro cluster (3 in-process nodes)', () => {
+  let nodes: TestNode[];
+  let members: string[];
+
+  beforeAll(async () => {
+    ({ nodes, members } = await startCluster(3));
+    await eventually(() => nodes.every((n) => routingOf(n).initialized()), 15000);
+    await eventually(
+      () =>
+        nodes.every((n) =>
+          routingOf(n)
+            .runtime!.members.peers()
+            .every((p) => p.state === 'UP'),
+        ),
+      10000,
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.all((nodes ?? []).map((n) => n.close()));
+  });
+
+  describe('sync', () => {
+    it('should show an instance registered on its responsible node on every node within 1 s', async () => {
+      const owner = responsibleFor(nodes, '10.1.0.1', 8080);
+      const started = Date.now();
+      registryOf(owner).registerInstance(ipPortClientId('10.1.0.1', 8080), 'ipport', orders, {
+        ip: '10.1.0.1',
+        port: 8080,
+      });
+
+      await eventually(() => nodes.every((n) => ipsOn(n).includes('10.1.0.1:8080')), 1000, 5);
+      expect(Date.now() - started).toBeLessThan(1000);
+      const receivers = nodes.filter((n) => n !== owner);
+      await eventually(() =>
+        receivers.every((n) =>
+          logged(
+            nodes,
+            routingOf(n).selfId(),
+            `Received distro client sync data ${ipPortClientId('10.1.0.1', 8080)}, revision=`,
+          ),
+        ),
+      );
+    });
+
+    it('should remove a deregistered instance from every node', async () => {
+      const owner = responsibleFor(nodes, '10.1.0.2', 8080);
+      const clientId = ipPortClientId('10.1.0.2', 8080);
+      registryOf(owner).registerInstance(clientId, 'ipport', orders, { ip: '10.1.0.2', port: 8080 });
+      await eventually(() => nodes.every((n) => ipsOn(n).includes('10.1.0.2:8080')), 2000);
+
+      registryOf(owner).deregisterInstance(clientId, orders, 'DEFAULT', '10.1.0.2', 8080);
+
+      await eventually(() => nodes.every((n) => !ipsOn(n).includes('10.1.0.2:8080')), 2000);
+    });
+
+    it('should replicate a connection client from the node holding it, with that node as owner', async () => {
+      const holder = nodes[1];
+      registryOf(holder).registerInstance(
+        'conn-1',
+        'connection',
+        orders,
+        { ip: '10.2.0.1', port: 9000 },
+        { owner: routingOf(holder).selfId() },
+      );
+
+      await eventually(() => nodes.every((n) => ipsOn(n).includes('10.2.0.1:9000')), 2000);
+      expect(registryOf(nodes[0]).getClient('conn-1')).toMatchObject({
+        local: false,
+        owner: routingOf(holder).selfId(),
+      });
+    });
+
+    it('should coalesce many registrations into few sync calls', async () => {
+      const holder = nodes[2];
+      for (let i = 0; i < 200; i++) {
+        registryOf(holder).registerInstance(
+          `bulk-${i}`,
+          'connection',
+          orders,
+          { ip: '10.3.0.1', port: 1000 + i },
+          { owner: routingOf(holder).selfId() },
+        );
+      }
+      await eventually(
+        () => nodes.every((n) => ipsOn(n).filter((a) => a.startsWith('10.3.0.1:')).length === 200),
+        3000,
+      );
+      const metrics = await (await fetch(`${holder.base}/metrics`)).text();
+      const calls = [...metrics.matchAll(/^distro_sync_rpcs_total\{peer="[^"]+",result="ok"\} (\d+)/gm)].map((m) =>
+        Number(m[1]),
+      );
+      // 200 clients to 2 peers plus the earlier tests: a handful of calls per peer, not 200.
+      expect(Math.max(...calls)).toBeLessThan(40);
+    });
+  });
+
+  describe('convergence', () => {
+    it('should give every node the same registry content', async () => {
+      await eventually(() => new Set(nodes.map((n) => registryDigest(registryOf(n)))).size === 1, 5000);
+      expect(registryDigest(registryOf(nodes[0]))).toContain('10.1.0.1:8080');
+    });
+  });
+
+  describe('security', () => {
+    it('should reject a call with a wrong token, log the peer address and change nothing', async () => {
+      const target = nodes[0];
+      const before = registryDigest(registryOf(target));
+      const intruder = new DistroGrpcClient({
+        self: members[1],
+        token: 'not-the-right-token-at-all',
+        callTimeoutMs: 3000,
+        probeTimeoutMs: 1000,
+        snapshotTimeoutMs: 3000,
+      });
+      const data: ClientSyncData = {
+        clientId: 'evil',
+        kind: 'connection',
+        revision: 1,
+        owner: members[1],
+        publications: [
+          { namespace: 'public', group: 'DEFAULT_GROUP', service: 'orders', instance: { ip: '6.6.6.6', port: 66 } },
+        ],
+      };
+
+      await expect(intruder.sync(members[0], { upserts: [data], deletes: [] })).rejects.toMatchObject({
+        reason: 'unauthenticated',
+      });
+      intruder.close();
+
+      expect(registryDigest(registryOf(target))).toBe(before);
+      const line = distroLogs(nodes, members[0]).find((l) => String(l.msg).includes('UNAUTHENTICATED'));
+      expect(line?.peer).toMatch(/127\.0\.0\.1:\d+/);
+      expect(JSON.stringify(nodes.flatMap((n) => n.logs))).not.toContain('not-the-right-token-at-all');
+    });
+
+    it('should refuse clients the sender is not responsible for and count them', async () => {
+      const target = nodes[0];
+      const before = registryDigest(registryOf(target));
+      // nodes[1] claims a connection client owned by nodes[2].
+      const liar = new DistroGrpcClient({
+        self: members[1],
+        token: DISTRO_TEST_TOKEN,
+        callTimeoutMs: 3000,
+        probeTimeoutMs: 1000,
+        snapshotTimeoutMs: 3000,
+      });
+      const data: ClientSyncData = {
+        clientId: 'stolen',
+        kind: 'connection',
+        revision: 1,
+        owner: members[2],
+        publications: [
+          { namespace: 'public', group: 'DEFAULT_GROUP', service: 'orders', instance: { ip: '7.7.7.7', port: 77 } },
+        ],
+      };
+
+      const result = await liar.sync(members[0], { upserts: [data], deletes: ['bulk-0'] });
+      liar.close();
+
+      expect(result).toMatchObject({ applied: 0, rejected: 2 });
+      expect(registryDigest(registryOf(target))).toBe(before);
+      const answer = (await (await fetch(`${target.base}/api/v1/distro`)).json()) as { rejectedClients: number };
+      expect(answer.rejectedClients).toBeGreaterThanOrEqual(2);
+    });
+
+    it('should answer fuzzed payloads with INVALID_ARGUMENT and stay up unchanged', async () => {
+      const target = nodes[0];
+      const before = registryDigest(registryOf(target));
+      let seed = 42;
+      const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+      const codes = new Set<status>();
+      for (let i = 0; i < 30; i++) {
+        const payload = Buffer.from(
+          Array.from({ length: 1 + Math.floor(random() * 200) }, () => Math.floor(random() * 256)),
+        );
+        for (const method of ['Sync', 'Verify']) {
+          const error = await rawCall(members[0], `/distro.v1.DistroPeer/${method}`, payload);
+          codes.add(error?.code ?? status.OK);
+        }
+      }
+      // Garbage either fails to decode (INVALID_ARGUMENT) or names no member (PERMISSION_DENIED); never applied.
+      expect([...codes].every((c) => c === status.INVALID_ARGUMENT || c === status.PERMISSION_DENIED)).toBe(true);
+      expect(codes.has(status.INVALID_ARGUMENT)).toBe(true);
+      expect(registryDigest(registryOf(target))).toBe(before);
+      expect((await fetch(`${target.base}/health/ready`)).status).toBe(200);
+    });
+  });
+
+  describe('GET /api/v1/distro', () => {
+    it('should show members with state, queue depth and the client counts', async () => {
+      const response = await fetch(`${nodes[0].base}/api/v1/distro`);
+      const body = (await response.json()) as Record<string, unknown> & { members: Array<Record<string, unknown>> };
+
+      expect(response.status).toBe(200);
+      expect(body).toMatchObject({ clustered: true, self: members[0], initialized: true });
+      expect(body.members.map((m) => m.id)).toEqual([members[1], members[2]].sort());
+      expect(body.members[0]).toMatchObject({ state: 'UP', queueDepth: 0 });
+      expect(typeof body.members[0].lastContact).toBe('string');
+      expect((body.ownedClients as number) + (body.replicatedClients as number)).toBe(
+        registryOf(nodes[0]).counts().clients,
+      );
+    });
+
+    it('should expose the Distro metrics', async () => {
+      const text = await (await fetch(`${nodes[2].base}/metrics`)).text();
+
+      expect(text).toContain('distro_members{state="UP"} 2');
+      expect(text).toMatch(/distro_seconds_since_last_sync\{peer="127\.0\.0\.1:\d+"\}/);
+      expect(text).toContain('distro_verify_rpcs_total');
+    });
+  });
+});

@@ -1,0 +1,181 @@
+import { distroIndex } from '../../src/distro/distro-mapper';
+import { spawnNode } from '../support/node-process';
+import type { NodeProcess } from '../support/node-process';
+import { DISTRO_TEST_TOKEN, eventually, freePorts } from '../support/distro-cluster';
+import { NacosClients } from '../nacos-http/support';
+
+interface Host {
+  ip: string;
+  port: number;
+  healthy: boolean;
+}
+
+const SERVICES = ['orders', 'flow'];
+
+/** Three real processes; C is killed with SIGKILL and restarted on the same ports. */
+describe('Distro cluster of real processes', () => {
+  let ports: number[];
+  let members: string[];
+  const procs: Array<NodeProcess | undefined> = [];
+  const bases: string[] = [];
+  let clients: NacosClients;
+
+  const env = (i: number): Record<string, string> => ({
+    DATA_DIR: 'memory',
+    LOG_LEVEL: 'info',
+    DISTRO_PORT: String(ports[i]),
+    DISTRO_MEMBERS: members.join(','),
+    DISTRO_TOKEN: DISTRO_TEST_TOKEN,
+    DISTRO_PROBE_INTERVAL_MS: '200',
+    DISTRO_VERIFY_INTERVAL_MS: '500',
+    DISTRO_CLIENT_EXPIRE_MS: '3000',
+    DISTRO_LOAD_RETRY_MS: '200',
+    DISTRO_BOOTSTRAP_WAIT_MS: '1000',
+    NACOS_CLIENT_BEAT_INTERVAL_MS: '500',
+    // The nacos client falls back to beating every 5 s after a failed beat (as during the kill): stay above it.
+    NACOS_CLIENT_BEAT_UNHEALTHY_MS: '8000',
+    NACOS_CLIENT_BEAT_DELETE_MS: '16000',
+    NACOS_CLIENT_BEAT_CHECK_MS: '200',
+  });
+
+  async function start(i: number): Promise<void> {
+    const proc = spawnNode(env(i));
+    procs[i] = proc;
+    bases[i] = await proc.ready;
+    await eventually(async () => (await fetch(`${bases[i]}/health/ready`)).status === 200, 20000, 100);
+  }
+
+  async function hosts(base: string, service: string): Promise<Host[]> {
+    const response = await fetch(`${base}/nacos/v1/ns/instance/list?serviceName=${service}`);
+    if (response.status !== 200) throw new Error(`${base}: ${response.status}`);
+    return ((await response.json()) as { hosts: Host[] }).hosts;
+  }
+
+  /** What a node lists for every test service, as one comparable string. */
+  async function digest(base: string): Promise<string> {
+    const parts = await Promise.all(
+      SERVICES.map(async (s) =>
+        (await hosts(base, s))
+          .map((h) => `${s}/${h.ip}:${h.port}`)
+          .sort()
+          .join(','),
+      ),
+    );
+    return parts.join('|');
+  }
+
+  function responsibleIndex(ip: string, port: number, alive: number[]): number {
+    const sorted = alive.map((i) => members[i]).sort();
+    return members.indexOf(sorted[distroIndex(`${ip}:${port}`, sorted.length)]);
+  }
+
+  beforeAll(async () => {
+    ports = await freePorts(3);
+    members = ports.map((p) => `127.0.0.1:${p}`);
+    clients = NacosClients.start();
+    for (let i = 0; i < 3; i++) await start(i);
+  }, 90000);
+
+  afterAll(async () => {
+    clients?.stop();
+    for (const proc of procs) proc?.kill('SIGKILL');
+    await Promise.all(procs.flatMap((p) => (p ? [p.exited] : [])));
+  });
+
+  it('should list what the nacos client registers on any node, on every node within 1 s, and deregistrations too', async () => {
+    await clients.create('a', bases[0]);
+    const started = Date.now();
+    await clients.registerInstance('a', 'orders', { ip: '10.8.0.1', port: 8080 });
+
+    await eventually(
+      async () => {
+        for (const base of bases) if (!(await hosts(base, 'orders')).some((h) => h.ip === '10.8.0.1')) return false;
+        return true;
+      },
+      1000,
+      10,
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+
+    await clients.registerInstance('a', 'orders', { ip: '10.8.0.2', port: 8080 });
+    await clients.deregisterInstance('a', 'orders', { ip: '10.8.0.2', port: 8080 });
+    await eventually(
+      async () => (await Promise.all(bases.map(digest))).every((d) => d === 'orders/10.8.0.1:8080|'),
+      2000,
+    );
+  });
+
+  it('should land a v1 write made on a non-responsible node on the responsible one', async () => {
+    const ip = '10.8.1.1';
+    const port = 7000;
+    const responsible = responsibleIndex(ip, port, [0, 1, 2]);
+    const other = (responsible + 1) % 3;
+    const owned = async (i: number) =>
+      ((await (await fetch(`${bases[i]}/api/v1/distro`)).json()) as { ownedClients: number }).ownedClients;
+    const before = await owned(responsible);
+
+    const response = await fetch(`${bases[other]}/nacos/v1/ns/instance?serviceName=flow&ip=${ip}&port=${port}`, {
+      method: 'POST',
+    });
+
+    expect(response.status).toBe(200);
+    expect(await owned(responsible)).toBe(before + 1);
+    await eventually(
+      async () => (await Promise.all(bases.map((b) => hosts(b, 'flow')))).every((h) => h.length === 1),
+      2000,
+    );
+    await fetch(`${bases[other]}/nacos/v1/ns/instance?serviceName=flow&ip=${ip}&port=${port}`, { method: 'DELETE' });
+  });
+
+  it('should converge the survivors when a node is killed mid-flow, move its clients, and take it back after a restart', async () => {
+    await clients.create('flow', bases[0]);
+    const registered: string[] = [];
+    let flowing = true;
+    const flow = (async () => {
+      for (let i = 0; flowing && i < 60; i++) {
+        const ip = `10.9.${Math.floor(i / 200)}.${(i % 200) + 1}`;
+        // A write forwarded to the node being killed fails until probes mark it DOWN; retry it, as an app would.
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await clients.registerInstance('flow', 'flow', { ip, port: 9000 + i });
+            break;
+          } catch (error) {
+            if (attempt > 20) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        }
+        registered.push(`${ip}:${9000 + i}`);
+      }
+    })();
+    await eventually(() => registered.length >= 10, 10000);
+
+    procs[2]!.kill('SIGKILL');
+    await procs[2]!.exited;
+    await flow;
+    flowing = false;
+    const survivors = [bases[0], bases[1]];
+
+    await eventually(
+      async () => {
+        const [a, b] = await Promise.all(survivors.map(digest));
+        return a === b && registered.every((addr) => a.includes(`flow/${addr}`));
+      },
+      15000,
+      100,
+    );
+    // Clients C was responsible for now beat on a survivor: still listed and healthy after the delete timeout.
+    const moved = registered.filter((addr) => {
+      const [ip, port] = addr.split(':');
+      return responsibleIndex(ip, Number(port), [0, 1, 2]) === 2;
+    });
+    expect(moved.length).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 10000));
+    const listed = await hosts(survivors[0], 'flow');
+    for (const addr of moved) expect(listed.find((h) => `${h.ip}:${h.port}` === addr)).toMatchObject({ healthy: true });
+
+    await start(2);
+
+    await eventually(async () => new Set(await Promise.all(bases.map(digest))).size === 1, 10000, 100);
+    expect(procs[2]!.output.some((line) => line.includes('Distro protocol initialized: loaded snapshot'))).toBe(true);
+  }, 90000);
+});
