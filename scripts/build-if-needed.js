@@ -39,7 +39,8 @@ function withLock(fn) {
       break;
     } catch {
       // A lock older than the deadline belongs to a build that died.
-      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180000) rmSync(lock, { recursive: true, force: true });
+      if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 180000)
+        rmSync(lock, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error('timed out waiting for another build');
       sleep(250);
     }

@@ -7,6 +7,10 @@ import { ConfigModule } from '@/config';
 import { DatabaseModule } from '@/database';
 import { ObservabilityModule } from '@/observability';
 import { RegistryHostModule } from '@/registry-host/registry-host.module';
+import { DistroModule } from '@/distro/distro.module';
+import { NacosHttpModule } from '@/nacos/nacos-http.module';
+import { NacosGrpcModule } from '@/nacos/nacos-grpc.module';
+import { SyncModule } from '@/sync/sync.module';
 
 /** The whole node: config, logging, database, observability, and (in later parts) the protocols. */
 @Module({})
@@ -34,6 +38,10 @@ export class AppModule {
         ObservabilityModule,
         RegistryHostModule,
         // Protocol modules (Nacos HTTP, Nacos gRPC, Distro, sync) are added below, one line each.
+        DistroModule,
+        NacosHttpModule,
+        NacosGrpcModule,
+        SyncModule,
       ],
     };
   }

@@ -7,6 +7,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module';
+import { DistroRouting } from '@/distro/distro-routing';
+import { NacosGrpcServer } from '@/nacos/grpc/nacos-grpc.server';
 import type { AppConfig } from '@/config';
 import { AllExceptionsFilter, Metrics, ReadinessGates, createRootLogger, installHttpMetrics } from '@/observability';
 
@@ -17,6 +19,10 @@ export interface RunningNode {
   logger: PinoLogger;
   /** The HTTP port actually bound (differs from the config when it asked for 0). */
   httpPort: number;
+  /** The Nacos gRPC port actually bound (NACOS_GRPC_PORT, or any free port when it asked for 0). */
+  grpcPort: number;
+  /** The Distro peer gRPC port actually bound (DISTRO_PORT, or any free port when it asked for 0). */
+  distroPort: number;
   urls: { api: string; docs: string; metrics: string };
   /** Graceful stop: closes readiness, stops accepting, finishes in-flight work, closes the database. */
   close(): Promise<void>;
@@ -71,6 +77,8 @@ export async function startNode(config: AppConfig, rootLogger = createRootLogger
     app,
     logger: rootLogger,
     httpPort,
+    grpcPort: app.get(NacosGrpcServer).port,
+    distroPort: app.get(DistroRouting).port,
     urls,
     close: () => {
       closing ??= (async () => {

@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ClusterRouting } from '@/distro/cluster-routing';
 import { Registry } from '@/registry';
 import { AdapterFactory } from './adapters/adapter-factory';
+import { DistroRegistryAdapter } from './adapters/distro-adapter';
 import { LocalRegistryAdapter } from './adapters/local-adapter';
 import { ClusterService } from './clusters/cluster.service';
 import { ClustersController } from './clusters/clusters.controller';
@@ -45,5 +46,6 @@ export class SyncModule implements OnModuleInit {
 
   onModuleInit(): void {
     this.adapters.register('local', () => new LocalRegistryAdapter(this.registry, () => this.routing.selfId()));
+    this.adapters.register('distro', (cluster, secrets) => new DistroRegistryAdapter(cluster.addresses, secrets.token));
   }
 }

@@ -6,6 +6,7 @@ import type {
   CopyOwner,
   ReachabilityReport,
   RegistryAdapter,
+  RenewOutcome,
   ServiceCopies,
   ServiceSnapshot,
   SourceWatch,
@@ -58,12 +59,12 @@ export class LocalRegistryAdapter implements RegistryAdapter {
     return Promise.resolve();
   }
 
-  renewCopies(owner: CopyOwner): Promise<void> {
+  renewCopies(owner: CopyOwner): Promise<RenewOutcome> {
     // A new holder may find the copies only as a replica of the previous holder's node: take them
     // over first, or they would lapse with that node's Distro renewals.
     this.registry.adoptClient(syncClientId(owner.taskId), this.selfId());
-    this.registry.setClientExpiry(syncClientId(owner.taskId), this.clock() + owner.ttlMs);
-    return Promise.resolve();
+    const present = this.registry.setClientExpiry(syncClientId(owner.taskId), this.clock() + owner.ttlMs);
+    return Promise.resolve({ present });
   }
 
   withdrawCopies(owner: CopyOwner): Promise<void> {

@@ -31,6 +31,11 @@ export interface ReachabilityReport {
   error?: string;
 }
 
+/** `present: false` when the target no longer has the task's copies (it restarted, or they lapsed). */
+export interface RenewOutcome {
+  present: boolean;
+}
+
 export interface SourceWatch {
   close(): void;
 }
@@ -48,7 +53,7 @@ export interface RegistryAdapter {
   /** Makes the task's copies in each given service exactly the given set. */
   applyCopies(owner: CopyOwner, services: ServiceCopies[]): Promise<void>;
   /** Keeps every copy of the task alive: one call per task, not one per instance. */
-  renewCopies(owner: CopyOwner): Promise<void>;
+  renewCopies(owner: CopyOwner): Promise<RenewOutcome>;
   /** Removes every copy of the task. */
   withdrawCopies(owner: CopyOwner): Promise<void>;
   /** The copies the target holds for the task, to repair drift. */

@@ -165,8 +165,10 @@ export class TaskRunner {
   async renew(): Promise<void> {
     if (this.task.status === 'deleting') return;
     try {
-      await this.deps.target.renewCopies(this.owner);
+      const { present } = await this.deps.target.renewCopies(this.owner);
       this.noteTarget(true);
+      // The target lost the copies (restarted, or they lapsed): put back what the ledger says.
+      if (!present && this.ledgerSize() > 0 && this.task.status === 'running') void this.reconcile();
     } catch (err) {
       this.noteTarget(false, (err as Error).message);
     }

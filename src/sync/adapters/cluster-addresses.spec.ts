@@ -1,0 +1,11 @@
+import { grpcAddresses } from './cluster-addresses';
+
+describe(grpcAddresses.name, () => {
+  it('should add 1000 to the HTTP port as Nacos clients do, unless the gRPC port is given', () => {
+    expect(grpcAddresses(['ds-a-0.ds-a:8848', '10.0.0.1:18848/20000', '[::1]:8848'])).toEqual([
+      'ds-a-0.ds-a:9848',
+      '10.0.0.1:20000',
+      '[::1]:9848',
+    ]);
+  });
+});

@@ -1,0 +1,13 @@
+/**
+ * Cluster addresses are `host:httpPort` as Nacos clients take them; the gRPC port is the HTTP port
+ * + 1000 (Nacos's rule) unless the address names it: `host:httpPort/grpcPort`.
+ */
+export function grpcAddresses(addresses: readonly string[]): string[] {
+  return addresses.map((address) => {
+    const [hostPort, grpcPort] = address.split('/');
+    const at = (hostPort ?? '').lastIndexOf(':');
+    const host = (hostPort ?? '').slice(0, at);
+    const httpPort = Number((hostPort ?? '').slice(at + 1));
+    return `${host}:${grpcPort ? Number(grpcPort) : httpPort + 1000}`;
+  });
+}

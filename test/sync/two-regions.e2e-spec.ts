@@ -1,0 +1,238 @@
+import { startTestNode } from '../support/app';
+import type { TestNode } from '../support/app';
+import { createTestDatabase } from '../support/test-database';
+import type { TestDatabase } from '../support/test-database';
+
+const TOKEN = 'two-regions-admin-token-000';
+const FAST = {
+  ADMIN_TOKEN: TOKEN,
+  SECRET_KEY: 'two-regions-secret-key-0123456789abc',
+  SYNC_LEASE_RENEW_MS: '200',
+  SYNC_LEASE_TTL_MS: '2000',
+  SYNC_FULL_RECONCILE_MS: '1000',
+  SYNC_DEBOUNCE_MS: '10',
+  LOG_LEVEL: 'warn',
+};
+
+async function eventually<T>(check: () => Promise<T>, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+interface Host {
+  ip: string;
+  port: number;
+  weight: number;
+  healthy: boolean;
+  metadata: Record<string, string>;
+}
+
+/** Two regions for real: separate nodes, separate databases, the registry API over real gRPC. */
+describe('sync tasks between two regions', () => {
+  let dbA: TestDatabase;
+  let dbB: TestDatabase;
+  let a: TestNode;
+  let b: TestNode;
+  const ids: Record<string, string> = {};
+
+  const admin = async (node: TestNode, method: string, path: string, body?: unknown): Promise<any> => {
+    const res = await fetch(`${node.base}/api/v1${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = res.status === 204 ? undefined : await res.json();
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return json;
+  };
+  const nacos = async (
+    node: TestNode,
+    method: string,
+    path: string,
+    params: Record<string, string | number>,
+  ): Promise<any> => {
+    const qs = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]));
+    const res = await fetch(`${node.base}/nacos/v1/ns${path}?${qs.toString()}`, { method });
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return method === 'GET' ? res.json() : res.text();
+  };
+  const hosts = async (node: TestNode, service: string, extra: Record<string, string> = {}): Promise<Host[]> =>
+    ((await nacos(node, 'GET', '/instance/list', { serviceName: service, ...extra })) as { hosts: Host[] }).hosts;
+  const register = (node: TestNode, service: string, ip: string, extra: Record<string, string | number> = {}) =>
+    nacos(node, 'POST', '/instance', { serviceName: service, ip, port: 8080, ephemeral: 'false', ...extra });
+
+  beforeAll(async () => {
+    [dbA, dbB] = await Promise.all([createTestDatabase(), createTestDatabase()]);
+    [a, b] = await Promise.all([
+      startTestNode({ ...FAST, DATABASE_URL: dbA.url }),
+      startTestNode({ ...FAST, DATABASE_URL: dbB.url }),
+    ]);
+    // Each region pulls the other into itself: region B runs A→B, region A runs B→A.
+    ids.bLocal = (await admin(b, 'POST', '/clusters', { name: 'region-b', kind: 'local' })).id;
+    ids.bSeesA = (
+      await admin(b, 'POST', '/clusters', {
+        name: 'region-a',
+        kind: 'distro',
+        addresses: [`127.0.0.1:${a.httpPort}/${a.grpcPort}`],
+        token: TOKEN,
+      })
+    ).id;
+    ids.aLocal = (await admin(a, 'POST', '/clusters', { name: 'region-a', kind: 'local' })).id;
+    ids.aSeesB = (
+      await admin(a, 'POST', '/clusters', {
+        name: 'region-b',
+        kind: 'distro',
+        addresses: [`127.0.0.1:${b.httpPort}/${b.grpcPort}`],
+        token: TOKEN,
+      })
+    ).id;
+  });
+
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await Promise.all([dbA?.drop(), dbB?.drop()]);
+  });
+
+  it('should copy one service A→B: register, update in place, deregister, each within 1 s, with the sync metadata', async () => {
+    const task = await admin(b, 'POST', '/tasks', {
+      sourceClusterId: ids.bSeesA,
+      targetClusterId: ids.bLocal,
+      serviceName: 'orders',
+    });
+    ids.ordersTask = task.id;
+    await register(a, 'orders', '10.0.0.1', { metadata: JSON.stringify({ zone: 'a1' }) });
+    const [copy] = await eventually(async () => {
+      const list = await hosts(b, 'orders');
+      expect(list).toHaveLength(1);
+      return list;
+    }, 1000);
+    expect(copy.metadata).toEqual({
+      zone: 'a1',
+      syncSource: 'region-a',
+      sourceClusterId: ids.bSeesA,
+      destClusterId: ids.bLocal,
+      syncTaskId: task.id,
+    });
+
+    await nacos(a, 'PUT', '/instance', {
+      serviceName: 'orders',
+      ip: '10.0.0.1',
+      port: 8080,
+      ephemeral: 'false',
+      weight: 7,
+      metadata: JSON.stringify({ zone: 'a2' }),
+    });
+    await eventually(
+      async () =>
+        expect((await hosts(b, 'orders'))[0]).toMatchObject({
+          weight: 7,
+          metadata: expect.objectContaining({ zone: 'a2' }),
+        }),
+      1000,
+    );
+
+    await nacos(a, 'DELETE', '/instance', { serviceName: 'orders', ip: '10.0.0.1', port: 8080, ephemeral: 'false' });
+    await eventually(async () => expect(await hosts(b, 'orders')).toHaveLength(0), 1000);
+  });
+
+  it('should copy every group and namespace with a * task, and show the state and ledger', async () => {
+    const task = await admin(b, 'POST', '/tasks', {
+      sourceClusterId: ids.bSeesA,
+      targetClusterId: ids.bLocal,
+      namespace: '*',
+      groupName: '*',
+      serviceName: '*',
+      // The other tests own these services; overlapping tasks would both copy them.
+      exclude: ['orders', 'shared', 'life'],
+    });
+    ids.allTask = task.id;
+    await register(a, 'pay', '10.0.1.1', { groupName: 'billing' });
+    await register(a, 'stock', '10.0.2.1', { namespaceId: 'prod' });
+    await eventually(async () => {
+      expect(await hosts(b, 'billing@@pay')).toHaveLength(1);
+      expect(await hosts(b, 'stock', { namespaceId: 'prod' })).toHaveLength(1);
+    }, 1000);
+    const state = await eventually(async () => {
+      const t = await admin(b, 'GET', `/tasks/${task.id}`);
+      expect(t).toMatchObject({ applied: 2, desired: 2, sourceReachable: true, targetReachable: true });
+      return t;
+    });
+    expect(state.owner).toEqual(expect.any(String));
+    const ledger = await admin(b, 'GET', `/tasks/${task.id}/instances`);
+    expect(ledger.items.map((i: { ip: string }) => i.ip).sort()).toEqual(['10.0.1.1', '10.0.2.1']);
+  });
+
+  it('should run A→B and B→A together without loops, leaving natives alone', async () => {
+    await admin(a, 'POST', '/tasks', {
+      sourceClusterId: ids.aSeesB,
+      targetClusterId: ids.aLocal,
+      serviceName: 'shared',
+    });
+    await admin(b, 'POST', '/tasks', {
+      sourceClusterId: ids.bSeesA,
+      targetClusterId: ids.bLocal,
+      serviceName: 'shared',
+    });
+    await register(a, 'shared', '10.1.0.1');
+    await register(b, 'shared', '10.2.0.1');
+    const expectBoth = async (node: TestNode) => {
+      const list = await hosts(node, 'shared');
+      expect(list.map((h) => h.ip).sort()).toEqual(['10.1.0.1', '10.2.0.1']);
+      return list;
+    };
+    await eventually(() => expectBoth(a), 1500);
+    await eventually(() => expectBoth(b), 1500);
+    // Stable: after several reconcile periods still exactly one native and one copy on each side.
+    await new Promise((r) => setTimeout(r, 2500));
+    const onA = await expectBoth(a);
+    expect(onA.find((h) => h.ip === '10.1.0.1')?.metadata.sourceClusterId).toBeUndefined();
+    expect(onA.find((h) => h.ip === '10.2.0.1')?.metadata.sourceClusterId).toBe(ids.aSeesB);
+  });
+
+  it('should freeze copies while paused, catch up on resume, and withdraw exactly its copies on delete', async () => {
+    const task = await admin(b, 'POST', '/tasks', {
+      sourceClusterId: ids.bSeesA,
+      targetClusterId: ids.bLocal,
+      serviceName: 'life',
+    });
+    await register(b, 'life', '10.9.9.9'); // a native of B
+    await register(a, 'life', '10.3.0.1');
+    await eventually(async () => expect(await hosts(b, 'life')).toHaveLength(2), 1000);
+
+    await admin(b, 'POST', `/tasks/${task.id}/pause`);
+    await new Promise((r) => setTimeout(r, 500));
+    await register(a, 'life', '10.3.0.2');
+    await new Promise((r) => setTimeout(r, 700));
+    expect(await hosts(b, 'life')).toHaveLength(2);
+
+    await admin(b, 'POST', `/tasks/${task.id}/resume`);
+    await eventually(async () => expect(await hosts(b, 'life')).toHaveLength(3), 1500);
+
+    await admin(b, 'DELETE', `/tasks/${task.id}`);
+    await eventually(async () => expect((await hosts(b, 'life')).map((h) => h.ip)).toEqual(['10.9.9.9']), 2000);
+    await eventually(async () => {
+      const res = await fetch(`${b.base}/api/v1/tasks/${task.id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(404);
+    }, 2000);
+  });
+
+  it('should keep the copies when the source region stops, and say the source is unreachable', async () => {
+    expect(await hosts(b, 'billing@@pay')).toHaveLength(1);
+    await a.close();
+    await eventually(async () => {
+      const t = await admin(b, 'GET', `/tasks/${ids.allTask}`);
+      expect(t.sourceReachable).toBe(false);
+    }, 5000);
+    expect(await hosts(b, 'billing@@pay')).toHaveLength(1);
+    expect(await hosts(b, 'stock', { namespaceId: 'prod' })).toHaveLength(1);
+    const events = await admin(b, 'GET', `/tasks/${ids.allTask}/events`);
+    expect(events.items.map((e: { kind: string }) => e.kind)).toContain('source-unreachable');
+  });
+});
