@@ -154,19 +154,20 @@ describe('sync tasks between two regions', () => {
     });
     ids.allTask = task.id;
     await register(a, 'pay', '10.0.1.1', { groupName: 'billing' });
+    await register(a, 'pay', '10.0.1.2', { groupName: 'billing' });
     await register(a, 'stock', '10.0.2.1', { namespaceId: 'prod' });
     await eventually(async () => {
-      expect(await hosts(b, 'billing@@pay')).toHaveLength(1);
+      expect(await hosts(b, 'billing@@pay')).toHaveLength(2);
       expect(await hosts(b, 'stock', { namespaceId: 'prod' })).toHaveLength(1);
     }, 1000);
     const state = await eventually(async () => {
       const t = await admin(b, 'GET', `/tasks/${task.id}`);
-      expect(t).toMatchObject({ applied: 2, desired: 2, sourceReachable: true, targetReachable: true });
+      expect(t).toMatchObject({ applied: 3, desired: 3, sourceReachable: true, targetReachable: true });
       return t;
     });
     expect(state.owner).toEqual(expect.any(String));
     const ledger = await admin(b, 'GET', `/tasks/${task.id}/instances`);
-    expect(ledger.items.map((i: { ip: string }) => i.ip).sort()).toEqual(['10.0.1.1', '10.0.2.1']);
+    expect(ledger.items.map((i: { ip: string }) => i.ip).sort()).toEqual(['10.0.1.1', '10.0.1.2', '10.0.2.1']);
   });
 
   it('should run A→B and B→A together without loops, leaving natives alone', async () => {
@@ -224,15 +225,48 @@ describe('sync tasks between two regions', () => {
   });
 
   it('should keep the copies when the source region stops, and say the source is unreachable', async () => {
-    expect(await hosts(b, 'billing@@pay')).toHaveLength(1);
+    expect(await hosts(b, 'billing@@pay')).toHaveLength(2);
     await a.close();
     await eventually(async () => {
       const t = await admin(b, 'GET', `/tasks/${ids.allTask}`);
       expect(t.sourceReachable).toBe(false);
     }, 5000);
-    expect(await hosts(b, 'billing@@pay')).toHaveLength(1);
+    expect(await hosts(b, 'billing@@pay')).toHaveLength(2);
     expect(await hosts(b, 'stock', { namespaceId: 'prod' })).toHaveLength(1);
     const events = await admin(b, 'GET', `/tasks/${ids.allTask}/events`);
     expect(events.items.map((e: { kind: string }) => e.kind)).toContain('source-unreachable');
+  });
+
+  it('should hold the deletions when the source returns empty, until an operator releases them', async () => {
+    // Region A comes back on the same addresses with an empty registry (every instance lost).
+    a = await startTestNode({
+      ...FAST,
+      DATABASE_URL: dbA.url,
+      HTTP_PORT: String(a.httpPort),
+      NACOS_GRPC_PORT: String(a.grpcPort),
+      DISTRO_PORT: '0',
+    });
+    const held = await eventually(async () => {
+      const t = await admin(b, 'GET', `/tasks/${ids.allTask}`);
+      expect(t.sourceReachable).toBe(true);
+      expect(t.hold).toMatchObject({ wouldDelete: 3, total: 3 });
+      return t;
+    }, 8000);
+    expect(held.applied).toBe(3);
+    expect(await hosts(b, 'billing@@pay')).toHaveLength(2);
+
+    await admin(b, 'POST', `/tasks/${ids.allTask}/release-hold`);
+    await eventually(async () => {
+      expect(await hosts(b, 'billing@@pay')).toHaveLength(0);
+      expect(await hosts(b, 'stock', { namespaceId: 'prod' })).toHaveLength(0);
+    }, 3000);
+    await eventually(
+      async () => expect(await admin(b, 'GET', `/tasks/${ids.allTask}`)).toMatchObject({ hold: null, applied: 0 }),
+      3000,
+    );
+    const events = await admin(b, 'GET', `/tasks/${ids.allTask}/events`);
+    expect(events.items.map((e: { kind: string }) => e.kind)).toEqual(
+      expect.arrayContaining(['hold', 'hold-release-requested', 'hold-released']),
+    );
   });
 });
