@@ -96,6 +96,7 @@ export class TaskRunner {
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   private holdReleased = false;
+  private retries = 0;
   readonly state: LiveTaskState = {
     sourceReachable: null,
     targetReachable: null,
@@ -239,10 +240,21 @@ export class TaskRunner {
     const startedAt = this.firstPendingAt;
     this.firstPendingAt = null;
     const ok = await this.apply(batch, new Set(), false);
-    if (ok && startedAt !== null) this.state.lagMs = this.clock() - startedAt;
-    else if (!ok)
-      for (const s of batch)
-        if (!this.pending.has(serviceId(keyOf(s.key)))) this.pending.set(serviceId(keyOf(s.key)), s);
+    if (ok) {
+      this.retries = 0;
+      if (startedAt !== null) this.state.lagMs = this.clock() - startedAt;
+      return;
+    }
+    // Keep the changes (newer ones win) and try again with backoff: nothing is dropped.
+    for (const s of batch) if (!this.pending.has(serviceId(keyOf(s.key)))) this.pending.set(serviceId(keyOf(s.key)), s);
+    this.firstPendingAt ??= startedAt;
+    if (this.stopped) return;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** this.retries++);
+    clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.enqueue(() => this.flush());
+    }, delay);
   }
 
   /**
@@ -283,7 +295,10 @@ export class TaskRunner {
         ? touched.map((t) => ({ key: t.key, copies: keepHeld(t.copies, this.ledgerCopies(t.key)), removed: [] }))
         : touched;
       for (let i = 0; i < writes.length; i += this.deps.settings.servicesPerBatch) {
-        await this.deps.target.applyCopies(this.owner, writes.slice(i, i + this.deps.settings.servicesPerBatch));
+        const batch = writes.slice(i, i + this.deps.settings.servicesPerBatch);
+        await this.deps.target.applyCopies(this.owner, batch).catch((err: unknown) => {
+          throw new TargetWriteError(err);
+        });
       }
       this.noteTarget(true);
       if (!heldBack && removes.length > 0) {
@@ -295,7 +310,8 @@ export class TaskRunner {
         this.stop();
         return false;
       }
-      this.noteTarget(false, (err as Error).message);
+      if (err instanceof TargetWriteError) this.noteTarget(false, err.message);
+      else this.noteDatabase(err as Error);
       return false;
     }
     this.state.applied = this.ledgerSize();
@@ -397,6 +413,12 @@ export class TaskRunner {
     if (error) this.state.lastError = error;
   }
 
+  /** Ledger or lease store unreachable: the change is retried; the copies in the target stay. */
+  private noteDatabase(err: Error): void {
+    this.deps.events.failed?.();
+    this.state.lastError = `database: ${err.message}`;
+  }
+
   private noteTarget(reachable: boolean, error?: string): void {
     if (!reachable) this.deps.events.failed?.();
     if (this.state.targetReachable !== reachable) {
@@ -431,6 +453,17 @@ export class TaskRunner {
     let n = 0;
     for (const m of this.ledger.values()) n += m.size;
     return n;
+  }
+}
+
+const RETRY_BASE_MS = 200;
+const RETRY_MAX_MS = 5000;
+
+/** A failed write into the target (as opposed to the ledger), so reachability is reported right. */
+class TargetWriteError extends Error {
+  constructor(cause: unknown) {
+    super((cause as Error).message ?? String(cause), { cause });
+    this.name = 'TargetWriteError';
   }
 }
 

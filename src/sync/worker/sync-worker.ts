@@ -58,6 +58,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly starting = new Map<string, Promise<void>>();
   /** Why a held task could not start (unreachable cluster row, unsupported kind); retried each round. */
   private readonly failedStarts = new Map<string, string>();
+  private databaseDown = false;
 
   constructor(
     private readonly db: DataSource,
@@ -108,7 +109,19 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** One lease round: heartbeat, renew, rebalance, claim; then bring every held task up to date. */
   async round(): Promise<void> {
-    await this.keeper.round();
+    try {
+      await this.keeper.round();
+      if (this.databaseDown) this.logger.log('database reachable again: leases renewed');
+      this.databaseDown = false;
+    } catch (err) {
+      if (!this.databaseDown)
+        this.logger.warn({ err }, 'cannot reach the database: copies are kept alive, leases are retried');
+      this.databaseDown = true;
+      // Keep the copies of the tasks this replica runs visible: nobody can take the leases while
+      // the database is down, and a renewal only extends what is already there.
+      await Promise.allSettled([...this.active.values()].map((t) => t.runner.renew()));
+      throw err;
+    }
     await Promise.allSettled(this.starting.values());
     const held = this.keeper.leases();
     if (held.length === 0) return;
