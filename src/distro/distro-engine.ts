@@ -177,6 +177,7 @@ export class DistroEngine<T> {
       {
         delayMs: this.options.syncDelayMs,
         maxBatch: this.options.maxSyncBatch,
+        maxInFlight: 2,
         minBackoffMs: 200,
         maxBackoffMs: 5000,
       },

@@ -1,6 +1,6 @@
 import { PeerSyncQueue } from './peer-sync-queue';
 
-const options = { delayMs: 20, maxBatch: 3, minBackoffMs: 10, maxBackoffMs: 40 };
+const options = { delayMs: 20, maxBatch: 3, maxInFlight: 2, minBackoffMs: 10, maxBackoffMs: 40 };
 
 async function until(check: () => boolean, ms = 2000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -56,6 +56,31 @@ describe(PeerSyncQueue.name, () => {
       ['a', 'b', 'c'],
       ['d', 'e'],
     ]);
+  });
+
+  it('should keep two calls in flight but never the same key in both', async () => {
+    calls = [];
+    const release: Array<() => void> = [];
+    sut = new PeerSyncQueue(
+      'b:1',
+      (keys) => {
+        calls.push(keys);
+        return new Promise<void>((resolve) => release.push(resolve));
+      },
+      { ...options, delayMs: 0 },
+      () => undefined,
+    );
+
+    sut.enqueue(['a', 'b', 'c', 'd']);
+    await until(() => calls.length === 2);
+    sut.enqueue(['a']);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(calls).toEqual([['a', 'b', 'c'], ['d']]);
+
+    release.shift()?.();
+    await until(() => calls.length === 3);
+    expect(calls[2]).toEqual(['a']);
+    for (const done of release) done();
   });
 
   it('should retry failed keys with backoff until the peer takes them', async () => {

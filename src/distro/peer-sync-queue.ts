@@ -3,19 +3,24 @@ export interface PeerSyncQueueOptions {
   delayMs: number;
   /** Most keys one call carries. */
   maxBatch: number;
+  /** Calls in flight at once; a key is never in two of them, so a peer never sees its changes out of order. */
+  maxInFlight: number;
   minBackoffMs: number;
   maxBackoffMs: number;
 }
 
 /**
  * The outgoing changes for one peer: a set of keys (so repeated changes coalesce), flushed after
- * `delayMs`, one call in flight at a time, retried with exponential backoff on failure. Each peer
- * has its own queue, so a slow or dead peer never delays the others.
+ * `delayMs`, up to `maxInFlight` calls at once (encoding the next batch while the peer applies the
+ * last), retried with exponential backoff on failure. Each peer has its own queue, so a slow or dead
+ * peer never delays the others.
  */
 export class PeerSyncQueue {
   private readonly pending = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
-  private inFlight = false;
+  private inFlight = 0;
+  /** Keys of calls in flight: held back from new calls so one key's changes arrive in order. */
+  private readonly sending = new Set<string>();
   private backoffMs = 0;
   private stopped = false;
   lastSuccessAt: number | undefined;
@@ -50,20 +55,27 @@ export class PeerSyncQueue {
 
   private schedule(delayMs: number): void {
     // A pending backoff wins over a new change: hammering a failing peer helps nobody.
-    if (this.timer || this.inFlight || this.stopped) return;
+    if (this.timer || this.inFlight >= this.options.maxInFlight || this.stopped) return;
     this.timer = setTimeout(() => void this.flush(), Math.max(delayMs, this.backoffMs));
   }
 
   private async flush(): Promise<void> {
     this.timer = undefined;
-    if (this.stopped || this.inFlight || this.pending.size === 0) return;
+    if (this.stopped || this.inFlight >= this.options.maxInFlight) return;
     const keys: string[] = [];
     for (const key of this.pending) {
+      if (this.sending.has(key)) continue;
       keys.push(key);
       if (keys.length >= this.options.maxBatch) break;
     }
-    for (const key of keys) this.pending.delete(key);
-    this.inFlight = true;
+    if (keys.length === 0) return;
+    for (const key of keys) {
+      this.pending.delete(key);
+      this.sending.add(key);
+    }
+    this.inFlight++;
+    // Start the next batch while this one travels, when there is one and no backoff is pending.
+    if (this.pending.size > 0 && this.backoffMs === 0) this.schedule(0);
     try {
       await this.send(keys);
       this.backoffMs = 0;
@@ -74,7 +86,8 @@ export class PeerSyncQueue {
       this.backoffMs = Math.min(this.options.maxBackoffMs, Math.max(this.options.minBackoffMs, this.backoffMs * 2));
       this.onError(error, keys.length);
     } finally {
-      this.inFlight = false;
+      this.inFlight--;
+      for (const key of keys) this.sending.delete(key);
     }
     if (this.pending.size > 0) this.schedule(0);
   }
