@@ -3,20 +3,9 @@ import type { TestNode } from '../support/app';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
+import { eventually } from '../support/eventually';
 
 const TOKEN = 'db-outage-admin-token-00000';
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 /** Region B loses its Postgres for 10 s while region A keeps changing. */
 describe('sync workers when Postgres is cut', () => {

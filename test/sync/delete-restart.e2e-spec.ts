@@ -4,20 +4,9 @@ import { spawnNode } from '../support/node-process';
 import type { NodeProcess } from '../support/node-process';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
+import { eventually } from '../support/eventually';
 
 const TOKEN = 'delete-restart-admin-token-0';
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 /** The only replica running a task dies right after a delete was accepted; its successor finishes it. */
 describe('a task deletion interrupted by a crash', () => {

@@ -11,22 +11,10 @@ import { TaskRunner } from '../../src/sync/reconcile/task-runner';
 import type { RunnerStatus, TaskDefinition } from '../../src/sync/reconcile/task-runner';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
+import { eventually } from '../support/eventually';
 
 const quiet = { log: () => undefined, warn: () => undefined };
 const orders: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
-
-async function eventually(check: () => void | Promise<void>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-}
 
 /** A source whose reachability the test controls. */
 class FlakySource implements RegistryAdapter {

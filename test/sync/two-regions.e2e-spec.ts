@@ -2,6 +2,7 @@ import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
+import { eventually } from '../support/eventually';
 
 const TOKEN = 'two-regions-admin-token-000';
 const FAST = {
@@ -13,18 +14,6 @@ const FAST = {
   SYNC_DEBOUNCE_MS: '10',
   LOG_LEVEL: 'warn',
 };
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  }
-}
 
 interface Host {
   ip: string;

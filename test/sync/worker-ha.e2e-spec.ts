@@ -5,21 +5,10 @@ import { spawnNode } from '../support/node-process';
 import type { NodeProcess } from '../support/node-process';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
+import { eventually } from '../support/eventually';
 
 const TOKEN = 'worker-ha-admin-token-00000';
 const TTL_MS = 3000;
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-}
 
 interface Worker {
   id: string;

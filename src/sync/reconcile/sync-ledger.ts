@@ -2,7 +2,8 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { sqlRows } from '@/database/sql';
 import type { CopyRecord } from './copy-plan';
 
-interface LedgerRow {
+/** A ledger row as Postgres returns it. */
+export interface LedgerRow {
   namespace: string;
   group_name: string;
   service_name: string;
@@ -30,18 +31,7 @@ export class SyncLedger {
          FROM synced_instance WHERE task_id = $1`,
       [taskId],
     );
-    return rows.map((r) => ({
-      namespace: r.namespace,
-      groupName: r.group_name,
-      serviceName: r.service_name,
-      clusterName: r.cluster_name,
-      ip: r.ip,
-      port: r.port,
-      weight: r.weight,
-      healthy: r.healthy,
-      enabled: r.enabled,
-      metadata: r.metadata,
-    }));
+    return rows.map(copyOfRow);
   }
 
   /** Inserts or updates copies in one statement; `generation` records which holding wrote them. */
@@ -102,4 +92,20 @@ export class SyncLedger {
     );
     return rows[0]?.n ?? 0;
   }
+}
+
+/** The copy a ledger row records. */
+export function copyOfRow(r: LedgerRow): CopyRecord {
+  return {
+    namespace: r.namespace,
+    groupName: r.group_name,
+    serviceName: r.service_name,
+    clusterName: r.cluster_name,
+    ip: r.ip,
+    port: r.port,
+    weight: r.weight,
+    healthy: r.healthy,
+    enabled: r.enabled,
+    metadata: r.metadata,
+  };
 }

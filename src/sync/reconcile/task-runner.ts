@@ -44,6 +44,21 @@ export interface LiveTaskState {
   hold: TaskHoldState | null;
 }
 
+/** The state of a task nobody has run yet. */
+export function emptyTaskState(): LiveTaskState {
+  return {
+    sourceReachable: null,
+    targetReachable: null,
+    desired: 0,
+    applied: 0,
+    lastReconcileAt: null,
+    lastChangeAt: null,
+    lagMs: null,
+    lastError: null,
+    hold: null,
+  };
+}
+
 export interface RunnerSettings {
   /** Changes to one service within this window become one write. */
   debounceMs: number;
@@ -97,17 +112,7 @@ export class TaskRunner {
   private stopped = false;
   private holdReleased = false;
   private retries = 0;
-  readonly state: LiveTaskState = {
-    sourceReachable: null,
-    targetReachable: null,
-    desired: 0,
-    applied: 0,
-    lastReconcileAt: null,
-    lastChangeAt: null,
-    lagMs: null,
-    lastError: null,
-    hold: null,
-  };
+  readonly state: LiveTaskState = emptyTaskState();
 
   constructor(
     private task: TaskDefinition,

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { sqlRows } from '@/database/sql';
+import { copyOfRow } from '../reconcile/sync-ledger';
+import type { LedgerRow } from '../reconcile/sync-ledger';
 import type { TaskInstancePageDto } from './task-detail.dto';
 
 /** Pages through a task's ledger for operators. */
@@ -14,20 +16,7 @@ export class SyncLedgerReader {
       `SELECT count(*)::int AS n FROM synced_instance WHERE task_id = $1`,
       [taskId],
     );
-    const rows = await sqlRows<{
-      namespace: string;
-      group_name: string;
-      service_name: string;
-      cluster_name: string;
-      ip: string;
-      port: number;
-      weight: number;
-      healthy: boolean;
-      enabled: boolean;
-      metadata: Record<string, string>;
-      generation: string;
-      written_at: Date;
-    }>(
+    const rows = await sqlRows<LedgerRow & { generation: string; written_at: Date }>(
       this.db,
       `SELECT * FROM synced_instance WHERE task_id = $1
         ORDER BY namespace, group_name, service_name, cluster_name, ip, port LIMIT $2 OFFSET $3`,
@@ -38,16 +27,7 @@ export class SyncLedgerReader {
       page,
       pageSize,
       items: rows.map((r) => ({
-        namespace: r.namespace,
-        groupName: r.group_name,
-        serviceName: r.service_name,
-        clusterName: r.cluster_name,
-        ip: r.ip,
-        port: r.port,
-        weight: r.weight,
-        healthy: r.healthy,
-        enabled: r.enabled,
-        metadata: r.metadata,
+        ...copyOfRow(r),
         generation: String(r.generation),
         writtenAt: new Date(r.written_at).toISOString(),
       })),

@@ -12,8 +12,8 @@ import { LeaseKeeper } from '../leases/lease-keeper';
 import { TaskLeaseStore } from '../leases/task-lease-store';
 import type { HeldLease } from '../leases/task-lease-store';
 import { SyncLedger } from '../reconcile/sync-ledger';
-import { TaskRunner } from '../reconcile/task-runner';
-import type { LiveTaskState, TaskDefinition } from '../reconcile/task-runner';
+import { TaskRunner, emptyTaskState } from '../reconcile/task-runner';
+import type { TaskDefinition } from '../reconcile/task-runner';
 import { TaskEventLog } from '../tasks/task-event-log';
 import { SyncScheduler } from './sync-scheduler';
 import { SyncMetrics } from './sync-metrics';
@@ -30,18 +30,6 @@ interface ActiveTask {
 }
 
 export const VERSION = '0.1.0';
-
-const NOT_STARTED: LiveTaskState = {
-  sourceReachable: null,
-  targetReachable: null,
-  desired: 0,
-  applied: 0,
-  lastReconcileAt: null,
-  lastChangeAt: null,
-  lagMs: null,
-  lastError: null,
-  hold: null,
-};
 
 /**
  * This replica's share of the sync tasks: holds leases through the LeaseKeeper, runs one
@@ -157,7 +145,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
         const active = this.active.get(l.taskId);
         if (active) return [{ lease: l, state: active.runner.state }];
         const error = this.failedStarts.get(l.taskId);
-        return error ? [{ lease: l, state: { ...NOT_STARTED, lastError: error } }] : [];
+        return error ? [{ lease: l, state: { ...emptyTaskState(), lastError: error } }] : [];
       }),
     );
   }
