@@ -6,6 +6,7 @@ import { Registry } from '@/registry';
 import { AdapterFactory } from './adapters/adapter-factory';
 import { DistroRegistryAdapter } from './adapters/distro-adapter';
 import { LocalRegistryAdapter } from './adapters/local-adapter';
+import { NacosRegistryAdapter } from './adapters/nacos-adapter';
 import { ClusterService } from './clusters/cluster.service';
 import { ClustersController } from './clusters/clusters.controller';
 import { SyncLedgerReader } from './tasks/sync-ledger-reader';
@@ -47,5 +48,15 @@ export class SyncModule implements OnModuleInit {
   onModuleInit(): void {
     this.adapters.register('local', () => new LocalRegistryAdapter(this.registry, () => this.routing.selfId()));
     this.adapters.register('distro', (cluster, secrets) => new DistroRegistryAdapter(cluster.addresses, secrets.token));
+    this.adapters.register(
+      'nacos',
+      (cluster, secrets) =>
+        new NacosRegistryAdapter({
+          addresses: cluster.addresses,
+          namespace: cluster.namespace ?? 'public',
+          username: cluster.username ?? undefined,
+          password: secrets.password,
+        }),
+    );
   }
 }

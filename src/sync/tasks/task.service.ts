@@ -174,6 +174,8 @@ export class TaskService {
       !target && 'targetClusterId names no cluster',
     ].filter(Boolean);
     if (missing.length > 0 || !source || !target) throw new BadRequestException(missing);
+    const kindProblems = nacosSelectorProblems(dto, source, target);
+    if (kindProblems.length > 0) throw new BadRequestException(kindProblems);
     const name =
       dto.name ?? `${source.name}>${target.name}:${dto.namespace}/${dto.groupName}@@${dto.serviceName}`.slice(0, 128);
     const saved = await mapConstraintErrors(
@@ -231,4 +233,27 @@ export class TaskService {
       ];
     });
   }
+}
+
+/**
+ * Nacos's gRPC API lists the services of one namespace and one group: a nacos source needs a
+ * concrete group, and a nacos cluster serves the namespace it is registered with.
+ */
+function nacosSelectorProblems(dto: TaskCreateDto, source: ClusterEntity, target: ClusterEntity): string[] {
+  const problems: string[] = [];
+  if (source.kind === 'nacos' && dto.groupName.includes('*')) {
+    problems.push('groupName must name one group when the source is a nacos cluster (Nacos lists services per group)');
+  }
+  for (const [side, cluster] of [
+    ['source', source],
+    ['target', target],
+  ] as const) {
+    const ns = cluster.namespace ?? 'public';
+    if (cluster.kind === 'nacos' && dto.namespace !== ns && !(side === 'source' && dto.namespace === '*')) {
+      problems.push(
+        `namespace must be ${ns}: the ${side} nacos cluster ${cluster.name} is registered for that namespace`,
+      );
+    }
+  }
+  return problems;
 }
