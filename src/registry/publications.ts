@@ -102,8 +102,7 @@ export class PublicationWriter {
     }
     let changed = false;
     if (client.size > 0) {
-      for (const record of client.records()) {
-        if (scope !== undefined && record.cluster.service !== scope) continue;
+      for (const record of scope === undefined ? client.records() : ownRecordsIn(client, scope)) {
         const key = publicationKey(record.cluster.service, record.cluster.name, record.ip, record.port);
         if (!wanted.has(key)) {
           this.detach(client, record, changes);
@@ -135,4 +134,25 @@ export class PublicationWriter {
   dropIfAbandoned(client: Client, changes: ChangeSet): void {
     if (client.kind === 'ipport' && client.size === 0) this.drop(client, changes);
   }
+}
+
+/**
+ * The client's publications in one service, found through the service's index (its size) rather
+ * than the client's (a sync client may publish into ten thousand services: scanning it for every
+ * per-service batch made a full sync quadratic).
+ */
+function ownRecordsIn(client: Client, service: Service): InstanceRecord[] {
+  const out: InstanceRecord[] = [];
+  if (client.size <= service.publications) {
+    for (const record of client.records()) if (record.cluster.service === service) out.push(record);
+    return out;
+  }
+  for (const cluster of service.clusters()) {
+    for (const entry of cluster.entries.values()) {
+      for (const record of Array.isArray(entry) ? entry : [entry]) {
+        if (client.find(service, cluster.name, record.ip, record.port) === record) out.push(record);
+      }
+    }
+  }
+  return out;
 }

@@ -397,3 +397,30 @@ describe(Registry.name, () => {
     });
   });
 });
+
+describe('batchRegister into one service of a client that publishes into many', () => {
+  it('should replace only that service, leaving its other services and other clients alone', () => {
+    const sut = new Registry();
+    const key = (i: number) => ({ namespace: 'public', group: 'DEFAULT_GROUP', name: `svc-${i}` });
+    for (let i = 0; i < 50; i++)
+      sut.batchRegister('sync:t', 'sync', key(i), [
+        { ip: '10.0.0.1', port: 80 },
+        { ip: '10.0.0.2', port: 80 },
+      ]);
+    sut.registerInstance('10.0.0.1:80#true', 'ipport', key(7), { ip: '10.0.0.1', port: 80 });
+
+    expect(sut.batchRegister('sync:t', 'sync', key(7), [{ ip: '10.0.0.3', port: 80 }])).toBe(true);
+
+    expect(sut.getPublication('sync:t', key(7), 'DEFAULT', '10.0.0.2', 80)).toBeUndefined();
+    expect(sut.getPublication('sync:t', key(7), 'DEFAULT', '10.0.0.3', 80)).toBeDefined();
+    expect(sut.getPublication('10.0.0.1:80#true', key(7), 'DEFAULT', '10.0.0.1', 80)).toBeDefined();
+    expect(
+      sut
+        .listInstances(key(7))
+        .map((i) => i.ip)
+        .sort(),
+    ).toEqual(['10.0.0.1', '10.0.0.3']);
+    expect(sut.listInstances(key(8))).toHaveLength(2);
+    expect(sut.getClient('sync:t')?.publicationCount).toBe(99);
+  });
+});

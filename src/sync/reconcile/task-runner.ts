@@ -9,7 +9,7 @@ import type {
 } from '../adapters/registry-adapter';
 import type { HeldLease, TaskLeaseStore } from '../leases/task-lease-store';
 import { LeaseLostError } from '../leases/task-lease-store';
-import { ServiceSelector, copyId, desiredCopies, diffCopies, serviceId } from './copy-plan';
+import { SOURCE_CLUSTER_KEY, ServiceSelector, copyId, desiredCopies, diffCopies, serviceId } from './copy-plan';
 import type { CopyContext, CopyRecord, TaskSelector } from './copy-plan';
 import type { SyncLedger } from './sync-ledger';
 
@@ -112,6 +112,10 @@ export class TaskRunner {
   private stopped = false;
   private holdReleased = false;
   private retries = 0;
+  private reconciling: Promise<void> | undefined;
+  /** Sequence of applied flushes, and the last one per service: a reconcile skips services written after its read. */
+  private flushSeq = 0;
+  private readonly flushedAt = new Map<string, number>();
   readonly state: LiveTaskState = emptyTaskState();
 
   constructor(
@@ -182,22 +186,27 @@ export class TaskRunner {
 
   /** A full reconcile: every matching source service against the ledger, plus drift in the target. */
   reconcile(): Promise<void> {
-    return this.enqueue(() => this.reconcileAll());
+    // One at a time: a resync asked for during a periodic reconcile joins it.
+    this.reconciling ??= this.reconcileAll().finally(() => (this.reconciling = undefined));
+    return this.reconciling;
   }
 
   /** Applies deletions held by protect mode now (an operator confirmed them). */
   releaseHold(): Promise<void> {
-    return this.enqueue(async () => {
-      if (!this.state.hold) return;
-      this.state.hold = null;
-      this.holdReleased = true;
-      this.deps.events.event('hold-released', 'held deletions released by an operator; applying them');
-      await this.reconcileAll();
-    });
+    if (!this.state.hold) return Promise.resolve();
+    this.state.hold = null;
+    this.holdReleased = true;
+    this.deps.events.event('hold-released', 'held deletions released by an operator; applying them');
+    return this.reconciling ? this.reconciling.then(() => this.reconcile()) : this.reconcile();
   }
 
+  /**
+   * Reads the whole source beside the change flushes (it can take seconds), then applies in the
+   * queue, leaving out services a flush has written since the read began: those are newer.
+   */
   private async reconcileAll(): Promise<void> {
     if (this.stopped || this.task.status !== 'running') return;
+    const readFrom = this.flushSeq;
     let snapshots: ServiceSnapshot[];
     try {
       snapshots = await this.deps.source.snapshot(this.task.selector);
@@ -207,20 +216,34 @@ export class TaskRunner {
       this.noteSource(false, (err as Error).message);
       return;
     }
-    const desired = new Map<string, ServiceSnapshot>();
-    for (const s of snapshots) if (this.selector.matches(s.key)) desired.set(serviceId(keyOf(s.key)), s);
-    // Services that vanished from the source are desired empty.
-    for (const copies of this.ledger.values()) {
-      const any = copies.values().next().value;
-      if (any && !desired.has(serviceId(any))) {
-        desired.set(serviceId(any), {
-          key: { namespace: any.namespace, group: any.groupName, name: any.serviceName },
-          instances: [],
-        });
+    const drifted = await this.driftedServices();
+    await this.enqueue(async () => {
+      if (this.stopped || this.task.status !== 'running') return;
+      const newer = (sid: string): boolean => (this.flushedAt.get(sid) ?? 0) > readFrom;
+      const desired = new Map<string, ServiceSnapshot>();
+      const inSource = new Set<string>();
+      let total = 0;
+      for (const s of snapshots) {
+        if (!this.selector.matches(s.key)) continue;
+        const sid = serviceId(keyOf(s.key));
+        inSource.add(sid);
+        total += s.instances.filter((i) => i.metadata[SOURCE_CLUSTER_KEY] === undefined).length;
+        if (!newer(sid)) desired.set(sid, s);
       }
-    }
-    await this.apply([...desired.values()], await this.driftedServices(), true);
-    this.state.lastReconcileAt = this.clock();
+      // Services that vanished from the source are desired empty.
+      for (const [sid, copies] of this.ledger) {
+        const any = copies.values().next().value;
+        if (any && !inSource.has(sid) && !newer(sid)) {
+          desired.set(sid, {
+            key: { namespace: any.namespace, group: any.groupName, name: any.serviceName },
+            instances: [],
+          });
+        }
+      }
+      await this.apply([...desired.values()], drifted, true);
+      this.state.desired = total;
+      this.state.lastReconcileAt = this.clock();
+    });
   }
 
   private onService(s: ServiceSnapshot): void {
@@ -246,6 +269,7 @@ export class TaskRunner {
     this.firstPendingAt = null;
     const ok = await this.apply(batch, new Set(), false);
     if (ok) {
+      for (const each of batch) this.flushedAt.set(serviceId(keyOf(each.key)), ++this.flushSeq);
       this.retries = 0;
       if (startedAt !== null) this.state.lagMs = this.clock() - startedAt;
       return;
