@@ -11,6 +11,7 @@ import { Database } from './database';
 import { revertLastMigration } from './migrator';
 
 const MIGRATIONS_DIR = resolve(__dirname, '..', '..', '..', 'migrations');
+const MIGRATION_LIST = resolve(__dirname, '..', '..', '..', 'src', 'database', 'migration-list.ts');
 const log = { log: (m: string) => console.log(m), warn: (m: string) => console.warn(m) };
 
 async function main(): Promise<void> {
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
         const stamp = Date.now();
         const file = join(MIGRATIONS_DIR, `${stamp}-${name}.ts`);
         writeFileSync(file, renderMigration(`${name}${stamp}`, sql.upQueries, sql.downQueries.reverse()));
-        writeIndex();
+        writeMigrationList();
         console.log(`wrote ${file}; review it, then commit it`);
       } finally {
         await db.close();
@@ -88,18 +89,19 @@ ${lines(down)}
 `;
 }
 
-/** Rewrites migrations/index.ts to list every migration file in timestamp order. */
-function writeIndex(): void {
+/** Rewrites src/database/migration-list.ts to list every migration file in timestamp order. */
+function writeMigrationList(): void {
   const files = readdirSync(MIGRATIONS_DIR)
     .filter((f) => /^\d+-[A-Za-z0-9]+\.ts$/.test(f))
     .sort();
   const entries = files.map((f) => {
     const [stamp, rest] = f.replace(/\.ts$/, '').split('-') as [string, string];
-    return { module: `./${stamp}-${rest}`, cls: `${rest}${stamp}` };
+    return { module: `../../migrations/${stamp}-${rest}`, cls: `${rest}${stamp}` };
   });
   writeFileSync(
-    join(MIGRATIONS_DIR, 'index.ts'),
-    `// The migrations in the order they apply. \`npm run migration:generate\` appends to this list.\n` +
+    MIGRATION_LIST,
+    `// The migrations in the order they apply. \`npm run migration:generate\` appends to this list; it\n` +
+      `// lives outside migrations/ so that folder only ever gains files and never sees one edited.\n` +
       entries.map((e) => `import { ${e.cls} } from '${e.module}';`).join('\n') +
       `\n\nexport const MIGRATIONS = [${entries.map((e) => e.cls).join(', ')}];\n`,
   );

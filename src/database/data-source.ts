@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { ENTITIES } from '@/sync/entities';
-import { MIGRATIONS } from '../../migrations';
+import { MIGRATIONS } from './migration-list';
 
 export interface DataSourceSettings {
   url: string;

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { MIGRATIONS } from '../../migrations';
+import { MIGRATIONS } from '../../src/database/migration-list';
 import { spawnNode } from '../support/node-process';
 import type { NodeProcess } from '../support/node-process';
 import { createTestDatabase } from '../support/test-database';

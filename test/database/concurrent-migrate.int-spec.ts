@@ -1,5 +1,5 @@
 import { Database } from '../../src/database/database';
-import { MIGRATIONS } from '../../migrations';
+import { MIGRATIONS } from '../../src/database/migration-list';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
 

@@ -1,5 +1,0 @@
-// The migrations in the order they apply. `npm run migration:generate` appends to this list.
-import { InitialSchema1795314278003 } from './1795314278003-InitialSchema';
-import { TaskCommands1795316000000 } from './1795316000000-TaskCommands';
-
-export const MIGRATIONS = [InitialSchema1795314278003, TaskCommands1795316000000];

@@ -1,0 +1,6 @@
+// The migrations in the order they apply. `npm run migration:generate` appends to this list; it
+// lives outside migrations/ so that folder only ever gains files and never sees one edited.
+import { InitialSchema1795314278003 } from '../../migrations/1795314278003-InitialSchema';
+import { TaskCommands1795316000000 } from '../../migrations/1795316000000-TaskCommands';
+
+export const MIGRATIONS = [InitialSchema1795314278003, TaskCommands1795316000000];
