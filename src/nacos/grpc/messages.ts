@@ -3,6 +3,7 @@
  * names follow the Nacos Java classes (`com.alibaba.nacos.api.*.remote.request|response`), which
  * the SDKs of every language mirror. Shared by the server (src/nacos/grpc) and our client.
  */
+import type { HostView } from '@/nacos/http/service-info';
 
 /** errorCode values of Nacos error responses (NacosException constants). */
 export enum NacosErrorCode {
@@ -57,23 +58,8 @@ export interface NacosInstance {
   metadata?: Record<string, string> | null;
 }
 
-/** A host in a ServiceInfo, with the fixed Nacos heartbeat fields the SDKs expect. */
-export interface NacosHost {
-  instanceId: string;
-  ip: string;
-  port: number;
-  weight: number;
-  healthy: boolean;
-  enabled: boolean;
-  ephemeral: boolean;
-  clusterName: string;
-  serviceName: string;
-  metadata: Record<string, string>;
-  instanceHeartBeatInterval: number;
-  instanceHeartBeatTimeOut: number;
-  ipDeleteTimeout: number;
-  instanceIdGenerator: string;
-}
+/** A host in a ServiceInfo, with the Nacos heartbeat fields the SDKs expect (the shape HTTP answers too). */
+export type NacosHost = HostView;
 
 /** What queries answer and pushes carry; `name` is ungrouped, `groupName` set. */
 export interface NacosServiceInfo {

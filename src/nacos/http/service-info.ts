@@ -11,6 +11,9 @@ export interface BeatTimings {
   deleteMs: number;
 }
 
+/** Nacos's default heartbeat timings, told to clients that cannot be told the configured ones. */
+export const DEFAULT_BEAT_TIMINGS: BeatTimings = { intervalMs: 5000, unhealthyMs: 15000, deleteMs: 30000 };
+
 /** One host of a ServiceInfo, as Nacos serializes its Instance. */
 export interface HostView {
   instanceId: string;

@@ -1,6 +1,6 @@
-import type { InstanceInput, Registry } from '@/registry';
+import type { Registry } from '@/registry';
 import { DEFAULT_CLUSTER } from '@/registry';
-import { SYNC_TASK_KEY, ServiceSelector } from '../reconcile/copy-plan';
+import { SYNC_TASK_KEY, ServiceSelector, copyInstance } from '../reconcile/copy-plan';
 import type { CopyRecord, TaskSelector } from '../reconcile/copy-plan';
 import type {
   CopyOwner,
@@ -50,7 +50,7 @@ export class LocalRegistryAdapter implements RegistryAdapter {
     const clientId = syncClientId(owner.taskId);
     this.registry.adoptClient(clientId, this.selfId());
     for (const { key, copies } of services) {
-      this.registry.batchRegister(clientId, 'sync', key, copies.map(toInstance), {
+      this.registry.batchRegister(clientId, 'sync', key, copies.map(copyInstance), {
         owner: this.selfId(),
         attributes: { generation: owner.generation },
       });
@@ -100,17 +100,4 @@ export class LocalRegistryAdapter implements RegistryAdapter {
   close(): Promise<void> {
     return Promise.resolve();
   }
-}
-
-function toInstance(c: CopyRecord): InstanceInput {
-  return {
-    ip: c.ip,
-    port: c.port,
-    weight: c.weight,
-    healthy: c.healthy,
-    enabled: c.enabled,
-    ephemeral: true,
-    clusterName: c.clusterName,
-    metadata: c.metadata,
-  };
 }

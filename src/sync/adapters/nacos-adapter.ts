@@ -1,9 +1,9 @@
 import { NacosNamingClient } from '@/nacos/client';
-import type { NacosHost, NacosInstance } from '@/nacos/client';
+import type { NacosHost } from '@/nacos/client';
 import { DEFAULT_CLUSTER, formatServiceKey } from '@/registry';
 import type { ServiceKey } from '@/registry';
 import type { CopyRecord, TaskSelector } from '../reconcile/copy-plan';
-import { SYNC_TASK_KEY, ServiceSelector } from '../reconcile/copy-plan';
+import { SYNC_TASK_KEY, ServiceSelector, copyInstance } from '../reconcile/copy-plan';
 import { grpcAddresses } from './cluster-addresses';
 import type {
   CopyOwner,
@@ -94,10 +94,10 @@ export class NacosRegistryAdapter implements RegistryAdapter {
     for (const { key, copies, removed } of services) {
       this.requireNamespace(key);
       if (copies.length > 0) {
-        await this.client.batchRegister(key.name, copies.map(targetInstance), { group: key.group });
+        await this.client.batchRegister(key.name, copies.map(copyInstance), { group: key.group });
         this.written.set(formatServiceKey(key), key);
       } else {
-        for (const c of removed) await this.client.deregister(key.name, targetInstance(c), { group: key.group });
+        for (const c of removed) await this.client.deregister(key.name, copyInstance(c), { group: key.group });
       }
     }
   }
@@ -110,7 +110,7 @@ export class NacosRegistryAdapter implements RegistryAdapter {
   async withdrawCopies(owner: CopyOwner): Promise<void> {
     for (const c of await this.listCopies(owner)) {
       const key = { namespace: c.namespace, group: c.groupName, name: c.serviceName };
-      await this.client.deregister(key.name, targetInstance(c), { group: key.group });
+      await this.client.deregister(key.name, copyInstance(c), { group: key.group });
     }
   }
 
@@ -186,18 +186,5 @@ function sourceInstance(h: NacosHost): ServiceSnapshot['instances'][number] {
     enabled: h.enabled,
     clusterName: h.clusterName || DEFAULT_CLUSTER,
     metadata: h.metadata ?? {},
-  };
-}
-
-function targetInstance(c: CopyRecord): NacosInstance {
-  return {
-    ip: c.ip,
-    port: c.port,
-    weight: c.weight,
-    healthy: c.healthy,
-    enabled: c.enabled,
-    ephemeral: true,
-    clusterName: c.clusterName,
-    metadata: c.metadata,
   };
 }

@@ -1,4 +1,4 @@
-import type { Metadata, ServiceKey } from '@/registry';
+import type { InstanceInput, Metadata, ServiceKey } from '@/registry';
 import { groupedName, wildcard } from '@/registry';
 
 /** Metadata keys every copy carries; the first three are Nacos-Sync's, so its users' tooling keeps working. */
@@ -135,4 +135,18 @@ function sameCopy(a: CopyRecord, b: CopyRecord): boolean {
   const ak = Object.keys(a.metadata);
   if (ak.length !== Object.keys(b.metadata).length) return false;
   return ak.every((k) => a.metadata[k] === b.metadata[k]);
+}
+
+/** A copy as the instance a target registers: always ephemeral (it lives as long as its task keeps it). */
+export function copyInstance(c: CopyRecord): InstanceInput {
+  return {
+    ip: c.ip,
+    port: c.port,
+    weight: c.weight,
+    healthy: c.healthy,
+    enabled: c.enabled,
+    ephemeral: true,
+    clusterName: c.clusterName,
+    metadata: c.metadata,
+  };
 }

@@ -2,7 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { PageMetaDto } from '../common/page.dto';
 import type { TaskEventEntity } from '../entities';
 
-export class TaskInstanceDto {
+export class CopyDto {
   @ApiProperty() namespace!: string;
   @ApiProperty() groupName!: string;
   @ApiProperty() serviceName!: string;
@@ -13,6 +13,10 @@ export class TaskInstanceDto {
   @ApiProperty() healthy!: boolean;
   @ApiProperty() enabled!: boolean;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata!: Record<string, string>;
+}
+
+/** A ledger row: a copy and the holding that wrote it. */
+export class TaskInstanceDto extends CopyDto {
   @ApiProperty({ description: 'Lease generation of the holding that wrote it' }) generation!: string;
   @ApiProperty() writtenAt!: string;
 }
@@ -43,19 +47,6 @@ export function mapTaskEvent(e: TaskEventEntity): TaskEventDto {
     details: e.details,
     createdAt: e.createdAt.toISOString(),
   };
-}
-
-export class CopyDto {
-  @ApiProperty() namespace!: string;
-  @ApiProperty() groupName!: string;
-  @ApiProperty() serviceName!: string;
-  @ApiProperty() clusterName!: string;
-  @ApiProperty() ip!: string;
-  @ApiProperty() port!: number;
-  @ApiProperty() weight!: number;
-  @ApiProperty() healthy!: boolean;
-  @ApiProperty() enabled!: boolean;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) metadata!: Record<string, string>;
 }
 
 export class DiffCountsDto {
