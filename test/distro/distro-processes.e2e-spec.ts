@@ -74,6 +74,19 @@ describe('Distro cluster of real processes', () => {
     members = ports.map((p) => `127.0.0.1:${p}`);
     clients = NacosClients.start();
     for (let i = 0; i < 3; i++) await start(i);
+    // A formed cluster: every node sees every peer UP (the first nodes saw the later ones DOWN until
+    // they started), so all agree on who is responsible for what before the timed checks begin.
+    await eventually(
+      async () => {
+        for (const base of bases) {
+          const status = (await (await fetch(`${base}/api/v1/distro`)).json()) as { members: Array<{ state: string }> };
+          if (status.members.some((m) => m.state !== 'UP')) return false;
+        }
+        return true;
+      },
+      20000,
+      100,
+    );
   }, 90000);
 
   afterAll(async () => {
