@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import type { BenchOptions, BenchResult } from './run';
 import type { LoadReport } from './registry-load';
 import type { MemoryReport } from './registry-memory';
+import type { NodeMemoryReport } from './node-memory';
+import { dropDatabase, scratchDatabase } from './scratch-db';
 
 const DIST = resolve(__dirname, '..');
 const PATH = '/nacos/v1/ns/instance';
@@ -116,6 +118,20 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     String(instances),
     String(services),
   ]);
+  // On Postgres when DATABASE_URL is set, as deployed; the embedded PGlite alone takes ~380 MiB.
+  const memoryDb = await scratchDatabase(process.env.DATABASE_URL, 'distro_sync_bench_memory');
+  let nodeMemory: NodeMemoryReport;
+  try {
+    nodeMemory = await runChild<NodeMemoryReport>([
+      '--expose-gc',
+      join(__dirname, 'node-memory.js'),
+      String(instances),
+      String(services),
+      ...(memoryDb ? [memoryDb] : []),
+    ]);
+  } finally {
+    await dropDatabase(process.env.DATABASE_URL, 'distro_sync_bench_memory');
+  }
 
   const rate = (report: LoadReport) => report.requests / report.seconds;
   return {
@@ -150,10 +166,17 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       },
       { metric: 'RSS per instance', value: memory.rssBytesPerInstance, unit: 'B', target: '≤ 600' },
       { metric: 'heap per instance', value: memory.heapBytesPerInstance, unit: 'B' },
+      {
+        metric: `RSS of one node holding ${instances.toLocaleString('en-US')} instances`,
+        value: nodeMemory.loadedRssBytes / 2 ** 20,
+        unit: 'MiB',
+        baseline: { name: 'the same node idle', value: nodeMemory.idleRssBytes / 2 ** 20 },
+      },
+      { metric: 'node RSS per instance', value: nodeMemory.rssBytesPerInstance, unit: 'B' },
     ],
     notes: [
       `HTTP: one load process, ${concurrency} keep-alive connections, ${seconds} s per target, distinct ip:port per request over 1,000 services; errors: ours ${ours.errors}, bare ${baseline.errors}.`,
-      `Memory: ${instances.toLocaleString('en-US')} instances over ${services.toLocaleString('en-US')} services, one ip-port client each, in a child process after forced GC.`,
+      `Memory: ${instances.toLocaleString('en-US')} instances over ${services.toLocaleString('en-US')} services, one ip-port client each, after forced GC: first a bare Registry in a child process, then a whole standalone node (HTTP, gRPC, Distro${memoryDb ? ', on Postgres' : ', on the embedded PGlite, which alone holds ~380 MiB'}) in another.`,
     ],
   };
 }

@@ -4,9 +4,11 @@
  * every figure sits beside a raw baseline measured in the same run, as a ratio, because absolute
  * times drift on a shared machine.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { mergeResults, readBenchmarkFile, toMarkdown, writeBenchmarks } from './report';
+import type { Machine, RecordedResult } from './report';
 
 export interface BenchRow {
   metric: string;
@@ -29,58 +31,67 @@ export interface BenchOptions {
 }
 
 const ALL = ['registry', 'distro', 'grpc', 'sync'];
+const DOCS = join(__dirname, '..', '..', 'docs');
 
-function fmt(n: number): string {
-  if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
-  return n.toFixed(n >= 10 ? 1 : 3).replace(/\.?0+$/, '') || '0';
-}
-
-export function toMarkdown(result: BenchResult): string {
-  const lines = [
-    `### ${result.name}`,
-    '',
-    '| metric | value | baseline (same run) | ratio | target |',
-    '|---|---|---|---|---|',
-  ];
-  for (const r of result.rows) {
-    const base = r.baseline ? `${r.baseline.name}: ${fmt(r.baseline.value)} ${r.unit}` : '';
-    lines.push(
-      `| ${r.metric} | ${fmt(r.value)} ${r.unit} | ${base} | ${r.ratio !== undefined ? r.ratio.toFixed(2) : ''} | ${r.target ?? ''} |`,
-    );
-  }
-  for (const n of result.notes ?? []) lines.push('', n);
-  return lines.join('\n');
-}
-
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  const quick = args.includes('--quick');
-  const names = args.filter((a) => !a.startsWith('--'));
-  const selected = names.length > 0 ? names : ALL;
-  const results: BenchResult[] = [];
-  for (const name of selected) {
-    const file = join(__dirname, `${name}.js`);
-    if (!existsSync(file)) {
-      console.error(
-        `no benchmark named "${name}" (have: ${ALL.filter((n) => existsSync(join(__dirname, `${n}.js`))).join(', ')})`,
-      );
-      process.exitCode = 2;
-      continue;
-    }
-    const mod = (await import(file)) as { run: (o: BenchOptions) => Promise<BenchResult> };
-    const result = await mod.run({ quick });
-    results.push(result);
-    console.log(`\n${toMarkdown(result)}\n`);
-  }
-  const machine = {
+function machine(): Machine {
+  return {
     cores: cpus().length,
     cpu: cpus()[0]?.model,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
   };
+}
+
+const HELP = `usage: npm run bench -- [registry|distro|grpc|sync ...] [--quick]
+
+Runs the named benchmarks (all four when none is named) and prints one table each.
+Full-size runs also update docs/benchmarks.json and docs/benchmarks.md (the newest run of each
+benchmark is kept); --quick uses smaller sizes, finishes in under two minutes, and only prints.
+Every run is also kept in bench/results/<time>.json. Set DATABASE_URL to run the sync benchmark
+on Postgres (scratch databases are created and dropped); embedded PGlite otherwise.`;
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help')) {
+    console.log(HELP);
+    return;
+  }
+  const unknown = args.filter((a) => a.startsWith('--') && a !== '--quick');
+  const names = args.filter((a) => !a.startsWith('--'));
+  const missing = names.filter((n) => !ALL.includes(n));
+  if (unknown.length > 0 || missing.length > 0) {
+    console.error(`unknown ${[...unknown, ...missing].join(' ')}\n\n${HELP}`);
+    process.exitCode = 2;
+    return;
+  }
+  const quick = args.includes('--quick');
+  const selected = names.length > 0 ? names : ALL;
+  const started = performance.now();
+  const results: RecordedResult[] = [];
+  for (const name of selected) {
+    const t0 = performance.now();
+    const mod = (await import(join(__dirname, `${name}.js`))) as { run: (o: BenchOptions) => Promise<BenchResult> };
+    const result = await mod.run({ quick });
+    const recorded: RecordedResult = {
+      ...result,
+      measuredAt: new Date().toISOString(),
+      seconds: (performance.now() - t0) / 1000,
+      machine: machine(),
+    };
+    results.push(recorded);
+    console.log(`\n${toMarkdown(result)}\n\n(${Math.round(recorded.seconds)} s)\n`);
+  }
   const dir = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${Date.now()}.json`), JSON.stringify({ machine, quick, results }, null, 2));
+  writeFileSync(join(dir, `${Date.now()}${quick ? '-quick' : ''}.json`), JSON.stringify({ quick, results }, null, 2));
+  const total = Math.round((performance.now() - started) / 1000);
+  if (quick) {
+    console.log(`quick run: ${total} s in all; docs/benchmarks.md is only updated by full-size runs`);
+    return;
+  }
+  const jsonPath = join(DOCS, 'benchmarks.json');
+  writeBenchmarks(jsonPath, join(DOCS, 'benchmarks.md'), mergeResults(readBenchmarkFile(jsonPath), results, ALL));
+  console.log(`${total} s in all; updated docs/benchmarks.json and docs/benchmarks.md`);
 }
 
 if (require.main === module) {

@@ -12,6 +12,7 @@ import type { PublishItem } from '@/nacos/registry-api';
 import { desiredCopies } from '@/sync/reconcile/copy-plan';
 import { SyncLedger } from '@/sync/reconcile/sync-ledger';
 import { freePorts, spawnBenchNode, waitFor } from './distro-rig';
+import { dropDatabase, scratchDatabase } from './scratch-db';
 import { percentile } from './grpc-rigs';
 import type { BenchOptions, BenchResult, BenchRow } from './run';
 
@@ -58,33 +59,6 @@ async function admin(base: string, method: string, path: string, body?: unknown)
 async function rss(base: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
   return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? NaN);
-}
-
-/** Creates (or reuses) a scratch database on the server DATABASE_URL points at. */
-async function scratchDatabase(base: string | undefined, name: string): Promise<string | undefined> {
-  if (!base) return undefined;
-  const { Client } = await import('pg');
-  const adminUrl = new URL(base);
-  adminUrl.pathname = '/postgres';
-  const client = new Client({ connectionString: adminUrl.toString() });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await client.query(`CREATE DATABASE "${name}"`);
-  await client.end();
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function dropDatabase(base: string | undefined, name: string): Promise<void> {
-  if (!base) return;
-  const { Client } = await import('pg');
-  const adminUrl = new URL(base);
-  adminUrl.pathname = '/postgres';
-  const client = new Client({ connectionString: adminUrl.toString() });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await client.end();
 }
 
 function items(services: number, perService: number): PublishItem[] {
