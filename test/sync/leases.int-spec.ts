@@ -46,11 +46,11 @@ describe(LeaseKeeper.name, () => {
     await testDb?.drop();
   });
 
-  const keeper = (id: string, listener = new RecordingListener()): LeaseKeeper =>
+  const keeper = (id: string, listener = new RecordingListener(), maxClaimPerRound = 100): LeaseKeeper =>
     new LeaseKeeper(
       store,
       { id, hostname: 'test', pid: process.pid, version: 'test', address: null },
-      { ttlMs: TTL, workerTtlMs: TTL, maxClaimPerRound: 100 },
+      { ttlMs: TTL, workerTtlMs: TTL, maxClaimPerRound },
       listener,
     );
 
@@ -110,5 +110,19 @@ describe(LeaseKeeper.name, () => {
     await rounds([first], 1);
     expect(first.leases()).toHaveLength(9);
     await first.retire();
+  });
+
+  it('should claim at most maxClaimPerRound while warming up, then its whole share in one round', async () => {
+    const fresh = keeper('fresh', new RecordingListener(), 2);
+    await rounds([fresh], 1);
+    expect(fresh.leases()).toHaveLength(2);
+    await rounds([fresh], 1);
+    expect(fresh.leases()).toHaveLength(4);
+    // Once peers have had a worker TTL to heartbeat, there is no reason to take the rest slowly:
+    // a survivor must take over a dead peer's thousands of tasks in one round.
+    await new Promise((r) => setTimeout(r, TTL + 100));
+    await rounds([fresh], 1);
+    expect(fresh.leases()).toHaveLength(9);
+    await fresh.retire();
   });
 });

@@ -6,7 +6,11 @@ export interface LeaseKeeperSettings {
   ttlMs: number;
   /** A replica whose heartbeat is older than this no longer counts when tasks are shared out. */
   workerTtlMs: number;
-  /** Upper bound of leases claimed in one round. */
+  /**
+   * Upper bound of leases claimed in one round during the first `workerTtlMs` after start, while
+   * peers that started together may not have heartbeated yet; after that a round claims up to the
+   * fair share at once, so a survivor takes over a dead peer's tasks in one round.
+   */
   maxClaimPerRound: number;
 }
 
@@ -24,6 +28,7 @@ export interface LeaseListener {
  */
 export class LeaseKeeper {
   private readonly held = new Map<string, HeldLease>();
+  private readonly startedAt = Date.now();
 
   constructor(
     private readonly store: TaskLeaseStore,
@@ -63,7 +68,11 @@ export class LeaseKeeper {
       this.store.taskCount(),
       this.store.liveWorkerCount(this.settings.workerTtlMs),
     ]);
-    const decision = balanceLeases({ tasks, liveWorkers, held: this.held.size }, this.settings.maxClaimPerRound);
+    const warmingUp = Date.now() - this.startedAt < this.settings.workerTtlMs;
+    const decision = balanceLeases(
+      { tasks, liveWorkers, held: this.held.size },
+      warmingUp ? this.settings.maxClaimPerRound : Number.POSITIVE_INFINITY,
+    );
     if (decision.release > 0) {
       const give = [...this.held.keys()].sort().slice(-decision.release);
       await this.store.release(this.worker.id, give);

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
+import { Limiter } from '@/common/limiter';
 import { AppConfig } from '@/config';
 import { AdapterFactory } from '../adapters/adapter-factory';
 import type { RegistryAdapter } from '../adapters/registry-adapter';
@@ -31,6 +32,9 @@ interface ActiveTask {
 
 export const VERSION = '0.1.0';
 
+/** Tasks started, refreshed, renewed or reconciled side by side. */
+const ROUND_CONCURRENCY = 32;
+
 /**
  * This replica's share of the sync tasks: holds leases through the LeaseKeeper, runs one
  * TaskRunner per held task, carries operator commands to them, and persists their state.
@@ -44,6 +48,11 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly ledger: SyncLedger;
   private readonly active = new Map<string, ActiveTask>();
   private readonly starting = new Map<string, Promise<void>>();
+  /** Thousands of leases can arrive in one round; their starts (ledger load, snapshot, watch) queue here. */
+  private readonly starts = new Limiter(ROUND_CONCURRENCY);
+  private stopping = false;
+  /** Per-task work of a round and of the full reconcile, so thousands of tasks do not stampede a source. */
+  private readonly perTask = new Limiter(ROUND_CONCURRENCY);
   /** Why a held task could not start (unreachable cluster row, unsupported kind); retried each round. */
   private readonly failedStarts = new Map<string, string>();
   private databaseDown = false;
@@ -78,6 +87,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await this.scheduler.stopAll();
     await Promise.allSettled(this.starting.values());
     for (const task of this.active.values()) await this.closeTask(task);
@@ -110,33 +120,28 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
       await Promise.allSettled([...this.active.values()].map((t) => t.runner.renew()));
       throw err;
     }
-    await Promise.allSettled(this.starting.values());
     const held = this.keeper.leases();
     if (held.length === 0) return;
     const rows = await this.db.getRepository(SyncTaskEntity).findBy({ id: In(held.map((l) => l.taskId)) });
     const byId = new Map(rows.map((r) => [r.id, r]));
+    // Starts run in the background (queued, bounded): a round that waited for thousands of them
+    // would renew its leases too late. A task still starting is refreshed by the next round.
     for (const lease of held) {
       if (!this.active.has(lease.taskId) && !this.starting.has(lease.taskId)) this.onAcquired(lease);
     }
-    await Promise.allSettled(this.starting.values());
-    for (const lease of held) {
-      const active = this.active.get(lease.taskId);
-      const row = byId.get(lease.taskId);
-      if (!active || !row) continue;
-      const definition = await this.definition(row);
-      await active.runner.refresh(lease, definition);
-      await active.runner.renew();
-      const resync = row.resyncRequestedAt?.getTime() ?? 0;
-      if (resync > active.resyncSeen) {
-        active.resyncSeen = resync;
-        void active.runner.reconcile();
-      }
-      const release = row.holdReleaseRequestedAt?.getTime() ?? 0;
-      if (release > active.releaseSeen) {
-        active.releaseSeen = release;
-        void active.runner.releaseHold();
-      }
-    }
+    // One query for the clusters of every held task, and the per-task work side by side (renewing a
+    // remote target is one call per task): a replica holding thousands of tasks finishes its round
+    // well inside the lease TTL.
+    const clusters = await this.clustersOf(rows);
+    const refreshes = await Promise.allSettled(
+      held.map((lease) => this.perTask.run(() => this.refreshTask(lease, byId.get(lease.taskId), clusters))),
+    );
+    const failed = refreshes.filter((r) => r.status === 'rejected');
+    if (failed.length > 0)
+      this.logger.warn(
+        { err: failed[0].reason as unknown, failed: failed.length, held: held.length },
+        'some held tasks could not be refreshed this round; retried next round',
+      );
     this.metrics.leasesHeld.set({ worker: this.id }, held.length);
     for (const task of this.active.values()) this.metrics.observe(task.labels, this.id, task.runner.state);
     await this.stateWriter.write(
@@ -150,12 +155,36 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
     );
   }
 
+  /** The periodic full reconcile, a bounded number of tasks at a time so thousands of tasks do not stampede the source. */
   async reconcileAll(): Promise<void> {
-    await Promise.allSettled([...this.active.values()].map((t) => t.runner.reconcile()));
+    await Promise.allSettled([...this.active.values()].map((t) => this.perTask.run(() => t.runner.reconcile())));
+  }
+
+  /** Carries the task row as it is now (status, operator commands) to its runner and renews its copies. */
+  private async refreshTask(
+    lease: HeldLease,
+    row: SyncTaskEntity | undefined,
+    clusters: Map<string, ClusterEntity>,
+  ): Promise<void> {
+    const active = this.active.get(lease.taskId);
+    if (!active || !row) return;
+    await active.runner.refresh(lease, this.definitionOf(row, clusters));
+    await active.runner.renew();
+    const resync = row.resyncRequestedAt?.getTime() ?? 0;
+    if (resync > active.resyncSeen) {
+      active.resyncSeen = resync;
+      void active.runner.reconcile();
+    }
+    const release = row.holdReleaseRequestedAt?.getTime() ?? 0;
+    if (release > active.releaseSeen) {
+      active.releaseSeen = release;
+      void active.runner.releaseHold();
+    }
   }
 
   private onAcquired(lease: HeldLease): void {
-    const start = this.startTask(lease)
+    const start = this.starts
+      .run(() => this.startTask(lease))
       .then(() => {
         this.failedStarts.delete(lease.taskId);
       })
@@ -170,7 +199,14 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
     this.starting.set(lease.taskId, start);
   }
 
+  /** Whether this replica still holds the task at the generation it was started for. */
+  private stillHeld(lease: HeldLease): boolean {
+    return this.keeper.lease(lease.taskId)?.generation === lease.generation;
+  }
+
   private async startTask(lease: HeldLease): Promise<void> {
+    // A start that waited its turn may find the lease gone; starting then would write unfenced.
+    if (this.stopping || !this.stillHeld(lease)) return;
     const row = await this.db.getRepository(SyncTaskEntity).findOneBy({ id: lease.taskId });
     if (!row) return;
     const [sourceCluster, targetCluster] = await Promise.all([
@@ -207,6 +243,10 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
             .catch((err: unknown) => this.logger.warn({ err, taskId: row.id }, 'could not record a task event')),
       },
     });
+    if (!this.stillHeld(lease)) {
+      await Promise.allSettled([source.close(), target.close()]);
+      return;
+    }
     this.active.set(row.id, {
       runner,
       labels,
@@ -241,12 +281,15 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
     await Promise.allSettled([task.source.close(), task.target.close()]);
   }
 
-  private async definition(row: SyncTaskEntity): Promise<TaskDefinition> {
-    const clusters = await this.db
-      .getRepository(ClusterEntity)
-      .findBy({ id: In([row.sourceClusterId, row.targetClusterId]) });
-    const source = clusters.find((c) => c.id === row.sourceClusterId);
-    const target = clusters.find((c) => c.id === row.targetClusterId);
+  private async clustersOf(rows: SyncTaskEntity[]): Promise<Map<string, ClusterEntity>> {
+    const ids = [...new Set(rows.flatMap((r) => [r.sourceClusterId, r.targetClusterId]))];
+    const clusters = ids.length > 0 ? await this.db.getRepository(ClusterEntity).findBy({ id: In(ids) }) : [];
+    return new Map(clusters.map((c) => [c.id, c]));
+  }
+
+  private definitionOf(row: SyncTaskEntity, clusters: Map<string, ClusterEntity>): TaskDefinition {
+    const source = clusters.get(row.sourceClusterId);
+    const target = clusters.get(row.targetClusterId);
     if (!source || !target) throw new Error(`clusters of task ${row.id} are gone`);
     return this.describe(row, source, target);
   }
