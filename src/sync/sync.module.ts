@@ -6,7 +6,7 @@ import { Registry } from '@/registry';
 import { AdapterFactory } from './adapters/adapter-factory';
 import { DistroRegistryAdapter } from './adapters/distro-adapter';
 import { LocalRegistryAdapter } from './adapters/local-adapter';
-import { NacosRegistryAdapter } from './adapters/nacos-adapter';
+import { NacosClusterAdapter } from './adapters/nacos-cluster-adapter';
 import { ClusterService } from './clusters/cluster.service';
 import { ClustersController } from './clusters/clusters.controller';
 import { SyncLedgerReader } from './tasks/sync-ledger-reader';
@@ -51,7 +51,8 @@ export class SyncModule implements OnModuleInit {
     this.adapters.register(
       'nacos',
       (cluster, secrets) =>
-        new NacosRegistryAdapter({
+        new NacosClusterAdapter({
+          name: cluster.name,
           addresses: cluster.addresses,
           namespace: cluster.namespace ?? 'public',
           username: cluster.username ?? undefined,

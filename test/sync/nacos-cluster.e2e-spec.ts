@@ -59,7 +59,11 @@ describe('sync tasks with a nacos cluster', () => {
 
   it('should check a nacos cluster over the Nacos gRPC protocol', async () => {
     const res = await admin('POST', `/clusters/${ids.nacos}/check`);
-    expect(res.body).toMatchObject({ reachable: true, version: expect.stringContaining('nacos gRPC') });
+    expect(res.body).toMatchObject({
+      reachable: true,
+      protocol: 'grpc',
+      version: expect.stringContaining('nacos gRPC'),
+    });
   });
 
   it('should refuse a group pattern for a nacos source and a foreign namespace, naming why', async () => {

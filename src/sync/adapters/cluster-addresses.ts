@@ -11,3 +11,8 @@ export function grpcAddresses(addresses: readonly string[]): string[] {
     return `${host}:${grpcPort ? Number(grpcPort) : httpPort + 1000}`;
   });
 }
+
+/** The `host:httpPort` part of each address (what the Nacos HTTP API listens on). */
+export function httpAddresses(addresses: readonly string[]): string[] {
+  return addresses.map((address) => address.split('/')[0] ?? address);
+}

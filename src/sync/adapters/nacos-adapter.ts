@@ -142,7 +142,12 @@ export class NacosRegistryAdapter implements RegistryAdapter {
     try {
       await this.client.connect();
       await this.client.listServices({ pageSize: 1 });
-      return { reachable: true, latencyMs: Date.now() - started, version: `nacos gRPC via ${this.client.server}` };
+      return {
+        reachable: true,
+        latencyMs: Date.now() - started,
+        version: `nacos gRPC via ${this.client.server}`,
+        protocol: 'grpc',
+      };
     } catch (err) {
       return { reachable: false, latencyMs: Date.now() - started, error: (err as Error).message };
     }

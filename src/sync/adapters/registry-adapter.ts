@@ -28,6 +28,8 @@ export interface ReachabilityReport {
   reachable: boolean;
   latencyMs: number;
   version?: string;
+  /** The wire protocol the adapter speaks to the registry (`grpc` or `http-v1` for nacos clusters). */
+  protocol?: string;
   error?: string;
 }
 
@@ -43,7 +45,7 @@ export interface SourceWatch {
 /**
  * One registry as a sync task sees it — read as a source, written as a target. One implementation
  * per cluster kind (local in-process, distro over the registry API, nacos over the Nacos gRPC
- * client), so the reconciler knows nothing of transports.
+ * client or, for Nacos 1.x, HTTP v1), so the reconciler knows nothing of transports.
  */
 export interface RegistryAdapter {
   /** Every service matching the selector, with its instances. */

@@ -138,6 +138,10 @@ export class ClusterCheckDto {
   @ApiProperty() reachable!: boolean;
   @ApiProperty({ description: 'Round trip of the check in ms' }) latencyMs!: number;
   @ApiPropertyOptional() version?: string;
+  @ApiPropertyOptional({
+    description: 'Wire protocol in use: `grpc` or `http-v1` (Nacos 1.x fallback) for nacos clusters',
+  })
+  protocol?: string;
   @ApiPropertyOptional({ description: 'Why it is not reachable' }) error?: string;
 }
 
