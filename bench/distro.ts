@@ -13,16 +13,31 @@ import { startNode } from '@/bootstrap';
 import { AppConfig } from '@/config';
 import { DistroRouting } from '@/distro/distro-routing';
 import { CLIENT_DATA_TYPE } from '@/distro/distro-types';
-import { distroMethods } from '@/distro/grpc/distro-proto';
-import { toWire } from '@/distro/naming/client-data-codec';
+import { encodeSyncRequest } from '@/distro/grpc/sync-wire';
+import { encodeClientData } from '@/distro/naming/client-data-codec';
 import { createRootLogger } from '@/observability';
 import { Registry } from '@/registry';
-import type { ClientSyncData, PublicationData } from '@/registry';
+import type { PublicationData } from '@/registry';
 import type { BenchOptions, BenchResult } from './run';
-import { BENCH_TOKEN, SINK_PATH, freePorts, spawnBenchNode, spawnSink, waitFor } from './distro-rig';
+import {
+  BENCH_TOKEN,
+  SINK_PATH,
+  closePolling,
+  cpuSeconds,
+  freePorts,
+  getJson,
+  spawnBenchNode,
+  spawnSink,
+  stopBenchNode,
+  waitFor,
+} from './distro-rig';
 
 const PER_CLIENT = 10;
+/** Clients per sync call and calls in flight per peer, as DistroRouting configures the engine. */
 const BATCH = 500;
+const IN_FLIGHT = 2;
+/** How often the throughput phase asks B and C; each ask costs them a little CPU, so not every millisecond. */
+const POLL_MS = 5;
 
 function publications(client: number): PublicationData[] {
   return Array.from({ length: PER_CLIENT }, (_, j) => ({
@@ -39,10 +54,6 @@ function publications(client: number): PublicationData[] {
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-async function json<T>(url: string): Promise<T> {
-  return (await (await fetch(url)).json()) as T;
 }
 
 export async function run({ quick }: BenchOptions): Promise<BenchResult> {
@@ -90,45 +101,51 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const registry = a.app.get(Registry);
     const self = routing.selfId();
 
-    // (a) throughput through Distro
-    const started = performance.now();
+    // (a) throughput through Distro. The registrations are one synchronous burst, so no Distro work
+    // starts before they are all acknowledged; the clock starts then and stops when B and C hold all.
+    const registerStarted = performance.now();
     for (let i = 0; i < clients; i++) {
       registry.replacePublications(`bench-${i}`, 'connection', publications(i), { owner: self });
-      if (i % BATCH === BATCH - 1) await new Promise((resolve) => setImmediate(resolve));
     }
-    const writeSeconds = (performance.now() - started) / 1000;
-    // Sync queues are FIFO, so the last client registered arrives last: watch for its last instance
-    // (a cheap query), then confirm the full count once, outside the timing.
+    const started = performance.now();
+    const writeSeconds = (started - registerStarted) / 1000;
+    const cpuBefore = [process.cpuUsage(), cpuSeconds(children[0].pid), cpuSeconds(children[1].pid)] as const;
+    // Sync queues send in change order, so the last client registered arrives last: watch for its
+    // last instance (a cheap query), then require the full client count on both.
     const lastService = `svc-${(clients * PER_CLIENT - 1) % 100}`;
     const lastIp = publications(clients - 1)[PER_CLIENT - 1]?.instance.ip;
+    let lastSeen = false;
     await waitFor(
       async () => {
-        const url = (p: string) => `${p}/nacos/v1/ns/instance/list?serviceName=${lastService}`;
-        const lists = await Promise.all(peers.map((p) => json<{ hosts: Array<{ ip: string }> }>(url(p))));
-        return lists.every((l) => l.hosts.some((h) => h.ip === lastIp));
+        if (!lastSeen) {
+          const url = (p: string) => `${p}/nacos/v1/ns/instance/list?serviceName=${lastService}`;
+          const lists = await Promise.all(peers.map((p) => getJson<{ hosts: Array<{ ip: string }> }>(url(p))));
+          lastSeen = lists.every((l) => l.hosts.some((h) => h.ip === lastIp));
+          if (!lastSeen) return false;
+        }
+        const states = await Promise.all(
+          peers.map((p) => getJson<{ replicatedClients: number }>(`${p}/api/v1/distro`)),
+        );
+        return states.every((s) => s.replicatedClients >= clients);
       },
       300_000,
-      10,
+      POLL_MS,
     );
     const distroSeconds = (performance.now() - started) / 1000;
-    await waitFor(async () => {
-      const states = await Promise.all(peers.map((p) => json<{ replicatedClients: number }>(`${p}/api/v1/distro`)));
-      return states.every((s) => s.replicatedClients >= clients);
-    }, 60_000);
+    const aCpu = process.cpuUsage(cpuBefore[0]);
+    const peerCpu = [cpuSeconds(children[0].pid), cpuSeconds(children[1].pid)].map((after, i) => {
+      const before = cpuBefore[i + 1] as number | undefined;
+      return after === undefined || before === undefined ? undefined : after - before;
+    });
 
-    // (a) raw baseline: the same request bytes, the same batches, one call in flight per peer
+    // (a) raw baseline: the same request bytes in the same batches, as many calls in flight per peer as Distro
     const batches: Buffer[] = [];
     for (let i = 0; i < clients; i += BATCH) {
-      const upserts: ClientSyncData[] = [];
-      for (let k = i; k < Math.min(clients, i + BATCH); k++) upserts.push(registry.exportClient(`bench-${k}`)!);
-      batches.push(
-        distroMethods.Sync.requestSerialize({
-          from: self,
-          type: CLIENT_DATA_TYPE,
-          upserts: upserts.map(toWire),
-          deletes: [],
-        }),
-      );
+      const upserts: Buffer[] = [];
+      for (let k = i; k < Math.min(clients, i + BATCH); k++) {
+        upserts.push(encodeClientData(registry.exportClient(`bench-${k}`)!));
+      }
+      batches.push(encodeSyncRequest(self, CLIENT_DATA_TYPE, upserts, []));
     }
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${BENCH_TOKEN}`);
@@ -155,7 +172,11 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const rawStarted = performance.now();
     await Promise.all(
       sinks.map(async (s) => {
-        for (const b of batches) await call(s, b);
+        let next = 0;
+        const lane = async () => {
+          while (next < batches.length) await call(s, batches[next++]);
+        };
+        await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
       }),
     );
     const rawSeconds = (performance.now() - rawStarted) / 1000;
@@ -177,7 +198,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         peers.map((p) =>
           waitFor(
             async () =>
-              (await json<{ hosts: unknown[] }>(`${p}/nacos/v1/ns/instance/list?serviceName=${service}`)).hosts
+              (await getJson<{ hosts: unknown[] }>(`${p}/nacos/v1/ns/instance/list?serviceName=${service}`)).hosts
                 .length === 1,
             10_000,
             1,
@@ -185,12 +206,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         ),
       );
       latencies.push(performance.now() - t0);
-      const one = distroMethods.Sync.requestSerialize({
-        from: self,
-        type: CLIENT_DATA_TYPE,
-        upserts: [toWire(registry.exportClient(`lat-${i}`)!)],
-        deletes: [],
-      });
+      const one = encodeSyncRequest(self, CLIENT_DATA_TYPE, [encodeClientData(registry.exportClient(`lat-${i}`)!)], []);
       const r0 = performance.now();
       await Promise.all(sinks.map((s) => call(s, one)));
       rawLatencies.push(performance.now() - r0);
@@ -251,12 +267,14 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         },
       ],
       notes: [
-        `Writing the ${instances.toLocaleString('en-US')} instances into A's registry took ${writeSeconds.toFixed(2)} s of the ${distroSeconds.toFixed(2)} s; the raw baseline sends prebuilt bytes to processes that decode nothing, so the ratio charges Distro with protobuf encoding on A and decoding, validation and registry updates on B and C.`,
-        `Node A runs in the benchmark process, B and C are separate processes; DISTRO_SYNC_DELAY_MS=${config.distro.syncDelayMs}, ${BATCH} clients per sync call, ${samples} latency samples at ~40/s polled over HTTP every 1 ms (the poll adds up to ~2 ms).`,
+        `(a) is timed from the moment all ${clients.toLocaleString('en-US')} registrations on A are acknowledged (one synchronous burst of ${writeSeconds.toFixed(2)} s, so Distro cannot start before the clock) until B and C both list the last instance and hold every client (polled every ${POLL_MS} ms). Counting the registrations too, end to end: ${Math.round(instances / (writeSeconds + distroSeconds)).toLocaleString('en-US')} instances/s. The raw baseline sends prebuilt bytes to processes that decode nothing, so the ratio charges Distro with encoding on A and decoding, validation and registry updates on B and C.`,
+        `CPU used during (a): A ${((aCpu.user + aCpu.system) / 1e6).toFixed(2)} s (bench process: sync encoding plus the polling), B ${peerCpu[0]?.toFixed(2) ?? '?'} s, C ${peerCpu[1]?.toFixed(2) ?? '?'} s (decoding, validation, registry updates, answering polls) — over ${distroSeconds.toFixed(2)} s of wall time on a machine shared with other work.`,
+        `Node A runs in the benchmark process, B and C are separate processes; DISTRO_SYNC_DELAY_MS=${config.distro.syncDelayMs}, ${BATCH} clients per sync call, ${IN_FLIGHT} calls in flight per peer (the raw baseline too), ${samples} latency samples at ~40/s polled over HTTP every 1 ms (the poll adds up to ~2 ms).`,
       ],
     };
   } finally {
+    closePolling();
     await a.close();
-    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(children.map(stopBenchNode));
   }
 }

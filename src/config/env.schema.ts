@@ -275,7 +275,8 @@ export const envSchema = {
     parse: parsers.hostPortList,
   },
   DISTRO_SYNC_DELAY_MS: {
-    description: 'Changes to one client within this window travel to peers as one (coalescing delay)',
+    description:
+      'A client changed again within this window after it was sent waits out the rest, so its changes travel once; idle queues send at once',
     sensitive: false,
     default: 10,
     parse: parsers.int(0, 10000),
@@ -361,7 +362,7 @@ export const envSchema = {
     parse: parsers.int(100, 3600000),
   },
   NACOS_GRPC_PUSH_DELAY_MS: {
-    description: 'Changes to one service within this window become one push to gRPC subscribers',
+    description: 'After a push to gRPC subscribers, further changes of the service within this window become one push',
     sensitive: false,
     default: 5,
     parse: parsers.int(0, 10000),

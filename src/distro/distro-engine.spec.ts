@@ -3,7 +3,14 @@ import type { DistroEngineOptions } from './distro-engine';
 import { DistroMapper } from './distro-mapper';
 import { DistroMembers } from './distro-members';
 import { PeerCallError } from './distro-types';
-import type { DistroDataProcessor, DistroTransport, SyncBatch, SyncResult, VerifyEntry } from './distro-types';
+import type {
+  DistroDataProcessor,
+  DistroTransport,
+  EncodedBatch,
+  SyncBatch,
+  SyncResult,
+  VerifyEntry,
+} from './distro-types';
 
 interface Item {
   key: string;
@@ -24,6 +31,10 @@ class FakeProcessor implements DistroDataProcessor<Item> {
   }
   get(key: string): Item | 'deleted' | 'not-owned' {
     return this.owned.get(key) ?? 'deleted';
+  }
+  stamp(key: string): string | undefined {
+    const item = this.owned.get(key);
+    return item && String(item.revision);
   }
   ownedEntries(): VerifyEntry[] {
     return [...this.owned.values()].map((i) => ({ key: i.key, revision: i.revision }));
@@ -52,11 +63,19 @@ class FakeProcessor implements DistroDataProcessor<Item> {
 /** A transport whose peers are scripted per test; records every call. */
 class FakeTransport implements DistroTransport<Item> {
   readonly syncs: Array<{ peer: string; batch: SyncBatch<Item> }> = [];
+  /** Every encoded item, in order. */
+  readonly encoded: Item[] = [];
   readonly verifies: Array<{ peer: string; entries: readonly VerifyEntry[] }> = [];
   lacking = new Set<string>();
   snapshotOf: (peer: string) => Item[] | PeerCallError = () => new PeerCallError('refused', 'connect ECONNREFUSED');
 
-  sync(peer: string, batch: SyncBatch<Item>) {
+  encode(item: Item): Uint8Array {
+    this.encoded.push(item);
+    return Buffer.from(JSON.stringify(item));
+  }
+  sync(peer: string, encoded: EncodedBatch) {
+    const upserts = encoded.upserts.map((bytes) => JSON.parse(Buffer.from(bytes).toString()) as Item);
+    const batch = { upserts, deletes: encoded.deletes };
     this.syncs.push({ peer, batch });
     return Promise.resolve({ applied: batch.upserts.length + batch.deletes.length, rejected: 0, bytes: 10 });
   }
@@ -85,6 +104,8 @@ const options: DistroEngineOptions = {
   loadRetryMaxMs: 20,
   verifyChunk: 2,
   maxSyncBatch: 100,
+  maxInFlight: 2,
+  encodedCacheBytes: 1024,
 };
 
 async function until(check: () => boolean, ms = 2000): Promise<void> {
@@ -139,6 +160,24 @@ describe(DistroEngine.name, () => {
       for (const call of transport.syncs)
         expect(call.batch).toEqual({ upserts: [{ key: 'x', revision: 2 }], deletes: ['y'] });
       expect(transport.syncs.map((c) => c.peer).sort()).toEqual(['b:1', 'c:1']);
+    });
+
+    it('should encode each change once and send the same bytes to every peer', async () => {
+      sut = build({}, false);
+      processor.change('x', 1);
+      await until(() => transport.syncs.length === 2);
+
+      processor.change('x', 2);
+      await until(() => transport.syncs.length === 4);
+
+      expect(transport.encoded).toEqual([
+        { key: 'x', revision: 1 },
+        { key: 'x', revision: 2 },
+      ]);
+      expect(transport.syncs.slice(2).map((c) => c.batch.upserts)).toEqual([
+        [{ key: 'x', revision: 2 }],
+        [{ key: 'x', revision: 2 }],
+      ]);
     });
   });
 

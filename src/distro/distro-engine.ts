@@ -1,7 +1,8 @@
 import type { DistroMapper } from './distro-mapper';
 import type { DistroMembers } from './distro-members';
 import { PeerCallError } from './distro-types';
-import type { DistroDataProcessor, DistroObserver, DistroTransport, PeerFailure } from './distro-types';
+import { EncodedCache } from './encoded-cache';
+import type { DistroDataProcessor, DistroObserver, DistroTransport, EncodedBatch, PeerFailure } from './distro-types';
 import { PeerSyncQueue } from './peer-sync-queue';
 
 export interface DistroEngineOptions {
@@ -18,9 +19,15 @@ export interface DistroEngineOptions {
   /** Keys per verify call; 10,000 owned clients with the default are two calls per peer. */
   verifyChunk: number;
   maxSyncBatch: number;
+  /** Sync calls in flight per peer (never two carrying the same key). */
+  maxInFlight: number;
+  /** Bytes of encoded items kept for the other peers' queues. */
+  encodedCacheBytes: number;
 }
 
 export interface EngineLog {
+  /** False when debug lines are dropped anyway, so per-item ones need not be built. */
+  debugEnabled?: boolean;
   debug(fields: Record<string, unknown>, message: string): void;
   info(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
@@ -31,12 +38,13 @@ export interface EngineLog {
 const ABSENT: ReadonlySet<PeerFailure> = new Set(['refused', 'timeout', 'peer not initialized']);
 
 /**
- * The Distro protocol for one data type: keeps peers' copies current (delayed, coalesced, batched
+ * The Distro protocol for one data type: keeps peers' copies current (coalesced, batched
  * sync per peer), repairs them (verify rounds), loads a snapshot at start-up and holds the init
  * gate until then. It knows nothing of naming: data and wire are pluggable parts.
  */
 export class DistroEngine<T> {
   private readonly queues = new Map<string, PeerSyncQueue>();
+  private readonly encoded: EncodedCache;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly probing = new Set<string>();
   private readonly unsubscribe: () => void;
@@ -59,6 +67,7 @@ export class DistroEngine<T> {
     private readonly clock: () => number = Date.now,
   ) {
     this.isInitialized = !clustered;
+    this.encoded = new EncodedCache(options.encodedCacheBytes);
     members.onChange(() => this.membersChanged());
     this.membersChanged();
     this.unsubscribe = processor.onLocalChange((key) => {
@@ -79,6 +88,7 @@ export class DistroEngine<T> {
     this.unsubscribe();
     for (const timer of this.timers) clearInterval(timer);
     for (const queue of this.queues.values()) queue.stop();
+    this.encoded.clear();
     this.wake?.();
   }
 
@@ -158,12 +168,7 @@ export class DistroEngine<T> {
     return new PeerSyncQueue(
       peer,
       async (keys) => {
-        const batch = { upserts: [] as T[], deletes: [] as string[] };
-        for (const key of keys) {
-          const value = this.processor.get(key);
-          if (value === 'deleted') batch.deletes.push(key);
-          else if (value !== 'not-owned') batch.upserts.push(value);
-        }
+        const batch = this.batchOf(keys);
         if (batch.upserts.length === 0 && batch.deletes.length === 0) return;
         try {
           const result = await this.transport.sync(peer, batch);
@@ -177,7 +182,7 @@ export class DistroEngine<T> {
       {
         delayMs: this.options.syncDelayMs,
         maxBatch: this.options.maxSyncBatch,
-        maxInFlight: 2,
+        maxInFlight: this.options.maxInFlight,
         minBackoffMs: 200,
         maxBackoffMs: 5000,
       },
@@ -187,6 +192,31 @@ export class DistroEngine<T> {
       },
       this.clock,
     );
+  }
+
+  /** The current data of `keys`, each item encoded once per change whichever peer asks first. */
+  private batchOf(keys: readonly string[]): EncodedBatch {
+    const batch: EncodedBatch = { upserts: [], deletes: [] };
+    for (const key of keys) {
+      const stamp = this.processor.stamp(key);
+      const cached = stamp === undefined ? undefined : this.encoded.get(key, stamp);
+      if (cached !== undefined) {
+        batch.upserts.push(cached);
+        continue;
+      }
+      const value = this.processor.get(key);
+      if (value === 'deleted') {
+        this.encoded.delete(key);
+        batch.deletes.push(key);
+      } else if (value === 'not-owned') {
+        this.encoded.delete(key);
+      } else {
+        const bytes = this.transport.encode(value);
+        if (stamp !== undefined) this.encoded.set(key, stamp, bytes);
+        batch.upserts.push(bytes);
+      }
+    }
+    return batch;
   }
 
   private probeAll(): void {

@@ -13,6 +13,9 @@ import { DistroGrpcClient } from './grpc/distro-grpc-client';
 import { ClientDataProcessor } from './naming/client-data-processor';
 import { resolveSelf } from './self-identity';
 
+/** LOG_LEVEL values at which per-client debug lines are written (building them costs per client otherwise). */
+const DEBUG_LEVELS: ReadonlySet<string> = new Set(['debug', 'trace']);
+
 /** The running Distro parts of a clustered node. */
 export interface DistroRuntime {
   self: string;
@@ -27,9 +30,10 @@ export interface DistroRuntime {
  * `member` (this node's id): several nodes may share one process in tests, and operators
  * aggregating logs of a region want it too.
  */
-export function engineLog(logger: Logger, self: () => string): EngineLog {
+export function engineLog(logger: Logger, self: () => string, debugEnabled = true): EngineLog {
   const withMember = (fields: Record<string, unknown>) => ({ member: self(), ...fields });
   return {
+    debugEnabled,
     debug: (fields, message) => logger.debug(withMember(fields), message),
     info: (fields, message) => logger.log(withMember(fields), message),
     warn: (fields, message) => logger.warn(withMember(fields), message),
@@ -70,7 +74,7 @@ export class DistroRouting extends ClusterRouting {
     if (!this.clustered) return undefined;
     const d = this.config.distro;
     const self = resolveSelf(d.self, d.members, port, this.config.host);
-    const log = engineLog(this.logger, () => self);
+    const log = engineLog(this.logger, () => self, DEBUG_LEVELS.has(this.config.log.level));
     const members = new DistroMembers(self, log);
     const client = new DistroGrpcClient({
       self,
@@ -98,6 +102,8 @@ export class DistroRouting extends ClusterRouting {
         loadRetryMaxMs: Math.max(d.loadRetryMs, 30_000),
         verifyChunk: 5000,
         maxSyncBatch: 500,
+        maxInFlight: 2,
+        encodedCacheBytes: 32 * 1024 * 1024,
       },
       log,
       observer,
@@ -117,6 +123,7 @@ export class DistroRouting extends ClusterRouting {
 
   stop(): void {
     this.current?.engine.stop();
+    this.current?.processor.close();
     this.current?.client.close();
   }
 

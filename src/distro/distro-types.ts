@@ -16,6 +16,12 @@ export interface SyncBatch<T> {
   deletes: string[];
 }
 
+/** A sync call's payload: items already encoded by `DistroTransport.encode`, and removed keys. */
+export interface EncodedBatch {
+  upserts: Uint8Array[];
+  deletes: string[];
+}
+
 export interface SyncResult {
   applied: number;
   /** Items refused because the sender is not responsible for them. */
@@ -37,7 +43,9 @@ export class PeerCallError extends Error {
 
 /** How the engine reaches a peer; the gRPC client implements it, tests use fakes. */
 export interface DistroTransport<T> {
-  sync(peer: string, batch: SyncBatch<T>): Promise<SyncResult & { bytes: number }>;
+  /** One item's wire bytes; the engine encodes each change once and sends the bytes to every peer. */
+  encode(item: T): Uint8Array;
+  sync(peer: string, batch: EncodedBatch): Promise<SyncResult & { bytes: number }>;
   /** Returns the keys the peer lacks or holds at another revision. */
   verify(peer: string, entries: readonly VerifyEntry[]): Promise<string[]>;
   /** Streams the peer's full snapshot, chunk by chunk; rejects with PeerCallError. */
@@ -50,6 +58,11 @@ export interface DistroDataProcessor<T> {
   readonly type: string;
   /** Current data of a key this node owns; `deleted` is sent as a delete, `not-owned` is skipped. */
   get(key: string): T | 'deleted' | 'not-owned';
+  /**
+   * A token that changes whenever `get(key)` would return other data, while this node owns the
+   * key; undefined otherwise. Equal stamps let peers share one encoding of the item.
+   */
+  stamp(key: string): string | undefined;
   /** Keys and revisions of every item this node is responsible for (a verify round). */
   ownedEntries(): VerifyEntry[];
   /** Applies a peer's batch, refusing items `from` is not responsible for. */

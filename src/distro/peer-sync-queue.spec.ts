@@ -104,4 +104,67 @@ describe(PeerSyncQueue.name, () => {
     expect(sut.lastSuccessAt).toBeDefined();
     expect(sut.depth).toBe(0);
   });
+
+  it('should send a change to an idle queue at once rather than after the delay', async () => {
+    calls = [];
+    sut = new PeerSyncQueue(
+      'b:1',
+      (keys) => {
+        calls.push(keys);
+        return Promise.resolve();
+      },
+      { ...options, delayMs: 60_000 },
+      () => undefined,
+    );
+
+    sut.enqueue(['x']);
+    await until(() => calls.length === 1);
+
+    expect(calls).toEqual([['x']]);
+  });
+
+  it('should hold a key changed again soon after it was sent for the rest of the delay, and only that key', async () => {
+    const sent: Array<{ keys: string[]; at: number }> = [];
+    sut = new PeerSyncQueue(
+      'b:1',
+      (keys) => {
+        sent.push({ keys, at: Date.now() });
+        return Promise.resolve();
+      },
+      { ...options, delayMs: 150 },
+      () => undefined,
+    );
+
+    sut.enqueue(['x']);
+    await until(() => sent.length === 1);
+    sut.enqueue(['x']);
+    sut.enqueue(['x', 'y']);
+    await until(() => sent.length === 2);
+    expect(sent[1].keys).toEqual(['y']);
+    await until(() => sent.length === 3);
+
+    expect(sent[2].keys).toEqual(['x']);
+    expect(sent[2].at - sent[0].at).toBeGreaterThanOrEqual(140);
+    expect(sut.depth).toBe(0);
+  });
+
+  it('should send verify repairs at once even for a key just sent', async () => {
+    calls = [];
+    sut = new PeerSyncQueue(
+      'b:1',
+      (keys) => {
+        calls.push(keys);
+        return Promise.resolve();
+      },
+      { ...options, delayMs: 60_000 },
+      () => undefined,
+    );
+
+    sut.enqueue(['x']);
+    await until(() => calls.length === 1);
+    sut.enqueue(['x'], true);
+    await until(() => calls.length === 2);
+
+    expect(calls).toEqual([['x'], ['x']]);
+  });
 });

@@ -37,17 +37,30 @@ export function sameMetadata(a: Readonly<Record<string, unknown>>, b: Readonly<R
  */
 const METADATA_POOL_LIMIT = 4096;
 const metadataPool = new Map<string, Metadata>();
+/**
+ * The object the pool handed out last. Consecutive writes (the instances of one batch, a sync
+ * page, a Distro snapshot) mostly carry equal metadata, and comparing with it allocates nothing.
+ */
+let lastPooled: Metadata | undefined;
 
 function pooled(metadata: Record<string, string>): Metadata {
   const keys = Object.keys(metadata).sort();
   const signature = JSON.stringify(keys.map((key) => [key, metadata[key]]));
-  const found = metadataPool.get(signature);
-  if (found !== undefined) return found;
-  if (metadataPool.size >= METADATA_POOL_LIMIT) metadataPool.clear();
-  const frozen = Object.freeze(metadata);
-  metadataPool.set(signature, frozen);
-  return frozen;
+  let found = metadataPool.get(signature);
+  if (found === undefined) {
+    if (metadataPool.size >= METADATA_POOL_LIMIT) metadataPool.clear();
+    found = Object.freeze(metadata);
+    metadataPool.set(signature, found);
+  }
+  lastPooled = found;
+  return found;
 }
+
+/**
+ * Frozen inputs already normalized → their pooled form. A Distro reader hands one frozen object to
+ * every instance with equal metadata; recognising it skips the copy and the pool signature.
+ */
+const normalizedFrozen = new WeakMap<object, Metadata>();
 
 /**
  * A frozen string-valued copy of `input`: `previous` when equal (so an unchanged re-registration
@@ -58,17 +71,24 @@ export function normalizeMetadata(
   previous?: Metadata,
 ): Metadata {
   if (input === null || input === undefined || typeof input !== 'object') return EMPTY_METADATA;
+  const known = normalizedFrozen.get(input);
+  if (known !== undefined) return previous !== undefined && sameMetadata(previous, known) ? previous : known;
+  // Equal to a string-valued object means string-valued and equal: no copy needed (a batch's
+  // instances mostly carry the metadata of the one before).
+  if (previous !== undefined && sameMetadata(previous, input)) return previous;
+  if (lastPooled !== undefined && sameMetadata(lastPooled, input)) return lastPooled;
   const entries = Object.entries(input);
   if (entries.length === 0) return EMPTY_METADATA;
   const allStrings = entries.every(([, value]) => typeof value === 'string');
-  if (previous !== undefined && allStrings && sameMetadata(previous, input)) return previous;
   // fromEntries defines own properties, so a key like `__proto__` survives as data.
   const copy = Object.fromEntries(allStrings ? entries : entries.map(([key, value]) => [key, String(value)])) as Record<
     string,
     string
   >;
   if (previous !== undefined && sameMetadata(previous, copy)) return previous;
-  return pooled(copy);
+  const shared = pooled(copy);
+  if (Object.isFrozen(input)) normalizedFrozen.set(input, shared);
+  return shared;
 }
 
 /** A weight as Nacos accepts it: a finite number, default 1. */

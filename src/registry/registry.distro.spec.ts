@@ -90,6 +90,42 @@ describe(Registry.name, () => {
     });
   });
 
+  describe('applyClientSyncs', () => {
+    it('should replace every client as applyClientSync does and announce each service once', () => {
+      sut.applyClientSync(syncData('c1', 1, [pub(orders, '10.0.0.1'), pub(stock, '10.0.0.9')]));
+      serviceEvents = [];
+      clientEvents = [];
+
+      const changed = sut.applyClientSyncs([
+        syncData('c1', 2, [pub(orders, '10.0.0.2')]),
+        syncData('c2', 5, [pub(orders, '10.0.0.3'), pub(payments, '10.0.0.4')]),
+      ]);
+
+      expect(changed).toBe(true);
+      expect(ips(orders).sort()).toEqual(['10.0.0.2', '10.0.0.3']);
+      expect(ips(payments)).toEqual(['10.0.0.4']);
+      expect(ips(stock)).toEqual([]);
+      expect(serviceEvents.map((e) => e.key.name).sort()).toEqual(['orders', 'payments', 'stock']);
+      expect(clientEvents.map((e) => [e.clientId, e.revision, e.local])).toEqual([
+        ['c1', 2, false],
+        ['c2', 5, false],
+      ]);
+    });
+
+    it('should share frozen metadata objects handed in for equal metadata', () => {
+      const metadata = Object.freeze({ version: 'v1' });
+
+      sut.applyClientSyncs([
+        syncData('c1', 1, [pub(orders, '10.0.0.1', 80, { metadata })]),
+        syncData('c2', 1, [pub(orders, '10.0.0.2', 80, { metadata })]),
+      ]);
+
+      const [first, second] = sut.listInstances(orders).map((i) => i.metadata);
+      expect(first).toEqual({ version: 'v1' });
+      expect(first).toBe(second);
+    });
+  });
+
   describe('applyClientSync', () => {
     it('should create a replica and announce it as not local', () => {
       expect(sut.applyClientSync(syncData('conn', 7, [pub(orders, '10.0.0.1')]), T0)).toBe(true);

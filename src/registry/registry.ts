@@ -189,18 +189,29 @@ export class Registry {
    * client re-created on its owner restarts its revision, and refusing would pin a stale copy.
    */
   applyClientSync(data: ClientSyncData, now: number = this.clock()): boolean {
-    const existed = this.clientTable.get(data.clientId) !== undefined;
-    const client = this.clientTable.obtain(data.clientId, data.kind);
+    return this.applyClientSyncs([data], now);
+  }
+
+  /**
+   * Applies many peer copies as one operation (a Distro sync call): each client is replaced whole,
+   * exactly as by applyClientSync, and each touched service is announced once rather than once per client.
+   */
+  applyClientSyncs(items: readonly ClientSyncData[], now: number = this.clock()): boolean {
     const changes = new ChangeSet();
-    const desired = this.resolve(data.publications ?? []);
-    const changed = this.writer.reconcile(client, desired, undefined, this.time.relative(now), changes);
-    const revision = Number(data.revision) || 0;
-    if (changed || !existed || client.revision !== revision || client.local) changes.touchClient(client);
-    client.revision = revision;
-    client.local = false;
-    client.setExtra('owner', data.owner);
-    this.clientTable.setExpiry(client, data.expiresAt);
-    this.liveness.renew(client, now);
+    const beatAt = this.time.relative(now);
+    for (const data of items) {
+      const existed = this.clientTable.get(data.clientId) !== undefined;
+      const client = this.clientTable.obtain(data.clientId, data.kind);
+      const desired = this.resolve(data.publications ?? []);
+      const changed = this.writer.reconcile(client, desired, undefined, beatAt, changes);
+      const revision = Number(data.revision) || 0;
+      if (changed || !existed || client.revision !== revision || client.local) changes.touchClient(client);
+      client.revision = revision;
+      client.local = false;
+      client.setExtra('owner', data.owner);
+      this.clientTable.setExpiry(client, data.expiresAt);
+      this.liveness.renew(client, now);
+    }
     return this.commit(changes);
   }
 

@@ -185,7 +185,7 @@ describe('Distro cluster (3 in-process nodes)', () => {
         ],
       };
 
-      await expect(intruder.sync(members[0], { upserts: [data], deletes: [] })).rejects.toMatchObject({
+      await expect(intruder.sync(members[0], { upserts: [intruder.encode(data)], deletes: [] })).rejects.toMatchObject({
         reason: 'unauthenticated',
       });
       intruder.close();
@@ -217,7 +217,7 @@ describe('Distro cluster (3 in-process nodes)', () => {
         ],
       };
 
-      const result = await liar.sync(members[0], { upserts: [data], deletes: ['bulk-0'] });
+      const result = await liar.sync(members[0], { upserts: [liar.encode(data)], deletes: ['bulk-0'] });
       liar.close();
 
       expect(result).toMatchObject({ applied: 0, rejected: 2 });

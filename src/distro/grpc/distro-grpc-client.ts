@@ -3,17 +3,18 @@ import type { ServiceError } from '@grpc/grpc-js';
 import type { ClientSyncData } from '@/registry';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '../cluster-routing';
 import { CLIENT_DATA_TYPE, PeerCallError } from '../distro-types';
-import type { DistroTransport, PeerFailure, SyncBatch, SyncResult, VerifyEntry } from '../distro-types';
-import { fromWire, toWire } from '../naming/client-data-codec';
+import type { DistroTransport, EncodedBatch, PeerFailure, SyncResult, VerifyEntry } from '../distro-types';
+import { encodeClientData } from '../naming/client-data-codec';
 import { MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
 import type {
   DistroMethodName,
   WireForwardResponse,
   WireProbeResponse,
-  WireSnapshotChunk,
   WireSyncResponse,
   WireVerifyResponse,
 } from './distro-proto';
+import { ProtoWriter } from './proto-wire';
+import { decodeSnapshotChunk, encodeSyncRequest } from './sync-wire';
 
 export interface DistroClientOptions {
   /** This node's member id, sent as `from`. */
@@ -60,18 +61,24 @@ function asPeerError(error: unknown): PeerCallError {
 /** The Distro transport over gRPC: one channel per peer, token in `authorization` metadata. */
 export class DistroGrpcClient implements DistroTransport<ClientSyncData> {
   private readonly channels = new Map<string, Client>();
+  private readonly scratch = new ProtoWriter(64 * 1024);
 
   constructor(private readonly options: DistroClientOptions) {}
 
-  async sync(peer: string, batch: SyncBatch<ClientSyncData>): Promise<SyncResult & { bytes: number }> {
-    const request = {
-      from: this.options.self,
-      type: CLIENT_DATA_TYPE,
-      upserts: batch.upserts.map(toWire),
-      deletes: batch.deletes,
-    };
-    const { response, bytes } = await this.unary<WireSyncResponse>(peer, 'Sync', request, this.options.callTimeoutMs);
-    return { applied: response.applied, rejected: response.rejected, bytes };
+  encode(item: ClientSyncData): Uint8Array {
+    return encodeClientData(item, this.scratch);
+  }
+
+  async sync(peer: string, batch: EncodedBatch): Promise<SyncResult & { bytes: number }> {
+    const request = encodeSyncRequest(this.options.self, CLIENT_DATA_TYPE, batch.upserts, batch.deletes);
+    const { response } = await this.unary<WireSyncResponse>(
+      peer,
+      'Sync',
+      request,
+      this.options.callTimeoutMs,
+      (bytes) => bytes as Buffer,
+    );
+    return { applied: response.applied, rejected: response.rejected, bytes: request.length };
   }
 
   async verify(peer: string, entries: readonly VerifyEntry[]): Promise<string[]> {
@@ -106,16 +113,16 @@ export class DistroGrpcClient implements DistroTransport<ClientSyncData> {
       const call = this.channel(peer).makeServerStreamRequest(
         method.path,
         method.requestSerialize,
-        method.responseDeserialize,
+        (bytes: Buffer) => bytes,
         { from: this.options.self, type: CLIENT_DATA_TYPE },
         this.metadata(),
         { deadline: Date.now() + this.options.snapshotTimeoutMs },
       );
       let failed = false;
-      call.on('data', (chunk: WireSnapshotChunk) => {
+      call.on('data', (chunk: Buffer) => {
         if (failed) return;
         try {
-          onChunk(chunk.clients.map(fromWire));
+          onChunk(decodeSnapshotChunk(chunk));
         } catch (error) {
           failed = true;
           call.cancel();
@@ -152,14 +159,9 @@ export class DistroGrpcClient implements DistroTransport<ClientSyncData> {
     name: DistroMethodName,
     request: object,
     timeoutMs: number,
-  ): Promise<{ response: R; bytes: number }> {
+    serialize: (value: object) => Buffer = distroMethods[name].requestSerialize,
+  ): Promise<{ response: R }> {
     const method = distroMethods[name];
-    let bytes = 0;
-    const serialize = (value: object): Buffer => {
-      const buffer = method.requestSerialize(value);
-      bytes = buffer.length;
-      return buffer;
-    };
     return new Promise((resolve, reject) => {
       this.channel(peer).makeUnaryRequest(
         method.path,
@@ -170,7 +172,7 @@ export class DistroGrpcClient implements DistroTransport<ClientSyncData> {
         { deadline: Date.now() + timeoutMs },
         (error, response) => {
           if (error || response === undefined) reject(asPeerError(error ?? new Error('empty response')));
-          else resolve({ response: response as R, bytes });
+          else resolve({ response: response as R });
         },
       );
     });

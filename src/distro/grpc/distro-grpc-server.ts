@@ -5,17 +5,18 @@ import type { ClientSyncData } from '@/registry';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '../cluster-routing';
 import { CLIENT_DATA_TYPE } from '../distro-types';
 import type { SyncResult, VerifyEntry } from '../distro-types';
-import { InvalidPayloadError, fromWire, toWire } from '../naming/client-data-codec';
+import { InvalidPayloadError, encodeClientData } from '../naming/client-data-codec';
 import { MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
 import type {
   DistroMethodName,
-  WireClientData,
   WireForwardRequest,
   WireProbeRequest,
   WireSnapshotRequest,
-  WireSyncRequest,
   WireVerifyRequest,
 } from './distro-proto';
+import { ProtoWriter } from './proto-wire';
+import { decodeSyncRequest, encodeSnapshotChunk } from './sync-wire';
+import type { SyncRequestHead } from './sync-wire';
 
 /** What the server needs from the node: the engine's data side and the HTTP app for forwards. */
 export interface DistroPeerHandler {
@@ -66,22 +67,21 @@ export class DistroGrpcServer {
     private readonly token: string | undefined,
     private readonly log: ServerLog,
   ) {
+    // Requests arrive as bytes (decoded in `admit`); snapshot chunks leave as bytes we encoded.
     const raw = Object.fromEntries(
       Object.entries(distroMethods).map(([name, method]) => [
         name,
-        { ...method, requestDeserialize: (b: Buffer) => b },
+        {
+          ...method,
+          requestDeserialize: (b: Buffer) => b,
+          ...(name === 'Snapshot' ? { responseSerialize: (b: Buffer) => b } : {}),
+        },
       ]),
     ) as unknown as ServiceDefinition;
     this.server.addService(raw, {
-      Sync: this.unary('Sync', (req: WireSyncRequest, from) => {
+      Sync: this.unary('Sync', (req: SyncRequestHead, from) => {
         this.checkType(req.type);
-        if (!Array.isArray(req.upserts) || !Array.isArray(req.deletes))
-          throw new InvalidPayloadError('malformed batch');
-        const upserts = req.upserts.map((c: WireClientData) => fromWire(c));
-        for (const id of req.deletes)
-          if (typeof id !== 'string' || id.length === 0 || id.length > 512)
-            throw new InvalidPayloadError('bad delete id');
-        return this.handler.sync(from, upserts, req.deletes);
+        return this.handler.sync(from, req.upserts(), req.deletes);
       }),
       Verify: this.unary('Verify', (req: WireVerifyRequest, from) => {
         this.checkType(req.type);
@@ -111,7 +111,7 @@ export class DistroGrpcServer {
         });
         return { status: answer.status, headers: answer.headers, body: Buffer.from(answer.body) };
       }),
-      Snapshot: (call: ServerWritableStream<Buffer, object>) => void this.snapshot(call),
+      Snapshot: (call: ServerWritableStream<Buffer, Buffer>) => void this.snapshot(call),
     });
   }
 
@@ -150,26 +150,27 @@ export class DistroGrpcServer {
     };
   }
 
-  private async snapshot(call: ServerWritableStream<Buffer, object>): Promise<void> {
+  private async snapshot(call: ServerWritableStream<Buffer, Buffer>): Promise<void> {
     let cancelled = false;
     call.on('cancelled', () => (cancelled = true));
     try {
       this.admit<WireSnapshotRequest>('Snapshot', call.request, call.metadata, call.getPeer());
       if (!this.handler.initialized()) throw new CallError(status.FAILED_PRECONDITION, 'peer not initialized');
-      let chunk: ReturnType<typeof toWire>[] = [];
+      const scratch = new ProtoWriter(64 * 1024);
+      let chunk: Buffer[] = [];
       let size = 0;
       for (const client of this.handler.snapshot()) {
         if (cancelled) return;
-        chunk.push(toWire(client));
+        chunk.push(encodeClientData(client, scratch));
         size += client.publications.length + 1;
         if (size >= SNAPSHOT_CHUNK_PUBLICATIONS) {
           // Respect flow control: a slow reader must not make us buffer the whole registry.
-          if (!call.write({ clients: chunk })) await new Promise((resolve) => call.once('drain', resolve));
+          if (!call.write(encodeSnapshotChunk(chunk))) await new Promise((resolve) => call.once('drain', resolve));
           chunk = [];
           size = 0;
         }
       }
-      if (chunk.length > 0 && !cancelled) call.write({ clients: chunk });
+      if (chunk.length > 0 && !cancelled) call.write(encodeSnapshotChunk(chunk));
       call.end();
     } catch (error) {
       // grpc-js turns an 'error' event on a server stream into the call's status.
@@ -193,8 +194,9 @@ export class DistroGrpcServer {
     }
     let request: Req;
     try {
-      request = distroMethods[name].requestDeserialize(bytes) as Req;
-    } catch {
+      request = (name === 'Sync' ? decodeSyncRequest(bytes) : distroMethods[name].requestDeserialize(bytes)) as Req;
+    } catch (error) {
+      if (error instanceof InvalidPayloadError) throw error;
       throw new InvalidPayloadError('undecodable message');
     }
     const from = (request as { from?: unknown }).from;

@@ -28,38 +28,7 @@ const definition = loadSync(protoPath(), {
   objects: true,
 });
 
-/** Wire shapes as proto-loader decodes them (camelCase, defaults filled in). */
-export interface WireInstance {
-  ip: string;
-  port: number;
-  weight: number;
-  healthy: boolean;
-  enabled: boolean;
-  ephemeral: boolean;
-  clusterName: string;
-  metadata: Record<string, string>;
-  instanceId: string;
-}
-export interface WirePublication {
-  namespace: string;
-  group: string;
-  service: string;
-  instance: WireInstance | null;
-}
-export interface WireClientData {
-  clientId: string;
-  kind: string;
-  revision: number;
-  owner: string;
-  publications: WirePublication[];
-  expiresAt: number;
-}
-export interface WireSyncRequest {
-  from: string;
-  type: string;
-  upserts: WireClientData[];
-  deletes: string[];
-}
+/** Wire shapes as proto-loader decodes them (camelCase, defaults filled in); Sync and Snapshot use `sync-wire`. */
 export interface WireSyncResponse {
   applied: number;
   rejected: number;
@@ -75,9 +44,6 @@ export interface WireVerifyResponse {
 export interface WireSnapshotRequest {
   from: string;
   type: string;
-}
-export interface WireSnapshotChunk {
-  clients: WireClientData[];
 }
 export interface WireProbeRequest {
   from: string;

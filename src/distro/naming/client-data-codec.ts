@@ -1,5 +1,5 @@
-import type { ClientKind, ClientSyncData, PublicationData } from '@/registry';
-import type { WireClientData, WirePublication } from '../grpc/distro-proto';
+import type { ClientKind, ClientSyncData, InstanceInput, PublicationData } from '@/registry';
+import { FIXED64, LENGTH_DELIMITED, ProtoReader, ProtoWriter, VARINT, WireFormatError } from '../grpc/proto-wire';
 
 /** A peer payload that is not valid client data; answered with INVALID_ARGUMENT, nothing applied. */
 export class InvalidPayloadError extends Error {
@@ -12,93 +12,333 @@ export class InvalidPayloadError extends Error {
 const KINDS: ReadonlySet<string> = new Set<ClientKind>(['ipport', 'connection', 'sync']);
 const LIMITS = { id: 512, name: 512, ip: 128, metaEntries: 256, metaValue: 8192, publications: 100_000 };
 
-function text(value: unknown, field: string, max: number, allowEmpty = false): string {
-  if (typeof value !== 'string' || (!allowEmpty && value.length === 0) || value.length > max) {
+function text(value: string, field: string, max: number, allowEmpty = false): string {
+  if ((!allowEmpty && value.length === 0) || value.length > max) {
     throw new InvalidPayloadError(`${field} must be a string of 1-${max} characters`);
   }
   return value;
 }
 
-function num(value: unknown, field: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+function num(value: number, field: string, min: number, max: number): number {
+  if (!Number.isFinite(value) || value < min || value > max) {
     throw new InvalidPayloadError(`${field} must be a number ${min}-${max}`);
   }
   return value;
 }
 
-/** Registry client data → wire message. */
-export function toWire(data: ClientSyncData): WireClientData {
-  return {
-    clientId: data.clientId,
-    kind: data.kind,
-    revision: data.revision,
-    owner: data.owner ?? '',
-    expiresAt: data.expiresAt ?? 0,
-    publications: data.publications.map((p) => ({
-      namespace: p.namespace,
-      group: p.group,
-      service: p.service,
-      instance: {
-        ip: p.instance.ip,
-        port: p.instance.port,
-        weight: p.instance.weight ?? 1,
-        healthy: p.instance.healthy ?? true,
-        enabled: p.instance.enabled ?? true,
-        ephemeral: p.instance.ephemeral ?? true,
-        clusterName: p.instance.clusterName ?? '',
-        metadata: { ...(p.instance.metadata ?? {}) },
-        instanceId: p.instance.instanceId ?? '',
-      },
-    })),
-  };
+// Field numbers of proto/distro/v1/distro.proto.
+const CLIENT = { id: 1, kind: 2, revision: 3, owner: 4, publications: 5, expiresAt: 6 };
+const PUBLICATION = { namespace: 1, group: 2, service: 3, instance: 4 };
+const INSTANCE = {
+  ip: 1,
+  port: 2,
+  weight: 3,
+  healthy: 4,
+  enabled: 5,
+  ephemeral: 6,
+  clusterName: 7,
+  metadata: 8,
+  instanceId: 9,
+};
+
+/** Writes one `ClientData` message body (the registry's replication form) into `w`. */
+function writeClientData(w: ProtoWriter, data: ClientSyncData): void {
+  w.string(CLIENT.id, data.clientId);
+  w.string(CLIENT.kind, data.kind);
+  w.uint(CLIENT.revision, data.revision);
+  w.string(CLIENT.owner, data.owner ?? '');
+  for (const p of data.publications) {
+    const publication = w.begin(CLIENT.publications);
+    w.string(PUBLICATION.namespace, p.namespace);
+    w.string(PUBLICATION.group, p.group);
+    w.string(PUBLICATION.service, p.service);
+    const instance = w.begin(PUBLICATION.instance);
+    writeInstance(w, p.instance);
+    w.end(instance);
+    w.end(publication);
+  }
+  w.uint(CLIENT.expiresAt, data.expiresAt ?? 0);
 }
 
-/** Wire message → registry client data, validating every field; throws InvalidPayloadError. */
-export function fromWire(wire: WireClientData): ClientSyncData {
-  if (typeof wire !== 'object' || wire === null) throw new InvalidPayloadError('client data missing');
-  const clientId = text(wire.clientId, 'clientId', LIMITS.id);
-  if (!KINDS.has(wire.kind)) throw new InvalidPayloadError(`client ${clientId}: unknown kind "${String(wire.kind)}"`);
-  const revision = num(wire.revision, 'revision', 0, Number.MAX_SAFE_INTEGER);
-  const owner = text(wire.owner, 'owner', LIMITS.id, true);
-  const expiresAt = num(wire.expiresAt, 'expiresAt', 0, Number.MAX_SAFE_INTEGER);
-  if (!Array.isArray(wire.publications) || wire.publications.length > LIMITS.publications) {
-    throw new InvalidPayloadError(`client ${clientId}: publications must be a list of at most ${LIMITS.publications}`);
+/**
+ * Encoded map entries of frozen metadata objects. The registry shares one frozen object among all
+ * instances with equal metadata, so most instances reuse bytes encoded once.
+ */
+const metadataBytes = new WeakMap<object, Buffer>();
+
+function writeMetadata(w: ProtoWriter, metadata: Readonly<Record<string, string>>): void {
+  const frozen = Object.isFrozen(metadata);
+  const known = frozen ? metadataBytes.get(metadata) : undefined;
+  if (known !== undefined) {
+    w.raw(known);
+    return;
   }
-  return {
-    clientId,
-    kind: wire.kind as ClientKind,
-    revision,
-    owner: owner || undefined,
-    expiresAt: expiresAt || undefined,
-    publications: wire.publications.map((p) => publication(p, clientId)),
-  };
+  const own = frozen ? new ProtoWriter(64) : w;
+  for (const key of Object.keys(metadata)) {
+    const entry = own.begin(INSTANCE.metadata);
+    own.tag(1, LENGTH_DELIMITED);
+    own.rawString(key);
+    own.tag(2, LENGTH_DELIMITED);
+    own.rawString(metadata[key]);
+    own.end(entry);
+  }
+  if (own === w) return;
+  const bytes = own.finish();
+  metadataBytes.set(metadata, bytes);
+  w.raw(bytes);
 }
 
-function publication(p: WirePublication, clientId: string): PublicationData {
-  const at = `client ${clientId}`;
-  const i = p?.instance;
-  if (!i) throw new InvalidPayloadError(`${at}: publication without instance`);
-  const metadata = i.metadata ?? {};
-  const entries = Object.entries(metadata);
-  if (entries.length > LIMITS.metaEntries) throw new InvalidPayloadError(`${at}: too many metadata entries`);
-  for (const [k, v] of entries) {
-    text(k, 'metadata key', LIMITS.name);
-    text(v, 'metadata value', LIMITS.metaValue, true);
+function writeInstance(w: ProtoWriter, i: InstanceInput): void {
+  w.string(INSTANCE.ip, i.ip);
+  w.uint(INSTANCE.port, i.port);
+  w.double(INSTANCE.weight, i.weight ?? 1);
+  w.bool(INSTANCE.healthy, i.healthy ?? true);
+  w.bool(INSTANCE.enabled, i.enabled ?? true);
+  w.bool(INSTANCE.ephemeral, i.ephemeral ?? true);
+  w.string(INSTANCE.clusterName, i.clusterName ?? '');
+  if (i.metadata) writeMetadata(w, i.metadata);
+  w.string(INSTANCE.instanceId, i.instanceId ?? '');
+}
+
+/** One client's `ClientData` bytes: encoded once per change and shared by every peer's calls. */
+export function encodeClientData(data: ClientSyncData, scratch = new ProtoWriter()): Buffer {
+  writeClientData(scratch.reset(), data);
+  return scratch.finish();
+}
+
+/**
+ * Reads `ClientData` messages into registry client data, validating every field as it goes; any
+ * violation (or bytes that are not protobuf at all) throws InvalidPayloadError. One reader per
+ * message: it hands one frozen object to every instance with equal metadata (most carry the same
+ * few entries), which the registry can recognise instead of copying.
+ */
+export class ClientDataReader {
+  private readonly metadataSeen = new Map<string, Readonly<Record<string, string>>>();
+
+  /** Decodes the `ClientData` between `r.pos` and `end`; leaves `r` at `end`. */
+  read(r: ProtoReader, end: number): ClientSyncData {
+    const outer = r.end;
+    r.end = end;
+    try {
+      return this.client(r);
+    } catch (error) {
+      if (error instanceof WireFormatError) throw new InvalidPayloadError(`undecodable client data: ${error.message}`);
+      throw error;
+    } finally {
+      r.pos = end;
+      r.end = outer;
+    }
   }
-  return {
-    namespace: text(p.namespace, `${at} namespace`, LIMITS.name),
-    group: text(p.group, `${at} group`, LIMITS.name),
-    service: text(p.service, `${at} service`, LIMITS.name),
-    instance: {
-      ip: text(i.ip, `${at} ip`, LIMITS.ip),
-      port: num(i.port, `${at} port`, 0, 65535),
-      weight: num(i.weight, `${at} weight`, 0, 1_000_000),
-      healthy: Boolean(i.healthy),
-      enabled: Boolean(i.enabled),
-      ephemeral: Boolean(i.ephemeral),
-      clusterName: text(i.clusterName, `${at} clusterName`, LIMITS.name, true) || undefined,
+
+  private client(r: ProtoReader): ClientSyncData {
+    let clientId = '';
+    let kind = '';
+    let revision = 0;
+    let owner = '';
+    let expiresAt = 0;
+    const publications: PublicationData[] = [];
+    while (!r.done) {
+      const tag = r.tag();
+      switch (tag >>> 3) {
+        case CLIENT.id:
+          r.expect(tag, LENGTH_DELIMITED);
+          clientId = r.string();
+          break;
+        case CLIENT.kind:
+          r.expect(tag, LENGTH_DELIMITED);
+          kind = r.string();
+          break;
+        case CLIENT.revision:
+          r.expect(tag, VARINT);
+          revision = r.varint();
+          break;
+        case CLIENT.owner:
+          r.expect(tag, LENGTH_DELIMITED);
+          owner = r.string();
+          break;
+        case CLIENT.publications: {
+          r.expect(tag, LENGTH_DELIMITED);
+          if (publications.length >= LIMITS.publications) {
+            throw new InvalidPayloadError(
+              `client ${clientId}: publications must be a list of at most ${LIMITS.publications}`,
+            );
+          }
+          const outer = r.enter();
+          publications.push(this.publication(r, `client ${clientId}`));
+          r.leave(outer);
+          break;
+        }
+        case CLIENT.expiresAt:
+          r.expect(tag, VARINT);
+          expiresAt = r.varint();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    text(clientId, 'clientId', LIMITS.id);
+    if (!KINDS.has(kind)) throw new InvalidPayloadError(`client ${clientId}: unknown kind "${kind}"`);
+    text(owner, 'owner', LIMITS.id, true);
+    return {
+      clientId,
+      kind: kind as ClientKind,
+      revision,
+      owner: owner || undefined,
+      expiresAt: expiresAt || undefined,
+      publications,
+    };
+  }
+
+  private publication(r: ProtoReader, at: string): PublicationData {
+    let namespace = '';
+    let group = '';
+    let service = '';
+    let instance: InstanceInput | undefined;
+    while (!r.done) {
+      const tag = r.tag();
+      switch (tag >>> 3) {
+        case PUBLICATION.namespace:
+          r.expect(tag, LENGTH_DELIMITED);
+          namespace = r.string();
+          break;
+        case PUBLICATION.group:
+          r.expect(tag, LENGTH_DELIMITED);
+          group = r.string();
+          break;
+        case PUBLICATION.service:
+          r.expect(tag, LENGTH_DELIMITED);
+          service = r.string();
+          break;
+        case PUBLICATION.instance: {
+          r.expect(tag, LENGTH_DELIMITED);
+          const outer = r.enter();
+          instance = this.instance(r, at);
+          r.leave(outer);
+          break;
+        }
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    if (!instance) throw new InvalidPayloadError(`${at}: publication without instance`);
+    return {
+      namespace: text(namespace, `${at} namespace`, LIMITS.name),
+      group: text(group, `${at} group`, LIMITS.name),
+      service: text(service, `${at} service`, LIMITS.name),
+      instance,
+    };
+  }
+
+  private instance(r: ProtoReader, at: string): InstanceInput {
+    let ip = '';
+    let port = 0;
+    let weight = 0;
+    let healthy = false;
+    let enabled = false;
+    let ephemeral = false;
+    let clusterName = '';
+    let instanceId = '';
+    // Map entries normally sit side by side; that byte run is the key under which equal metadata is shared.
+    let metaStart = -1;
+    let metaEnd = -1;
+    let metaSplit = false;
+    while (!r.done) {
+      const fieldStart = r.pos;
+      const tag = r.tag();
+      switch (tag >>> 3) {
+        case INSTANCE.ip:
+          r.expect(tag, LENGTH_DELIMITED);
+          ip = r.string();
+          break;
+        case INSTANCE.port:
+          r.expect(tag, VARINT);
+          port = r.varint();
+          break;
+        case INSTANCE.weight:
+          r.expect(tag, FIXED64);
+          weight = r.double();
+          break;
+        case INSTANCE.healthy:
+          r.expect(tag, VARINT);
+          healthy = r.varint() !== 0;
+          break;
+        case INSTANCE.enabled:
+          r.expect(tag, VARINT);
+          enabled = r.varint() !== 0;
+          break;
+        case INSTANCE.ephemeral:
+          r.expect(tag, VARINT);
+          ephemeral = r.varint() !== 0;
+          break;
+        case INSTANCE.clusterName:
+          r.expect(tag, LENGTH_DELIMITED);
+          clusterName = r.string();
+          break;
+        case INSTANCE.metadata:
+          r.expect(tag, LENGTH_DELIMITED);
+          r.pos = r.delimited();
+          if (metaStart < 0) metaStart = fieldStart;
+          else if (metaEnd !== fieldStart) metaSplit = true;
+          metaEnd = r.pos;
+          break;
+        case INSTANCE.instanceId:
+          r.expect(tag, LENGTH_DELIMITED);
+          instanceId = r.string();
+          break;
+        default:
+          r.skip(tag & 7);
+      }
+    }
+    const metadata = metaStart < 0 ? {} : this.metadata(r, metaStart, metaEnd, metaSplit, at);
+    return {
+      ip: text(ip, `${at} ip`, LIMITS.ip),
+      port: num(port, `${at} port`, 0, 65535),
+      weight: num(weight, `${at} weight`, 0, 1_000_000),
+      healthy,
+      enabled,
+      ephemeral,
+      clusterName: text(clusterName, `${at} clusterName`, LIMITS.name, true) || undefined,
       metadata,
-      instanceId: text(i.instanceId, `${at} instanceId`, LIMITS.id, true) || undefined,
-    },
-  };
+      instanceId: text(instanceId, `${at} instanceId`, LIMITS.id, true) || undefined,
+    };
+  }
+
+  /** The map entries between `start` and `end` (other fields among them when `split`), validated. */
+  private metadata(
+    outer: ProtoReader,
+    start: number,
+    end: number,
+    split: boolean,
+    at: string,
+  ): Readonly<Record<string, string>> {
+    const signature = split ? undefined : outer.buf.toString('latin1', start, end);
+    const seen = signature === undefined ? undefined : this.metadataSeen.get(signature);
+    if (seen !== undefined) return seen;
+    const entries: Array<[string, string]> = [];
+    const r = new ProtoReader(outer.buf, start, end);
+    while (!r.done) {
+      const tag = r.tag();
+      if (tag >>> 3 !== INSTANCE.metadata) {
+        r.skip(tag & 7);
+        continue;
+      }
+      r.expect(tag, LENGTH_DELIMITED);
+      const entryOuter = r.enter();
+      let key = '';
+      let value = '';
+      while (!r.done) {
+        const entryTag = r.tag();
+        if (entryTag >>> 3 === 1 && (entryTag & 7) === LENGTH_DELIMITED) key = r.string();
+        else if (entryTag >>> 3 === 2 && (entryTag & 7) === LENGTH_DELIMITED) value = r.string();
+        else r.skip(entryTag & 7);
+      }
+      r.leave(entryOuter);
+      entries.push([text(key, 'metadata key', LIMITS.name), text(value, 'metadata value', LIMITS.metaValue, true)]);
+      if (entries.length > LIMITS.metaEntries) throw new InvalidPayloadError(`${at}: too many metadata entries`);
+    }
+    // fromEntries defines own properties (a key `__proto__` stays data); a repeated key keeps its last value.
+    const metadata = Object.freeze(Object.fromEntries(entries));
+    if (signature !== undefined) this.metadataSeen.set(signature, metadata);
+    return metadata;
+  }
 }

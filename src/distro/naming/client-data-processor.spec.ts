@@ -51,6 +51,20 @@ describe(ClientDataProcessor.name, () => {
       expect(debug).toContain(`Received distro client sync data ${theirs}#true, revision=4`);
     });
 
+    it('should skip the per-client debug lines when debug logging is off', () => {
+      const quiet = new ClientDataProcessor(registry, mapper, SELF, 1000, {
+        debugEnabled: false,
+        debug: (_f, m) => debug.push(m),
+        warn: () => undefined,
+      });
+
+      const result = quiet.applySync(PEER, { upserts: [data(`${theirs}#true`, 'ipport', 4)], deletes: [] });
+      quiet.close();
+
+      expect(result).toEqual({ applied: 1, rejected: 0 });
+      expect(debug).toEqual([]);
+    });
+
     it('should refuse clients the sender does not own and change nothing', () => {
       registry.registerInstance('conn-mine', 'connection', orders, { ip: '10.1.0.1', port: 1 }, { owner: SELF });
 

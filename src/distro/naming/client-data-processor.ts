@@ -6,6 +6,8 @@ import { CLIENT_DATA_TYPE } from '../distro-types';
 import type { DistroDataProcessor, SyncBatch, SyncResult, VerifyEntry } from '../distro-types';
 
 export interface ProcessorLog {
+  /** False when debug lines are dropped anyway, so the per-client ones are not built. */
+  debugEnabled?: boolean;
   debug(fields: Record<string, unknown>, message: string): void;
   warn(fields: Record<string, unknown>, message: string): void;
 }
@@ -21,6 +23,10 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
   rejectedTotal = 0;
   private applying = false;
   private readonly kinds = new Map<string, ClientKind>();
+  /** Client → sequence number of its last change (any change, applied or local), for `stamp`. */
+  private readonly changes = new Map<string, number>();
+  private changeSequence = 0;
+  private readonly unsubscribe: () => void;
 
   constructor(
     private readonly registry: Registry,
@@ -31,7 +37,17 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
     private readonly clock: () => number = Date.now,
     /** Told about clients refused because the sender was not responsible for them (metrics). */
     private readonly onRejected: (from: string, count: number) => void = () => undefined,
-  ) {}
+  ) {
+    this.unsubscribe = registry.events.on('clientChanged', (event) => {
+      if (event.removed) this.changes.delete(event.clientId);
+      else this.changes.set(event.clientId, ++this.changeSequence);
+    });
+  }
+
+  /** Stops following registry changes. */
+  close(): void {
+    this.unsubscribe();
+  }
 
   /** True when this node runs the client: responsible for its ip:port, or holding its connection/lease. */
   isResponsible(clientId: string): boolean {
@@ -51,6 +67,16 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
     return data;
   }
 
+  /**
+   * Changes without an event (a lease expiry, an owner filled in) are part of the stamp too, so
+   * equal stamps always mean equal data.
+   */
+  stamp(key: string): string | undefined {
+    const info = this.registry.getClient(key);
+    if (!info || !this.owns(info)) return undefined;
+    return `${this.changes.get(key) ?? 0}:${info.revision}:${info.owner ?? ''}:${info.expiresAt ?? ''}`;
+  }
+
   ownedEntries(): VerifyEntry[] {
     const out: VerifyEntry[] = [];
     for (const info of this.registry.clients())
@@ -64,18 +90,25 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
     const now = this.clock();
     this.applying = true;
     try {
+      const trusted: ClientSyncData[] = [];
       for (const data of batch.upserts) {
         if (!this.trusts(from, data.clientId, data.kind, data.owner, this.registry.getClient(data.clientId))) {
           rejected++;
           continue;
         }
-        this.registry.applyClientSync(data, now);
+        trusted.push(data);
+      }
+      // One registry operation for the whole call: each client still replaced whole, each service announced once.
+      this.registry.applyClientSyncs(trusted, now);
+      const debug = this.log.debugEnabled !== false;
+      for (const data of trusted) {
         this.kinds.set(data.clientId, data.kind);
         applied++;
-        this.log.debug(
-          { peer: from, clientId: data.clientId, revision: data.revision },
-          `Received distro client sync data ${data.clientId}, revision=${data.revision}`,
-        );
+        if (debug)
+          this.log.debug(
+            { peer: from, clientId: data.clientId, revision: data.revision },
+            `Received distro client sync data ${data.clientId}, revision=${data.revision}`,
+          );
       }
       for (const clientId of batch.deletes) {
         const held = this.registry.getClient(clientId);
@@ -131,10 +164,8 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
     const now = this.clock();
     this.applying = true;
     try {
-      for (const data of items) {
-        this.registry.applyClientSync(data, now);
-        this.kinds.set(data.clientId, data.kind);
-      }
+      this.registry.applyClientSyncs(items, now);
+      for (const data of items) this.kinds.set(data.clientId, data.kind);
     } finally {
       this.applying = false;
     }
