@@ -141,7 +141,7 @@ export function renderBenchmarks(file: BenchmarkFile): string {
   for (const a of ANCHORS) {
     const row = findRow(file, a.bench, a.metric);
     const ours = row
-      ? `${row.metric}: ${fmt(row.value)} ${row.unit}${row.baseline ? ` (raw ${row.baseline.name}: ${fmt(row.baseline.value)} ${row.unit})` : ''}`
+      ? `${row.metric}: ${fmt(row.value)} ${row.unit}${row.baseline ? ` (same-run baseline, ${row.baseline.name}: ${fmt(row.baseline.value)} ${row.unit})` : ''}`
       : 'not measured yet';
     lines.push(`| ${cell(a.what)} | ${cell(a.anchor)} | ${cell(ours)} |`);
   }
