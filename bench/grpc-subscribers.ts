@@ -1,15 +1,41 @@
 /**
- * Child process of bench/grpc.ts: opens N Nacos connections that subscribe to one service and
- * reports, for every push, the host count and the absolute receipt time. Running them apart from
- * the server keeps their own work out of the server's event loop, as with real remote clients.
+ * Child process of bench/grpc.ts: opens N Nacos connections (handshake, subscription, an answer
+ * to every push, as an SDK does) that subscribe to one service, and reports for every state of the
+ * service (its host count) when each connection first received it, on the absolute clock
+ * performance.timeOrigin + performance.now() that the parent reads too. Several of these run
+ * side by side so the receiving side is not one event loop reading a thousand connections in turn.
  */
 import { NacosTransport } from '@/nacos/client';
+
+/** Parent → child: report what arrived for a host count (sent when the parent stops waiting). */
+export interface SubscriberCommand {
+  report?: number;
+  stop?: boolean;
+}
+
+/** Child → parent: ready once subscribed; receipts of one host count, once all arrived or when asked. */
+export interface SubscriberMessage {
+  ready?: boolean;
+  hosts?: number;
+  receipts?: number[];
+}
 
 async function main(): Promise<void> {
   const [server, countArg, service] = process.argv.slice(2);
   const count = Number(countArg);
+  const send = (message: SubscriberMessage): void => void process.send?.(message);
   const transports: NacosTransport[] = [];
-  const receipts: Array<[number, number]> = [];
+  const receipts = new Map<number, number[]>();
+  const receive = (hosts: number, at: number): void => {
+    let list = receipts.get(hosts);
+    if (list === undefined) receipts.set(hosts, (list = []));
+    list.push(at);
+    // One message per state, so reporting does not compete with receiving.
+    if (list.length === count) {
+      receipts.delete(hosts);
+      send({ hosts, receipts: list });
+    }
+  };
   for (let i = 0; i < count; i += 50) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(50, count - i) }, async () => {
@@ -19,9 +45,15 @@ async function main(): Promise<void> {
           requestTimeoutMs: 30_000,
         });
         await transport.start();
-        transport.on('push', (request) =>
-          receipts.push([request.serviceInfo.hosts.length, performance.timeOrigin + performance.now()]),
-        );
+        let seen = -1;
+        transport.on('push', (request) => {
+          const at = performance.timeOrigin + performance.now();
+          const hosts = request.serviceInfo.hosts.length;
+          // A retried or repeated push of a state already seen is not a new receipt.
+          if (hosts === seen) return;
+          seen = hosts;
+          receive(hosts, at);
+        });
         await transport.request('SubscribeServiceRequest', {
           module: 'naming',
           namespace: 'public',
@@ -35,18 +67,17 @@ async function main(): Promise<void> {
     );
     transports.push(...batch);
   }
-  // Receipts go to the parent in bulk, so reporting does not compete with receiving.
-  const flush = setInterval(() => {
-    if (receipts.length > 0) process.send?.({ receipts: receipts.splice(0) });
-  }, 20);
-  process.on('message', (message: { stop?: boolean }) => {
-    if (!message.stop) return;
-    clearInterval(flush);
-    if (receipts.length > 0) process.send?.({ receipts: receipts.splice(0) });
-    for (const transport of transports) transport.close();
-    setTimeout(() => process.exit(0), 100);
+  process.on('message', (command: SubscriberCommand) => {
+    if (command.report !== undefined) {
+      send({ hosts: command.report, receipts: receipts.get(command.report) ?? [] });
+      receipts.delete(command.report);
+    }
+    if (command.stop) {
+      for (const transport of transports) transport.close();
+      setTimeout(() => process.exit(0), 100);
+    }
   });
-  process.send?.({ ready: true });
+  send({ ready: true });
 }
 
 void main();

@@ -68,6 +68,36 @@ describe(ConnectionTable.name, () => {
   });
 });
 
+describe('post', () => {
+  it('should hand the answer to the waiter without a timer, stop after forget, and fail it when the connection goes', () => {
+    const sut = new ConnectionTable();
+    const { stream, written } = recordingStream();
+    const connection = sut.register('ipv4:127.0.0.1:7000', stream, {});
+    const events: string[] = [];
+    const waiter = (name: string) => ({
+      resolve: () => events.push(`${name} answered`),
+      reject: (err: Error) => events.push(`${name} failed: ${err.message}`),
+    });
+    const answer = (requestId: string) =>
+      sut.settle(connection, { type: 'X', clientIp: '', headers: {}, body: { requestId, resultCode: 200 } });
+    const first = sut.prepare('NotifySubscriberRequest', '{"n":1}');
+    const second = sut.prepare('NotifySubscriberRequest', '{"n":2}');
+    const third = sut.prepare('NotifySubscriberRequest', '{"n":3}');
+
+    expect(sut.post(connection, first, waiter('first'))).toBeUndefined();
+    expect(sut.post(connection, second, waiter('second'))).toBeUndefined();
+    expect(sut.post(connection, third, waiter('third'))).toBeUndefined();
+    expect(answer(first.requestId)).toBe(true);
+    expect(sut.forget(connection, second.requestId)).toBe(true);
+    expect(answer(second.requestId)).toBe(false);
+    sut.unregister(connection.id, 'gone');
+
+    expect(written.map((each) => each.body.n)).toEqual([1, 2, 3]);
+    expect(events).toEqual(['first answered', 'third failed: connection closed: gone']);
+    expect(sut.post(connection, first, waiter('late'))).toEqual(new Error('connection is closed'));
+  });
+});
+
 describe(splitPeer.name, () => {
   it('should split ipv4 and ipv6 peers', () => {
     expect(splitPeer('ipv4:10.1.2.3:4567')).toEqual({ ip: '10.1.2.3', port: '4567' });

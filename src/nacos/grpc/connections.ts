@@ -27,15 +27,19 @@ export interface PreparedRequest {
   bytes: Buffer;
 }
 
-interface PendingRequest {
+/**
+ * Whoever waits for the client's answer to a server request. Pushes pass one object per delivery
+ * and keep their own deadline (one timer per push, not per subscriber); requests set `timer`.
+ */
+export interface AnswerWaiter {
   resolve(response: NacosResponseBase): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
+  timer?: NodeJS.Timeout;
 }
 
 interface ConnectionState {
   connection: NacosConnection;
-  pending: Map<string, PendingRequest>;
+  pending: Map<string, AnswerWaiter>;
 }
 
 /** A handshake id not yet bound to a stream is forgotten after this long (a client that never set up). */
@@ -86,7 +90,7 @@ export class ConnectionTable extends EventEmitter<ConnectionEvents> {
       labels: typeof setup.labels === 'object' && setup.labels !== null ? { ...setup.labels } : {},
       lastActiveAt: this.clock(),
     };
-    const state = { connection, pending: new Map<string, PendingRequest>() };
+    const state = { connection, pending: new Map<string, AnswerWaiter>() };
     this.byPeer.set(peer, state);
     this.byId.set(id, state);
     return connection;
@@ -99,7 +103,7 @@ export class ConnectionTable extends EventEmitter<ConnectionEvents> {
     this.byId.delete(id);
     if (this.byPeer.get(state.connection.peer) === state) this.byPeer.delete(state.connection.peer);
     for (const pending of state.pending.values()) {
-      clearTimeout(pending.timer);
+      if (pending.timer !== undefined) clearTimeout(pending.timer);
       pending.reject(new Error(`connection closed: ${reason}`));
     }
     state.pending.clear();
@@ -145,24 +149,44 @@ export class ConnectionTable extends EventEmitter<ConnectionEvents> {
 
   /** Sends a prepared request on the connection's stream (see `prepare`). */
   send(connection: NacosConnection, prepared: PreparedRequest, timeoutMs: number): Promise<NacosResponseBase> {
-    const state = this.byId.get(connection.id);
-    if (state === undefined) return Promise.reject(new Error('connection is closed'));
     const { requestId, type } = prepared;
     return new Promise<NacosResponseBase>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        state.pending.delete(requestId);
+      const waiter: AnswerWaiter = { resolve, reject };
+      const failure = this.post(connection, prepared, waiter);
+      if (failure !== undefined) return reject(failure);
+      waiter.timer = setTimeout(() => {
+        this.forget(connection, requestId);
         reject(new Error(`no answer to ${type} within ${timeoutMs} ms`));
       }, timeoutMs);
-      state.pending.set(requestId, { resolve, reject, timer });
-      try {
-        // The stream serializer passes Buffers through (see preserializedStream in the server).
-        connection.stream.write(prepared.bytes as unknown as WirePayload);
-      } catch (err) {
-        clearTimeout(timer);
-        state.pending.delete(requestId);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      }
     });
+  }
+
+  /**
+   * Writes a prepared request and hands its answer to `waiter`, with no deadline of its own: the
+   * caller calls `forget` when it stops waiting. Returns the error when the write failed.
+   */
+  post(connection: NacosConnection, prepared: PreparedRequest, waiter: AnswerWaiter): Error | undefined {
+    const state = this.byId.get(connection.id);
+    if (state === undefined) return new Error('connection is closed');
+    state.pending.set(prepared.requestId, waiter);
+    try {
+      // The stream serializer passes Buffers through (see preserializedStream in the server).
+      connection.stream.write(prepared.bytes as unknown as WirePayload);
+      return undefined;
+    } catch (err) {
+      state.pending.delete(prepared.requestId);
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
+  /** Stops waiting for the answer to a request (its waiter is not called); false when none was awaited. */
+  forget(connection: NacosConnection, requestId: string): boolean {
+    const state = this.byId.get(connection.id);
+    const waiter = state?.pending.get(requestId);
+    if (state === undefined || waiter === undefined) return false;
+    state.pending.delete(requestId);
+    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+    return true;
   }
 
   /** A response the client sent on the stream to one of our requests; false when nobody waits for it. */
@@ -173,7 +197,7 @@ export class ConnectionTable extends EventEmitter<ConnectionEvents> {
     const pending = state.pending.get(requestId);
     if (pending === undefined) return false;
     state.pending.delete(requestId);
-    clearTimeout(pending.timer);
+    if (pending.timer !== undefined) clearTimeout(pending.timer);
     const response = payload.body as unknown as NacosResponseBase;
     if (response.resultCode === RESULT_SUCCESS || response.success === true) pending.resolve(response);
     else pending.reject(new Error(`client answered ${payload.type} with ${String(response.message)}`));

@@ -35,6 +35,12 @@ describe('naming input', () => {
       expect(
         errorOf(() => instanceInput({ ip: '1.1.1.1', port: 1, metadata: { a: 1 as unknown as string } })).message,
       ).toMatch(/metadata\.a/);
+      const tooMany = Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`k${i}`, 'v']));
+      expect(errorOf(() => instanceInput({ ip: '1.1.1.1', port: 1, metadata: tooMany })).message).toBe(
+        'instance.metadata has more than 256 keys',
+      );
+      const { k0: _dropped, ...atLimit } = tooMany;
+      expect(instanceInput({ ip: '1.1.1.1', port: 1, metadata: atLimit }).metadata).toBe(atLimit);
       expect(
         errorOf(() =>
           instanceInputs([
@@ -49,6 +55,11 @@ describe('naming input', () => {
       expect(instanceInput({ ip: '1.1.1.1', port: 1 })).toEqual(
         expect.objectContaining({ weight: 1, healthy: true, enabled: true, ephemeral: true, clusterName: 'DEFAULT' }),
       );
+    });
+
+    it('should keep an instance id only when the SDK sent one', () => {
+      expect(instanceInput({ ip: '1.1.1.1', port: 1, instanceId: 'custom-1' }).instanceId).toBe('custom-1');
+      expect('instanceId' in instanceInput({ ip: '1.1.1.1', port: 1 })).toBe(false);
     });
   });
 });
