@@ -16,6 +16,17 @@ export interface ForwardedHttpResponse {
 }
 
 /**
+ * The member asked to replay a request is shutting down: it refused before touching anything, so
+ * the asking node may handle the request itself (responsibility is about to move to it anyway).
+ */
+export class MemberLeavingError extends Error {
+  constructor(readonly member: string) {
+    super(`member ${member} is shutting down`);
+    this.name = 'MemberLeavingError';
+  }
+}
+
+/**
  * Which node of the region is responsible for what, and how to reach it. The Nacos edges ask it
  * where a v1 write belongs and whether beat expiry is theirs to run; Distro implements it.
  */

@@ -2,14 +2,16 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@/config';
 import { Registry } from '@/registry';
 import type { ClientSyncData } from '@/registry';
-import { ClusterRouting } from './cluster-routing';
+import { ClusterRouting, MemberLeavingError } from './cluster-routing';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from './cluster-routing';
 import { DistroEngine } from './distro-engine';
 import type { EngineLog } from './distro-engine';
 import { DistroMapper, ipPortTagOf } from './distro-mapper';
 import { DistroMembers } from './distro-members';
+import { PeerCallError } from './distro-types';
 import type { DistroObserver } from './distro-types';
 import { DistroGrpcClient } from './grpc/distro-grpc-client';
+import { LEAVING_DETAILS } from './grpc/distro-grpc-server';
 import { ClientDataProcessor } from './naming/client-data-processor';
 import { resolveSelf } from './self-identity';
 
@@ -149,6 +151,10 @@ export class DistroRouting extends ClusterRouting {
 
   forwardHttp(member: string, request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
     if (!this.current) return Promise.reject(new Error(`standalone node has no member ${member} to forward to`));
-    return this.current.client.forward(member, request);
+    return this.current.client.forward(member, request).catch((err: unknown) => {
+      if (err instanceof PeerCallError && err.reason === 'refused' && err.message.endsWith(LEAVING_DETAILS))
+        throw new MemberLeavingError(member);
+      throw err;
+    });
   }
 }

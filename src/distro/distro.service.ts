@@ -1,9 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { AppConfig } from '@/config';
 import { Metrics, ReadinessGates } from '@/observability';
+import { MemberLeavingError } from './cluster-routing';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from './cluster-routing';
 import { DnsMembership } from './dns-membership';
 import { DistroMetrics } from './distro-metrics';
@@ -16,7 +17,8 @@ export const FORWARDED_HEADER = 'x-distro-forwarded';
 
 /** Runs Distro inside the app: the peer server, the engine (via DistroRouting), DNS membership, the gate. */
 @Injectable()
-export class DistroService implements OnModuleInit, OnApplicationShutdown {
+export class DistroService implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+  private leaving = false;
   private readonly logger = new Logger('Distro');
   private server: DistroGrpcServer | undefined;
   private dns: DnsMembership | undefined;
@@ -72,6 +74,14 @@ export class DistroService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /**
+   * From here on, peers' forwarded writes are refused (UNAVAILABLE) rather than replayed on an HTTP
+   * server that is closing: the asking peer handles them itself, as it would once this node is gone.
+   */
+  beforeApplicationShutdown(): void {
+    this.leaving = true;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.dns?.stop();
     this.routing.stop();
@@ -113,6 +123,7 @@ export class DistroService implements OnModuleInit, OnApplicationShutdown {
 
   /** Replays a peer's forwarded Nacos request on our own Fastify, marked so it is not forwarded again. */
   private async replay(request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
+    if (this.leaving) throw new MemberLeavingError(this.routing.selfId());
     const fastify = this.http.httpAdapter.getInstance<FastifyInstance>();
     const headers: Record<string, string> = { ...request.headers, [FORWARDED_HEADER]: '1' };
     delete headers['content-length'];

@@ -207,6 +207,25 @@ describe(TaskRunner.name, () => {
     sut.stop();
   });
 
+  it('should clear a hold when the source recovers before it runs out, and keep every copy', async () => {
+    const h = await harness();
+    for (let i = 0; i < 4; i++)
+      h.a.registerInstance(`10.3.0.${i}:80#true`, 'ipport', orders, { ip: `10.3.0.${i}`, port: 80 });
+    await eventually(() => expect(copiesIn(h.b)).toHaveLength(4));
+    h.sut.stop();
+    for (let i = 0; i < 4; i++) h.a.deregisterInstance(`10.3.0.${i}:80#true`, orders, 'DEFAULT', `10.3.0.${i}`, 80);
+    const sut = await h.start();
+    expect(sut.state.hold).toMatchObject({ wouldDelete: 4, total: 4 });
+    // The source's instances come back (its clients re-registered): nothing is to be deleted now.
+    for (let i = 0; i < 4; i++)
+      h.a.registerInstance(`10.3.0.${i}:80#true`, 'ipport', orders, { ip: `10.3.0.${i}`, port: 80 });
+    await sut.reconcile();
+    expect(sut.state.hold).toBeNull();
+    expect(h.events).toContain('hold-cleared');
+    expect(copiesIn(h.b)).toHaveLength(4);
+    sut.stop();
+  });
+
   it('should freeze copies while paused and catch up on resume', async () => {
     const h = await harness();
     h.a.registerInstance('10.2.0.1:80#true', 'ipport', orders, { ip: '10.2.0.1', port: 80 });

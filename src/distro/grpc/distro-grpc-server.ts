@@ -2,6 +2,7 @@ import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import type { Metadata, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData } from '@grpc/grpc-js';
 import { secretsEqual } from '@/common/secret-compare';
 import type { ClientSyncData } from '@/registry';
+import { MemberLeavingError } from '../cluster-routing';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '../cluster-routing';
 import { CLIENT_DATA_TYPE } from '../distro-types';
 import type { SyncResult, VerifyEntry } from '../distro-types';
@@ -37,6 +38,9 @@ export interface ServerLog {
 
 const SNAPSHOT_CHUNK_PUBLICATIONS = 2000;
 const MAX_VERIFY_ENTRIES = 100_000;
+
+/** What a member answers to Forward while it shuts down (UNAVAILABLE): the asking member handles the request. */
+export const LEAVING_DETAILS = 'member is shutting down';
 
 class CallError extends Error {
   constructor(
@@ -214,6 +218,7 @@ export class DistroGrpcServer {
 
   private toStatus(error: unknown, method: string, peer: string): { code: status; details: string } {
     if (error instanceof CallError) return { code: error.code, details: error.message };
+    if (error instanceof MemberLeavingError) return { code: status.UNAVAILABLE, details: LEAVING_DETAILS };
     if (error instanceof InvalidPayloadError) {
       this.onRefused('invalid payload');
       this.log.warn(

@@ -38,6 +38,8 @@ const SHUTDOWN_GRACE_MS = 2000;
  */
 @Injectable()
 export class NacosGrpcServer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  /** Set when shutdown begins: connections closing from then on are this node's doing, not the clients'. */
+  private stopping = false;
   private readonly logger = new Logger(NacosGrpcServer.name);
   readonly connections = new ConnectionTable();
   readonly push: PushDispatcher;
@@ -111,6 +113,7 @@ export class NacosGrpcServer implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     this.push.stop();
     const server = this.server;
@@ -140,6 +143,17 @@ export class NacosGrpcServer implements OnApplicationBootstrap, BeforeApplicatio
   private forget(connection: NacosConnection, reason: string): void {
     this.detecting.delete(connection.id);
     this.registry.removeSubscriberEverywhere(connection.id);
+    if (this.stopping) {
+      // This node is going, not the client: it was told to reconnect elsewhere and will register
+      // again there. Deleting its instances here would replicate the deletion to every peer (and to
+      // other regions' sync tasks) — a planned restart would drop live services. The peers keep
+      // their copies until the client re-registers or the copies expire, exactly as after a crash.
+      this.logger.log(
+        { connectionId: connection.id },
+        'gRPC connection closed by shutdown; its instances stay with the peers',
+      );
+      return;
+    }
     const removed = this.registry.removeClient(connection.id);
     this.logger.log({ connectionId: connection.id, reason, removedInstances: removed }, 'gRPC connection closed');
   }

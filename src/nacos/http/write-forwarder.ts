@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClusterRouting } from '@/distro/cluster-routing';
+import { ClusterRouting, MemberLeavingError } from '@/distro/cluster-routing';
 import type { ForwardedHttpRequest } from '@/distro/cluster-routing';
 import type { NacosParams } from './nacos-params';
 
@@ -57,6 +57,11 @@ export class WriteForwarder {
       if (contentType !== undefined) void reply.header('content-type', contentType);
       await reply.status(answer.status).send(answer.body);
     } catch (err) {
+      if (err instanceof MemberLeavingError) {
+        // It refused before doing anything; responsibility moves here once it is gone anyway.
+        this.logger.debug({ peer: member, tag }, 'responsible node is shutting down: handling the write here');
+        return false;
+      }
       this.logger.warn({ peer: member, tag, err }, 'forwarding a Nacos write to the responsible node failed');
       await reply.status(500).type('text/plain').send(`caused: failed to forward request to ${member};`);
     }

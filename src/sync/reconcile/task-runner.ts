@@ -310,6 +310,12 @@ export class TaskRunner {
       touched.push({ key: s.key, copies: want, removed: diff.remove });
     }
     this.state.desired = Math.max(0, desiredTotal);
+    if (full && removes.length === 0 && this.state.hold) {
+      // A full reconcile wants nothing removed any more: the source recovered before the hold ran
+      // out, so there is nothing left to hold back (and later deletions start a hold of their own).
+      this.state.hold = null;
+      this.deps.events.event('hold-cleared', 'source recovered: no held deletion is wanted any more');
+    }
     if (touched.length === 0) return true;
 
     const total = this.ledgerSize();

@@ -7,6 +7,8 @@ import { SchedulerRegistry } from '@nestjs/schedule';
  * A job never overlaps itself; a failing run is logged and the next one still comes. Tests call
  * `runNow` instead of waiting for timers.
  */
+const STOP_GRACE_MS = 3000;
+
 @Injectable()
 export class SyncScheduler implements OnApplicationShutdown {
   private readonly logger = new Logger(SyncScheduler.name);
@@ -37,13 +39,24 @@ export class SyncScheduler implements OnApplicationShutdown {
     return run;
   }
 
-  /** Stops every timer and waits for runs under way. */
-  async stopAll(): Promise<void> {
+  /**
+   * Stops every timer and waits for runs under way — at most `graceMs`: a run stuck on an
+   * unreachable database or registry must not hold the whole shutdown past its deadline.
+   */
+  async stopAll(graceMs = STOP_GRACE_MS): Promise<void> {
     for (const name of this.jobs.keys()) {
       if (this.registry.doesExist('interval', name)) this.registry.deleteInterval(name);
     }
     this.jobs.clear();
-    await Promise.all(this.running.values());
+    if (this.running.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      Promise.all(this.running.values()).then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!finished)
+      this.logger.warn({ jobs: [...this.running.keys()], graceMs }, 'sync jobs still running at shutdown; not waiting');
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -88,8 +88,13 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
+    // Stop every runner first, so nothing waits on a round or a start to notice the shutdown.
+    for (const task of this.active.values()) task.runner.stop();
     await this.scheduler.stopAll();
-    await Promise.allSettled(this.starting.values());
+    await Promise.race([
+      Promise.allSettled(this.starting.values()),
+      new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+    ]);
     for (const task of this.active.values()) await this.closeTask(task);
     this.active.clear();
     // Hand leases back so peers take over at once; copies stay visible until their TTL.
