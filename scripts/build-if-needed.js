@@ -22,7 +22,7 @@ function newest(dir) {
 }
 
 function stale() {
-  const sources = ['src', 'migrations', 'bench', 'proto'].map((d) => join(root, d)).filter(existsSync);
+  const sources = ['src', 'migrations', 'bench', 'tools', 'proto'].map((d) => join(root, d)).filter(existsSync);
   const built = existsSync(marker) ? statSync(marker).mtimeMs : 0;
   return built < Math.max(...sources.map(newest), statSync(join(root, 'tsconfig.json')).mtimeMs);
 }
