@@ -83,9 +83,9 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
  * A real node process (`dist/src/main.js`) with the given env; its HTTP port is fixed so we can reach it.
  * With `DISTRO_BENCH_PROFILE=<dir>` it writes a V8 CPU profile there when stopped by `stopBenchNode`.
  */
-export function spawnBenchNode(env: Record<string, string>): ChildProcess {
+export function spawnBenchNode(env: Record<string, string>, nodeFlags: string[] = []): ChildProcess {
   const profileDir = process.env.DISTRO_BENCH_PROFILE;
-  const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const flags = [...nodeFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
   return spawn(process.execPath, [...flags, join(__dirname, '..', 'src', 'main.js')], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', DATA_DIR: 'memory', LOG_LEVEL: 'warn', ...env },
     stdio: 'ignore',

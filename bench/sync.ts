@@ -6,6 +6,7 @@
  * ledger's batched write against a raw `unnest` upsert of the same rows.
  */
 import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { Database } from '@/database/database';
 import { RegistryApiClient } from '@/nacos/registry-api';
 import type { PublishItem } from '@/nacos/registry-api';
@@ -27,15 +28,20 @@ interface Region {
 
 async function startRegion(databaseUrl: string | undefined): Promise<Region> {
   const [http, grpc, distro] = await freePorts(3);
-  const child = spawnBenchNode({
-    HTTP_PORT: String(http),
-    NACOS_GRPC_PORT: String(grpc),
-    DISTRO_PORT: String(distro),
-    ADMIN_TOKEN: TOKEN,
-    SECRET_KEY: 'sync-bench-secret-key-0123456789abcdef',
-    SYNC_LEASE_RENEW_MS: '500',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-  });
+  // --expose-gc plus a SIGUSR2 hook: memory is read after a forced full collection.
+  const gcHook = ['--expose-gc', '-r', join(__dirname, 'gc-on-signal.js')];
+  const child = spawnBenchNode(
+    {
+      HTTP_PORT: String(http),
+      NACOS_GRPC_PORT: String(grpc),
+      DISTRO_PORT: String(distro),
+      ADMIN_TOKEN: TOKEN,
+      SECRET_KEY: 'sync-bench-secret-key-0123456789abcdef',
+      SYNC_LEASE_RENEW_MS: '500',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    },
+    gcHook,
+  );
   const base = `http://127.0.0.1:${http}`;
   await waitFor(async () => (await fetch(`${base}/health/ready`)).ok, 60_000, 200);
   return { base, grpc, child };
@@ -56,10 +62,19 @@ async function admin(base: string, method: string, path: string, body?: unknown)
   return (await res.json()) as AdminAnswer;
 }
 
-async function rss(base: string): Promise<number> {
-  const text = await (await fetch(`${base}/metrics`)).text();
-  return Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? NaN);
+/** Forces a full collection in the node (see gc-on-signal.ts) and lets it settle. */
+async function collect(region: Region): Promise<void> {
+  region.child.kill('SIGUSR2');
+  await new Promise((r) => setTimeout(r, 1_000));
 }
+
+async function gauge(base: string, name: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+}
+
+const rss = (base: string) => gauge(base, 'process_resident_memory_bytes');
+const heapUsed = (base: string) => gauge(base, 'nodejs_heap_size_used_bytes');
 
 function items(services: number, perService: number): PublishItem[] {
   const out: PublishItem[] = [];
@@ -197,6 +212,7 @@ async function manyTasks(
         instance: { ip: `10.250.${i >> 8}.${i & 255}`, port: 7000 + j },
       });
   await source.publish('scale', published, { ttlMs: 600_000 });
+  await collect(b);
   const rssBefore = await rss(b.base);
   const started = Date.now();
   for (let i = 0; i < count; i += 500) {
@@ -212,6 +228,7 @@ async function manyTasks(
   }
   await waitFor(async () => (await appliedTasks(b, perTask)) === count, 300_000, 250);
   const seconds = (Date.now() - started) / 1000;
+  await collect(b);
   const rssAfter = await rss(b.base);
   return [
     {
@@ -250,7 +267,9 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       addresses: [`127.0.0.1:1/${a.grpc}`],
       token: TOKEN,
     });
+    await collect(b);
     const rssBefore = await rss(b.base);
+    const heapBefore = await heapUsed(b.base);
     const started = Date.now();
     const task = await admin(b.base, 'POST', '/tasks', {
       sourceClusterId: remote.id,
@@ -267,13 +286,19 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       unit: 's',
       target: '≤ 10 s',
     });
-    // Let the node go idle so V8's memory reducer collects the convergence's garbage: what stays is
-    // what holding the copies costs.
-    await new Promise((r) => setTimeout(r, options.quick ? 2_000 : 8_000));
+    // Read after a forced full collection: heap in use is what holding the copies costs; RSS also
+    // keeps pages V8 grew to during convergence and has not handed back.
+    await collect(b);
     const rssAfter = await rss(b.base);
+    const heapAfter = await heapUsed(b.base);
     rows.push({
-      metric: 'region B RSS per 100,000 copies (registry + worker), idle after convergence',
+      metric: 'region B RSS per 100,000 copies (registry + worker), after a full GC',
       value: (((rssAfter - rssBefore) / total) * 100_000) / 2 ** 20,
+      unit: 'MiB',
+    });
+    rows.push({
+      metric: 'region B heap in use per 100,000 copies, after a full GC',
+      value: (((heapAfter - heapBefore) / total) * 100_000) / 2 ** 20,
       unit: 'MiB',
     });
 
