@@ -398,9 +398,10 @@ export const envSchema = {
     parse: parsers.int(1, 1000000),
   },
   REGISTRY_API_MAX_WATCHES: {
-    description: 'Most concurrent registry API Watch streams per node',
+    description:
+      'Most concurrent registry API Watch streams per node; every sync task whose source is this region holds one',
     sensitive: false,
-    default: 256,
+    default: 10000,
     parse: parsers.int(1, 100000),
   },
   // --- sync tasks (add SYNC_* / SECRET_KEY here) ---
