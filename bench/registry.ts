@@ -6,27 +6,16 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { BenchOptions, BenchResult } from './run';
 import type { LoadReport } from './registry-load';
 import type { MemoryReport } from './registry-memory';
 import type { NodeMemoryReport } from './node-memory';
+import { freePorts } from './distro-rig';
 import { dropDatabase, scratchDatabase } from './scratch-db';
 
 const DIST = resolve(__dirname, '..');
 const PATH = '/nacos/v1/ns/instance';
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function waitLive(base: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -42,7 +31,7 @@ async function waitLive(base: string, timeoutMs: number): Promise<void> {
 }
 
 async function startNode(): Promise<{ base: string; child: ChildProcess }> {
-  const port = await freePort();
+  const [port] = await freePorts(1);
   const child = spawn(process.execPath, [join(DIST, 'src', 'main.js')], {
     env: {
       PATH: process.env.PATH ?? '',

@@ -1,4 +1,4 @@
-/** Scratch databases for benchmarks on the Postgres that DATABASE_URL names; no-ops without it. */
+/** Scratch databases (benchmarks, demo, soak) on the Postgres that DATABASE_URL names; no-ops without it. */
 import { Client } from 'pg';
 
 function on(base: string, database: string): string {
@@ -18,6 +18,8 @@ async function onAdmin(base: string, sql: string[]): Promise<void> {
 }
 
 /** Drops and creates `name`, returning its URL; undefined (embedded PGlite) without a base URL. */
+export async function scratchDatabase(base: string, name: string): Promise<string>;
+export async function scratchDatabase(base: string | undefined, name: string): Promise<string | undefined>;
 export async function scratchDatabase(base: string | undefined, name: string): Promise<string | undefined> {
   if (!base) return undefined;
   await onAdmin(base, [`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`, `CREATE DATABASE "${name}"`]);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
+import { dropDatabase, scratchDatabase } from '../bench/scratch-db';
 import { PgliteServer } from './pglite-server';
 
 /** The database one region's nodes share: their sync workers take task leases through it. */
@@ -33,25 +33,11 @@ export async function createRegionDatabase(region: string, base: string | undefi
     };
   }
   const name = `distro_sync_${region}_${randomBytes(4).toString('hex')}`;
-  await adminQuery(base, `CREATE DATABASE "${name}"`);
-  const url = new URL(base);
-  url.pathname = `/${name}`;
+  const url = await scratchDatabase(base, name);
   return {
-    url: url.toString(),
+    url,
     describe: `database ${name}`,
     poolSize: 5,
-    drop: () => adminQuery(base, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    drop: () => dropDatabase(base, name),
   };
-}
-
-async function adminQuery(base: string, sql: string): Promise<void> {
-  const url = new URL(base);
-  url.pathname = '/postgres';
-  const admin = new Client({ connectionString: url.toString() });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
 }

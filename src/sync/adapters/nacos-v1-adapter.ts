@@ -2,7 +2,7 @@ import { DEFAULT_GROUP, formatServiceKey, wildcard } from '@/registry';
 import type { ServiceKey } from '@/registry';
 import type { CopyRecord, SourceInstance, TaskSelector } from '../reconcile/copy-plan';
 import { SYNC_TASK_KEY, ServiceSelector, copyId } from '../reconcile/copy-plan';
-import { batchError, forEachBounded } from './bounded';
+import { batchError, forEachBounded } from '@/common/bounded';
 import { NacosV1Client, NacosV1Error } from './nacos-v1-client';
 import type { NacosV1ClientOptions } from './nacos-v1-client';
 import type {

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
-import { Limiter } from '@/common/limiter';
+import { Limiter } from '@/common/bounded';
 import { AppConfig } from '@/config';
 import { AdapterFactory } from '../adapters/adapter-factory';
 import type { RegistryAdapter } from '../adapters/registry-adapter';

@@ -1,4 +1,4 @@
-import { Limiter } from './limiter';
+import { Limiter, batchError, forEachBounded } from './bounded';
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
@@ -39,5 +39,37 @@ describe('Limiter', () => {
 
   it('refuses a limit below one', () => {
     expect(() => new Limiter(0)).toThrow('max >= 1');
+  });
+});
+
+describe('forEachBounded', () => {
+  it('keeps at most `limit` calls in flight, runs every item even after failures, and returns the failures', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const seen: number[] = [];
+    const failures = await forEachBounded([1, 2, 3, 4, 5, 6, 7], 3, async (n) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      seen.push(n);
+      if (n % 3 === 0) throw new Error(`bad ${n}`);
+    });
+    expect(peak).toBe(3);
+    expect(seen.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(failures.map((e) => (e as Error).message).sort()).toEqual(['bad 3', 'bad 6']);
+  });
+
+  it('does nothing for no items', async () => {
+    await expect(forEachBounded([], 4, () => Promise.reject(new Error('never')))).resolves.toEqual([]);
+  });
+});
+
+describe('batchError', () => {
+  it('names how many of how many failed and the first reason, keeping it as the cause', () => {
+    const first = new Error('refused');
+    const err = batchError('beats', [first, new Error('timeout')], 10);
+    expect(err.message).toBe('2 of 10 beats failed; first: refused');
+    expect(err.cause).toBe(first);
   });
 });
