@@ -1,5 +1,6 @@
 import { addressKey, compact } from './instance';
 import type { InstanceRecord } from './instance';
+import type { Client } from './client';
 import { DEFAULT_NAMESPACE, groupedName } from './model';
 import type { Instance, ListInstancesOptions, ServiceKey, ServicePage, ServiceSummary } from './model';
 import { wildcard } from './wildcard';
@@ -22,10 +23,19 @@ export class ClusterIndex {
     return Array.isArray(entry) ? entry[entry.length - 1] : entry;
   }
 
-  add(record: InstanceRecord): void {
-    const key = addressKey(record.ip, record.port);
+  /** What `client` publishes at the address `key` (from addressKey), or undefined. */
+  publicationOf(client: Client, key: string): InstanceRecord | undefined {
     const entry = this.entries.get(key);
-    if (entry === undefined) this.entries.set(compact(key), record);
+    if (entry === undefined) return undefined;
+    if (!Array.isArray(entry)) return entry.owner === client ? entry : undefined;
+    for (const record of entry) if (record.owner === client) return record;
+    return undefined;
+  }
+
+  /** Adds a record under its address key (`key` when the caller has it, flat, already). */
+  add(record: InstanceRecord, key: string = compact(addressKey(record.ip, record.port))): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) this.entries.set(key, record);
     else if (Array.isArray(entry)) entry.push(record);
     else this.entries.set(key, [entry, record]);
   }

@@ -1,9 +1,9 @@
 import type { Service } from './catalog';
-import { InstanceRecord, compact } from './instance';
+import { InstanceRecord, addressKey, compact } from './instance';
 import type { ClientInfo, ClientKind, ClientSyncData } from './model';
 
-/** A client holds its publications in an array up to this many, in a Map beyond. */
-const SMALL_CLIENT = 8;
+/** Up to this many publications a client is searched by scanning; beyond, through the service's index. */
+export const SCAN_LIMIT = 8;
 
 /** Rarely-set client facts, kept out of line so the common ip-port client does not pay for them. */
 interface ClientExtra {
@@ -13,22 +13,13 @@ interface ClientExtra {
   expiresAt?: number;
 }
 
-/** Identity of a publication within a client: service, cluster and address. */
-export function publicationKey(service: Service, cluster: string, ip: string, port: number): string {
-  const separator = '\u0001';
-  return [service.namespace, service.group, service.name, cluster, ip + ':' + port].join(separator);
-}
-
-function keyOf(record: InstanceRecord): string {
-  return publicationKey(record.cluster.service, record.cluster.name, record.ip, record.port);
-}
-
 /**
  * An owner of publications. At most one publication per (service, cluster, ip:port): publishing
- * that address again replaces it. Publications sit in the cheapest container that fits: the
- * record itself, a small array, or a Map for large (batch / sync) clients.
+ * that address again replaces it. A publication is found through its service's index (records
+ * know their owner), so the client itself only lists them: the record alone for the common
+ * one-instance client, else an array in which each record knows its slot.
  */
-export class Client {
+export class Client implements Readonly<ClientInfo> {
   /** Increases on every change of the publications; set from the peer for replicas. */
   revision = 0;
   /** False for a copy applied from a Distro peer. */
@@ -36,7 +27,7 @@ export class Client {
   /** Last Distro renewal of a replica, relative to the registry's time base. */
   renewedAt = 0;
   extra: ClientExtra | undefined = undefined;
-  private pubs: InstanceRecord | InstanceRecord[] | Map<string, InstanceRecord> | undefined = undefined;
+  private pubs: InstanceRecord | InstanceRecord[] | undefined = undefined;
 
   constructor(
     readonly id: string,
@@ -46,8 +37,7 @@ export class Client {
   get size(): number {
     const pubs = this.pubs;
     if (pubs === undefined) return 0;
-    if (pubs instanceof InstanceRecord) return 1;
-    return Array.isArray(pubs) ? pubs.length : pubs.size;
+    return Array.isArray(pubs) ? pubs.length : 1;
   }
 
   get owner(): string | undefined {
@@ -56,6 +46,14 @@ export class Client {
 
   get expiresAt(): number | undefined {
     return this.extra?.expiresAt;
+  }
+
+  get publicationCount(): number {
+    return this.size;
+  }
+
+  get attributes(): Readonly<Record<string, unknown>> | undefined {
+    return this.extra?.attributes;
   }
 
   /** Sets or clears an out-of-line fact, dropping the holder when it becomes empty. */
@@ -74,8 +72,8 @@ export class Client {
     const pubs = this.pubs;
     if (pubs === undefined) return undefined;
     if (pubs instanceof InstanceRecord) return matches(pubs, service, cluster, ip, port) ? pubs : undefined;
-    if (Array.isArray(pubs)) return pubs.find((record) => matches(record, service, cluster, ip, port));
-    return pubs.get(publicationKey(service, cluster, ip, port));
+    if (pubs.length <= SCAN_LIMIT) return pubs.find((record) => matches(record, service, cluster, ip, port));
+    return service.cluster(cluster)?.publicationOf(this, addressKey(ip, port));
   }
 
   /** The only publication, when there is exactly one (the common case, checked without allocating). */
@@ -83,48 +81,56 @@ export class Client {
     return this.pubs instanceof InstanceRecord ? this.pubs : undefined;
   }
 
+  /** True while `record` is one of this client's publications. */
+  holds(record: InstanceRecord): boolean {
+    const pubs = this.pubs;
+    return pubs === record || (Array.isArray(pubs) && pubs[record.slot] === record);
+  }
+
   /** A snapshot of all publications, safe to iterate while changing the client. */
   records(): InstanceRecord[] {
     const pubs = this.pubs;
     if (pubs === undefined) return [];
-    if (pubs instanceof InstanceRecord) return [pubs];
-    return Array.isArray(pubs) ? pubs.slice() : [...pubs.values()];
+    return Array.isArray(pubs) ? pubs.slice() : [pubs];
   }
 
   /** Adds a publication the client does not hold yet. */
   add(record: InstanceRecord): void {
     const pubs = this.pubs;
-    if (pubs === undefined) this.pubs = record;
-    else if (pubs instanceof InstanceRecord) this.pubs = [pubs, record];
-    else if (pubs instanceof Map) pubs.set(keyOf(record), record);
-    else if (pubs.length < SMALL_CLIENT) pubs.push(record);
-    else {
-      const map = new Map<string, InstanceRecord>();
-      for (const each of pubs) map.set(keyOf(each), each);
-      map.set(keyOf(record), record);
-      this.pubs = map;
+    if (pubs === undefined) {
+      this.pubs = record;
+    } else if (Array.isArray(pubs)) {
+      record.slot = pubs.length;
+      pubs.push(record);
+    } else {
+      pubs.slot = 0;
+      record.slot = 1;
+      this.pubs = [pubs, record];
     }
   }
 
+  /** Removes a publication; the last one takes its slot. */
   remove(record: InstanceRecord): void {
     const pubs = this.pubs;
-    if (pubs === record) this.pubs = undefined;
-    else if (pubs instanceof Map) {
-      if (pubs.get(keyOf(record)) === record) pubs.delete(keyOf(record));
-    } else if (Array.isArray(pubs)) {
-      const at = pubs.indexOf(record);
-      if (at >= 0) pubs.splice(at, 1);
+    if (pubs === record) {
+      this.pubs = undefined;
+    } else if (Array.isArray(pubs) && pubs[record.slot] === record) {
+      const last = pubs.pop() as InstanceRecord;
+      if (last !== record) {
+        pubs[record.slot] = last;
+        last.slot = record.slot;
+      }
       if (pubs.length === 1) this.pubs = pubs[0];
     }
   }
 
   replace(previous: InstanceRecord, next: InstanceRecord): void {
     const pubs = this.pubs;
-    if (pubs === previous) this.pubs = next;
-    else if (pubs instanceof Map) pubs.set(keyOf(next), next);
-    else if (Array.isArray(pubs)) {
-      const at = pubs.indexOf(previous);
-      if (at >= 0) pubs[at] = next;
+    if (pubs === previous) {
+      this.pubs = next;
+    } else if (Array.isArray(pubs) && pubs[previous.slot] === previous) {
+      next.slot = previous.slot;
+      pubs[previous.slot] = next;
     }
   }
 

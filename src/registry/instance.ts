@@ -1,4 +1,5 @@
 import type { ClusterIndex } from './catalog';
+import type { Client } from './client';
 import { defaultInstanceId, groupedName } from './model';
 import type { Instance, InstanceData, InstanceInput, InstancePatch, Metadata } from './model';
 
@@ -101,10 +102,16 @@ export function normalizeWeight(weight: number | undefined): number {
  * `beatAt`; a change creates a new record, so records handed out stay valid snapshots.
  * Fields are kept few and small because there is one of these per registered instance:
  * booleans are packed into `flags`, cluster/service/group come through `cluster`, and the
- * instance id is computed on demand.
+ * instance id is computed on demand. A record knows the client that publishes it, so a client's
+ * publication is found through the service's index (one lookup by address) instead of a second
+ * index per client.
  */
 export class InstanceRecord implements Instance {
+  /** Position in the owner's publication list while that list is an array (O(1) removal). */
+  slot = 0;
+
   constructor(
+    readonly owner: Client,
     readonly ip: string,
     readonly port: number,
     readonly weight: number,
@@ -148,7 +155,17 @@ export class InstanceRecord implements Instance {
     const flags = instanceFlags(patch.healthy ?? this.healthy, patch.enabled ?? this.enabled, this.ephemeral);
     const metadata = patch.metadata === undefined ? this.metadata : normalizeMetadata(patch.metadata, this.metadata);
     if (weight === this.weight && flags === this.flags && metadata === this.metadata) return this;
-    return new InstanceRecord(this.ip, this.port, weight, flags, this.cluster, metadata, this.beatAt, this.customId);
+    return new InstanceRecord(
+      this.owner,
+      this.ip,
+      this.port,
+      weight,
+      flags,
+      this.cluster,
+      metadata,
+      this.beatAt,
+      this.customId,
+    );
   }
 
   toJSON(): InstanceData {

@@ -1,8 +1,8 @@
 import type { Service } from './catalog';
 import type { ChangeSet } from './change-set';
-import { publicationKey } from './client';
+import { SCAN_LIMIT } from './client';
 import type { Client, ClientTable } from './client';
-import { InstanceRecord, compact, inputFlags, normalizeMetadata, normalizeWeight } from './instance';
+import { InstanceRecord, addressKey, compact, inputFlags, normalizeMetadata, normalizeWeight } from './instance';
 import { DEFAULT_CLUSTER, defaultInstanceId } from './model';
 import type { InstanceInput } from './model';
 
@@ -24,6 +24,8 @@ function clusterOf(input: InstanceInput): string {
 export class PublicationWriter {
   /** Publications in the whole registry. */
   instanceCount = 0;
+  /** The record the last upsert left in place (new, updated or unchanged). */
+  private upserted: InstanceRecord | undefined = undefined;
 
   constructor(private readonly clients: ClientTable) {}
 
@@ -32,7 +34,12 @@ export class PublicationWriter {
     const cluster = clusterOf(input);
     const ip = String(input.ip);
     const port = typeof input.port === 'number' ? input.port : Number(input.port);
-    const existing = client.find(service, cluster, ip, port);
+    // One flat key serves both the lookup and the insert (its hash is computed once).
+    const key = compact(addressKey(ip, port));
+    const existing =
+      client.size <= SCAN_LIMIT
+        ? client.find(service, cluster, ip, port)
+        : service.cluster(cluster)?.publicationOf(client, key);
     const weight = normalizeWeight(input.weight);
     const flags = inputFlags(input);
     const metadata = normalizeMetadata(input.metadata, existing?.metadata);
@@ -43,6 +50,7 @@ export class PublicationWriter {
     if (existing !== undefined) {
       // A re-registration is also a sign of life.
       existing.beatAt = beatAt;
+      this.upserted = existing;
       if (
         existing.weight === weight &&
         existing.flags === flags &&
@@ -51,17 +59,29 @@ export class PublicationWriter {
       ) {
         return false;
       }
-      const next = new InstanceRecord(existing.ip, port, weight, flags, existing.cluster, metadata, beatAt, customId);
+      const next = new InstanceRecord(
+        client,
+        existing.ip,
+        port,
+        weight,
+        flags,
+        existing.cluster,
+        metadata,
+        beatAt,
+        customId,
+      );
       this.swap(client, existing, next, changes);
+      this.upserted = next;
       return true;
     }
     const index = service.obtainCluster(cluster);
-    const record = new InstanceRecord(compact(ip), port, weight, flags, index, metadata, beatAt, customId);
-    index.add(record);
+    const record = new InstanceRecord(client, compact(ip), port, weight, flags, index, metadata, beatAt, customId);
+    index.add(record, key);
     client.add(record);
     service.publications++;
     this.instanceCount++;
     changes.touchService(service);
+    this.upserted = record;
     return true;
   }
 
@@ -86,7 +106,7 @@ export class PublicationWriter {
 
   /**
    * Makes the client's publications within `scope` (one service, or all when undefined) exactly
-   * `desired`: withdraws the others, upserts these. Later duplicates in `desired` win.
+   * `desired`: upserts these, then withdraws the others. Later duplicates in `desired` win.
    */
   reconcile(
     client: Client,
@@ -95,23 +115,21 @@ export class PublicationWriter {
     beatAt: number,
     changes: ChangeSet,
   ): boolean {
-    const wanted = new Map<string, DesiredPublication>();
-    for (const each of desired) {
-      const { service, input } = each;
-      wanted.set(publicationKey(service, clusterOf(input), String(input.ip), Number(input.port)), each);
-    }
     let changed = false;
-    if (client.size > 0) {
-      for (const record of scope === undefined ? client.records() : ownRecordsIn(client, scope)) {
-        const key = publicationKey(record.cluster.service, record.cluster.name, record.ip, record.port);
-        if (!wanted.has(key)) {
-          this.detach(client, record, changes);
-          changed = true;
-        }
-      }
-    }
-    for (const { service, input } of wanted.values()) {
+    const previous = client.size === 0 ? [] : scope === undefined ? client.records() : ownRecordsIn(client, scope);
+    // A client publishing nothing here yet (a new replica, a first batch) has nothing to withdraw.
+    const kept = previous.length === 0 ? undefined : new Set<InstanceRecord>();
+    for (const { service, input } of desired) {
       if (this.upsert(client, service, input, beatAt, changes)) changed = true;
+      kept?.add(this.upserted as InstanceRecord);
+    }
+    if (kept === undefined) return changed;
+    for (const record of previous) {
+      // A record replaced by its update is no longer held; one held but not kept was not desired.
+      if (client.holds(record) && !kept.has(record)) {
+        this.detach(client, record, changes);
+        changed = true;
+      }
     }
     return changed;
   }
@@ -149,9 +167,11 @@ function ownRecordsIn(client: Client, service: Service): InstanceRecord[] {
   }
   for (const cluster of service.clusters()) {
     for (const entry of cluster.entries.values()) {
-      for (const record of Array.isArray(entry) ? entry : [entry]) {
-        if (client.find(service, cluster.name, record.ip, record.port) === record) out.push(record);
+      if (!Array.isArray(entry)) {
+        if (entry.owner === client) out.push(entry);
+        continue;
       }
+      for (const record of entry) if (record.owner === client) out.push(record);
     }
   }
   return out;
