@@ -424,3 +424,73 @@ describe('batchRegister into one service of a client that publishes into many', 
     expect(sut.getClient('sync:t')?.publicationCount).toBe(99);
   });
 });
+
+describe('a client with many publications', () => {
+  const key: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'wide' };
+  const ips = Array.from({ length: 20 }, (_, i) => `10.0.1.${i}`);
+  const publicationIps = (sut: Registry, clientId: string): string[] =>
+    (sut.exportClient(clientId)?.publications ?? []).map((p) => p.instance.ip).sort();
+
+  it('should keep every publication findable as others are withdrawn, updated and re-added', () => {
+    const sut = new Registry();
+    for (const ip of ips) sut.registerInstance('conn-1', 'connection', key, { ip, port: 80 });
+
+    // Withdraw from the middle, the front and the end (the last publication moves into the freed slot).
+    for (const ip of [ips[7], ips[0], ips[19]]) sut.deregisterInstance('conn-1', key, '', ip, 80);
+    // Update one in place, then re-add a withdrawn one.
+    sut.updateInstance('conn-1', key, '', ips[12], 80, { weight: 3 });
+    sut.registerInstance('conn-1', 'connection', key, { ip: ips[7], port: 80 });
+
+    const expected = ips.filter((ip) => ip !== ips[0] && ip !== ips[19]).sort();
+    expect(publicationIps(sut, 'conn-1')).toEqual(expected);
+    for (const ip of expected) expect(sut.getPublication('conn-1', key, 'DEFAULT', ip, 80)?.ip).toBe(ip);
+    expect(sut.getPublication('conn-1', key, 'DEFAULT', ips[12], 80)?.weight).toBe(3);
+    expect(sut.getPublication('conn-1', key, 'DEFAULT', ips[0], 80)).toBeUndefined();
+    expect(sut.counts().instances).toBe(expected.length);
+
+    // Down to one, then none: the client stays (a connection client), its service goes.
+    sut.batchRegister('conn-1', 'connection', key, [{ ip: ips[3], port: 80 }]);
+    expect(publicationIps(sut, 'conn-1')).toEqual([ips[3]]);
+    sut.deregisterInstance('conn-1', key, '', ips[3], 80);
+    expect(sut.getClient('conn-1')?.publicationCount).toBe(0);
+    expect(sut.getService(key)).toBeUndefined();
+  });
+
+  it("should find each client's own publication of an address that several large clients share", () => {
+    const sut = new Registry();
+    for (const clientId of ['conn-a', 'conn-b']) {
+      sut.batchRegister(
+        clientId,
+        'connection',
+        key,
+        ips.map((ip) => ({ ip, port: 80, metadata: { by: clientId } })),
+      );
+    }
+
+    expect(sut.getPublication('conn-a', key, 'DEFAULT', ips[5], 80)?.metadata).toEqual({ by: 'conn-a' });
+    expect(sut.getPublication('conn-b', key, 'DEFAULT', ips[5], 80)?.metadata).toEqual({ by: 'conn-b' });
+    expect(sut.listInstances(key)).toHaveLength(ips.length);
+
+    // Withdrawing b's batch leaves a's publications listed, and a re-sync that drops some withdraws only those.
+    sut.batchRegister('conn-b', 'connection', key, []);
+    sut.applyClientSync({
+      clientId: 'conn-a',
+      kind: 'connection',
+      revision: 9,
+      owner: 'peer',
+      publications: ips.slice(0, 10).map((ip) => ({
+        namespace: key.namespace,
+        group: key.group,
+        service: key.name,
+        instance: { ip, port: 80, metadata: { by: 'conn-a' } },
+      })),
+    });
+    expect(
+      sut
+        .listInstances(key)
+        .map((i) => i.ip)
+        .sort(),
+    ).toEqual(ips.slice(0, 10).sort());
+    expect(sut.getPublication('conn-b', key, 'DEFAULT', ips[5], 80)).toBeUndefined();
+  });
+});
