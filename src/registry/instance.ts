@@ -62,6 +62,9 @@ function pooled(metadata: Record<string, string>): Metadata {
  * every instance with equal metadata; recognising it skips the copy and the pool signature.
  */
 const normalizedFrozen = new WeakMap<object, Metadata>();
+/** The last frozen input recognised and its pooled form (held until the next one, so at most one object). */
+let lastFrozenInput: object | undefined;
+let lastFrozenResult: Metadata | undefined;
 
 /**
  * A frozen string-valued copy of `input`: `previous` when equal (so an unchanged re-registration
@@ -72,8 +75,16 @@ export function normalizeMetadata(
   previous?: Metadata,
 ): Metadata {
   if (input === null || input === undefined || typeof input !== 'object') return EMPTY_METADATA;
+  // The object a Distro reader handed to the instance before (usually the same one) needs no lookup.
+  if (input === lastFrozenInput && lastFrozenResult !== undefined) {
+    return previous !== undefined && sameMetadata(previous, lastFrozenResult) ? previous : lastFrozenResult;
+  }
   const known = normalizedFrozen.get(input);
-  if (known !== undefined) return previous !== undefined && sameMetadata(previous, known) ? previous : known;
+  if (known !== undefined) {
+    lastFrozenInput = input;
+    lastFrozenResult = known;
+    return previous !== undefined && sameMetadata(previous, known) ? previous : known;
+  }
   // Equal to a string-valued object means string-valued and equal: no copy needed (a batch's
   // instances mostly carry the metadata of the one before).
   if (previous !== undefined && sameMetadata(previous, input)) return previous;

@@ -405,10 +405,22 @@ export class Registry {
   }
 
   private resolve(publications: readonly PublicationData[]): DesiredPublication[] {
-    return publications.map((each) => ({
-      service: this.catalog.obtain(serviceKey(each.namespace, each.group, each.service)),
-      input: each.instance,
-    }));
+    const desired: DesiredPublication[] = new Array<DesiredPublication>(publications.length);
+    let last: Service | undefined;
+    for (let i = 0; i < publications.length; i++) {
+      const each = publications[i];
+      // Consecutive publications mostly name the same service: compare before three lookups.
+      if (
+        last === undefined ||
+        last.name !== each.service ||
+        last.group !== each.group ||
+        last.namespace !== each.namespace
+      ) {
+        last = this.catalog.obtain(serviceKey(each.namespace, each.group, each.service));
+      }
+      desired[i] = { service: last, input: each.instance };
+    }
+    return desired;
   }
 
   private findRecord(
