@@ -86,3 +86,58 @@ export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
+
+/** Path of the raw fan-out rig's bidirectional method. */
+export const RAW_STREAM_PATH = '/Raw/stream';
+
+/**
+ * The floor of a push fan-out on grpc-js: a bare server holding one bidirectional stream per
+ * subscriber, writing the same prebuilt bytes to each in one loop and reading (and dropping) one
+ * answer per message. No Nacos framing, JSON, registry, retries or yielding.
+ */
+export async function startRawFanOut(): Promise<{
+  port: number;
+  streams(): number;
+  broadcast(bytes: Buffer): void;
+  close(): void;
+}> {
+  const streams = new Set<grpc.ServerDuplexStream<Buffer, Buffer>>();
+  const server = new grpc.Server();
+  server.addService(
+    {
+      stream: {
+        path: RAW_STREAM_PATH,
+        requestStream: true,
+        responseStream: true,
+        requestSerialize: identity,
+        requestDeserialize: identity,
+        responseSerialize: identity,
+        responseDeserialize: identity,
+      },
+    },
+    {
+      stream: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => {
+        streams.add(call);
+        call.on('data', () => undefined);
+        call.on('error', () => streams.delete(call));
+        call.on('end', () => {
+          streams.delete(call);
+          call.end();
+        });
+      },
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+  return {
+    port,
+    streams: () => streams.size,
+    broadcast: (bytes) => {
+      for (const stream of streams) stream.write(bytes);
+    },
+    close: () => server.forceShutdown(),
+  };
+}

@@ -5,7 +5,9 @@
  * performance.timeOrigin + performance.now() that the parent reads too. Several of these run
  * side by side so the receiving side is not one event loop reading a thousand connections in turn.
  */
+import * as grpc from '@grpc/grpc-js';
 import { NacosTransport } from '@/nacos/client';
+import { RAW_STREAM_PATH } from './grpc-rigs';
 
 /** Parent → child: report what arrived for a host count (sent when the parent stops waiting). */
 export interface SubscriberCommand {
@@ -20,8 +22,31 @@ export interface SubscriberMessage {
   receipts?: number[];
 }
 
+const identity = (buffer: Buffer): Buffer => buffer;
+
+/**
+ * The raw mode's subscriber: a bare grpc-js channel of its own and one bidirectional stream on
+ * which the n-th message received is state n, answered with `ack` (the size of a Nacos answer).
+ */
+function rawSubscriber(server: string, ack: Buffer, receive: (state: number, at: number) => void): () => void {
+  const client = new grpc.Client(server, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+  const call = client.makeBidiStreamRequest(RAW_STREAM_PATH, identity, identity);
+  let state = 0;
+  call.on('data', () => {
+    receive(++state, performance.timeOrigin + performance.now());
+    call.write(ack);
+  });
+  call.on('error', () => undefined);
+  // The first message opens the stream on the server, which counts it as a subscriber.
+  call.write(ack);
+  return () => {
+    call.end();
+    client.close();
+  };
+}
+
 async function main(): Promise<void> {
-  const [server, countArg, service] = process.argv.slice(2);
+  const [server, countArg, service, mode, ackBase64] = process.argv.slice(2);
   const count = Number(countArg);
   const send = (message: SubscriberMessage): void => void process.send?.(message);
   const transports: NacosTransport[] = [];
@@ -36,7 +61,12 @@ async function main(): Promise<void> {
       send({ hosts, receipts: list });
     }
   };
-  for (let i = 0; i < count; i += 50) {
+  const closers: Array<() => void> = [];
+  if (mode === 'raw') {
+    const ack = Buffer.from(ackBase64 ?? '', 'base64');
+    for (let i = 0; i < count; i++) closers.push(rawSubscriber(server, ack, receive));
+  }
+  for (let i = 0; mode !== 'raw' && i < count; i += 50) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(50, count - i) }, async () => {
         const transport = new NacosTransport({
@@ -74,6 +104,7 @@ async function main(): Promise<void> {
     }
     if (command.stop) {
       for (const transport of transports) transport.close();
+      for (const close of closers) close();
       setTimeout(() => process.exit(0), 100);
     }
   });
