@@ -264,6 +264,14 @@ export class ProtoReader {
     return readText(this.buf, start, end);
   }
 
+  /** A string expected to be new (an address, an id): read directly, without the interning table. */
+  uniqueString(): string {
+    const end = this.delimited();
+    const start = this.pos;
+    this.pos = end;
+    return this.buf.toString('utf8', start, end);
+  }
+
   /** Skips a field of an unknown number (a newer sender's addition), as protobuf requires. */
   skip(wireType: number): void {
     if (wireType === VARINT) this.varint();

@@ -12,16 +12,21 @@ export class InvalidPayloadError extends Error {
 const KINDS: ReadonlySet<string> = new Set<ClientKind>(['ipport', 'connection', 'sync']);
 const LIMITS = { id: 512, name: 512, ip: 128, metaEntries: 256, metaValue: 8192, publications: 100_000 };
 
-function text(value: string, field: string, max: number, allowEmpty = false): string {
+/** Where a field sits (`client <id>`), and its name: joined only for an error message, never per valid field. */
+function label(at: string, field: string): string {
+  return at === '' ? field : `${at} ${field}`;
+}
+
+function text(value: string, at: string, field: string, max: number, allowEmpty = false): string {
   if ((!allowEmpty && value.length === 0) || value.length > max) {
-    throw new InvalidPayloadError(`${field} must be a string of 1-${max} characters`);
+    throw new InvalidPayloadError(`${label(at, field)} must be a string of 1-${max} characters`);
   }
   return value;
 }
 
-function num(value: number, field: string, min: number, max: number): number {
+function num(value: number, at: string, field: string, min: number, max: number): number {
   if (!Number.isFinite(value) || value < min || value > max) {
-    throw new InvalidPayloadError(`${field} must be a number ${min}-${max}`);
+    throw new InvalidPayloadError(`${label(at, field)} must be a number ${min}-${max}`);
   }
   return value;
 }
@@ -114,6 +119,8 @@ export function encodeClientData(data: ClientSyncData, scratch = new ProtoWriter
  */
 export class ClientDataReader {
   private readonly metadataSeen = new Map<string, Readonly<Record<string, string>>>();
+  /** The metadata read last and its bytes (a copy: the message's buffer is not kept). */
+  private lastMetadata: { bytes: Buffer; value: Readonly<Record<string, string>> } | undefined;
 
   /** Decodes the `ClientData` between `r.pos` and `end`; leaves `r` at `end`. */
   read(r: ProtoReader, end: number): ClientSyncData {
@@ -137,12 +144,14 @@ export class ClientDataReader {
     let owner = '';
     let expiresAt = 0;
     const publications: PublicationData[] = [];
+    /** Error context of the publications, built once per client. */
+    let at: string | undefined;
     while (!r.done) {
       const tag = r.tag();
       switch (tag >>> 3) {
         case CLIENT.id:
           r.expect(tag, LENGTH_DELIMITED);
-          clientId = r.string();
+          clientId = r.uniqueString();
           break;
         case CLIENT.kind:
           r.expect(tag, LENGTH_DELIMITED);
@@ -164,7 +173,8 @@ export class ClientDataReader {
             );
           }
           const outer = r.enter();
-          publications.push(this.publication(r, `client ${clientId}`));
+          at ??= `client ${clientId}`;
+          publications.push(this.publication(r, at));
           r.leave(outer);
           break;
         }
@@ -176,9 +186,9 @@ export class ClientDataReader {
           r.skip(tag & 7);
       }
     }
-    text(clientId, 'clientId', LIMITS.id);
+    text(clientId, '', 'clientId', LIMITS.id);
     if (!KINDS.has(kind)) throw new InvalidPayloadError(`client ${clientId}: unknown kind "${kind}"`);
-    text(owner, 'owner', LIMITS.id, true);
+    text(owner, '', 'owner', LIMITS.id, true);
     return {
       clientId,
       kind: kind as ClientKind,
@@ -222,9 +232,9 @@ export class ClientDataReader {
     }
     if (!instance) throw new InvalidPayloadError(`${at}: publication without instance`);
     return {
-      namespace: text(namespace, `${at} namespace`, LIMITS.name),
-      group: text(group, `${at} group`, LIMITS.name),
-      service: text(service, `${at} service`, LIMITS.name),
+      namespace: text(namespace, at, 'namespace', LIMITS.name),
+      group: text(group, at, 'group', LIMITS.name),
+      service: text(service, at, 'service', LIMITS.name),
       instance,
     };
   }
@@ -248,7 +258,8 @@ export class ClientDataReader {
       switch (tag >>> 3) {
         case INSTANCE.ip:
           r.expect(tag, LENGTH_DELIMITED);
-          ip = r.string();
+          // Addresses rarely repeat within a message: interning them would only evict the names that do.
+          ip = r.uniqueString();
           break;
         case INSTANCE.port:
           r.expect(tag, VARINT);
@@ -291,15 +302,15 @@ export class ClientDataReader {
     }
     const metadata = metaStart < 0 ? {} : this.metadata(r, metaStart, metaEnd, metaSplit, at);
     return {
-      ip: text(ip, `${at} ip`, LIMITS.ip),
-      port: num(port, `${at} port`, 0, 65535),
-      weight: num(weight, `${at} weight`, 0, 1_000_000),
+      ip: text(ip, at, 'ip', LIMITS.ip),
+      port: num(port, at, 'port', 0, 65535),
+      weight: num(weight, at, 'weight', 0, 1_000_000),
       healthy,
       enabled,
       ephemeral,
-      clusterName: text(clusterName, `${at} clusterName`, LIMITS.name, true) || undefined,
+      clusterName: text(clusterName, at, 'clusterName', LIMITS.name, true) || undefined,
       metadata,
-      instanceId: text(instanceId, `${at} instanceId`, LIMITS.id, true) || undefined,
+      instanceId: text(instanceId, at, 'instanceId', LIMITS.id, true) || undefined,
     };
   }
 
@@ -311,9 +322,20 @@ export class ClientDataReader {
     split: boolean,
     at: string,
   ): Readonly<Record<string, string>> {
-    const signature = split ? undefined : outer.buf.toString('latin1', start, end);
+    const buf = outer.buf;
+    // Most instances carry the bytes of the one before: compared in place, no signature string.
+    const last = this.lastMetadata;
+    if (!split && last !== undefined && last.bytes.length === end - start) {
+      let same = true;
+      for (let i = 0; i < last.bytes.length && same; i++) same = last.bytes[i] === buf[start + i];
+      if (same) return last.value;
+    }
+    const signature = split ? undefined : buf.toString('latin1', start, end);
     const seen = signature === undefined ? undefined : this.metadataSeen.get(signature);
-    if (seen !== undefined) return seen;
+    if (seen !== undefined) {
+      this.lastMetadata = { bytes: Buffer.from(buf.subarray(start, end)), value: seen };
+      return seen;
+    }
     const entries: Array<[string, string]> = [];
     const r = new ProtoReader(outer.buf, start, end);
     while (!r.done) {
@@ -333,12 +355,18 @@ export class ClientDataReader {
         else r.skip(entryTag & 7);
       }
       r.leave(entryOuter);
-      entries.push([text(key, 'metadata key', LIMITS.name), text(value, 'metadata value', LIMITS.metaValue, true)]);
+      entries.push([
+        text(key, at, 'metadata key', LIMITS.name),
+        text(value, at, 'metadata value', LIMITS.metaValue, true),
+      ]);
       if (entries.length > LIMITS.metaEntries) throw new InvalidPayloadError(`${at}: too many metadata entries`);
     }
     // fromEntries defines own properties (a key `__proto__` stays data); a repeated key keeps its last value.
     const metadata = Object.freeze(Object.fromEntries(entries));
-    if (signature !== undefined) this.metadataSeen.set(signature, metadata);
+    if (signature !== undefined) {
+      this.metadataSeen.set(signature, metadata);
+      this.lastMetadata = { bytes: Buffer.from(buf.subarray(start, end)), value: metadata };
+    }
     return metadata;
   }
 }
