@@ -1,74 +1,161 @@
-import { addressKey, compact } from './instance';
+import { compact } from './instance';
 import type { InstanceRecord } from './instance';
 import type { Client } from './client';
 import { DEFAULT_NAMESPACE, groupedName } from './model';
 import type { Instance, ListInstancesOptions, ServiceKey, ServicePage, ServiceSummary } from './model';
 import { wildcard } from './wildcard';
 
+/** The publications of one address (ip:port): one record, or several (by several clients) in change order. */
+type AddressEntry = InstanceRecord | InstanceRecord[];
+/** What an IP maps to: its one address, or its addresses by port when the host has several. */
+type IpEntry = AddressEntry | Map<number, AddressEntry>;
+
+/** The publication listed for an address: the most recently changed one. */
+function winner(entry: AddressEntry): InstanceRecord {
+  return Array.isArray(entry) ? entry[entry.length - 1] : entry;
+}
+
+function portOf(entry: AddressEntry): number {
+  return Array.isArray(entry) ? entry[0].port : entry.port;
+}
+
+/** The entry with `record` added last (a new array when it held one record). */
+function withRecord(entry: AddressEntry, record: InstanceRecord): AddressEntry {
+  if (Array.isArray(entry)) {
+    entry.push(record);
+    return entry;
+  }
+  return [entry, record];
+}
+
+/** The entry without `record`: undefined when nothing is left, the record itself when one is. */
+function withoutRecord(entry: AddressEntry, record: InstanceRecord): AddressEntry | undefined {
+  if (!Array.isArray(entry)) return entry === record ? undefined : entry;
+  const at = entry.indexOf(record);
+  if (at >= 0) entry.splice(at, 1);
+  if (entry.length === 0) return undefined;
+  return entry.length === 1 ? entry[0] : entry;
+}
+
 /**
- * The instances of one cluster of a service, by `ip:port`. An address published by one client
- * maps to its record; only when several clients publish the same address does it map to an
- * array, ordered by change so the last element is the most recently changed (the one listed).
+ * The instances of one cluster of a service, by IP and then port. Keying by the IP string the
+ * record already holds costs no key string per instance; a host publishing several ports gets a
+ * small map by port. An address published by one client maps to its record; several clients
+ * publishing the same address make an array ordered by change, whose last element is listed.
  */
 export class ClusterIndex {
-  readonly entries = new Map<string, InstanceRecord | InstanceRecord[]>();
+  readonly entries = new Map<string, IpEntry>();
+  /** Distinct ip:port addresses listed (the size of a query's answer). */
+  addresses = 0;
 
   constructor(
     readonly name: string,
     readonly service: Service,
   ) {}
 
-  /** The publication listed for an address: the most recently changed one. */
-  static winner(entry: InstanceRecord | InstanceRecord[]): InstanceRecord {
-    return Array.isArray(entry) ? entry[entry.length - 1] : entry;
+  /** The publications of ip:port within what its IP maps to. */
+  static address(entry: IpEntry | undefined, port: number): AddressEntry | undefined {
+    if (entry === undefined) return undefined;
+    if (entry instanceof Map) return entry.get(port);
+    return portOf(entry) === port ? entry : undefined;
   }
 
-  /** What `client` publishes at the address `key` (from addressKey), or undefined. */
-  publicationOf(client: Client, key: string): InstanceRecord | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    if (!Array.isArray(entry)) return entry.owner === client ? entry : undefined;
-    for (const record of entry) if (record.owner === client) return record;
+  /** What `client` publishes at `port` within an IP's entry (as found by `entries.get(ip)`), or undefined. */
+  static ownedBy(entry: IpEntry | undefined, client: Client, port: number): InstanceRecord | undefined {
+    const address = ClusterIndex.address(entry, port);
+    if (address === undefined) return undefined;
+    if (!Array.isArray(address)) return address.owner === client ? address : undefined;
+    for (const record of address) if (record.owner === client) return record;
     return undefined;
   }
 
-  /** Adds a record under its address key (`key` when the caller has it, flat, already). */
-  add(record: InstanceRecord, key: string = compact(addressKey(record.ip, record.port))): void {
-    const entry = this.entries.get(key);
-    if (entry === undefined) this.entries.set(key, record);
-    else if (Array.isArray(entry)) entry.push(record);
-    else this.entries.set(key, [entry, record]);
+  /** What `client` publishes at ip:port, or undefined. */
+  publicationOf(client: Client, ip: string, port: number): InstanceRecord | undefined {
+    return ClusterIndex.ownedBy(this.entries.get(ip), client, port);
+  }
+
+  /** Adds a record; `entry` is what its IP maps to, when the caller has just looked it up. */
+  add(record: InstanceRecord, entry: IpEntry | undefined = this.entries.get(record.ip)): void {
+    const { ip, port } = record;
+    if (entry === undefined) {
+      this.entries.set(ip, record);
+      this.addresses++;
+    } else if (entry instanceof Map) {
+      const address = entry.get(port);
+      if (address === undefined) this.addresses++;
+      entry.set(port, address === undefined ? record : withRecord(address, record));
+    } else if (portOf(entry) === port) {
+      this.entries.set(ip, withRecord(entry, record));
+    } else {
+      this.entries.set(
+        ip,
+        new Map<number, AddressEntry>([
+          [portOf(entry), entry],
+          [port, record],
+        ]),
+      );
+      this.addresses++;
+    }
   }
 
   remove(record: InstanceRecord): void {
-    const key = addressKey(record.ip, record.port);
-    const entry = this.entries.get(key);
-    if (entry === record) {
-      this.entries.delete(key);
-    } else if (Array.isArray(entry)) {
-      const at = entry.indexOf(record);
-      if (at >= 0) entry.splice(at, 1);
-      if (entry.length === 1) this.entries.set(key, entry[0]);
-      else if (entry.length === 0) this.entries.delete(key);
-    }
+    const { ip, port } = record;
+    const entry = this.entries.get(ip);
+    const address = ClusterIndex.address(entry, port);
+    if (address === undefined) return;
+    const rest = withoutRecord(address, record);
+    if (rest === undefined) this.addresses--;
+    this.store(ip, port, entry as IpEntry, rest);
   }
 
-  /** Puts `next` where `previous` was; among duplicates it moves last, as the latest change. */
+  /** Puts `next` (same address) where `previous` was; among several it moves last, as the latest change. */
   replace(previous: InstanceRecord, next: InstanceRecord): void {
-    const key = addressKey(previous.ip, previous.port);
-    const entry = this.entries.get(key);
-    if (entry === previous) {
-      this.entries.set(key, next);
-    } else if (Array.isArray(entry)) {
-      const at = entry.indexOf(previous);
-      if (at >= 0) entry.splice(at, 1);
-      entry.push(next);
-    }
+    const { ip, port } = previous;
+    const entry = this.entries.get(ip);
+    const address = ClusterIndex.address(entry, port);
+    if (address === undefined) return;
+    const rest = withoutRecord(address, previous);
+    this.store(ip, port, entry as IpEntry, rest === undefined ? next : withRecord(rest, next));
   }
 
+  /** The record listed at ip:port: the most recently changed publication of it. */
   get(ip: string, port: number): InstanceRecord | undefined {
-    const entry = this.entries.get(addressKey(ip, port));
-    return entry === undefined ? undefined : ClusterIndex.winner(entry);
+    const address = ClusterIndex.address(this.entries.get(ip), port);
+    return address === undefined ? undefined : winner(address);
+  }
+
+  /** The listed record of every address. */
+  listed(into: InstanceRecord[] = []): InstanceRecord[] {
+    for (const entry of this.entries.values()) {
+      if (entry instanceof Map) for (const address of entry.values()) into.push(winner(address));
+      else into.push(winner(entry));
+    }
+    return into;
+  }
+
+  /** Every publication, listed or not. */
+  records(into: InstanceRecord[] = []): InstanceRecord[] {
+    const push = (address: AddressEntry): void => {
+      if (Array.isArray(address)) into.push(...address);
+      else into.push(address);
+    };
+    for (const entry of this.entries.values()) {
+      if (entry instanceof Map) for (const address of entry.values()) push(address);
+      else push(entry);
+    }
+    return into;
+  }
+
+  /** Writes back an address's publications (`address` undefined: none left), folding a one-port map. */
+  private store(ip: string, port: number, entry: IpEntry, address: AddressEntry | undefined): void {
+    if (!(entry instanceof Map)) {
+      if (address === undefined) this.entries.delete(ip);
+      else this.entries.set(ip, address);
+      return;
+    }
+    if (address === undefined) entry.delete(port);
+    else entry.set(port, address);
+    if (entry.size === 1) this.entries.set(ip, entry.values().next().value as AddressEntry);
   }
 }
 
@@ -147,8 +234,7 @@ export class Service implements ServiceKey {
         : [...new Set(clusters)].map((name) => this.cluster(name)).filter((index) => index !== undefined);
     const result: Instance[] = [];
     for (const index of indexes) {
-      for (const entry of index.entries.values()) {
-        const record = ClusterIndex.winner(entry);
+      for (const record of index.listed()) {
         if ((healthyOnly && !record.healthy) || (enabledOnly && !record.enabled)) continue;
         result.push(record);
       }
@@ -164,7 +250,7 @@ export class Service implements ServiceKey {
       name: this.name,
       groupedName: this.groupedName,
       clusters: clusters.map((index) => index.name),
-      instanceCount: clusters.reduce((sum, index) => sum + index.entries.size, 0),
+      instanceCount: clusters.reduce((sum, index) => sum + index.addresses, 0),
       revision: this.revision,
     };
   }

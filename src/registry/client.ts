@@ -1,5 +1,5 @@
 import type { Service } from './catalog';
-import { InstanceRecord, addressKey, compact } from './instance';
+import { InstanceRecord, compact } from './instance';
 import type { ClientInfo, ClientKind, ClientSyncData } from './model';
 
 /** Up to this many publications a client is searched by scanning; beyond, through the service's index. */
@@ -73,7 +73,7 @@ export class Client implements Readonly<ClientInfo> {
     if (pubs === undefined) return undefined;
     if (pubs instanceof InstanceRecord) return matches(pubs, service, cluster, ip, port) ? pubs : undefined;
     if (pubs.length <= SCAN_LIMIT) return pubs.find((record) => matches(record, service, cluster, ip, port));
-    return service.cluster(cluster)?.publicationOf(this, addressKey(ip, port));
+    return service.cluster(cluster)?.publicationOf(this, ip, port);
   }
 
   /** The only publication, when there is exactly one (the common case, checked without allocating). */

@@ -210,11 +210,6 @@ export class InstanceRecord implements Instance {
   }
 }
 
-/** Key of an address within a cluster. */
-export function addressKey(ip: string, port: number): string {
-  return ip + ':' + port;
-}
-
 /**
  * Returns `value` after making V8 store it as one flat string. Strings built by `+` are kept as
  * trees of pieces (about 75 bytes more for `ip:port#true`); reading a character flattens them,

@@ -1,8 +1,9 @@
+import { ClusterIndex } from './catalog';
 import type { Service } from './catalog';
 import type { ChangeSet } from './change-set';
 import { SCAN_LIMIT } from './client';
 import type { Client, ClientTable } from './client';
-import { InstanceRecord, addressKey, compact, inputFlags, normalizeMetadata, normalizeWeight } from './instance';
+import { InstanceRecord, compact, inputFlags, normalizeMetadata, normalizeWeight } from './instance';
 import { DEFAULT_CLUSTER, defaultInstanceId } from './model';
 import type { InstanceInput } from './model';
 
@@ -34,12 +35,11 @@ export class PublicationWriter {
     const cluster = clusterOf(input);
     const ip = String(input.ip);
     const port = typeof input.port === 'number' ? input.port : Number(input.port);
-    // One flat key serves both the lookup and the insert (its hash is computed once).
-    const key = compact(addressKey(ip, port));
-    const existing =
-      client.size <= SCAN_LIMIT
-        ? client.find(service, cluster, ip, port)
-        : service.cluster(cluster)?.publicationOf(client, key);
+    const found = service.cluster(cluster);
+    // A small client is scanned (no hashing); a large one is looked up once, and an insert reuses the answer.
+    const small = client.size <= SCAN_LIMIT;
+    const entry = small || found === undefined ? undefined : found.entries.get(ip);
+    const existing = small ? client.find(service, cluster, ip, port) : ClusterIndex.ownedBy(entry, client, port);
     const weight = normalizeWeight(input.weight);
     const flags = inputFlags(input);
     const metadata = normalizeMetadata(input.metadata, existing?.metadata);
@@ -74,9 +74,10 @@ export class PublicationWriter {
       this.upserted = next;
       return true;
     }
-    const index = service.obtainCluster(cluster);
+    const index = found ?? service.obtainCluster(cluster);
     const record = new InstanceRecord(client, compact(ip), port, weight, flags, index, metadata, beatAt, customId);
-    index.add(record, key);
+    if (small || found === undefined) index.add(record);
+    else index.add(record, entry);
     client.add(record);
     service.publications++;
     this.instanceCount++;
@@ -166,13 +167,7 @@ function ownRecordsIn(client: Client, service: Service): InstanceRecord[] {
     return out;
   }
   for (const cluster of service.clusters()) {
-    for (const entry of cluster.entries.values()) {
-      if (!Array.isArray(entry)) {
-        if (entry.owner === client) out.push(entry);
-        continue;
-      }
-      for (const record of entry) if (record.owner === client) out.push(record);
-    }
+    for (const record of cluster.records()) if (record.owner === client) out.push(record);
   }
   return out;
 }

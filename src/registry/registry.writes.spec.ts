@@ -494,3 +494,58 @@ describe('a client with many publications', () => {
     expect(sut.getPublication('conn-b', key, 'DEFAULT', ips[5], 80)).toBeUndefined();
   });
 });
+
+describe('a host publishing several ports of one service', () => {
+  const key: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'ports' };
+  const ports = (sut: Registry): number[] =>
+    sut
+      .listInstances(key)
+      .map((i) => i.port)
+      .sort((a, b) => a - b);
+
+  it('should list, count and find every port, with duplicates per address across clients', () => {
+    const sut = new Registry();
+    sut.batchRegister('conn-a', 'connection', key, [
+      { ip: '10.0.0.9', port: 80, weight: 1 },
+      { ip: '10.0.0.9', port: 81, weight: 1 },
+      { ip: '10.0.0.9', port: 82, weight: 1 },
+    ]);
+    sut.registerInstance('conn-b', 'connection', key, { ip: '10.0.0.9', port: 81, weight: 5 });
+
+    expect(ports(sut)).toEqual([80, 81, 82]);
+    expect(sut.getService(key)?.instanceCount).toBe(3);
+    // The address two clients publish shows the most recent publication; each client still finds its own.
+    expect(sut.getInstance(key, '', '10.0.0.9', 81)?.weight).toBe(5);
+    expect(sut.getPublication('conn-a', key, 'DEFAULT', '10.0.0.9', 81)?.weight).toBe(1);
+    expect(sut.getInstance(key, '', '10.0.0.9', 83)).toBeUndefined();
+
+    // Withdrawing b's copy shows a's again; withdrawing ports leaves the others.
+    sut.removeClient('conn-b');
+    expect(sut.getInstance(key, '', '10.0.0.9', 81)?.weight).toBe(1);
+    sut.batchDeregister('conn-a', key, [
+      { clusterName: '', ip: '10.0.0.9', port: 80 },
+      { clusterName: '', ip: '10.0.0.9', port: 82 },
+    ]);
+    expect(ports(sut)).toEqual([81]);
+    expect(sut.getService(key)?.instanceCount).toBe(1);
+
+    // A port added again after the host folded back to one address.
+    sut.registerInstance('conn-a', 'connection', key, { ip: '10.0.0.9', port: 90 });
+    sut.updateInstance('conn-a', key, '', '10.0.0.9', 90, { weight: 7 });
+    expect(ports(sut)).toEqual([81, 90]);
+    expect(sut.getInstance(key, '', '10.0.0.9', 90)?.weight).toBe(7);
+    expect(sut.getService(key)?.instanceCount).toBe(2);
+  });
+
+  it('should handle thousands of ports on one host', () => {
+    const sut = new Registry();
+    const many = Array.from({ length: 5000 }, (_, n) => ({ ip: '10.0.0.1', port: 10_000 + n }));
+    sut.batchRegister('conn-a', 'connection', key, many);
+    sut.batchRegister('conn-a', 'connection', key, many.slice(0, 2500));
+
+    expect(sut.getService(key)?.instanceCount).toBe(2500);
+    expect(ports(sut)).toEqual(many.slice(0, 2500).map((m) => m.port));
+    expect(sut.getInstance(key, '', '10.0.0.1', 12_499)).toBeDefined();
+    expect(sut.getInstance(key, '', '10.0.0.1', 12_500)).toBeUndefined();
+  });
+});
