@@ -25,10 +25,21 @@ function invalid(message: string): never {
   throw new NacosRequestError(NacosErrorCode.BadRequest, message);
 }
 
-function optionalName(value: unknown, field: string): string | undefined {
+/**
+ * Where a value sits in the request: a name, or the index of an instance in a batch. Messages are
+ * built from it only on error, never for each of a batch's valid instances.
+ */
+type Field = string | number;
+
+function label(field: Field, sub?: string): string {
+  const base = typeof field === 'number' ? `instances[${field}]` : field;
+  return sub === undefined ? base : `${base}.${sub}`;
+}
+
+function optionalName(value: unknown, field: Field, sub?: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') invalid(`${field} must be a string`);
-  if (value.length > MAX_NAME_LENGTH) invalid(`${field} is longer than ${MAX_NAME_LENGTH} characters`);
+  if (typeof value !== 'string') invalid(`${label(field, sub)} must be a string`);
+  if (value.length > MAX_NAME_LENGTH) invalid(`${label(field, sub)} is longer than ${MAX_NAME_LENGTH} characters`);
   return value;
 }
 
@@ -42,38 +53,41 @@ export function requestServiceKey(body: NamingRequestBase): ServiceKey {
   return serviceKey(optionalName(body.namespace, 'namespace'), group, name);
 }
 
-function address(raw: NacosInstance, field: string): InstanceAddress {
-  if (typeof raw !== 'object' || raw === null) invalid(`${field} is required`);
+function address(raw: NacosInstance, field: Field): InstanceAddress {
+  if (typeof raw !== 'object' || raw === null) invalid(`${label(field)} is required`);
   if (typeof raw.ip !== 'string' || raw.ip.length === 0 || raw.ip.length > 255 || /\s/.test(raw.ip)) {
-    invalid(`${field}.ip must be a non-empty address`);
+    invalid(`${label(field, 'ip')} must be a non-empty address`);
   }
-  if (!Number.isInteger(raw.port) || raw.port < 1 || raw.port > 65535) invalid(`${field}.port must be 1-65535`);
-  const clusterName = optionalName(raw.clusterName, `${field}.clusterName`) ?? DEFAULT_CLUSTER;
+  if (!Number.isInteger(raw.port) || raw.port < 1 || raw.port > 65535)
+    invalid(`${label(field, 'port')} must be 1-65535`);
+  const clusterName = optionalName(raw.clusterName, field, 'clusterName') ?? DEFAULT_CLUSTER;
   return { ip: raw.ip, port: raw.port, clusterName };
 }
 
 /** Validates an SDK instance and maps it to the registry's input. */
-export function instanceInput(raw: NacosInstance, field = 'instance'): InstanceInput {
+export function instanceInput(raw: NacosInstance, field: Field = 'instance'): InstanceInput {
   const { ip, port, clusterName } = address(raw, field);
   const weight = raw.weight ?? 1;
   if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0 || weight > 10000) {
-    invalid(`${field}.weight must be 0-10000`);
+    invalid(`${label(field, 'weight')} must be 0-10000`);
   }
   for (const flag of ['healthy', 'enabled', 'ephemeral'] as const) {
     if (raw[flag] !== undefined && raw[flag] !== null && typeof raw[flag] !== 'boolean') {
-      invalid(`${field}.${flag} must be true or false`);
+      invalid(`${label(field, flag)} must be true or false`);
     }
   }
   const metadata = raw.metadata ?? {};
-  if (typeof metadata !== 'object' || Array.isArray(metadata)) invalid(`${field}.metadata must be an object`);
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) invalid(`${label(field, 'metadata')} must be an object`);
   // A keyed loop, not Object.entries: a batch validates thousands of these and the pairs are garbage.
   let keys = 0;
   for (const key in metadata) {
     if (!Object.prototype.hasOwnProperty.call(metadata, key)) continue;
-    if (++keys > MAX_METADATA_ENTRIES) invalid(`${field}.metadata has more than ${MAX_METADATA_ENTRIES} keys`);
-    if (typeof metadata[key] !== 'string') invalid(`${field}.metadata.${key} must be a string`);
+    if (++keys > MAX_METADATA_ENTRIES) {
+      invalid(`${label(field, 'metadata')} has more than ${MAX_METADATA_ENTRIES} keys`);
+    }
+    if (typeof metadata[key] !== 'string') invalid(`${label(field, 'metadata')}.${key} must be a string`);
   }
-  const instanceId = optionalName(raw.instanceId, `${field}.instanceId`);
+  const instanceId = optionalName(raw.instanceId, field, 'instanceId');
   const input: InstanceInput = {
     ip,
     port,
@@ -93,11 +107,11 @@ export function instanceInput(raw: NacosInstance, field = 'instance'): InstanceI
 export function instanceInputs(raw: unknown): InstanceInput[] {
   if (!Array.isArray(raw)) invalid('instances must be an array');
   if (raw.length > MAX_BATCH_INSTANCES) invalid(`instances has more than ${MAX_BATCH_INSTANCES} entries`);
-  return (raw as NacosInstance[]).map((each, i) => instanceInput(each, `instances[${i}]`));
+  return (raw as NacosInstance[]).map((each, i) => instanceInput(each, i));
 }
 
 /** Only the identifying part of an instance (deregistration). */
-export function instanceAddress(raw: NacosInstance, field = 'instance'): InstanceAddress {
+export function instanceAddress(raw: NacosInstance, field: Field = 'instance'): InstanceAddress {
   return address(raw, field);
 }
 
