@@ -46,6 +46,12 @@ describe('benchmark report', () => {
     expect(md).toContain('on 2 cores (test CPU), 24 GiB, Node v20.20.2; `npm run bench -- distro`.');
   });
 
+  it('records how fast the machine was around each run, when the run measured it', () => {
+    const probed = { ...result('grpc', []), machine: { ...machine, probeMs: { before: 101.4, after: 250.6 } } };
+    const md = renderBenchmarks({ results: [probed] });
+    expect(md).toContain('Node v20.20.2 (speed probe 101 ms before, 251 ms after; see bench/run.ts)');
+  });
+
   it('escapes pipes inside cells so a metric cannot break the table', () => {
     const md = renderBenchmarks({ results: [result('grpc', [{ metric: 'a | b', value: 1, unit: 'x' }])] });
     expect(md).toContain('| a \\| b | 1 x |');

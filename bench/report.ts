@@ -12,6 +12,11 @@ export interface Machine {
   cpu?: string;
   memoryGiB: number;
   node: string;
+  /**
+   * Milliseconds a fixed single-threaded workload took just before and just after the benchmark
+   * (lower is faster): how busy the shared machine was while the figures were taken.
+   */
+  probeMs?: { before: number; after: number };
 }
 
 export interface RecordedResult extends BenchResult {
@@ -118,7 +123,11 @@ function findRow(file: BenchmarkFile, bench: string, metric: RegExp): BenchRow |
 }
 
 function machineLine(m: Machine): string {
-  return `${m.cores} cores (${m.cpu ?? 'unknown CPU'}), ${m.memoryGiB} GiB, Node ${m.node}`;
+  const probe =
+    m.probeMs === undefined
+      ? ''
+      : ` (speed probe ${Math.round(m.probeMs.before)} ms before, ${Math.round(m.probeMs.after)} ms after; see bench/run.ts)`;
+  return `${m.cores} cores (${m.cpu ?? 'unknown CPU'}), ${m.memoryGiB} GiB, Node ${m.node}${probe}`;
 }
 
 export function renderBenchmarks(file: BenchmarkFile): string {

@@ -33,13 +33,35 @@ export interface BenchOptions {
 const ALL = ['registry', 'distro', 'grpc', 'sync'];
 const DOCS = join(__dirname, '..', '..', 'docs');
 
-function machine(): Machine {
+function machine(probeMs?: Machine['probeMs']): Machine {
   return {
     cores: cpus().length,
     cpu: cpus()[0]?.model,
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
+    probeMs,
   };
+}
+
+/**
+ * A fixed single-threaded workload of the kind the benchmarks stress (map inserts, JSON), best of
+ * three, in ms. Taken before and after each benchmark and recorded with it, so a reader can tell a
+ * run on a busy shared machine (where every figure, ours and raw, is slower) from one on an idle one.
+ */
+export function speedProbe(): number {
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const started = performance.now();
+    let map = new Map<string, number>();
+    for (let i = 0; i < 300_000; i++) {
+      map.set(`k${i}`, i);
+      if (map.size >= 50_000) map = new Map();
+    }
+    const json = JSON.stringify(Array.from({ length: 30_000 }, (_, i) => ({ id: i, name: `n${i}`, ok: true })));
+    if ((JSON.parse(json) as unknown[]).length !== 30_000) throw new Error('speed probe failed');
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
 }
 
 const HELP = `usage: npm run bench -- [registry|distro|grpc|sync ...] [--quick]
@@ -69,14 +91,16 @@ async function main(): Promise<void> {
   const started = performance.now();
   const results: RecordedResult[] = [];
   for (const name of selected) {
+    const before = speedProbe();
     const t0 = performance.now();
     const mod = (await import(join(__dirname, `${name}.js`))) as { run: (o: BenchOptions) => Promise<BenchResult> };
     const result = await mod.run({ quick });
+    const seconds = (performance.now() - t0) / 1000;
     const recorded: RecordedResult = {
       ...result,
       measuredAt: new Date().toISOString(),
-      seconds: (performance.now() - t0) / 1000,
-      machine: machine(),
+      seconds,
+      machine: machine({ before, after: speedProbe() }),
     };
     results.push(recorded);
     console.log(`\n${toMarkdown(result)}\n\n(${Math.round(recorded.seconds)} s)\n`);
