@@ -1,3 +1,4 @@
+import type { InstanceRecord } from './instance';
 import type { ServiceKey } from './model';
 import { Registry } from './registry';
 
@@ -108,6 +109,110 @@ describe('Registry against a naive model', () => {
         expect(sut.getClient(c)?.publicationCount ?? 0).toBe(model.get(c)!.size);
       }
       expect(sut.counts().instances).toBe([...model.values()].reduce((sum, m) => sum + m.size, 0));
+    }
+  });
+});
+
+/**
+ * No ghosts: whatever mix of writes, heartbeats, expiry, replica syncs and removals, every listed
+ * instance is held by a client that still exists, and every client's publications are listed or
+ * shadowed by another client's publication of the same address.
+ */
+describe('Registry consistency under every kind of write', () => {
+  it.each([11, 12, 13, 14, 15])('should keep index and clients in step (seed %i)', (seed) => {
+    let state = seed;
+    const next = (): number => {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      return state / 2 ** 32;
+    };
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)];
+    let now = 1_000_000;
+    const sut = new Registry({ clock: () => now, unhealthyAfterMs: 15_000, deleteAfterMs: 30_000 });
+    const services = ['s1', 's2'].map((name) => ({ namespace: 'public', group: 'DEFAULT_GROUP', name }));
+    const ips = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
+    const ports = [80, 81, 82];
+    const connections = ['conn-1', 'conn-2', 'sync:t1'];
+
+    for (let step = 0; step < 800; step++) {
+      const op = next();
+      const key = pick(services);
+      const [ip, port] = [pick(ips), pick(ports)];
+      const ipPortClient = `${ip}:${port}#true`;
+      if (op < 0.2) {
+        sut.registerInstance(ipPortClient, 'ipport', key, { ip, port, weight: 1 + Math.floor(next() * 2) }, { now });
+      } else if (op < 0.3) {
+        sut.beat(ipPortClient, key, 'DEFAULT', ip, port, now);
+      } else if (op < 0.4) {
+        now += Math.floor(next() * 20_000);
+        sut.checkExpiry(now, () => next() < 0.8);
+      } else if (op < 0.55) {
+        const client = pick(connections);
+        const batch = Array.from({ length: Math.floor(next() * 12) }, () => ({
+          namespace: key.namespace,
+          group: key.group,
+          service: pick(services).name,
+          instance: { ip: pick(ips), port: pick(ports), weight: 1 + Math.floor(next() * 2) },
+        }));
+        if (next() < 0.5) sut.replacePublications(client, client.startsWith('sync') ? 'sync' : 'connection', batch);
+        else
+          sut.applyClientSync({
+            clientId: client,
+            kind: 'connection',
+            revision: step,
+            owner: 'peer',
+            publications: batch,
+          });
+      } else if (op < 0.65) {
+        sut.applyClientSync({
+          clientId: ipPortClient,
+          kind: 'ipport',
+          revision: step,
+          publications: [{ namespace: key.namespace, group: key.group, service: key.name, instance: { ip, port } }],
+        });
+      } else if (op < 0.75) {
+        sut.updateInstance(pick([...connections, ipPortClient]), key, '', ip, port, {
+          healthy: next() < 0.5,
+          weight: 2,
+        });
+      } else if (op < 0.85) {
+        sut.deregisterInstance(pick([...connections, ipPortClient]), key, '', ip, port);
+      } else if (op < 0.92) {
+        sut.applyClientRemoval(pick([...connections, ipPortClient]));
+      } else if (op < 0.96) {
+        sut.removeClient(pick([...connections, ipPortClient]));
+      } else {
+        now += 60_000;
+        sut.expireReplicas(now, 30_000, () => next() < 0.5);
+      }
+
+      let listedCount = 0;
+      for (const service of services) {
+        const listed = sut.listInstances(service) as unknown as Array<InstanceRecord>;
+        listedCount += listed.length;
+        expect(sut.getService(service)?.instanceCount ?? 0).toBe(listed.length);
+        for (const record of listed) {
+          // Listed means held by a live client, and found again through that client.
+          expect(sut.getClient(record.owner.id)).toBeDefined();
+          expect(record.owner.holds(record)).toBe(true);
+          expect(sut.getPublication(record.owner.id, service, record.clusterName, record.ip, record.port)).toBe(record);
+          expect(sut.getInstance(service, '', record.ip, record.port)).toBe(record);
+        }
+      }
+      // Every publication of every client is found again, and counts add up.
+      let held = 0;
+      for (const info of sut.clients()) {
+        const data = sut.exportClient(info.id);
+        for (const p of data?.publications ?? []) {
+          held++;
+          const service = { namespace: p.namespace, group: p.group, name: p.service };
+          expect(
+            sut.getPublication(info.id, service, p.instance.clusterName ?? '', p.instance.ip, p.instance.port),
+          ).toBeDefined();
+          expect(sut.getInstance(service, p.instance.clusterName ?? '', p.instance.ip, p.instance.port)).toBeDefined();
+        }
+      }
+      expect(sut.counts().instances).toBe(held);
+      expect(listedCount).toBeLessThanOrEqual(held);
     }
   });
 });
