@@ -225,6 +225,20 @@ export class Registry {
     return this.commit(changes);
   }
 
+  /**
+   * Makes a client this node ran a replica again, because another node is now responsible for it
+   * (an ip-port client written here while its responsible node was down). From now on it lives by
+   * that node's Distro renewals, so it expires here if that node no longer has it. False when the
+   * client is unknown or already a replica.
+   */
+  demoteToReplica(clientId: string, now: number = this.clock()): boolean {
+    const client = this.clientTable.get(clientId);
+    if (client === undefined || !client.local) return false;
+    client.local = false;
+    this.liveness.renew(client, now);
+    return true;
+  }
+
   /** Confirms a replica is still current (Distro verify); false if the client is unknown. */
   renewReplica(clientId: string, now: number): boolean {
     const client = this.clientTable.get(clientId);

@@ -132,4 +132,64 @@ describe(ClientDataProcessor.name, () => {
       expect(sut.counts()).toEqual({ owned: 2, replicated: 1 });
     });
   });
+
+  describe('responsibilityChanged', () => {
+    it('should turn an ip-port client run here into a replica once its own node is back, so a deletion refused meanwhile cannot leave it forever', () => {
+      let now = 1_000_000;
+      const timed = new ClientDataProcessor(
+        registry,
+        mapper,
+        SELF,
+        1000,
+        { debug: () => undefined, warn: () => undefined },
+        () => now,
+      );
+      // The peer is down: this node runs the peer's client (a write or beat handled here).
+      mapper.update([SELF]);
+      timed.responsibilityChanged();
+      const [ip, port] = theirs.split(':');
+      const clientId = ipPortClientId(ip, Number(port));
+      registry.registerInstance(clientId, 'ipport', orders, { ip, port: Number(port) }, { now });
+      expect(registry.getClient(clientId)?.local).toBe(true);
+
+      // The peer is back and responsible again; it deleted the client while this node still saw it down.
+      mapper.update([SELF, PEER]);
+      timed.responsibilityChanged();
+      expect(registry.getClient(clientId)?.local).toBe(false);
+      expect(timed.applySync(PEER, { upserts: [], deletes: [] })).toEqual({ applied: 0, rejected: 0 });
+
+      // Not renewed by the peer's verify: it expires like any replica.
+      now += 500;
+      expect(timed.expireReplicas(now)).toBe(0);
+      now += 1000;
+      expect(timed.expireReplicas(now)).toBe(1);
+      expect(registry.getClient(clientId)).toBeUndefined();
+      expect(registry.listInstances(orders)).toEqual([]);
+    });
+
+    it('should keep such a client when the responsible node renews it', () => {
+      let now = 1_000_000;
+      const timed = new ClientDataProcessor(
+        registry,
+        mapper,
+        SELF,
+        1000,
+        { debug: () => undefined, warn: () => undefined },
+        () => now,
+      );
+      mapper.update([SELF]);
+      const [ip, port] = theirs.split(':');
+      const clientId = ipPortClientId(ip, Number(port));
+      registry.registerInstance(clientId, 'ipport', orders, { ip, port: Number(port) }, { now });
+      const revision = registry.getClient(clientId)!.revision;
+      mapper.update([SELF, PEER]);
+      timed.responsibilityChanged();
+
+      now += 800;
+      expect(timed.applyVerify(PEER, [{ key: clientId, revision }])).toEqual([]);
+      now += 800;
+      expect(timed.expireReplicas(now)).toBe(0);
+      expect(registry.getClient(clientId)).toMatchObject({ local: false });
+    });
+  });
 });

@@ -195,26 +195,31 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
   }
 
   /**
-   * Replicas of ip-port clients this node has just become responsible for get a fresh beat: their
-   * last beat went to the previous responsible node, and judging them by the replica's age would
-   * mark them unhealthy (or delete them) before their next beat arrives here.
+   * Follows a change of responsibility for ip-port clients. Replicas of those this node has just
+   * become responsible for get a fresh beat: their last beat went to the previous responsible node,
+   * and judging them by the replica's age would mark them unhealthy (or delete them) before their
+   * next beat arrives here. Those this node ran but no longer is responsible for (written here
+   * while their node was down) become replicas again: the responsible node renews them by verify,
+   * and if it has deleted them meanwhile — a deletion this node may have refused while it still saw
+   * that node down — they expire here instead of staying forever.
    */
   responsibilityChanged(): void {
     const now = this.clock();
+    const gained: string[] = [];
+    const lost: string[] = [];
     for (const info of this.registry.clients()) {
-      if (info.kind !== 'ipport' || info.local) continue;
+      if (info.kind !== 'ipport') continue;
       const tag = ipPortTagOf(info.id);
-      if (tag === undefined || !this.mapper.isSelfResponsible(tag)) continue;
-      for (const p of this.registry.exportClient(info.id)?.publications ?? []) {
+      if (tag === undefined) continue;
+      const mine = this.mapper.isSelfResponsible(tag);
+      if (mine && !info.local) gained.push(info.id);
+      else if (!mine && info.local) lost.push(info.id);
+    }
+    for (const id of lost) this.registry.demoteToReplica(id, now);
+    for (const id of gained) {
+      for (const p of this.registry.exportClient(id)?.publications ?? []) {
         const key = { namespace: p.namespace, group: p.group, name: p.service };
-        this.registry.beat(
-          info.id,
-          key,
-          p.instance.clusterName ?? DEFAULT_CLUSTER,
-          p.instance.ip,
-          p.instance.port,
-          now,
-        );
+        this.registry.beat(id, key, p.instance.clusterName ?? DEFAULT_CLUSTER, p.instance.ip, p.instance.port, now);
       }
     }
   }
