@@ -22,10 +22,6 @@ const common = {
   testEnvironment: 'node',
 };
 module.exports = {
-  // Most integration specs wait on real processes, timers and sockets rather than on the CPU, so two
-  // files at a time halve the suite on the 2-core CI machine (measured: 710 s → 343 s); Jest's own
-  // default there would be one.
-  maxWorkers: Math.max(2, require('node:os').availableParallelism() - 1),
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'] },
     {
