@@ -1,3 +1,5 @@
+import type { CopyRecord } from '@/sync/reconcile/copy-plan';
+
 /** A task as `GET /api/v1/tasks/:id` shows it (the fields the tools read). */
 export interface TaskView {
   id: string;
@@ -13,19 +15,8 @@ export interface TaskView {
   hold: { wouldDelete: number; total: number } | null;
 }
 
-/** A ledger row of `GET /api/v1/tasks/:id/instances`. */
-export interface LedgerCopy {
-  namespace: string;
-  groupName: string;
-  serviceName: string;
-  clusterName: string;
-  ip: string;
-  port: number;
-  weight: number;
-  healthy: boolean;
-  enabled: boolean;
-  metadata: Record<string, string>;
-}
+/** A ledger row of `GET /api/v1/tasks/:id/instances`: a copy as the ledger records it. */
+export type LedgerCopy = CopyRecord;
 
 export interface DistroView {
   initialized: boolean;
