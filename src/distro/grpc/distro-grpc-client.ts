@@ -1,4 +1,5 @@
 import { Client, Metadata, credentials, status } from '@grpc/grpc-js';
+import { NO_CHANNELZ } from '@/common/grpc-options';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { ClientSyncData } from '@/registry';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '../cluster-routing';
@@ -38,6 +39,7 @@ export const CHANNEL_OPTIONS = {
   // A restarted peer should be reachable within a probe interval, not after grpc's 120 s max backoff.
   'grpc.initial_reconnect_backoff_ms': 200,
   'grpc.max_reconnect_backoff_ms': 1_000,
+  ...NO_CHANNELZ,
 };
 
 /** Maps a gRPC status to the reason an operator reads in logs and on /api/v1/distro. */

@@ -1,4 +1,5 @@
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
+import { NO_CHANNELZ } from '@/common/grpc-options';
 import type { Metadata, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData } from '@grpc/grpc-js';
 import { secretsEqual } from '@/common/secret-compare';
 import type { ClientSyncData } from '@/registry';
@@ -62,6 +63,7 @@ export class DistroGrpcServer {
     // Peers ping idle channels every 10 s (see CHANNEL_OPTIONS); allow it instead of answering GOAWAY.
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    ...NO_CHANNELZ,
   });
   /** Calls refused for a missing/wrong token or an unknown sender, for metrics. */
   onRefused: (reason: 'unauthenticated' | 'unknown sender' | 'invalid payload') => void = () => undefined;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { NO_CHANNELZ } from '@/common/grpc-options';
 import * as grpc from '@grpc/grpc-js';
 import { NacosErrorCode, RESULT_SUCCESS, okResponse } from '@/nacos/grpc/messages';
 import type {
@@ -196,6 +197,7 @@ export class NacosTransport extends EventEmitter<TransportEvents> {
       // Pings on an idle connection find a dead server sooner than the next health check would.
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
+      ...NO_CHANNELZ,
     };
     const proto = nacosProto();
     const unary = new (serviceClient(proto, 'Request'))(

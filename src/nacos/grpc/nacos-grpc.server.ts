@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { NO_CHANNELZ } from '@/common/grpc-options';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
 import { AppConfig } from '@/config';
@@ -87,6 +88,7 @@ export class NacosGrpcServer implements OnApplicationBootstrap, BeforeApplicatio
       'grpc.keepalive_time_ms': keepaliveMs,
       'grpc.keepalive_timeout_ms': Math.min(keepaliveMs, 10_000),
       'grpc.keepalive_permit_without_calls': 1,
+      ...NO_CHANNELZ,
     });
     const nacos = nacosProto();
     server.addService(serviceClient(nacos, 'Request').service, {

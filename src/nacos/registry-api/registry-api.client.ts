@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { NO_CHANNELZ } from '@/common/grpc-options';
 import { registryProto, serviceClient } from '@/nacos/grpc/protos';
 import type {
   ListRequest,
@@ -79,6 +80,7 @@ export class RegistryApiClient {
       'grpc.max_send_message_length': 64 * 1024 * 1024,
       // A watch may sit silent for long: pings keep middleboxes from dropping it unnoticed.
       'grpc.keepalive_time_ms': 30_000,
+      ...NO_CHANNELZ,
     }) as unknown as Stub;
     this.timeoutMs = options.timeoutMs ?? 5000;
     if (options.token !== undefined) this.metadata.set('authorization', `Bearer ${options.token}`);
