@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { NO_CHANNELZ } from '@/common/grpc-options';
 
 export const BENCH_TOKEN = 'distro-bench-token-0123456789';
 export const SINK_PATH = '/bench.Sink/Take';
@@ -106,7 +107,7 @@ export function spawnSink(port: number): ChildProcess {
 }
 
 function runSink(port: number): void {
-  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024 });
+  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, ...NO_CHANNELZ });
   server.addService(
     {
       Take: {

@@ -7,6 +7,7 @@
  * (c) verify calls per round per peer with the clients A owns.
  */
 import type { ChildProcess } from 'node:child_process';
+import { NO_CHANNELZ } from '@/common/grpc-options';
 import { Writable } from 'node:stream';
 import { Client, Metadata, credentials } from '@grpc/grpc-js';
 import { startNode } from '@/bootstrap';
@@ -151,7 +152,10 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     metadata.set('authorization', `Bearer ${BENCH_TOKEN}`);
     const sinks = [sink1, sink2].map(
       (p) =>
-        new Client(`127.0.0.1:${p}`, credentials.createInsecure(), { 'grpc.max_send_message_length': 16 * 1048576 }),
+        new Client(`127.0.0.1:${p}`, credentials.createInsecure(), {
+          'grpc.max_send_message_length': 16 * 1048576,
+          ...NO_CHANNELZ,
+        }),
     );
     const call = (client: Client, payload: Buffer) =>
       new Promise<void>((resolve, reject) =>

@@ -1,5 +1,6 @@
 /** Rigs for bench/grpc.ts: a bare Nacos gRPC server on a Registry, and a raw grpc-js unary echo. */
 import { Logger } from '@nestjs/common';
+import { NO_CHANNELZ } from '@/common/grpc-options';
 import * as grpc from '@grpc/grpc-js';
 import { AppConfig } from '@/config';
 import { StandaloneRouting } from '@/distro/cluster-routing';
@@ -25,7 +26,7 @@ const identity = (buffer: Buffer): Buffer => buffer;
 
 /** A grpc-js unary method taking and returning raw bytes: the floor any protocol on grpc-js pays. */
 export async function startRawEcho(reply: Buffer): Promise<{ port: number; close(): void }> {
-  const server = new grpc.Server();
+  const server = new grpc.Server(NO_CHANNELZ);
   server.addService(
     {
       echo: {
@@ -55,6 +56,7 @@ export async function startRawEcho(reply: Buffer): Promise<{ port: number; close
 export function rawCaller(port: number): { call(bytes: Buffer): Promise<void>; close(): void } {
   const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
     'grpc.use_local_subchannel_pool': 1,
+    ...NO_CHANNELZ,
   });
   return {
     call: (bytes) =>
@@ -102,7 +104,7 @@ export async function startRawFanOut(): Promise<{
   close(): void;
 }> {
   const streams = new Set<grpc.ServerDuplexStream<Buffer, Buffer>>();
-  const server = new grpc.Server();
+  const server = new grpc.Server(NO_CHANNELZ);
   server.addService(
     {
       stream: {

@@ -8,6 +8,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { NacosTransport } from '@/nacos/client';
 import { RAW_STREAM_PATH } from './grpc-rigs';
+import { NO_CHANNELZ } from '@/common/grpc-options';
 
 /** Parent → child: report what arrived for a host count (sent when the parent stops waiting). */
 export interface SubscriberCommand {
@@ -29,7 +30,10 @@ const identity = (buffer: Buffer): Buffer => buffer;
  * which the n-th message received is state n, answered with `ack` (the size of a Nacos answer).
  */
 function rawSubscriber(server: string, ack: Buffer, receive: (state: number, at: number) => void): () => void {
-  const client = new grpc.Client(server, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+  const client = new grpc.Client(server, grpc.credentials.createInsecure(), {
+    'grpc.use_local_subchannel_pool': 1,
+    ...NO_CHANNELZ,
+  });
   const call = client.makeBidiStreamRequest(RAW_STREAM_PATH, identity, identity);
   let state = 0;
   call.on('data', () => {
