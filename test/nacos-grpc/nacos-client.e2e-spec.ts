@@ -31,6 +31,26 @@ function rawRequest(port: number, payload: WirePayload): Promise<ReturnType<type
   );
 }
 
+/** Bytes as they are, with no Payload codec: for what is not a Payload at all. */
+function rawBytes(port: number, bytes: Buffer): Promise<ReturnType<typeof decodePayload>> {
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  return new Promise((resolve, reject) =>
+    client.makeUnaryRequest(
+      '/Request/request',
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      bytes,
+      (err, response) => {
+        client.close();
+        if (err) reject(err);
+        // Read back with protobufjs, independently of the server's own codec.
+        else
+          resolve(decodePayload(serviceClient(nacosProto(), 'Request').service.request.responseDeserialize(response!)));
+      },
+    ),
+  );
+}
+
 describe(NacosNamingClient.name, () => {
   const nodes: TestNode[] = [];
   const clients: NacosNamingClient[] = [];
@@ -146,10 +166,18 @@ describe(NacosNamingClient.name, () => {
       const noConnection = await rawRequest(port, encodeJson('InstanceRequest', '{}'));
       const badJson = await rawRequest(port, encodeJson('ServerCheckRequest', '{not json'));
       const noType = await rawRequest(port, { metadata: { type: '' }, body: { value: Buffer.from('{}') } });
+      const notProtobuf = await rawBytes(port, Buffer.from('GET / HTTP/1.1\r\n'));
 
       expect(noConnection.body).toEqual(expect.objectContaining({ errorCode: NacosErrorCode.ConnectionUnregistered }));
       expect(badJson.body).toEqual(expect.objectContaining({ errorCode: NacosErrorCode.ParseError }));
       expect(noType.type).toBe('ErrorResponse');
+      expect(notProtobuf.type).toBe('ErrorResponse');
+      expect(notProtobuf.body).toEqual(
+        expect.objectContaining({
+          errorCode: NacosErrorCode.ParseError,
+          message: expect.stringMatching(/^not a Nacos Payload message: /),
+        }),
+      );
 
       const sut = client([`127.0.0.1:${port}`]);
       const badPort = await sut.register('svc', { ip: '10.5.0.1', port: 70000 }).catch((err: unknown) => err);

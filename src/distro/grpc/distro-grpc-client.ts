@@ -14,7 +14,7 @@ import type {
   WireSyncResponse,
   WireVerifyResponse,
 } from './distro-proto';
-import { ProtoWriter } from './proto-wire';
+import { ProtoWriter } from '@/common/proto-wire';
 import { decodeSnapshotChunk, encodeSyncRequest } from './sync-wire';
 
 export interface DistroClientOptions {

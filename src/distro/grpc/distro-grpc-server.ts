@@ -16,7 +16,7 @@ import type {
   WireSnapshotRequest,
   WireVerifyRequest,
 } from './distro-proto';
-import { ProtoWriter } from './proto-wire';
+import { ProtoWriter } from '@/common/proto-wire';
 import { decodeSyncRequest, encodeSnapshotChunk } from './sync-wire';
 import type { SyncRequestHead } from './sync-wire';
 

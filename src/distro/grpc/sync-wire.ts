@@ -1,6 +1,6 @@
 import type { ClientSyncData } from '@/registry';
 import { ClientDataReader, InvalidPayloadError } from '../naming/client-data-codec';
-import { LENGTH_DELIMITED, ProtoReader, ProtoWriter, WireFormatError } from './proto-wire';
+import { LENGTH_DELIMITED, ProtoReader, ProtoWriter, WireFormatError } from '@/common/proto-wire';
 
 // Field numbers of SyncRequest and SnapshotChunk in proto/distro/v1/distro.proto.
 const SYNC = { from: 1, type: 2, upserts: 3, deletes: 4 };

@@ -1,6 +1,6 @@
 import type { ClientSyncData } from '@/registry';
 import { distroMethods } from '../grpc/distro-proto';
-import { ProtoReader, ProtoWriter } from '../grpc/proto-wire';
+import { ProtoReader, ProtoWriter } from '@/common/proto-wire';
 import { decodeSyncRequest, encodeSyncRequest } from '../grpc/sync-wire';
 import { ClientDataReader, InvalidPayloadError, encodeClientData } from './client-data-codec';
 

@@ -1,5 +1,5 @@
 import type { ClientKind, ClientSyncData, InstanceInput, PublicationData } from '@/registry';
-import { FIXED64, LENGTH_DELIMITED, ProtoReader, ProtoWriter, VARINT, WireFormatError } from '../grpc/proto-wire';
+import { FIXED64, LENGTH_DELIMITED, ProtoReader, ProtoWriter, VARINT, WireFormatError } from '@/common/proto-wire';
 
 /** A peer payload that is not valid client data; answered with INVALID_ARGUMENT, nothing applied. */
 export class InvalidPayloadError extends Error {

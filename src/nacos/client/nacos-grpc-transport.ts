@@ -8,9 +8,8 @@ import type {
   NacosResponses,
   NotifySubscriberRequest,
 } from '@/nacos/grpc/messages';
-import { decodePayload, encodePayload } from '@/nacos/grpc/payload';
+import { NACOS_REQUEST_SERVICE, NACOS_STREAM_SERVICE, decodePayload, encodePayload } from '@/nacos/grpc/payload';
 import type { DecodedPayload, WirePayload } from '@/nacos/grpc/payload';
-import { nacosProto, serviceClient } from '@/nacos/grpc/protos';
 
 export interface NacosTransportOptions {
   /** gRPC addresses `host:port` (the Nacos gRPC port, HTTP port + 1000); tried in turn on failure. */
@@ -46,6 +45,10 @@ export interface TransportEvents {
   disconnected: [reason: string];
   push: [request: NotifySubscriberRequest];
 }
+
+/** Stubs of the two Nacos services, with the Payload codec of payload.ts. */
+const RequestClient = grpc.makeGenericClientConstructor(NACOS_REQUEST_SERVICE, 'Request');
+const StreamClient = grpc.makeGenericClientConstructor(NACOS_STREAM_SERVICE, 'BiRequestStream');
 
 type UnaryStub = grpc.Client & {
   request(
@@ -199,13 +202,12 @@ export class NacosTransport extends EventEmitter<TransportEvents> {
       'grpc.keepalive_timeout_ms': 10_000,
       ...NO_CHANNELZ,
     };
-    const proto = nacosProto();
-    const unary = new (serviceClient(proto, 'Request'))(
+    const unary = new RequestClient(
       server,
       grpc.credentials.createInsecure(),
       channelOptions,
     ) as unknown as UnaryStub;
-    const streamStub = new (serviceClient(proto, 'BiRequestStream'))(server, grpc.credentials.createInsecure(), {
+    const streamStub = new StreamClient(server, grpc.credentials.createInsecure(), {
       ...channelOptions,
       channelOverride: unary.getChannel(),
     }) as unknown as StreamStub;

@@ -170,7 +170,7 @@ export class ConnectionTable extends EventEmitter<ConnectionEvents> {
     if (state === undefined) return new Error('connection is closed');
     state.pending.set(prepared.requestId, waiter);
     try {
-      // The stream serializer passes Buffers through (see preserializedStream in the server).
+      // The stream serializer passes Buffers through (see serializePayload).
       connection.stream.write(prepared.bytes as unknown as WirePayload);
       return undefined;
     } catch (err) {

@@ -10,22 +10,10 @@ import { Registry } from '@/registry';
 import { ConnectionTable } from './connections';
 import type { NacosConnection } from './connections';
 import { NamingHandlers } from './naming-handlers';
-import { nacosProto, registryProto, serviceClient } from './protos';
+import { NACOS_REQUEST_SERVICE, NACOS_STREAM_SERVICE } from './payload';
+import { registryProto, serviceClient } from './protos';
 import { PushDispatcher } from './push';
 import { RequestAcceptor } from './request-acceptor';
-
-/** The stream's definition with server writes taken as already serialized bytes (see ConnectionTable.prepare). */
-function preserializedStream(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
-  const method = service.requestBiStream;
-  const serialize = method.responseSerialize as (value: unknown) => Buffer;
-  return {
-    ...service,
-    requestBiStream: {
-      ...method,
-      responseSerialize: (value: unknown) => (Buffer.isBuffer(value) ? value : serialize(value)),
-    },
-  };
-}
 
 /** How often sync-client leases are checked; a lease ends at most this late. */
 const LEASE_CHECK_INTERVAL_MS = 1000;
@@ -90,11 +78,10 @@ export class NacosGrpcServer implements OnApplicationBootstrap, BeforeApplicatio
       'grpc.keepalive_permit_without_calls': 1,
       ...NO_CHANNELZ,
     });
-    const nacos = nacosProto();
-    server.addService(serviceClient(nacos, 'Request').service, {
+    server.addService(NACOS_REQUEST_SERVICE, {
       request: this.acceptor.request.bind(this.acceptor),
     });
-    server.addService(preserializedStream(serviceClient(nacos, 'BiRequestStream').service), {
+    server.addService(NACOS_STREAM_SERVICE, {
       requestBiStream: this.acceptor.stream.bind(this.acceptor),
     });
     server.addService(

@@ -1,10 +1,13 @@
 /** Nacos `Payload` ⇄ JSON body, with the failure modes spelled out (no throwing on bad input elsewhere). */
-import { nacosProto, serviceClient } from './protos';
+import type * as grpc from '@grpc/grpc-js';
+import { LENGTH_DELIMITED, ProtoReader, ProtoWriter, WireFormatError, varintSize } from '@/common/proto-wire';
 
 /** The Payload message as @grpc/proto-loader hands it over (keepCase, defaults). */
 export interface WirePayload {
   metadata?: { type?: string; clientIp?: string; headers?: Record<string, string> } | null;
   body?: { type_url?: string; value?: Uint8Array | null } | null;
+  /** Set by `deserializePayload` when the bytes were not a Payload: why (decodePayload then refuses it). */
+  malformed?: string;
 }
 
 export interface DecodedPayload {
@@ -25,6 +28,24 @@ export class PayloadError extends Error {
   }
 }
 
+/**
+ * A Payload whose body is still JSON text. `serializePayload` writes the text straight into the
+ * message; a generic protobuf library reads `body` as usual (made on first use).
+ */
+class JsonPayload implements WirePayload {
+  private bytes?: { type_url: string; value: Buffer };
+
+  constructor(
+    readonly metadata: { type: string; clientIp: string; headers: Record<string, string> },
+    readonly json: string,
+  ) {}
+
+  get body(): { type_url: string; value: Buffer } {
+    this.bytes ??= { type_url: '', value: Buffer.from(this.json, 'utf8') };
+    return this.bytes;
+  }
+}
+
 /** Builds a Payload whose body is the JSON of `body`. */
 export function encodePayload(
   type: string,
@@ -42,11 +63,12 @@ export function encodeJson(
   headers: Record<string, string> = {},
   clientIp = '',
 ): WirePayload {
-  return { metadata: { type, clientIp, headers }, body: { type_url: '', value: Buffer.from(json, 'utf8') } };
+  return new JsonPayload({ type, clientIp, headers }, json);
 }
 
 /** Reads type and JSON body; PayloadError when the type is missing or the body is not a JSON object. */
 export function decodePayload(payload: WirePayload | null | undefined): DecodedPayload {
+  if (payload?.malformed !== undefined) throw new PayloadError(`not a Nacos Payload message: ${payload.malformed}`, '');
   const type = payload?.metadata?.type ?? '';
   if (!type) throw new PayloadError('payload has no metadata.type', '');
   const value = payload?.body?.value;
@@ -65,12 +87,152 @@ export function decodePayload(payload: WirePayload | null | undefined): DecodedP
   return { type, clientIp: payload?.metadata?.clientIp ?? '', headers, body: body as Record<string, unknown> };
 }
 
-let serializer: ((value: WirePayload) => Buffer) | undefined;
+/** Reused for the fields before the body; a message is written whole before the next starts. */
+const head = new ProtoWriter(512);
 
-/** A Payload as protobuf bytes, for writes that reuse one serialization (server pushes). */
-export function serializePayload(payload: WirePayload): Buffer {
-  serializer ??= serviceClient(nacosProto(), 'BiRequestStream').service.requestBiStream.responseSerialize as (
-    value: WirePayload,
-  ) => Buffer;
-  return serializer(payload);
+/**
+ * A Payload as protobuf bytes (`metadata` = 2, `body` = 3 as in nacos_grpc_service.proto), sized
+ * once: the JSON text of a body is written into the message, not copied through a Buffer of its
+ * own first. A Buffer passes through: it is a Payload serialized before (a push written to many
+ * connections is serialized once).
+ */
+export function serializePayload(payload: WirePayload | Buffer): Buffer {
+  if (Buffer.isBuffer(payload)) return payload;
+  head.reset();
+  const metadata = payload.metadata;
+  if (metadata) {
+    const at = head.begin(2);
+    // In field-number order, as protobuf encoders write them.
+    head.string(3, metadata.type ?? '');
+    const headers = metadata.headers;
+    if (headers) {
+      for (const key of Object.keys(headers)) {
+        const entry = head.begin(7);
+        head.string(1, key);
+        head.string(2, String(headers[key]));
+        head.end(entry);
+      }
+    }
+    head.string(8, metadata.clientIp ?? '');
+    head.end(at);
+  }
+  const json = payload instanceof JsonPayload ? payload.json : undefined;
+  const body = json === undefined ? payload.body : undefined;
+  const value = body?.value ?? undefined;
+  const valueBytes = json !== undefined ? Buffer.byteLength(json, 'utf8') : (value?.length ?? 0);
+  if (json !== undefined || body) {
+    const typeUrl = body?.type_url ?? '';
+    const typeUrlBytes = typeUrl.length === 0 ? 0 : Buffer.byteLength(typeUrl, 'utf8');
+    const inner =
+      (typeUrlBytes === 0 ? 0 : 1 + varintSize(typeUrlBytes) + typeUrlBytes) +
+      (valueBytes === 0 ? 0 : 1 + varintSize(valueBytes) + valueBytes);
+    head.tag(3, LENGTH_DELIMITED);
+    head.varint(inner);
+    head.string(1, typeUrl);
+    if (valueBytes > 0) {
+      head.tag(2, LENGTH_DELIMITED);
+      head.varint(valueBytes);
+    }
+  }
+  const out = Buffer.allocUnsafe(head.length + valueBytes);
+  head.copyTo(out);
+  if (json !== undefined) out.write(json, head.length, 'utf8');
+  else if (value) out.set(value, head.length);
+  return out;
 }
+
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * Reads a Payload from protobuf bytes; the body's value is a view of `bytes`, not a copy. Unknown
+ * fields are skipped, as protobuf requires. Bytes that are not a Payload give one marked
+ * `malformed` rather than a throw: grpc-js would answer a throwing deserializer with a bare
+ * INTERNAL, where the server answers a Nacos ParseError (and the client reports the same).
+ */
+export function deserializePayload(bytes: Buffer): WirePayload {
+  try {
+    return readPayload(bytes);
+  } catch (err) {
+    if (err instanceof WireFormatError) return { metadata: null, body: null, malformed: err.message };
+    throw err;
+  }
+}
+
+function readPayload(bytes: Buffer): WirePayload {
+  const reader = new ProtoReader(bytes);
+  let metadata: { type: string; clientIp: string; headers: Record<string, string> } | null = null;
+  let body: { type_url: string; value: Buffer } | null = null;
+  while (!reader.done) {
+    const tag = reader.tag();
+    const field = tag >>> 3;
+    if (field === 2) {
+      reader.expect(tag, LENGTH_DELIMITED);
+      metadata ??= { type: '', clientIp: '', headers: Object.create(null) as Record<string, string> };
+      const outer = reader.enter();
+      while (!reader.done) {
+        const inner = reader.tag();
+        const at = inner >>> 3;
+        if (at === 3) {
+          reader.expect(inner, LENGTH_DELIMITED);
+          metadata.type = reader.string();
+        } else if (at === 8) {
+          reader.expect(inner, LENGTH_DELIMITED);
+          metadata.clientIp = reader.string();
+        } else if (at === 7) {
+          reader.expect(inner, LENGTH_DELIMITED);
+          const entryEnd = reader.enter();
+          let key = '';
+          let value = '';
+          while (!reader.done) {
+            const part = reader.tag();
+            if (part >>> 3 === 1 && (part & 7) === LENGTH_DELIMITED) key = reader.string();
+            else if (part >>> 3 === 2 && (part & 7) === LENGTH_DELIMITED) value = reader.string();
+            else reader.skip(part & 7);
+          }
+          reader.leave(entryEnd);
+          metadata.headers[key] = value;
+        } else reader.skip(inner & 7);
+      }
+      reader.leave(outer);
+    } else if (field === 3) {
+      reader.expect(tag, LENGTH_DELIMITED);
+      body ??= { type_url: '', value: NO_BYTES };
+      const outer = reader.enter();
+      while (!reader.done) {
+        const inner = reader.tag();
+        const at = inner >>> 3;
+        if (at === 1) {
+          reader.expect(inner, LENGTH_DELIMITED);
+          body.type_url = reader.uniqueString();
+        } else if (at === 2) {
+          reader.expect(inner, LENGTH_DELIMITED);
+          const end = reader.delimited();
+          body.value = bytes.subarray(reader.pos, end);
+          reader.pos = end;
+        } else reader.skip(inner & 7);
+      }
+      reader.leave(outer);
+    } else reader.skip(tag & 7);
+  }
+  return { metadata, body };
+}
+
+function payloadMethod(path: string, streams: boolean): grpc.MethodDefinition<WirePayload | Buffer, WirePayload> {
+  return {
+    path,
+    requestStream: streams,
+    responseStream: streams,
+    requestSerialize: serializePayload,
+    requestDeserialize: deserializePayload,
+    responseSerialize: serializePayload,
+    responseDeserialize: deserializePayload,
+  };
+}
+
+/**
+ * The two services of the Nacos client protocol with the Payload codec above (the .proto has no
+ * package, so the paths are `/Request/request` and `/BiRequestStream/requestBiStream`). Either side
+ * may send a Buffer holding a Payload serialized before.
+ */
+export const NACOS_REQUEST_SERVICE = { request: payloadMethod('/Request/request', false) };
+export const NACOS_STREAM_SERVICE = { requestBiStream: payloadMethod('/BiRequestStream/requestBiStream', true) };

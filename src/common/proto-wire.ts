@@ -1,8 +1,9 @@
 /**
- * A minimal protobuf wire writer and reader for the hot Distro messages (Sync, Snapshot). The
- * generic proto-loader path converts every message to and from plain objects through reflection,
- * which cost more than the transport itself; these write and read the same bytes directly, so the
- * `.proto` stays the contract and either side may still use a generic protobuf library.
+ * A minimal protobuf wire writer and reader for the hot messages (Distro Sync and Snapshot, the
+ * Nacos Payload). The generic proto-loader path converts every message to and from plain objects
+ * through reflection, which cost more than the transport itself; these write and read the same
+ * bytes directly, so the `.proto` stays the contract and either side may still use a generic
+ * protobuf library.
  */
 
 export const VARINT = 0;
@@ -18,7 +19,7 @@ export class WireFormatError extends Error {
   }
 }
 
-function varintSize(value: number): number {
+export function varintSize(value: number): number {
   let size = 1;
   while (value >= 128) {
     value = Math.floor(value / 128);
@@ -40,6 +41,16 @@ export class ProtoWriter {
   reset(): this {
     this.pos = 0;
     return this;
+  }
+
+  /** How many bytes are written so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Copies the bytes written into `target` at `offset` (for a caller that sizes the result itself). */
+  copyTo(target: Buffer, offset = 0): void {
+    this.buf.copy(target, offset, 0, this.pos);
   }
 
   /** The bytes written, copied out so the writer's buffer can be reused. */
