@@ -8,6 +8,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { NO_CHANNELZ } from '@/common/grpc-options';
+import { availableParallelism } from 'node:os';
 import { Writable } from 'node:stream';
 import { Client, Metadata, credentials } from '@grpc/grpc-js';
 import { startNode } from '@/bootstrap';
@@ -173,6 +174,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       await Promise.all(sinks.map((s) => call(s, Buffer.alloc(0))));
       return true;
     }, 10_000);
+    const rawCpuBefore = [process.cpuUsage(), cpuSeconds(children[2].pid), cpuSeconds(children[3].pid)] as const;
     const rawStarted = performance.now();
     await Promise.all(
       sinks.map(async (s) => {
@@ -184,7 +186,13 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       }),
     );
     const rawSeconds = (performance.now() - rawStarted) / 1000;
+    const rawACpu = process.cpuUsage(rawCpuBefore[0]);
+    const sinkCpu = [cpuSeconds(children[2].pid), cpuSeconds(children[3].pid)].map((after, i) => {
+      const before = rawCpuBefore[i + 1] as number | undefined;
+      return after === undefined || before === undefined ? undefined : after - before;
+    });
     const instances = clients * PER_CLIENT;
+    const cores = availableParallelism();
     // What one receiver's own work costs without any transport: decode the same requests and apply
     // them to a fresh registry, in this process (one peer's share, best of three).
     let applySeconds = Infinity;
@@ -292,6 +300,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       notes: [
         `(a) is timed from the moment all ${clients.toLocaleString('en-US')} registrations on A are acknowledged (one synchronous burst of ${writeSeconds.toFixed(2)} s, so Distro cannot start before the clock) until the status of B and C counts every client replicated (polled every ${POLL_MS} ms). Counting the registrations too, end to end: ${Math.round(instances / (writeSeconds + distroSeconds)).toLocaleString('en-US')} instances/s. The raw baseline sends prebuilt bytes to processes that decode nothing, so the ratio charges Distro with encoding on A and decoding, validation and registry updates on B and C. The second row sets replication against that receiver work alone: decoding the same requests and applying them to a fresh registry in this process took ${applySeconds.toFixed(3)} s (best of three), the CPU each of B and C must spend at least, on two cores shared by three processes.`,
         `CPU used during (a): A ${((aCpu.user + aCpu.system) / 1e6).toFixed(2)} s (bench process: sync encoding plus the polling), B ${peerCpu[0]?.toFixed(2) ?? '?'} s, C ${peerCpu[1]?.toFixed(2) ?? '?'} s (decoding, validation, registry updates, answering status polls) — over ${distroSeconds.toFixed(2)} s of wall time on a machine shared with other work.`,
+        `CPU used by the raw baseline: A ${((rawACpu.user + rawACpu.system) / 1e6).toFixed(2)} s, the two sinks ${sinkCpu.map((c) => c?.toFixed(2) ?? '?').join(' s and ')} s (/proc counts in 10 ms ticks) over ${rawSeconds.toFixed(2)} s. The budget the target leaves: at 0.5 of raw, (a) must end within ${(2 * rawSeconds).toFixed(2)} s, which is at most ${(2 * rawSeconds * cores).toFixed(2)} CPU-s on this machine's ${cores} cores for A, B and C together, while the receiver work alone on B and C (the second row, no transport) is ${(2 * applySeconds).toFixed(2)} CPU-s.`,
         `Node A runs in the benchmark process, B and C are separate processes, warmed before (a) by replicating and then deleting ${warmClients.toLocaleString('en-US')} clients (as a running node, not a fresh one, would be); DISTRO_SYNC_DELAY_MS=${config.distro.syncDelayMs}, ${BATCH} clients per sync call, ${IN_FLIGHT} calls in flight per peer (the raw baseline too), ${samples} latency samples at ~40/s polled over HTTP every 1 ms (the poll adds up to ~2 ms).`,
       ],
     };
