@@ -8,8 +8,8 @@ import type {
   NacosResponses,
   NotifySubscriberRequest,
 } from '@/nacos/grpc/messages';
-import { NACOS_REQUEST_SERVICE, NACOS_STREAM_SERVICE, decodePayload, encodePayload } from '@/nacos/grpc/payload';
-import type { DecodedPayload, WirePayload } from '@/nacos/grpc/payload';
+import { NacosRequestClient, NacosStreamClient, decodePayload, encodePayload } from '@/nacos/grpc/payload';
+import type { DecodedPayload, NacosRequestStub, NacosStreamStub, WirePayload } from '@/nacos/grpc/payload';
 
 export interface NacosTransportOptions {
   /** gRPC addresses `host:port` (the Nacos gRPC port, HTTP port + 1000); tried in turn on failure. */
@@ -46,25 +46,10 @@ export interface TransportEvents {
   push: [request: NotifySubscriberRequest];
 }
 
-/** Stubs of the two Nacos services, with the Payload codec of payload.ts. */
-const RequestClient = grpc.makeGenericClientConstructor(NACOS_REQUEST_SERVICE, 'Request');
-const StreamClient = grpc.makeGenericClientConstructor(NACOS_STREAM_SERVICE, 'BiRequestStream');
-
-type UnaryStub = grpc.Client & {
-  request(
-    payload: WirePayload,
-    options: grpc.CallOptions,
-    callback: (err: grpc.ServiceError | null, response?: WirePayload) => void,
-  ): grpc.ClientUnaryCall;
-};
-type StreamStub = grpc.Client & {
-  requestBiStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<WirePayload, WirePayload>;
-};
-
 interface Link {
   server: string;
-  unary: UnaryStub;
-  streamStub: StreamStub;
+  unary: NacosRequestStub;
+  streamStub: NacosStreamStub;
   stream: grpc.ClientDuplexStream<WirePayload, WirePayload>;
   connectionId: string;
 }
@@ -202,15 +187,11 @@ export class NacosTransport extends EventEmitter<TransportEvents> {
       'grpc.keepalive_timeout_ms': 10_000,
       ...NO_CHANNELZ,
     };
-    const unary = new RequestClient(
-      server,
-      grpc.credentials.createInsecure(),
-      channelOptions,
-    ) as unknown as UnaryStub;
-    const streamStub = new StreamClient(server, grpc.credentials.createInsecure(), {
+    const unary = new NacosRequestClient(server, grpc.credentials.createInsecure(), channelOptions);
+    const streamStub = new NacosStreamClient(server, grpc.credentials.createInsecure(), {
       ...channelOptions,
       channelOverride: unary.getChannel(),
-    }) as unknown as StreamStub;
+    });
     const partial = { server, unary, streamStub } as Link;
     try {
       const check = await this.call(partial, 'ServerCheckRequest', {});

@@ -1,5 +1,5 @@
 /** Nacos `Payload` ⇄ JSON body, with the failure modes spelled out (no throwing on bad input elsewhere). */
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { LENGTH_DELIMITED, ProtoReader, ProtoWriter, WireFormatError, varintSize } from '@/common/proto-wire';
 
 /** The Payload message as @grpc/proto-loader hands it over (keepCase, defaults). */
@@ -236,3 +236,33 @@ function payloadMethod(path: string, streams: boolean): grpc.MethodDefinition<Wi
  */
 export const NACOS_REQUEST_SERVICE = { request: payloadMethod('/Request/request', false) };
 export const NACOS_STREAM_SERVICE = { requestBiStream: payloadMethod('/BiRequestStream/requestBiStream', true) };
+
+/** A client stub of `/Request/request`. */
+export type NacosRequestStub = grpc.Client & {
+  request(
+    payload: WirePayload,
+    options: grpc.CallOptions,
+    callback: (err: grpc.ServiceError | null, response?: WirePayload) => void,
+  ): grpc.ClientUnaryCall;
+};
+
+/** A client stub of `/BiRequestStream/requestBiStream`. */
+export type NacosStreamStub = grpc.Client & {
+  requestBiStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<WirePayload, WirePayload>;
+};
+
+type StubConstructor<T> = new (
+  address: string,
+  credentials: grpc.ChannelCredentials,
+  options?: grpc.ChannelOptions,
+) => T;
+
+/** Stub constructors of the two Nacos services, with the Payload codec above. */
+export const NacosRequestClient = grpc.makeGenericClientConstructor(
+  NACOS_REQUEST_SERVICE,
+  'Request',
+) as unknown as StubConstructor<NacosRequestStub>;
+export const NacosStreamClient = grpc.makeGenericClientConstructor(
+  NACOS_STREAM_SERVICE,
+  'BiRequestStream',
+) as unknown as StubConstructor<NacosStreamStub>;

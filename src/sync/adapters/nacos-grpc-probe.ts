@@ -1,8 +1,6 @@
 import { connect } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { decodePayload, encodePayload } from '@/nacos/grpc/payload';
-import type { WirePayload } from '@/nacos/grpc/payload';
-import { nacosProto, serviceClient } from '@/nacos/grpc/protos';
+import { NacosRequestClient, decodePayload, encodePayload } from '@/nacos/grpc/payload';
 
 /**
  * What a Nacos gRPC port said to a ServerCheckRequest: `nacos2` answered as a Nacos 2.x/3.x
@@ -14,24 +12,16 @@ export type GrpcProbe =
 
 type Refusal = { outcome: 'absent' | 'unknown'; reason: string };
 
-type UnaryStub = grpc.Client & {
-  request(
-    payload: WirePayload,
-    options: grpc.CallOptions,
-    callback: (err: grpc.ServiceError | null, response?: WirePayload) => void,
-  ): grpc.ClientUnaryCall;
-};
-
 /** Asks one `host:grpcPort` whether a Nacos 2.x server listens there; never throws. */
 export async function probeNacosGrpc(address: string, timeoutMs: number): Promise<GrpcProbe> {
   const tcp = await tcpConnect(address, timeoutMs);
   if (tcp !== undefined) return { address, ...tcp };
-  const stub = new (serviceClient(nacosProto(), 'Request'))(
+  const stub = new NacosRequestClient(
     address,
     grpc.credentials.createInsecure(),
     // Its own connection, closed right after: the probe must not share one with a real client.
     { 'grpc.use_local_subchannel_pool': 1 },
-  ) as unknown as UnaryStub;
+  );
   try {
     return await new Promise<GrpcProbe>((resolve) => {
       stub.request(
