@@ -111,6 +111,37 @@ describe('Payload codec', () => {
     expect(() => decodePayload(read)).toThrow(PayloadError);
   });
 
+  it('should never throw on random or mutated bytes: a Payload, or one marked malformed', () => {
+    // A small deterministic generator, so a failure names bytes that can be replayed.
+    let seed = 12345;
+    const next = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 8;
+    };
+    const valid = serializePayload(
+      encodePayload('InstanceRequest', { serviceName: 's', port: 1 }, { a: 'b' }, '10.0.0.1'),
+    );
+    for (let round = 0; round < 5000; round++) {
+      const bytes =
+        round % 2 === 0
+          ? Buffer.from(Array.from({ length: next() % 64 }, () => next() & 255))
+          : Buffer.from(valid.map((byte) => (next() % 10 === 0 ? next() & 255 : byte)));
+
+      const read = deserializePayload(bytes);
+
+      if (read.malformed === undefined) {
+        expect(read.metadata === null || typeof read.metadata?.type === 'string').toBe(true);
+        expect(read.body === null || Buffer.isBuffer(read.body?.value)).toBe(true);
+      }
+      // decodePayload then either accepts it or says why, always as a PayloadError.
+      try {
+        decodePayload(read);
+      } catch (err) {
+        expect(err).toBeInstanceOf(PayloadError);
+      }
+    }
+  });
+
   it('should give the body as a view of the received bytes, not a copy', () => {
     const bytes = serializePayload(encodeJson('X', '{"k":"v"}'));
 
