@@ -2,7 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { LENGTH_DELIMITED, ProtoReader, ProtoWriter, WireFormatError, varintSize } from '@/common/proto-wire';
 
-/** The Payload message as @grpc/proto-loader hands it over (keepCase, defaults). */
+/** The Payload message as read by `deserializePayload` (the shape @grpc/proto-loader gives it too, keepCase). */
 export interface WirePayload {
   metadata?: { type?: string; clientIp?: string; headers?: Record<string, string> } | null;
   body?: { type_url?: string; value?: Uint8Array | null } | null;
