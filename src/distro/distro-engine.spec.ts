@@ -22,6 +22,8 @@ class FakeProcessor implements DistroDataProcessor<Item> {
   readonly type = 'Test:Item';
   readonly owned = new Map<string, Item>();
   readonly loaded: Item[] = [];
+  /** What the next responsibilityChanged hands back, per member. */
+  handovers = new Map<string, Item[]>();
   private listener: (key: string) => void = () => undefined;
 
   change(key: string, revision: number | undefined): void {
@@ -45,6 +47,11 @@ class FakeProcessor implements DistroDataProcessor<Item> {
   applyVerify(): string[] {
     return [];
   }
+  responsibilityChanged(): Map<string, Item[]> {
+    const handovers = this.handovers;
+    this.handovers = new Map();
+    return handovers;
+  }
   snapshot(): Iterable<Item> {
     return [];
   }
@@ -62,7 +69,10 @@ class FakeProcessor implements DistroDataProcessor<Item> {
 
 /** A transport whose peers are scripted per test; records every call. */
 class FakeTransport implements DistroTransport<Item> {
-  readonly syncs: Array<{ peer: string; batch: SyncBatch<Item> }> = [];
+  readonly syncs: Array<{ peer: string; batch: SyncBatch<Item>; handover: boolean }> = [];
+  /** Handover calls refused (the member still loading its snapshot) before one is taken. */
+  refuseHandovers = 0;
+  handoverAttempts = 0;
   /** Every encoded item, in order. */
   readonly encoded: Item[] = [];
   readonly verifies: Array<{ peer: string; entries: readonly VerifyEntry[] }> = [];
@@ -73,10 +83,13 @@ class FakeTransport implements DistroTransport<Item> {
     this.encoded.push(item);
     return Buffer.from(JSON.stringify(item));
   }
-  sync(peer: string, encoded: EncodedBatch) {
+  sync(peer: string, encoded: EncodedBatch, handover = false) {
+    if (handover && ++this.handoverAttempts <= this.refuseHandovers) {
+      return Promise.reject(new PeerCallError('peer not initialized', 'loading its snapshot'));
+    }
     const upserts = encoded.upserts.map((bytes) => JSON.parse(Buffer.from(bytes).toString()) as Item);
     const batch = { upserts, deletes: encoded.deletes };
-    this.syncs.push({ peer, batch });
+    this.syncs.push({ peer, batch, handover });
     return Promise.resolve({ applied: batch.upserts.length + batch.deletes.length, rejected: 0, bytes: 10 });
   }
   verify(peer: string, entries: readonly VerifyEntry[]) {
@@ -178,6 +191,33 @@ describe(DistroEngine.name, () => {
         [{ key: 'x', revision: 2 }],
         [{ key: 'x', revision: 2 }],
       ]);
+    });
+  });
+
+  describe('handover', () => {
+    it('should send what the processor hands back to the member now responsible, retrying while it refuses', async () => {
+      processor.handovers = new Map([['c:1', [{ key: 'k', revision: 3 }]]]);
+      transport.refuseHandovers = 2;
+
+      sut = build({ loadRetryMs: 5 });
+      await until(() => transport.syncs.some((s) => s.handover));
+
+      expect(transport.syncs).toEqual([
+        { peer: 'c:1', batch: { upserts: [{ key: 'k', revision: 3 }], deletes: [] }, handover: true },
+      ]);
+      expect(transport.handoverAttempts).toBe(3);
+      await until(() => lines.some((l) => l.message.startsWith('Distro handover to c:1: 1 client(s) taken')));
+    });
+
+    it('should give up with a warning when the member keeps refusing, leaving its copies as they are', async () => {
+      processor.handovers = new Map([['b:1', [{ key: 'k', revision: 3 }]]]);
+      transport.refuseHandovers = 1000;
+
+      sut = build({ loadRetryMs: 1 });
+
+      await until(() => lines.some((l) => l.level === 'warn' && l.message.startsWith('Distro handover to b:1 failed')));
+      expect(transport.handoverAttempts).toBe(20);
+      expect(transport.syncs).toEqual([]);
     });
   });
 

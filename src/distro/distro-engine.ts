@@ -25,6 +25,9 @@ export interface DistroEngineOptions {
   encodedCacheBytes: number;
 }
 
+/** Tries to hand clients back to a returning member (which refuses until it has loaded its snapshot). */
+const HANDOVER_ATTEMPTS = 20;
+
 export interface EngineLog {
   /** False when debug lines are dropped anyway, so per-item ones need not be built. */
   debugEnabled?: boolean;
@@ -148,7 +151,10 @@ export class DistroEngine<T> {
   private membersChanged(): void {
     const before = this.mapper.members().join(',');
     this.mapper.update(this.members.healthy());
-    if (this.mapper.members().join(',') !== before) this.processor.responsibilityChanged?.();
+    if (this.mapper.members().join(',') !== before) {
+      const handovers = this.processor.responsibilityChanged?.();
+      if (handovers) for (const [peer, items] of handovers) void this.handOver(peer, items);
+    }
     const peers = new Set(this.members.peers().map((m) => m.id));
     for (const [peer, queue] of this.queues) {
       if (!peers.has(peer)) {
@@ -217,6 +223,43 @@ export class DistroEngine<T> {
       }
     }
     return batch;
+  }
+
+  /**
+   * Sends a member the items this node ran for it while it was away, chunked like syncs. A member
+   * still loading its snapshot refuses (it would load over them), so this retries for a while.
+   */
+  private async handOver(peer: string, items: T[]): Promise<void> {
+    let applied = 0;
+    let kept = 0;
+    for (let i = 0; i < items.length; i += this.options.maxSyncBatch) {
+      const batch: EncodedBatch = {
+        upserts: items.slice(i, i + this.options.maxSyncBatch).map((item) => this.transport.encode(item)),
+        deletes: [],
+      };
+      for (let attempt = 1; ; attempt++) {
+        if (this.stopped) return;
+        try {
+          const result = await this.transport.sync(peer, batch, true);
+          applied += result.applied;
+          kept += result.rejected;
+          break;
+        } catch (error) {
+          if (attempt >= HANDOVER_ATTEMPTS) {
+            this.log.warn(
+              { peer, clients: items.length, err: describe(error) },
+              `Distro handover to ${peer} failed; its own copies stand`,
+            );
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, this.options.loadRetryMs).unref());
+        }
+      }
+    }
+    this.log.info(
+      { peer, clients: items.length, applied, kept },
+      `Distro handover to ${peer}: ${applied} client(s) taken, ${kept} kept as it had changed them itself`,
+    );
   }
 
   private probeAll(): void {

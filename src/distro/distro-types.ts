@@ -2,6 +2,11 @@
 
 /** Nacos's resource type name of naming client data; also our wire `type`. */
 export const CLIENT_DATA_TYPE = 'Nacos:Naming:v2:ClientData';
+/**
+ * Our extension: the same client data, sent by a node that ran ip-port clients while their
+ * responsible node was away, to that node once it is back (see ClientDataProcessor.applyHandover).
+ */
+export const CLIENT_HANDOVER_TYPE = 'Nacos:Naming:v2:ClientData:Handover';
 
 export type MemberState = 'UP' | 'SUSPICIOUS' | 'DOWN';
 
@@ -45,7 +50,8 @@ export class PeerCallError extends Error {
 export interface DistroTransport<T> {
   /** One item's wire bytes; the engine encodes each change once and sends the bytes to every peer. */
   encode(item: T): Uint8Array;
-  sync(peer: string, batch: EncodedBatch): Promise<SyncResult & { bytes: number }>;
+  /** `handover`: the items are ones this node ran for `peer` while it was away (CLIENT_HANDOVER_TYPE). */
+  sync(peer: string, batch: EncodedBatch, handover?: boolean): Promise<SyncResult & { bytes: number }>;
   /** Returns the keys the peer lacks or holds at another revision. */
   verify(peer: string, entries: readonly VerifyEntry[]): Promise<string[]>;
   /** Streams the peer's full snapshot, chunk by chunk; rejects with PeerCallError. */
@@ -75,7 +81,13 @@ export interface DistroDataProcessor<T> {
   /** Drops replicas nobody renewed in time; returns how many. */
   expireReplicas(now: number): number;
   /** The responsible member list changed (a peer joined, left, failed or came back). */
-  responsibilityChanged?(): void;
+  /**
+   * The members changed; returns, per member now responsible for them, the items this node ran
+   * and hands back (they are replicas here from now on).
+   */
+  responsibilityChanged?(): Map<string, T[]> | void;
+  /** Items a peer hands back (see responsibilityChanged); applies those this node has not written since. */
+  applyHandover?(from: string, items: T[]): SyncResult;
   /** Calls back with the key of every change this node must replicate. */
   onLocalChange(listener: (key: string) => void): () => void;
 }

@@ -44,6 +44,7 @@ export class DistroService implements OnModuleInit, BeforeApplicationShutdown, O
         initialized: () => routing.initialized(),
         isMember: (from) => routing.runtime?.members.has(from) ?? false,
         sync: (from, upserts, deletes) => this.runtime().processor.applySync(from, { upserts, deletes }),
+        handover: (from, upserts) => this.runtime().processor.applyHandover(from, upserts),
         verify: (from, entries) => this.runtime().processor.applyVerify(from, entries),
         snapshot: () => this.runtime().processor.snapshot(),
         forward: (request) => this.replay(request),

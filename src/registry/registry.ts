@@ -215,6 +215,21 @@ export class Registry {
     return this.commit(changes);
   }
 
+  /**
+   * Takes a peer's copy of a client as this node's own change (a Distro handover): its publications
+   * replace the client's, with fresh beats; the client becomes local and its revision moves past both
+   * copies', so every peer takes it from here.
+   */
+  takeOverClient(data: ClientSyncData, now: number = this.clock()): boolean {
+    const changes = new ChangeSet();
+    const client = this.clientTable.obtain(data.clientId, data.kind);
+    this.writer.reconcile(client, this.resolve(data.publications ?? []), undefined, this.time.relative(now), changes);
+    client.revision = Math.max(client.revision, Number(data.revision) || 0);
+    this.writer.changedLocally(client, changes);
+    this.writer.dropIfAbandoned(client, changes);
+    return this.commit(changes);
+  }
+
   /** Removes a client because a peer deleted it; the event is not local, so it is not sent back. */
   applyClientRemoval(clientId: string): boolean {
     const client = this.clientTable.get(clientId);

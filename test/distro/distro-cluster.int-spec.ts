@@ -226,6 +226,59 @@ describe('Distro cluster (3 in-process nodes)', () => {
       expect(answer.rejectedClients).toBeGreaterThanOrEqual(2);
     });
 
+    it('should take back a client a peer ran for it, as its own change to every node, unless it changed it since', async () => {
+      const target = nodes[0];
+      const candidates = Array.from({ length: 50 }, (_, i) => `10.77.0.${i + 1}`);
+      const [handed, changedHere] = candidates.filter((ip) => responsibleFor(nodes, ip, 80) === target);
+      const copy = (ip: string, version: string): ClientSyncData => ({
+        clientId: ipPortClientId(ip, 80),
+        kind: 'ipport',
+        revision: 2,
+        publications: [
+          {
+            namespace: 'public',
+            group: 'DEFAULT_GROUP',
+            service: 'handover',
+            instance: { ip, port: 80, metadata: { version } },
+          },
+        ],
+      });
+      const key: ServiceKey = { ...orders, name: 'handover' };
+      registryOf(target).registerInstance(ipPortClientId(changedHere, 80), 'ipport', key, {
+        ip: changedHere,
+        port: 80,
+        metadata: { version: 'written-here' },
+      });
+      const standIn = new DistroGrpcClient({
+        self: members[1],
+        token: DISTRO_TEST_TOKEN,
+        callTimeoutMs: 3000,
+        probeTimeoutMs: 1000,
+        snapshotTimeoutMs: 3000,
+      });
+
+      const result = await standIn.sync(
+        members[0],
+        {
+          upserts: [standIn.encode(copy(handed, 'stand-in')), standIn.encode(copy(changedHere, 'stand-in'))],
+          deletes: [],
+        },
+        true,
+      );
+      standIn.close();
+
+      expect(result).toMatchObject({ applied: 1, rejected: 1 });
+      const versions = (node: TestNode): Record<string, unknown> =>
+        Object.fromEntries(
+          registryOf(node)
+            .listInstances(key)
+            .map((i) => [i.ip, i.metadata.version]),
+        );
+      await eventually(() =>
+        nodes.every((n) => versions(n)[handed] === 'stand-in' && versions(n)[changedHere] === 'written-here'),
+      );
+    });
+
     it('should answer fuzzed payloads with INVALID_ARGUMENT and stay up unchanged', async () => {
       const target = nodes[0];
       const before = registryDigest(registryOf(target));

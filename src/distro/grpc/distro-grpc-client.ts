@@ -3,7 +3,7 @@ import { NO_CHANNELZ } from '@/common/grpc-options';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { ClientSyncData } from '@/registry';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '../cluster-routing';
-import { CLIENT_DATA_TYPE, PeerCallError } from '../distro-types';
+import { CLIENT_DATA_TYPE, CLIENT_HANDOVER_TYPE, PeerCallError } from '../distro-types';
 import type { DistroTransport, EncodedBatch, PeerFailure, SyncResult, VerifyEntry } from '../distro-types';
 import { encodeClientData } from '../naming/client-data-codec';
 import { MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
@@ -71,8 +71,9 @@ export class DistroGrpcClient implements DistroTransport<ClientSyncData> {
     return encodeClientData(item, this.scratch);
   }
 
-  async sync(peer: string, batch: EncodedBatch): Promise<SyncResult & { bytes: number }> {
-    const request = encodeSyncRequest(this.options.self, CLIENT_DATA_TYPE, batch.upserts, batch.deletes);
+  async sync(peer: string, batch: EncodedBatch, handover = false): Promise<SyncResult & { bytes: number }> {
+    const type = handover ? CLIENT_HANDOVER_TYPE : CLIENT_DATA_TYPE;
+    const request = encodeSyncRequest(this.options.self, type, batch.upserts, batch.deletes);
     const { response } = await this.unary<WireSyncResponse>(
       peer,
       'Sync',

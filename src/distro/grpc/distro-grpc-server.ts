@@ -5,7 +5,7 @@ import { secretsEqual } from '@/common/secret-compare';
 import type { ClientSyncData } from '@/registry';
 import { MemberLeavingError } from '../cluster-routing';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '../cluster-routing';
-import { CLIENT_DATA_TYPE } from '../distro-types';
+import { CLIENT_DATA_TYPE, CLIENT_HANDOVER_TYPE } from '../distro-types';
 import type { SyncResult, VerifyEntry } from '../distro-types';
 import { InvalidPayloadError, encodeClientData } from '../naming/client-data-codec';
 import { MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
@@ -27,6 +27,8 @@ export interface DistroPeerHandler {
   /** Peers we accept calls from (the member list). */
   isMember(from: string): boolean;
   sync(from: string, upserts: ClientSyncData[], deletes: string[]): SyncResult;
+  /** Clients `from` ran while this node was away, handed back (CLIENT_HANDOVER_TYPE). */
+  handover(from: string, upserts: ClientSyncData[]): SyncResult;
   verify(from: string, entries: VerifyEntry[]): string[];
   snapshot(): Iterable<ClientSyncData>;
   forward(request: ForwardedHttpRequest): Promise<ForwardedHttpResponse>;
@@ -86,6 +88,11 @@ export class DistroGrpcServer {
     ) as unknown as ServiceDefinition;
     this.server.addService(raw, {
       Sync: this.unary('Sync', (req: SyncRequestHead, from) => {
+        if (req.type === CLIENT_HANDOVER_TYPE) {
+          // Applied only against this node's loaded data: before that, the snapshot would replace it.
+          if (!this.handler.initialized()) throw new CallError(status.FAILED_PRECONDITION, 'peer not initialized');
+          return this.handler.handover(from, req.upserts());
+        }
         this.checkType(req.type);
         return this.handler.sync(from, req.upserts(), req.deletes);
       }),

@@ -19,6 +19,11 @@ function data(clientId: string, kind: ClientSyncData['kind'], revision: number, 
   };
 }
 
+function ipPort(tag: string): [string, number] {
+  const [ip, port] = tag.split(':');
+  return [ip, Number(port)];
+}
+
 describe(ClientDataProcessor.name, () => {
   let registry: Registry;
   let mapper: DistroMapper;
@@ -167,6 +172,24 @@ describe(ClientDataProcessor.name, () => {
       expect(registry.listInstances(orders)).toEqual([]);
     });
 
+    it('should hand such a client back to its node, with what was written here', () => {
+      registry.updateInstance(clientId, orders, 'DEFAULT', ...ipPort(theirs), { metadata: { version: 'new' } });
+
+      mapper.update([SELF, PEER]);
+      const handovers = timed.responsibilityChanged();
+
+      expect([...handovers.keys()]).toEqual([PEER]);
+      expect(handovers.get(PEER)).toEqual([
+        expect.objectContaining({
+          clientId,
+          kind: 'ipport',
+          publications: [
+            expect.objectContaining({ instance: expect.objectContaining({ metadata: { version: 'new' } }) }),
+          ],
+        }),
+      ]);
+    });
+
     it('should keep such a client when the responsible node renews it', () => {
       const revision = registry.getClient(clientId)!.revision;
       mapper.update([SELF, PEER]);
@@ -177,6 +200,70 @@ describe(ClientDataProcessor.name, () => {
       now += 800;
       expect(timed.expireReplicas(now)).toBe(0);
       expect(registry.getClient(clientId)).toMatchObject({ local: false });
+    });
+  });
+
+  describe('applyHandover', () => {
+    /** A copy of the ip-port client at `tag` with one instance carrying `version`. */
+    const copy = (tag: string, version: string, revision = 3): ClientSyncData => {
+      const [ip, port] = ipPort(tag);
+      return {
+        clientId: ipPortClientId(ip, port),
+        kind: 'ipport',
+        revision,
+        publications: [
+          {
+            namespace: 'public',
+            group: 'DEFAULT_GROUP',
+            service: 'orders',
+            instance: { ip, port, metadata: { version } },
+          },
+        ],
+      };
+    };
+    const versionOf = (tag: string): unknown =>
+      registry.listInstances(orders).find((i) => `${i.ip}:${i.port}` === tag)?.metadata.version;
+
+    it('should take a handed-back client over its copy from a snapshot, as its own change', () => {
+      // This node restarted and loaded the older copy (a replica, as every snapshot client is).
+      registry.applyClientSync({ ...copy(mine, 'old', 5) });
+      const changed: Array<{ clientId: string; local: boolean }> = [];
+      registry.events.on('clientChanged', (e) => changed.push(e));
+
+      const result = sut.applyHandover(PEER, [copy(mine, 'new', 4)]);
+
+      expect(result).toEqual({ applied: 1, rejected: 0 });
+      expect(versionOf(mine)).toBe('new');
+      const held = registry.getClient(copy(mine, 'new').clientId)!;
+      expect(held.local).toBe(true);
+      expect(held.revision).toBeGreaterThan(5);
+      // A local change: the engine sends it to every peer from here.
+      expect(changed).toEqual([expect.objectContaining({ clientId: held.id, local: true })]);
+    });
+
+    it('should take a handed-back client it does not hold at all', () => {
+      expect(sut.applyHandover(PEER, [copy(mine, 'new')])).toEqual({ applied: 1, rejected: 0 });
+      expect(versionOf(mine)).toBe('new');
+    });
+
+    it('should keep its own copy when it changed the client itself since', () => {
+      const [ip, port] = ipPort(mine);
+      registry.registerInstance(ipPortClientId(ip, port), 'ipport', orders, {
+        ip,
+        port,
+        metadata: { version: 'mine' },
+      });
+
+      expect(sut.applyHandover(PEER, [copy(mine, 'theirs')])).toEqual({ applied: 0, rejected: 1 });
+      expect(versionOf(mine)).toBe('mine');
+    });
+
+    it('should refuse clients it is not responsible for, and any but ip-port clients', () => {
+      const connection: ClientSyncData = { ...data('conn-9', 'connection', 1, PEER) };
+
+      expect(sut.applyHandover(PEER, [copy(theirs, 'x'), connection])).toEqual({ applied: 0, rejected: 2 });
+      expect(registry.getClient(copy(theirs, 'x').clientId)).toBeUndefined();
+      expect(registry.getClient('conn-9')).toBeUndefined();
     });
   });
 });

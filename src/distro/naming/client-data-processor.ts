@@ -203,17 +203,28 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
    * and if it has deleted them meanwhile — a deletion this node may have refused while it still saw
    * that node down — they expire here instead of staying forever.
    */
-  responsibilityChanged(): void {
+  responsibilityChanged(): Map<string, ClientSyncData[]> {
     const now = this.clock();
     const gained: string[] = [];
     const lost: string[] = [];
+    const handovers = new Map<string, ClientSyncData[]>();
     for (const info of this.registry.clients()) {
       if (info.kind !== 'ipport') continue;
       const tag = ipPortTagOf(info.id);
       if (tag === undefined) continue;
       const mine = this.mapper.isSelfResponsible(tag);
       if (mine && !info.local) gained.push(info.id);
-      else if (!mine && info.local) lost.push(info.id);
+      else if (!mine && info.local) {
+        lost.push(info.id);
+        // Its current data goes to the node now responsible: it may hold only an older copy.
+        const data = this.registry.exportClient(info.id);
+        const to = this.mapper.responsible(tag);
+        if (data !== undefined) {
+          const list = handovers.get(to);
+          if (list) list.push(data);
+          else handovers.set(to, [data]);
+        }
+      }
     }
     for (const id of lost) this.registry.demoteToReplica(id, now);
     for (const id of gained) {
@@ -222,6 +233,37 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
         this.registry.beat(id, key, p.instance.clusterName ?? DEFAULT_CLUSTER, p.instance.ip, p.instance.port, now);
       }
     }
+    return handovers;
+  }
+
+  /**
+   * Ip-port clients a peer ran while this node was away (restarting, partitioned), handed back now
+   * that this node is responsible again. This node's copy of such a client came from a snapshot or
+   * a peer's sync, and the peer's may be newer: a write it accepted while standing in. So it is
+   * taken, as this node's own change (replicated to every peer from here), unless this node has
+   * changed the client itself since (a write or health change made here makes it local), which is
+   * newer still. Clients this node is not responsible for are refused.
+   */
+  applyHandover(from: string, items: readonly ClientSyncData[]): SyncResult {
+    let applied = 0;
+    let rejected = 0;
+    const now = this.clock();
+    for (const data of items) {
+      const tag = data.kind === 'ipport' ? ipPortTagOf(data.clientId) : undefined;
+      const held = this.registry.getClient(data.clientId);
+      if (tag === undefined || !this.mapper.isSelfResponsible(tag) || held?.local === true) {
+        rejected++;
+        continue;
+      }
+      this.registry.takeOverClient(data, now);
+      this.kinds.set(data.clientId, data.kind);
+      applied++;
+      this.log.debug(
+        { peer: from, clientId: data.clientId, revision: data.revision },
+        `Received distro client handover ${data.clientId} from ${from}`,
+      );
+    }
+    return { applied, rejected };
   }
 
   /** Counts held here, for the status endpoint. */
