@@ -258,7 +258,7 @@ export class DistroEngine<T> {
     }
     this.log.info(
       { peer, clients: items.length, applied, kept },
-      `Distro handover to ${peer}: ${applied} client(s) taken, ${kept} kept as it had changed them itself`,
+      `Distro handover to ${peer}: ${applied} client(s) taken, ${kept} refused (changed there since, or not its own in its view)`,
     );
   }
 
