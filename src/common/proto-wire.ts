@@ -11,7 +11,7 @@ export const FIXED64 = 1;
 export const LENGTH_DELIMITED = 2;
 export const FIXED32 = 5;
 
-/** Bytes that are not the message they claim to be; the server answers INVALID_ARGUMENT. */
+/** Bytes that are not the message they claim to be (Distro answers INVALID_ARGUMENT, Nacos a ParseError). */
 export class WireFormatError extends Error {
   constructor(message: string) {
     super(message);
@@ -281,6 +281,21 @@ export class ProtoReader {
     const start = this.pos;
     this.pos = end;
     return this.buf.toString('utf8', start, end);
+  }
+
+  /** One `map<string, string>` entry (its field's tag just read): key and value, '' when absent. */
+  stringEntry(): [key: string, value: string] {
+    const outer = this.enter();
+    let key = '';
+    let value = '';
+    while (!this.done) {
+      const tag = this.tag();
+      if (tag >>> 3 === 1 && (tag & 7) === LENGTH_DELIMITED) key = this.string();
+      else if (tag >>> 3 === 2 && (tag & 7) === LENGTH_DELIMITED) value = this.string();
+      else this.skip(tag & 7);
+    }
+    this.leave(outer);
+    return [key, value];
   }
 
   /** Skips a field of an unknown number (a newer sender's addition), as protobuf requires. */

@@ -72,16 +72,14 @@ async function memoryDatabase(PGlite: typeof PGliteType): Promise<PGliteType> {
   if (memoryStarts === 1) return PGlite.create();
   if (memoryTemplate === undefined) {
     // Set before the first await, so starts running meanwhile wait for this template.
+    // Never rejects: without a template, later starts run initdb as the first did.
     const created = PGlite.create();
-    memoryTemplate = created.then(
-      (db) => db.dumpDataDir('none'),
-      () => undefined,
-    );
+    memoryTemplate = created.then((db) => db.dumpDataDir('none')).catch(() => undefined);
     const db = await created;
-    await memoryTemplate.catch(() => undefined);
+    await memoryTemplate;
     return db;
   }
-  const template = await memoryTemplate.catch(() => undefined);
+  const template = await memoryTemplate;
   return template === undefined ? PGlite.create() : PGlite.create({ loadDataDir: template });
 }
 

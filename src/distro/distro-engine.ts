@@ -231,7 +231,7 @@ export class DistroEngine<T> {
    */
   private async handOver(peer: string, items: T[]): Promise<void> {
     let applied = 0;
-    let kept = 0;
+    let refused = 0;
     for (let i = 0; i < items.length; i += this.options.maxSyncBatch) {
       const batch: EncodedBatch = {
         upserts: items.slice(i, i + this.options.maxSyncBatch).map((item) => this.transport.encode(item)),
@@ -242,7 +242,7 @@ export class DistroEngine<T> {
         try {
           const result = await this.transport.sync(peer, batch, true);
           applied += result.applied;
-          kept += result.rejected;
+          refused += result.rejected;
           break;
         } catch (error) {
           if (attempt >= HANDOVER_ATTEMPTS) {
@@ -257,8 +257,8 @@ export class DistroEngine<T> {
       }
     }
     this.log.info(
-      { peer, clients: items.length, applied, kept },
-      `Distro handover to ${peer}: ${applied} client(s) taken, ${kept} refused (changed there since, or not its own in its view)`,
+      { peer, clients: items.length, applied, refused },
+      `Distro handover to ${peer}: ${applied} client(s) taken, ${refused} refused (changed there since, or not its own in its view)`,
     );
   }
 

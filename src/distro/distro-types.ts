@@ -86,8 +86,6 @@ export interface DistroDataProcessor<T> {
    * and hands back (they are replicas here from now on).
    */
   responsibilityChanged?(): Map<string, T[]> | void;
-  /** Items a peer hands back (see responsibilityChanged); applies those this node has not written since. */
-  applyHandover?(from: string, items: T[]): SyncResult;
   /** Calls back with the key of every change this node must replicate. */
   onLocalChange(listener: (key: string) => void): () => void;
 }

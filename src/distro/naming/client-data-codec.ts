@@ -345,16 +345,7 @@ export class ClientDataReader {
         continue;
       }
       r.expect(tag, LENGTH_DELIMITED);
-      const entryOuter = r.enter();
-      let key = '';
-      let value = '';
-      while (!r.done) {
-        const entryTag = r.tag();
-        if (entryTag >>> 3 === 1 && (entryTag & 7) === LENGTH_DELIMITED) key = r.string();
-        else if (entryTag >>> 3 === 2 && (entryTag & 7) === LENGTH_DELIMITED) value = r.string();
-        else r.skip(entryTag & 7);
-      }
-      r.leave(entryOuter);
+      const [key, value] = r.stringEntry();
       entries.push([
         text(key, at, 'metadata key', LIMITS.name),
         text(value, at, 'metadata value', LIMITS.metaValue, true),

@@ -158,63 +158,64 @@ export function deserializePayload(bytes: Buffer): WirePayload {
   }
 }
 
+type ReadMetadata = { type: string; clientIp: string; headers: Record<string, string> };
+type ReadBody = { type_url: string; value: Buffer };
+
 function readPayload(bytes: Buffer): WirePayload {
   const reader = new ProtoReader(bytes);
-  let metadata: { type: string; clientIp: string; headers: Record<string, string> } | null = null;
-  let body: { type_url: string; value: Buffer } | null = null;
+  let metadata: ReadMetadata | null = null;
+  let body: ReadBody | null = null;
   while (!reader.done) {
     const tag = reader.tag();
-    const field = tag >>> 3;
-    if (field === 2) {
+    if (tag >>> 3 === 2) {
       reader.expect(tag, LENGTH_DELIMITED);
-      metadata ??= { type: '', clientIp: '', headers: Object.create(null) as Record<string, string> };
-      const outer = reader.enter();
-      while (!reader.done) {
-        const inner = reader.tag();
-        const at = inner >>> 3;
-        if (at === 3) {
-          reader.expect(inner, LENGTH_DELIMITED);
-          metadata.type = reader.string();
-        } else if (at === 8) {
-          reader.expect(inner, LENGTH_DELIMITED);
-          metadata.clientIp = reader.string();
-        } else if (at === 7) {
-          reader.expect(inner, LENGTH_DELIMITED);
-          const entryEnd = reader.enter();
-          let key = '';
-          let value = '';
-          while (!reader.done) {
-            const part = reader.tag();
-            if (part >>> 3 === 1 && (part & 7) === LENGTH_DELIMITED) key = reader.string();
-            else if (part >>> 3 === 2 && (part & 7) === LENGTH_DELIMITED) value = reader.string();
-            else reader.skip(part & 7);
-          }
-          reader.leave(entryEnd);
-          metadata.headers[key] = value;
-        } else reader.skip(inner & 7);
-      }
-      reader.leave(outer);
-    } else if (field === 3) {
+      // A repeated message field merges into what came before, as protobuf requires.
+      metadata = readMetadata(
+        reader,
+        metadata ?? { type: '', clientIp: '', headers: Object.create(null) as Record<string, string> },
+      );
+    } else if (tag >>> 3 === 3) {
       reader.expect(tag, LENGTH_DELIMITED);
-      body ??= { type_url: '', value: NO_BYTES };
-      const outer = reader.enter();
-      while (!reader.done) {
-        const inner = reader.tag();
-        const at = inner >>> 3;
-        if (at === 1) {
-          reader.expect(inner, LENGTH_DELIMITED);
-          body.type_url = reader.uniqueString();
-        } else if (at === 2) {
-          reader.expect(inner, LENGTH_DELIMITED);
-          const end = reader.delimited();
-          body.value = bytes.subarray(reader.pos, end);
-          reader.pos = end;
-        } else reader.skip(inner & 7);
-      }
-      reader.leave(outer);
+      body = readBody(reader, body ?? { type_url: '', value: NO_BYTES });
     } else reader.skip(tag & 7);
   }
   return { metadata, body };
+}
+
+/** `Metadata`: type = 3, headers = 7 (a string map, kept as data even for a key `__proto__`), clientIp = 8. */
+function readMetadata(reader: ProtoReader, into: ReadMetadata): ReadMetadata {
+  const outer = reader.enter();
+  while (!reader.done) {
+    const tag = reader.tag();
+    const field = tag >>> 3;
+    if (field === 3 || field === 7 || field === 8) reader.expect(tag, LENGTH_DELIMITED);
+    if (field === 3) into.type = reader.string();
+    else if (field === 8) into.clientIp = reader.string();
+    else if (field === 7) {
+      const [key, value] = reader.stringEntry();
+      into.headers[key] = value;
+    } else reader.skip(tag & 7);
+  }
+  reader.leave(outer);
+  return into;
+}
+
+/** `google.protobuf.Any`: type_url = 1, value = 2 (a view of the received bytes). */
+function readBody(reader: ProtoReader, into: ReadBody): ReadBody {
+  const outer = reader.enter();
+  while (!reader.done) {
+    const tag = reader.tag();
+    const field = tag >>> 3;
+    if (field === 1 || field === 2) reader.expect(tag, LENGTH_DELIMITED);
+    if (field === 1) into.type_url = reader.uniqueString();
+    else if (field === 2) {
+      const end = reader.delimited();
+      into.value = reader.buf.subarray(reader.pos, end);
+      reader.pos = end;
+    } else reader.skip(tag & 7);
+  }
+  reader.leave(outer);
+  return into;
 }
 
 function payloadMethod(path: string, streams: boolean): grpc.MethodDefinition<WirePayload | Buffer, WirePayload> {
