@@ -16,7 +16,7 @@ import { AppConfig } from '@/config';
 import { DistroRouting } from '@/distro/distro-routing';
 import { CLIENT_DATA_TYPE } from '@/distro/distro-types';
 import { decodeSyncRequest, encodeSyncRequest } from '@/distro/grpc/sync-wire';
-import { encodeClientData } from '@/distro/naming/client-data-codec';
+import { decodeClients, encodeClientData } from '@/distro/naming/client-data-codec';
 import { createRootLogger } from '@/observability';
 import { Registry } from '@/registry';
 import type { PublicationData } from '@/registry';
@@ -147,7 +147,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       for (let k = i; k < Math.min(clients, i + BATCH); k++) {
         upserts.push(encodeClientData(registry.exportClient(`bench-${k}`)!));
       }
-      batches.push(encodeSyncRequest(self, CLIENT_DATA_TYPE, upserts, []));
+      batches.push(encodeSyncRequest(self, CLIENT_DATA_TYPE, upserts));
     }
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${BENCH_TOKEN}`);
@@ -199,7 +199,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     for (let round = 0; round < 3; round++) {
       const sink = new Registry();
       const applyStarted = performance.now();
-      for (const bytes of batches) sink.applyClientSyncs(decodeSyncRequest(bytes).upserts());
+      for (const bytes of batches) sink.mergeClients(decodeClients(decodeSyncRequest(bytes).items));
       applySeconds = Math.min(applySeconds, (performance.now() - applyStarted) / 1000);
     }
 
@@ -227,7 +227,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
         ),
       );
       latencies.push(performance.now() - t0);
-      const one = encodeSyncRequest(self, CLIENT_DATA_TYPE, [encodeClientData(registry.exportClient(`lat-${i}`)!)], []);
+      const one = encodeSyncRequest(self, CLIENT_DATA_TYPE, [encodeClientData(registry.exportClient(`lat-${i}`)!)]);
       const r0 = performance.now();
       await Promise.all(sinks.map((s) => call(s, one)));
       rawLatencies.push(performance.now() - r0);
@@ -246,7 +246,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     const before = (await verifyCount()).reduce((x, y) => x + y, 0);
     await runtime.engine.verifyRound();
     const perPeer = ((await verifyCount()).reduce((x, y) => x + y, 0) - before) / 2;
-    const owned = runtime.processor.ownedEntries().length;
+    const owned = runtime.processor.counts().owned;
 
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);

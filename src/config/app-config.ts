@@ -30,6 +30,9 @@ export class AppConfig {
     syncDelayMs: number;
     verifyIntervalMs: number;
     clientExpireMs: number;
+    tombstoneTtlMs: number;
+    replicationTimeoutMs: number;
+    maxClockSkewMs: number;
     probeIntervalMs: number;
     callTimeoutMs: number;
     snapshotTimeoutMs: number;
@@ -93,6 +96,9 @@ export class AppConfig {
       syncDelayMs: values.DISTRO_SYNC_DELAY_MS,
       verifyIntervalMs: values.DISTRO_VERIFY_INTERVAL_MS,
       clientExpireMs: values.DISTRO_CLIENT_EXPIRE_MS,
+      tombstoneTtlMs: values.DISTRO_TOMBSTONE_TTL_MS,
+      replicationTimeoutMs: values.DISTRO_REPLICATION_TIMEOUT_MS,
+      maxClockSkewMs: values.DISTRO_MAX_CLOCK_SKEW_MS,
       probeIntervalMs: values.DISTRO_PROBE_INTERVAL_MS,
       callTimeoutMs: values.DISTRO_CALL_TIMEOUT_MS,
       snapshotTimeoutMs: values.DISTRO_SNAPSHOT_TIMEOUT_MS,

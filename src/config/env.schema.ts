@@ -288,10 +288,31 @@ export const envSchema = {
     parse: parsers.int(50, 600000),
   },
   DISTRO_CLIENT_EXPIRE_MS: {
-    description: 'A replicated client nobody verified for this long is removed (keep several verify intervals)',
+    description:
+      'A copy of a gRPC connection or sync client its owner has not confirmed for this long is forgotten (keep several verify intervals); ip-port clients never expire this way',
     sensitive: false,
     default: 30000,
     parse: parsers.int(100, 3600000),
+  },
+  DISTRO_TOMBSTONE_TTL_MS: {
+    description:
+      'How long a deregistration (tombstone) is kept so that an older copy arriving late cannot bring the instance back; longer than any partition a node should heal from',
+    sensitive: false,
+    default: 3600000,
+    parse: parsers.int(1000, 604800000),
+  },
+  DISTRO_REPLICATION_TIMEOUT_MS: {
+    description:
+      'A write is answered once one peer holds it, or after this long (0 = answer at once); a node killed right after answering has passed the write on',
+    sensitive: false,
+    default: 500,
+    parse: parsers.int(0, 60000),
+  },
+  DISTRO_MAX_CLOCK_SKEW_MS: {
+    description: "A peer whose versions run this far ahead of this node's clock is logged as a warning (check NTP)",
+    sensitive: false,
+    default: 5000,
+    parse: parsers.int(1, 86400000),
   },
   DISTRO_PROBE_INTERVAL_MS: {
     description: 'How often peers are probed (UP -> SUSPICIOUS after 1 failure -> DOWN after 3)',

@@ -41,6 +41,12 @@ export abstract class ClusterRouting {
   abstract isResponsibleForClient(clientId: string): boolean;
   /** Replays a request on another member and returns that member's answer. */
   abstract forwardHttp(member: string, request: ForwardedHttpRequest): Promise<ForwardedHttpResponse>;
+  /**
+   * Resolves once this node's newest change of a client has reached at least one other member (or
+   * none is reachable, or a short deadline passed): a write is answered after it, so what a node
+   * acknowledged survives that node being killed right after.
+   */
+  abstract replicated(clientId: string): Promise<void>;
 }
 
 /** One node, responsible for everything: what a node without peers is. */
@@ -64,5 +70,9 @@ export class StandaloneRouting extends ClusterRouting {
 
   forwardHttp(member: string): Promise<ForwardedHttpResponse> {
     return Promise.reject(new Error(`standalone node has no member ${member} to forward to`));
+  }
+
+  replicated(): Promise<void> {
+    return Promise.resolve();
   }
 }

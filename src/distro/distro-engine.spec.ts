@@ -1,56 +1,59 @@
 import { DistroEngine } from './distro-engine';
-import type { DistroEngineOptions } from './distro-engine';
+import type { DistroCodec, DistroEngineOptions } from './distro-engine';
 import { DistroMapper } from './distro-mapper';
 import { DistroMembers } from './distro-members';
 import { PeerCallError } from './distro-types';
-import type {
-  DistroDataProcessor,
-  DistroTransport,
-  EncodedBatch,
-  SyncBatch,
-  SyncResult,
-  VerifyEntry,
-} from './distro-types';
+import type { BucketDigests, DistroDataProcessor, DistroTransport, SyncResult, VerifyEntry } from './distro-types';
 
 interface Item {
   key: string;
   revision: number;
+  deleted?: boolean;
 }
 
-/** A data side that holds plain items; what it owns is what `owned` says. */
-class FakeProcessor implements DistroDataProcessor<Item> {
+/** A data side that holds plain items in two buckets (by the key's last character); it speaks for what `owned` holds. */
+class FakeProcessor implements DistroDataProcessor<Item>, DistroCodec<Item> {
   readonly type = 'Test:Item';
   readonly owned = new Map<string, Item>();
   readonly loaded: Item[] = [];
-  /** What the next responsibilityChanged hands back, per member. */
-  handovers = new Map<string, Item[]>();
+  expired = 0;
   private listener: (key: string) => void = () => undefined;
 
-  change(key: string, revision: number | undefined): void {
-    if (revision === undefined) this.owned.delete(key);
-    else this.owned.set(key, { key, revision });
+  change(key: string, revision: number, deleted = false): void {
+    this.owned.set(key, deleted ? { key, revision, deleted } : { key, revision });
     this.listener(key);
   }
-  get(key: string): Item | 'deleted' | 'not-owned' {
-    return this.owned.get(key) ?? 'deleted';
+  encode(item: Item): Uint8Array {
+    return Buffer.from(JSON.stringify(item));
+  }
+  decode(items: readonly Uint8Array[]): Item[] {
+    return items.map((bytes) => JSON.parse(Buffer.from(bytes).toString()) as Item);
+  }
+  get(key: string): Item | 'unknown' | 'not-owned' {
+    return this.owned.get(key) ?? 'unknown';
   }
   stamp(key: string): string | undefined {
     const item = this.owned.get(key);
-    return item && String(item.revision);
+    return item && `${item.revision}:${item.deleted === true}`;
   }
-  ownedEntries(): VerifyEntry[] {
-    return [...this.owned.values()].map((i) => ({ key: i.key, revision: i.revision }));
+  bucketDigests(): BucketDigests {
+    const digests = [0, 0];
+    for (const item of this.owned.values()) digests[bucket(item.key)] += item.revision;
+    return { buckets: 2, digests };
   }
-  applySync(): SyncResult {
-    return { applied: 0, rejected: 0 };
+  entriesIn(_buckets: number, which: readonly number[]): Map<number, VerifyEntry[]> {
+    const out = new Map<number, VerifyEntry[]>(which.map((b) => [b, []]));
+    for (const item of this.owned.values()) out.get(bucket(item.key))?.push({ key: item.key, digest: item.revision });
+    return out;
   }
-  applyVerify(): string[] {
+  compareBuckets(): number[] {
     return [];
   }
-  responsibilityChanged(): Map<string, Item[]> {
-    const handovers = this.handovers;
-    this.handovers = new Map();
-    return handovers;
+  compareEntries(): { lacking: string[]; push: string[] } {
+    return { lacking: [], push: [] };
+  }
+  applySync(): SyncResult {
+    return { applied: 0 };
   }
   snapshot(): Iterable<Item> {
     return [];
@@ -58,8 +61,9 @@ class FakeProcessor implements DistroDataProcessor<Item> {
   loadSnapshot(items: readonly Item[]): void {
     this.loaded.push(...items);
   }
-  expireReplicas(): number {
-    return 0;
+  expire(): { replicas: number; tombstones: number } {
+    this.expired++;
+    return { replicas: 0, tombstones: 0 };
   }
   onLocalChange(listener: (key: string) => void): () => void {
     this.listener = listener;
@@ -67,39 +71,47 @@ class FakeProcessor implements DistroDataProcessor<Item> {
   }
 }
 
+function bucket(key: string): number {
+  return key.charCodeAt(key.length - 1) % 2;
+}
+
 /** A transport whose peers are scripted per test; records every call. */
-class FakeTransport implements DistroTransport<Item> {
-  readonly syncs: Array<{ peer: string; batch: SyncBatch<Item>; handover: boolean }> = [];
-  /** Handover calls refused (the member still loading its snapshot) before one is taken. */
-  refuseHandovers = 0;
-  handoverAttempts = 0;
-  /** Every encoded item, in order. */
-  readonly encoded: Item[] = [];
-  readonly verifies: Array<{ peer: string; entries: readonly VerifyEntry[] }> = [];
+class FakeTransport implements DistroTransport {
+  readonly syncs: Array<{ peer: string; items: Item[] }> = [];
+  /** Peers whose sync calls hang until released. */
+  readonly holding = new Set<string>();
+  private readonly held: Array<() => void> = [];
+  readonly bucketCalls: Array<{ peer: string; digests: BucketDigests }> = [];
+  readonly entryCalls: Array<{ peer: string; which: readonly number[]; entries: readonly VerifyEntry[] }> = [];
+  /** Buckets each peer reports as different. */
+  mismatched: number[] = [];
   lacking = new Set<string>();
   snapshotOf: (peer: string) => Item[] | PeerCallError = () => new PeerCallError('refused', 'connect ECONNREFUSED');
 
-  encode(item: Item): Uint8Array {
-    this.encoded.push(item);
-    return Buffer.from(JSON.stringify(item));
+  sync(peer: string, items: readonly Uint8Array[]): Promise<SyncResult & { bytes: number }> {
+    const decoded = items.map((bytes) => JSON.parse(Buffer.from(bytes).toString()) as Item);
+    const done = () => {
+      this.syncs.push({ peer, items: decoded });
+      return { applied: decoded.length, bytes: 10 };
+    };
+    if (!this.holding.has(peer)) return Promise.resolve(done());
+    return new Promise((resolve) => this.held.push(() => resolve(done())));
   }
-  sync(peer: string, encoded: EncodedBatch, handover = false) {
-    if (handover && ++this.handoverAttempts <= this.refuseHandovers) {
-      return Promise.reject(new PeerCallError('peer not initialized', 'loading its snapshot'));
-    }
-    const upserts = encoded.upserts.map((bytes) => JSON.parse(Buffer.from(bytes).toString()) as Item);
-    const batch = { upserts, deletes: encoded.deletes };
-    this.syncs.push({ peer, batch, handover });
-    return Promise.resolve({ applied: batch.upserts.length + batch.deletes.length, rejected: 0, bytes: 10 });
+  release(): void {
+    for (const go of this.held.splice(0)) go();
   }
-  verify(peer: string, entries: readonly VerifyEntry[]) {
-    this.verifies.push({ peer, entries });
+  verifyBuckets(peer: string, digests: BucketDigests): Promise<number[]> {
+    this.bucketCalls.push({ peer, digests });
+    return Promise.resolve(this.mismatched);
+  }
+  verifyEntries(peer: string, _buckets: number, which: readonly number[], entries: readonly VerifyEntry[]) {
+    this.entryCalls.push({ peer, which, entries });
     return Promise.resolve(entries.filter((e) => this.lacking.has(e.key)).map((e) => e.key));
   }
-  snapshot(peer: string, onChunk: (items: Item[]) => void) {
+  snapshot(peer: string, _type: string, onChunk: (items: Buffer[]) => void) {
     const answer = this.snapshotOf(peer);
     if (answer instanceof PeerCallError) return Promise.reject(answer);
-    onChunk(answer);
+    onChunk(answer.map((item) => Buffer.from(JSON.stringify(item))));
     return Promise.resolve();
   }
   probe() {
@@ -161,78 +173,157 @@ describe(DistroEngine.name, () => {
   afterEach(() => sut.stop());
 
   describe('sync', () => {
-    it('should send each peer the current data of changed keys, coalesced, deletes included', async () => {
+    it('should send each peer the current state of changed keys, coalesced, removals as state', async () => {
       sut = build({}, false);
       processor.change('x', 1);
       processor.change('x', 2);
       processor.change('y', 1);
-      processor.change('y', undefined);
+      processor.change('y', 2, true);
 
       await until(() => transport.syncs.length === 2);
 
       for (const call of transport.syncs)
-        expect(call.batch).toEqual({ upserts: [{ key: 'x', revision: 2 }], deletes: ['y'] });
+        expect(call.items).toEqual([
+          { key: 'x', revision: 2 },
+          { key: 'y', revision: 2, deleted: true },
+        ]);
       expect(transport.syncs.map((c) => c.peer).sort()).toEqual(['b:1', 'c:1']);
     });
 
     it('should encode each change once and send the same bytes to every peer', async () => {
       sut = build({}, false);
+      const encode = jest.spyOn(processor, 'encode');
       processor.change('x', 1);
       await until(() => transport.syncs.length === 2);
 
       processor.change('x', 2);
       await until(() => transport.syncs.length === 4);
 
-      expect(transport.encoded).toEqual([
+      expect(encode.mock.calls.map(([item]) => item)).toEqual([
         { key: 'x', revision: 1 },
         { key: 'x', revision: 2 },
       ]);
-      expect(transport.syncs.slice(2).map((c) => c.batch.upserts)).toEqual([
-        [{ key: 'x', revision: 2 }],
-        [{ key: 'x', revision: 2 }],
-      ]);
+      expect(transport.syncs.slice(2).map((c) => c.items)).toEqual([[{ key: 'x', revision: 2 }], [{ key: 'x', revision: 2 }]]);
+    });
+
+    it('should skip keys it holds nothing of', async () => {
+      sut = build({}, false);
+      processor.change('x', 1);
+      processor.owned.delete('x');
+      processor.change('z', 1);
+
+      await until(() => transport.syncs.length === 2);
+
+      expect(transport.syncs.every((c) => c.items.length === 1 && c.items[0].key === 'z')).toBe(true);
     });
   });
 
-  describe('handover', () => {
-    it('should send what the processor hands back to the member now responsible, retrying while it refuses', async () => {
-      processor.handovers = new Map([['c:1', [{ key: 'k', revision: 3 }]]]);
-      transport.refuseHandovers = 2;
+  describe('replicated', () => {
+    it('should resolve true once one peer has taken the change, while another still holds its call', async () => {
+      sut = build({}, false);
+      transport.holding.add('c:1');
+      processor.change('x', 1);
 
-      sut = build({ loadRetryMs: 5 });
-      await until(() => transport.syncs.some((s) => s.handover));
+      const taken = await sut.replicated('x', 5000);
 
-      expect(transport.syncs).toEqual([
-        { peer: 'c:1', batch: { upserts: [{ key: 'k', revision: 3 }], deletes: [] }, handover: true },
-      ]);
-      expect(transport.handoverAttempts).toBe(3);
-      await until(() => lines.some((l) => l.message.startsWith('Distro handover to c:1: 1 client(s) taken')));
+      expect(taken).toBe(true);
+      expect(transport.syncs.map((c) => c.peer)).toEqual(['b:1']);
+      transport.release();
     });
 
-    it('should give up with a warning when the member keeps refusing, leaving its copies as they are', async () => {
-      processor.handovers = new Map([['b:1', [{ key: 'k', revision: 3 }]]]);
-      transport.refuseHandovers = 1000;
+    it('should resolve false after the deadline when no peer takes the change', async () => {
+      sut = build({}, false);
+      transport.holding.add('b:1');
+      transport.holding.add('c:1');
+      processor.change('x', 1);
 
-      sut = build({ loadRetryMs: 1 });
+      const started = Date.now();
+      expect(await sut.replicated('x', 50)).toBe(false);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+      transport.release();
+    });
 
-      await until(() => lines.some((l) => l.level === 'warn' && l.message.startsWith('Distro handover to b:1 failed')));
-      expect(transport.handoverAttempts).toBe(20);
-      expect(transport.syncs).toEqual([]);
+    it('should resolve at once when nothing is pending for the key', async () => {
+      sut = build({}, false);
+      processor.change('x', 1);
+      await until(() => transport.syncs.length === 2);
+
+      expect(await sut.replicated('x', 5000)).toBe(true);
+      expect(await sut.replicated('never-changed', 5000)).toBe(true);
+    });
+
+    it('should wait for the newest change, not an older one already taken', async () => {
+      sut = build({}, false);
+      processor.change('x', 1);
+      await until(() => transport.syncs.length === 2);
+      transport.holding.add('b:1');
+      transport.holding.add('c:1');
+      processor.change('x', 2);
+
+      let settled = false;
+      const waiting = sut.replicated('x', 5000).then((ok) => (settled = ok));
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect(settled).toBe(false);
+
+      transport.release();
+      await waiting;
+      expect(settled).toBe(true);
     });
   });
 
   describe('verifyRound', () => {
-    it('should send one call per chunk per peer and push what a peer lacks', async () => {
+    it('should send one bucket call per peer and nothing more when every bucket matches', async () => {
       sut = build({}, false);
       for (const key of ['k1', 'k2', 'k3']) processor.owned.set(key, { key, revision: 1 });
+
+      await sut.verifyRound();
+
+      expect(transport.bucketCalls.map((c) => c.peer).sort()).toEqual(['b:1', 'c:1']);
+      expect(transport.entryCalls).toEqual([]);
+      expect(processor.expired).toBe(1);
+    });
+
+    it('should list the mismatched buckets whole, chunked, and push what the peer lacks', async () => {
+      sut = build({ verifyChunk: 2 }, false);
+      for (const key of ['k1', 'k2', 'k3', 'k4', 'k5']) processor.owned.set(key, { key, revision: 1 });
+      transport.mismatched = [0, 1];
       transport.lacking = new Set(['k2']);
 
       await sut.verifyRound();
       await until(() => transport.syncs.length === 2);
 
-      // 3 keys in chunks of 2 → 2 calls per peer.
-      expect(transport.verifies).toHaveLength(4);
-      expect(transport.syncs.every((c) => c.batch.upserts[0]?.key === 'k2')).toBe(true);
+      // Bucket 1 holds k1, k3, k5 (3 entries, over the chunk of 2, sent whole); bucket 0 holds k2, k4.
+      const toB = transport.entryCalls.filter((c) => c.peer === 'b:1');
+      expect(toB.map((c) => c.which)).toEqual([[0], [1]]);
+      expect(toB.map((c) => c.entries.map((e) => e.key))).toEqual([
+        ['k2', 'k4'],
+        ['k1', 'k3', 'k5'],
+      ]);
+      expect(transport.syncs.every((c) => c.items[0]?.key === 'k2')).toBe(true);
+    });
+
+    it('should verify a peer as soon as it comes back UP', async () => {
+      sut = build({}, false);
+      processor.owned.set('k1', { key: 'k1', revision: 1 });
+      for (let i = 0; i < 3; i++) sut.members.recordFailure('b:1', 'refused');
+      expect(sut.members.get('b:1')?.state).toBe('DOWN');
+
+      sut.members.recordSuccess('b:1');
+
+      await until(() => transport.bucketCalls.some((c) => c.peer === 'b:1'));
+      expect(transport.bucketCalls.map((c) => c.peer)).toEqual(['b:1']);
+    });
+  });
+
+  describe('push', () => {
+    it('should send a peer the keys it asked for at once', async () => {
+      sut = build({}, false);
+      processor.owned.set('k9', { key: 'k9', revision: 4 });
+
+      sut.push('c:1', ['k9']);
+
+      await until(() => transport.syncs.length === 1);
+      expect(transport.syncs[0]).toEqual({ peer: 'c:1', items: [{ key: 'k9', revision: 4 }] });
     });
   });
 
@@ -256,6 +347,18 @@ describe(DistroEngine.name, () => {
       answer = [{ key: 'z', revision: 3 }];
       await until(() => sut.initialized());
       expect(processor.loaded).toEqual([{ key: 'z', revision: 3 }]);
+      // Opening runs a verify round at once.
+      await until(() => transport.bucketCalls.length === 2);
+    });
+
+    it('should count a peer speaking another protocol version as absent for the first-node rule', async () => {
+      sut = build({ allowFirstNode: true, bootstrapWaitMs: 50 });
+      transport.snapshotOf = () => new PeerCallError('incompatible', 'the peer does not serve distro.v2.DistroPeer');
+      sut.start();
+
+      await until(() => sut.initialized());
+
+      expect(lines.some((l) => l.message.includes('reason: incompatible'))).toBe(true);
     });
 
     it('should open as the first node only when allowed and no peer answered within the bootstrap wait', async () => {

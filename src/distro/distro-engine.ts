@@ -2,7 +2,14 @@ import type { DistroMapper } from './distro-mapper';
 import type { DistroMembers } from './distro-members';
 import { PeerCallError } from './distro-types';
 import { EncodedCache } from './encoded-cache';
-import type { DistroDataProcessor, DistroObserver, DistroTransport, EncodedBatch, PeerFailure } from './distro-types';
+import type {
+  BucketDigests,
+  DistroDataProcessor,
+  DistroObserver,
+  DistroTransport,
+  PeerFailure,
+  VerifyEntry,
+} from './distro-types';
 import { PeerSyncQueue } from './peer-sync-queue';
 
 export interface DistroEngineOptions {
@@ -16,7 +23,7 @@ export interface DistroEngineOptions {
   /** First retry delay of a failed snapshot round; doubles up to `loadRetryMaxMs`. */
   loadRetryMs: number;
   loadRetryMaxMs: number;
-  /** Keys per verify call; 10,000 owned clients with the default are two calls per peer. */
+  /** Most entries in one verify call of the second step (whole buckets per call). */
   verifyChunk: number;
   maxSyncBatch: number;
   /** Sync calls in flight per peer (never two carrying the same key). */
@@ -25,8 +32,12 @@ export interface DistroEngineOptions {
   encodedCacheBytes: number;
 }
 
-/** Tries to hand clients back to a returning member (which refuses until it has loaded its snapshot). */
-const HANDOVER_ATTEMPTS = 20;
+/** How an item's codec turns it into bytes and back; the transport moves only bytes. */
+export interface DistroCodec<T> {
+  encode(item: T): Uint8Array;
+  /** Throws InvalidPayloadError on bytes that are not valid items. */
+  decode(items: readonly Uint8Array[]): T[];
+}
 
 export interface EngineLog {
   /** False when debug lines are dropped anyway, so per-item ones need not be built. */
@@ -37,8 +48,19 @@ export interface EngineLog {
   error(fields: Record<string, unknown>, message: string): void;
 }
 
-/** Failures that mean "nobody is there yet", as opposed to a misconfigured or broken peer. */
-const ABSENT: ReadonlySet<PeerFailure> = new Set(['refused', 'timeout', 'peer not initialized']);
+/**
+ * Failures that mean "nobody with our data is there yet", as opposed to a misconfigured or broken
+ * peer. A peer speaking an older protocol (a rolling upgrade) counts as absent: its data cannot be
+ * loaded, and waiting for it would stall the upgrade.
+ */
+const ABSENT: ReadonlySet<PeerFailure> = new Set(['refused', 'timeout', 'peer not initialized', 'incompatible']);
+
+/** A local change waiting to be taken by a peer before its write is answered. */
+interface ReplicationWaiter {
+  seq: number;
+  resolve: (replicated: boolean) => void;
+  timer: NodeJS.Timeout;
+}
 
 /**
  * The Distro protocol for one data type: keeps peers' copies current (coalesced, batched
@@ -56,12 +78,18 @@ export class DistroEngine<T> {
   private stopped = false;
   private verifying = false;
   private wake: (() => void) | undefined;
+  /** Key → sequence number of its newest local change not yet taken by any peer. */
+  private readonly unreplicated = new Map<string, number>();
+  private changeSeq = 0;
+  private readonly waiters = new Map<string, ReplicationWaiter[]>();
+  /** Peer → its state at the last membership change, to notice one coming back. */
+  private readonly lastStates = new Map<string, string>();
 
   constructor(
     readonly members: DistroMembers,
     readonly mapper: DistroMapper,
-    private readonly transport: DistroTransport<T>,
-    readonly processor: DistroDataProcessor<T>,
+    private readonly transport: DistroTransport,
+    readonly processor: DistroDataProcessor<T> & DistroCodec<T>,
     private readonly options: DistroEngineOptions,
     private readonly log: EngineLog,
     private readonly observer: DistroObserver = {},
@@ -74,8 +102,41 @@ export class DistroEngine<T> {
     members.onChange(() => this.membersChanged());
     this.membersChanged();
     this.unsubscribe = processor.onLocalChange((key) => {
+      if (this.queues.size === 0) return;
+      this.unreplicated.set(key, ++this.changeSeq);
       for (const queue of this.queues.values()) queue.enqueue([key]);
     });
+  }
+
+  /**
+   * Resolves once the newest local change of `key` has been taken by at least one peer (true), or
+   * at once when no peer is reachable or nothing is pending, or after `timeoutMs` (false). Writes
+   * are answered after it, so a node killed right after answering has already passed the write on.
+   */
+  replicated(key: string, timeoutMs: number): Promise<boolean> {
+    const seq = this.unreplicated.get(key);
+    if (seq === undefined) return Promise.resolve(true);
+    if (!this.members.peers().some((m) => m.state === 'UP')) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const list = this.waiters.get(key) ?? [];
+      const waiter: ReplicationWaiter = {
+        seq,
+        resolve,
+        timer: setTimeout(() => {
+          const rest = (this.waiters.get(key) ?? []).filter((w) => w !== waiter);
+          if (rest.length === 0) this.waiters.delete(key);
+          else this.waiters.set(key, rest);
+          resolve(false);
+        }, timeoutMs),
+      };
+      list.push(waiter);
+      this.waiters.set(key, list);
+    });
+  }
+
+  /** Queues keys for a peer at once (verify: items it lacks or holds differently). */
+  push(peer: string, keys: readonly string[]): void {
+    if (keys.length > 0) this.queues.get(peer)?.enqueue(keys, true);
   }
 
   /** Starts probes, verify rounds and (when clustered and not initialized) the snapshot loader. */
@@ -89,6 +150,13 @@ export class DistroEngine<T> {
   stop(): void {
     this.stopped = true;
     this.unsubscribe();
+    for (const list of this.waiters.values()) {
+      for (const waiter of list) {
+        clearTimeout(waiter.timer);
+        waiter.resolve(false);
+      }
+    }
+    this.waiters.clear();
     for (const timer of this.timers) clearInterval(timer);
     for (const queue of this.queues.values()) queue.stop();
     this.encoded.clear();
@@ -112,50 +180,70 @@ export class DistroEngine<T> {
     return this.queues.get(peer)?.lastSuccessAt;
   }
 
-  /** Runs one verify round now (the timer calls it every interval). */
+  /**
+   * Runs one verify round now (the timer calls it every interval): housekeeping (replicas their
+   * owner stopped confirming, tombstones past their window), then anti-entropy with every peer not
+   * DOWN — one call of bucket digests each, and for the buckets that differ, one listing (more only
+   * for very large differences). Each side pushes what the other holds differently; merging makes
+   * both the same.
+   */
   async verifyRound(): Promise<void> {
-    if (this.verifying || this.stopped) return;
+    if (this.verifying || this.stopped || !this.isInitialized) return;
     this.verifying = true;
     try {
-      const expired = this.processor.expireReplicas(this.clock());
-      if (expired > 0) this.log.info({ expired }, `Distro expired ${expired} replicas nobody verified`);
-      const entries = this.processor.ownedEntries();
-      if (entries.length === 0) return;
+      const { replicas, tombstones } = this.processor.expire(this.clock());
+      if (replicas > 0) this.log.info({ expired: replicas }, `Distro forgot ${replicas} replicas their owner stopped confirming`);
+      if (tombstones > 0) this.log.debug({ tombstones }, `Distro dropped ${tombstones} tombstones past their window`);
       const peers = this.members.peers().filter((m) => m.state !== 'DOWN');
-      await Promise.all(peers.map((peer) => this.verifyPeer(peer.id, entries)));
+      if (peers.length === 0) return;
+      const digests = this.processor.bucketDigests();
+      await Promise.all(peers.map((peer) => this.verifyPeer(peer.id, digests)));
     } finally {
       this.verifying = false;
     }
   }
 
-  private async verifyPeer(peer: string, entries: ReturnType<DistroDataProcessor<T>['ownedEntries']>): Promise<void> {
-    for (let i = 0; i < entries.length; i += this.options.verifyChunk) {
-      const chunk = entries.slice(i, i + this.options.verifyChunk);
-      try {
+  /** Verifies with one peer now (it just came back), outside the rounds. */
+  private async verifyNow(peer: string): Promise<void> {
+    if (this.stopped || !this.isInitialized) return;
+    await this.verifyPeer(peer, this.processor.bucketDigests());
+  }
+
+  private async verifyPeer(peer: string, digests: BucketDigests): Promise<void> {
+    try {
+      this.observer.verifyRpc?.(peer);
+      const mismatched = await this.transport.verifyBuckets(peer, digests);
+      this.members.recordSuccess(peer);
+      if (mismatched.length === 0) return;
+      const listing = this.processor.entriesIn(digests.buckets, mismatched);
+      // Whole buckets per call, so the peer sees each bucket's complete listing.
+      for (const [which, chunk] of chunkByBucket(listing, this.options.verifyChunk)) {
         this.observer.verifyRpc?.(peer);
-        const lacking = await this.transport.verify(peer, chunk);
-        this.members.recordSuccess(peer);
+        const lacking = await this.transport.verifyEntries(peer, digests.buckets, which, chunk);
         if (lacking.length > 0) {
           this.observer.verifyMismatches?.(peer, lacking.length);
-          this.log.debug({ peer, count: lacking.length }, 'Distro verify: peer lacks clients, pushing them');
+          this.log.debug({ peer, count: lacking.length }, 'Distro verify: peer holds clients differently, pushing ours');
           this.queues.get(peer)?.enqueue(lacking, true);
         }
-      } catch (error) {
-        this.members.noteError(peer, describe(error));
-        this.log.warn({ peer, err: describe(error) }, `Distro verify to ${peer} failed`);
-        return;
       }
+    } catch (error) {
+      this.members.noteError(peer, describe(error));
+      this.log.warn({ peer, err: describe(error) }, `Distro verify to ${peer} failed`);
     }
   }
 
   private membersChanged(): void {
     const before = this.mapper.members().join(',');
     this.mapper.update(this.members.healthy());
-    if (this.mapper.members().join(',') !== before) {
-      const handovers = this.processor.responsibilityChanged?.();
-      if (handovers) for (const [peer, items] of handovers) void this.handOver(peer, items);
+    if (this.mapper.members().join(',') !== before) this.processor.responsibilityChanged?.();
+    // A peer back in reach (restarted, healed, resumed) is verified at once, not at the next round.
+    for (const member of this.members.peers()) {
+      const previous = this.lastStates.get(member.id);
+      this.lastStates.set(member.id, member.state);
+      if (member.state === 'UP' && previous !== undefined && previous !== 'UP') void this.verifyNow(member.id);
     }
     const peers = new Set(this.members.peers().map((m) => m.id));
+    for (const id of [...this.lastStates.keys()]) if (!peers.has(id)) this.lastStates.delete(id);
     for (const [peer, queue] of this.queues) {
       if (!peers.has(peer)) {
         queue.stop();
@@ -174,12 +262,14 @@ export class DistroEngine<T> {
     return new PeerSyncQueue(
       peer,
       async (keys) => {
-        const batch = this.batchOf(keys);
-        if (batch.upserts.length === 0 && batch.deletes.length === 0) return;
+        const seqs = keys.map((key) => this.unreplicated.get(key));
+        const items = this.batchOf(keys);
+        if (items.length === 0) return;
         try {
-          const result = await this.transport.sync(peer, batch);
+          const result = await this.transport.sync(peer, items);
           this.observer.syncSent?.(peer, true, result.bytes, keys.length);
           this.members.recordSuccess(peer);
+          this.taken(keys, seqs);
         } catch (error) {
           this.observer.syncSent?.(peer, false, 0, keys.length);
           throw error;
@@ -200,66 +290,49 @@ export class DistroEngine<T> {
     );
   }
 
-  /** The current data of `keys`, each item encoded once per change whichever peer asks first. */
-  private batchOf(keys: readonly string[]): EncodedBatch {
-    const batch: EncodedBatch = { upserts: [], deletes: [] };
+  /** A peer took these keys at these change numbers: writes waiting for them may be answered. */
+  private taken(keys: readonly string[], seqs: ReadonlyArray<number | undefined>): void {
+    for (let i = 0; i < keys.length; i++) {
+      const seq = seqs[i];
+      if (seq === undefined) continue;
+      const key = keys[i];
+      if (this.unreplicated.get(key) === seq) this.unreplicated.delete(key);
+      const list = this.waiters.get(key);
+      if (list === undefined) continue;
+      const rest: ReplicationWaiter[] = [];
+      for (const waiter of list) {
+        if (waiter.seq > seq) {
+          rest.push(waiter);
+          continue;
+        }
+        clearTimeout(waiter.timer);
+        waiter.resolve(true);
+      }
+      if (rest.length === 0) this.waiters.delete(key);
+      else this.waiters.set(key, rest);
+    }
+  }
+
+  /** The current state of `keys`, each item encoded once per change whichever peer asks first. */
+  private batchOf(keys: readonly string[]): Uint8Array[] {
+    const items: Uint8Array[] = [];
     for (const key of keys) {
       const stamp = this.processor.stamp(key);
       const cached = stamp === undefined ? undefined : this.encoded.get(key, stamp);
       if (cached !== undefined) {
-        batch.upserts.push(cached);
+        items.push(cached);
         continue;
       }
       const value = this.processor.get(key);
-      if (value === 'deleted') {
+      if (value === 'unknown' || value === 'not-owned') {
         this.encoded.delete(key);
-        batch.deletes.push(key);
-      } else if (value === 'not-owned') {
-        this.encoded.delete(key);
-      } else {
-        const bytes = this.transport.encode(value);
-        if (stamp !== undefined) this.encoded.set(key, stamp, bytes);
-        batch.upserts.push(bytes);
+        continue;
       }
+      const bytes = this.processor.encode(value);
+      if (stamp !== undefined) this.encoded.set(key, stamp, bytes);
+      items.push(bytes);
     }
-    return batch;
-  }
-
-  /**
-   * Sends a member the items this node ran for it while it was away, chunked like syncs. A member
-   * still loading its snapshot refuses (it would load over them), so this retries for a while.
-   */
-  private async handOver(peer: string, items: T[]): Promise<void> {
-    let applied = 0;
-    let refused = 0;
-    for (let i = 0; i < items.length; i += this.options.maxSyncBatch) {
-      const batch: EncodedBatch = {
-        upserts: items.slice(i, i + this.options.maxSyncBatch).map((item) => this.transport.encode(item)),
-        deletes: [],
-      };
-      for (let attempt = 1; ; attempt++) {
-        if (this.stopped) return;
-        try {
-          const result = await this.transport.sync(peer, batch, true);
-          applied += result.applied;
-          refused += result.rejected;
-          break;
-        } catch (error) {
-          if (attempt >= HANDOVER_ATTEMPTS) {
-            this.log.warn(
-              { peer, clients: items.length, err: describe(error) },
-              `Distro handover to ${peer} failed; its own copies stand`,
-            );
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, this.options.loadRetryMs).unref());
-        }
-      }
-    }
-    this.log.info(
-      { peer, clients: items.length, applied, refused },
-      `Distro handover to ${peer}: ${applied} client(s) taken, ${refused} refused (changed there since, or not its own in its view)`,
-    );
+    return items;
   }
 
   private probeAll(): void {
@@ -312,8 +385,8 @@ export class DistroEngine<T> {
     const startedAt = this.clock();
     let items = 0;
     try {
-      await this.transport.snapshot(peer, (chunk) => {
-        this.processor.loadSnapshot(chunk);
+      await this.transport.snapshot(peer, this.processor.type, (chunk) => {
+        this.processor.loadSnapshot(this.processor.decode(chunk));
         items += chunk.length;
       });
     } catch (error) {
@@ -336,6 +409,9 @@ export class DistroEngine<T> {
     this.isInitialized = true;
     this.initNote = why;
     this.log.info({ why }, `[DISTRO-INIT] Distro protocol initialized: ${why}`);
+    // Writes other peers took while the snapshot streamed reach this node by their sync; anything
+    // else they hold differently, this first round brings in now rather than one interval later.
+    void this.verifyRound();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -361,4 +437,25 @@ export class DistroEngine<T> {
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Splits a verify listing into calls of whole buckets, at most `max` entries each (one bucket may exceed it). */
+function chunkByBucket(
+  listing: ReadonlyMap<number, VerifyEntry[]>,
+  max: number,
+): Array<[number[], VerifyEntry[]]> {
+  const out: Array<[number[], VerifyEntry[]]> = [];
+  let which: number[] = [];
+  let chunk: VerifyEntry[] = [];
+  for (const [bucket, list] of listing) {
+    if (which.length > 0 && chunk.length + list.length > max) {
+      out.push([which, chunk]);
+      which = [];
+      chunk = [];
+    }
+    which.push(bucket);
+    for (const entry of list) chunk.push(entry);
+  }
+  if (which.length > 0) out.push([which, chunk]);
+  return out;
 }

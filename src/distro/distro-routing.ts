@@ -8,7 +8,7 @@ import { DistroEngine } from './distro-engine';
 import type { EngineLog } from './distro-engine';
 import { DistroMapper, ipPortTagOf } from './distro-mapper';
 import { DistroMembers } from './distro-members';
-import { PeerCallError } from './distro-types';
+import { CLIENT_DATA_TYPE, PeerCallError } from './distro-types';
 import type { DistroObserver } from './distro-types';
 import { DistroGrpcClient } from './grpc/distro-grpc-client';
 import { LEAVING_DETAILS } from './grpc/distro-grpc-server';
@@ -78,16 +78,22 @@ export class DistroRouting extends ClusterRouting {
     const self = resolveSelf(d.self, d.members, port, this.config.host);
     const log = engineLog(this.logger, () => self, DEBUG_LEVELS.has(this.config.log.level));
     const members = new DistroMembers(self, log);
+    this.registry.nodeId = self;
     const client = new DistroGrpcClient({
       self,
+      type: CLIENT_DATA_TYPE,
       token: d.token,
       callTimeoutMs: d.callTimeoutMs,
       probeTimeoutMs: Math.min(d.callTimeoutMs, Math.max(500, d.probeIntervalMs)),
       snapshotTimeoutMs: d.snapshotTimeoutMs,
     });
     const mapper = new DistroMapper(self);
-    const processor = new ClientDataProcessor(this.registry, mapper, self, d.clientExpireMs, log, Date.now, (from, n) =>
-      observer.rejected?.(from, n),
+    const processor = new ClientDataProcessor(
+      this.registry,
+      mapper,
+      self,
+      { replicaExpireMs: d.clientExpireMs, tombstoneTtlMs: d.tombstoneTtlMs, maxClockSkewMs: d.maxClockSkewMs },
+      log,
     );
     const engine = new DistroEngine(
       members,
@@ -131,6 +137,21 @@ export class DistroRouting extends ClusterRouting {
 
   selfId(): string {
     return this.current?.self ?? 'standalone';
+  }
+
+  /** This node's hybrid logical clock (the newest version stamped or seen), for the status endpoint. */
+  versionClock(): number {
+    return this.registry.versionClock.peek();
+  }
+
+  /**
+   * Resolves when the newest local change of a client has been taken by at least one peer, or when
+   * no peer is reachable, or after DISTRO_REPLICATION_TIMEOUT_MS: the Nacos edges answer a write after it.
+   */
+  async replicated(clientId: string): Promise<void> {
+    const timeout = this.config.distro.replicationTimeoutMs;
+    if (!this.current || timeout === 0) return;
+    await this.current.engine.replicated(clientId, timeout);
   }
 
   initialized(): boolean {

@@ -56,6 +56,15 @@ export class DistroStatusResponseDto {
   @ApiProperty({ description: 'Copies of clients other nodes are responsible for' })
   replicatedClients!: number;
 
-  @ApiProperty({ description: 'Peer clients refused because the sender was not responsible for them' })
-  rejectedClients!: number;
+  @ApiProperty({ description: 'Tombstones held: withdrawn publications and removed clients, until DISTRO_TOMBSTONE_TTL_MS' })
+  tombstones!: number;
+
+  @ApiProperty({ description: 'Removed clients kept only for their tombstones' })
+  removedClients!: number;
+
+  @ApiProperty({
+    description:
+      "This node's hybrid logical clock: the newest version it has stamped or seen (physical ms * 2048 + counter)",
+  })
+  version!: number;
 }

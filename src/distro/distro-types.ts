@@ -2,39 +2,42 @@
 
 /** Nacos's resource type name of naming client data; also our wire `type`. */
 export const CLIENT_DATA_TYPE = 'Nacos:Naming:v2:ClientData';
-/**
- * Our extension: the same client data, sent by a node that ran ip-port clients while their
- * responsible node was away, to that node once it is back (see ClientDataProcessor.applyHandover).
- */
-export const CLIENT_HANDOVER_TYPE = 'Nacos:Naming:v2:ClientData:Handover';
 
 export type MemberState = 'UP' | 'SUSPICIOUS' | 'DOWN';
 
+/** One item of a verify listing: its key and the digest of its versioned content. */
 export interface VerifyEntry {
   key: string;
-  revision: number;
+  digest: number;
 }
 
-/** Full current data of changed items plus the keys of removed ones, for one peer call. */
-export interface SyncBatch<T> {
-  upserts: T[];
-  deletes: string[];
-}
-
-/** A sync call's payload: items already encoded by `DistroTransport.encode`, and removed keys. */
-export interface EncodedBatch {
-  upserts: Uint8Array[];
-  deletes: string[];
+/** The first step of a verify round: a digest per bucket of the items the sender speaks for. */
+export interface BucketDigests {
+  buckets: number;
+  digests: number[];
 }
 
 export interface SyncResult {
+  /** Items whose copy on the receiver changed. */
   applied: number;
-  /** Items refused because the sender is not responsible for them. */
-  rejected: number;
 }
 
 /** Why a peer call failed, in an operator's words (logged and shown on the status endpoint). */
-export type PeerFailure = 'refused' | 'timeout' | 'unauthenticated' | 'bad response' | 'peer not initialized';
+export type PeerFailure =
+  | 'refused'
+  | 'timeout'
+  | 'unauthenticated'
+  | 'bad response'
+  | 'peer not initialized'
+  | 'incompatible';
+
+/** A peer payload that is not valid data; answered with INVALID_ARGUMENT, nothing applied. */
+export class InvalidPayloadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidPayloadError';
+  }
+}
 
 export class PeerCallError extends Error {
   constructor(
@@ -46,46 +49,59 @@ export class PeerCallError extends Error {
   }
 }
 
-/** How the engine reaches a peer; the gRPC client implements it, tests use fakes. */
-export interface DistroTransport<T> {
-  /** One item's wire bytes; the engine encodes each change once and sends the bytes to every peer. */
-  encode(item: T): Uint8Array;
-  /** `handover`: the items are ones this node ran for `peer` while it was away (CLIENT_HANDOVER_TYPE). */
-  sync(peer: string, batch: EncodedBatch, handover?: boolean): Promise<SyncResult & { bytes: number }>;
-  /** Returns the keys the peer lacks or holds at another revision. */
-  verify(peer: string, entries: readonly VerifyEntry[]): Promise<string[]>;
-  /** Streams the peer's full snapshot, chunk by chunk; rejects with PeerCallError. */
-  snapshot(peer: string, onChunk: (items: T[]) => void): Promise<void>;
+/**
+ * How the engine reaches a peer; the gRPC client implements it, tests use fakes. It moves opaque
+ * items (each encoded once by the data type's codec and sent to every peer) and knows no data type.
+ */
+export interface DistroTransport {
+  sync(peer: string, items: readonly Uint8Array[]): Promise<SyncResult & { bytes: number }>;
+  /** Verify, step 1: returns the buckets whose digest differs on the peer. */
+  verifyBuckets(peer: string, digests: BucketDigests): Promise<number[]>;
+  /** Verify, step 2: every item of the sender in `which`; returns the keys the peer wants pushed. */
+  verifyEntries(peer: string, buckets: number, which: readonly number[], entries: readonly VerifyEntry[]): Promise<string[]>;
+  /** Streams the peer's full snapshot of `type`, chunk by chunk of encoded items; rejects with PeerCallError. */
+  snapshot(peer: string, type: string, onChunk: (items: Buffer[]) => void): Promise<void>;
   probe(peer: string): Promise<{ initialized: boolean }>;
 }
 
-/** The data side of one resource type: what to send, how to apply what arrives. */
+/**
+ * The data side of one resource type: what to send, how to merge what arrives. Items carry
+ * versions, so a receiver merges whatever any member sends and keeps the newest of each part.
+ */
 export interface DistroDataProcessor<T> {
   readonly type: string;
-  /** Current data of a key this node owns; `deleted` is sent as a delete, `not-owned` is skipped. */
-  get(key: string): T | 'deleted' | 'not-owned';
+  /** Current state of a key this node speaks for; `unknown` (nothing held) and `not-owned` are skipped. */
+  get(key: string): T | 'unknown' | 'not-owned';
   /**
-   * A token that changes whenever `get(key)` would return other data, while this node owns the
-   * key; undefined otherwise. Equal stamps let peers share one encoding of the item.
+   * A token that changes whenever `get(key)` would return other data, while this node speaks for
+   * the key; undefined otherwise. Equal stamps let peers share one encoding of the item.
    */
   stamp(key: string): string | undefined;
-  /** Keys and revisions of every item this node is responsible for (a verify round). */
-  ownedEntries(): VerifyEntry[];
-  /** Applies a peer's batch, refusing items `from` is not responsible for. */
-  applySync(from: string, batch: SyncBatch<T>): SyncResult;
-  /** Renews matching replicas; returns keys missing here or at another revision. */
-  applyVerify(from: string, entries: readonly VerifyEntry[]): string[];
-  /** Every item held here, local and replicated. */
+  /** Verify sender: the digest of each bucket of the items this node speaks for. */
+  bucketDigests(): BucketDigests;
+  /** Verify sender: the items this node speaks for in the given buckets, with their digests, by bucket. */
+  entriesIn(buckets: number, which: readonly number[]): Map<number, VerifyEntry[]>;
+  /** Verify receiver, step 1: the buckets whose digest differs here (and `from` is known alive). */
+  compareBuckets(from: string, digests: BucketDigests): number[];
+  /**
+   * Verify receiver, step 2: `lacking` are the keys `from` should push; `push` the keys this node
+   * holds differently and sends back. Replicas `from` owns and no longer lists are forgotten.
+   */
+  compareEntries(
+    from: string,
+    buckets: number,
+    which: readonly number[],
+    entries: readonly VerifyEntry[],
+  ): { lacking: string[]; push: string[] };
+  /** Merges a peer's items; returns how many changed here. */
+  applySync(from: string, items: readonly T[]): SyncResult;
+  /** Every item held here, live and removed (with their tombstones). */
   snapshot(): Iterable<T>;
   loadSnapshot(items: readonly T[]): void;
-  /** Drops replicas nobody renewed in time; returns how many. */
-  expireReplicas(now: number): number;
+  /** Housekeeping of a verify round: expired replicas, tombstones past their window; returns what went. */
+  expire(now: number): { replicas: number; tombstones: number };
   /** The responsible member list changed (a peer joined, left, failed or came back). */
-  /**
-   * The members changed; returns, per member now responsible for them, the items this node ran
-   * and hands back (they are replicas here from now on).
-   */
-  responsibilityChanged?(): Map<string, T[]> | void;
+  responsibilityChanged?(): void;
   /** Calls back with the key of every change this node must replicate. */
   onLocalChange(listener: (key: string) => void): () => void;
 }

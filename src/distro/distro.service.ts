@@ -10,7 +10,9 @@ import { DnsMembership } from './dns-membership';
 import { DistroMetrics } from './distro-metrics';
 import { DistroRouting, engineLog } from './distro-routing';
 import type { DistroStatusResponseDto } from './distro-status.dto';
+import { CLIENT_DATA_TYPE } from './distro-types';
 import { DistroGrpcServer } from './grpc/distro-grpc-server';
+import type { ClientDataProcessor } from './naming/client-data-processor';
 
 /** Header marking a request replayed by a peer: the receiving node never forwards it again. */
 export const FORWARDED_HEADER = 'x-distro-forwarded';
@@ -43,10 +45,20 @@ export class DistroService implements OnModuleInit, BeforeApplicationShutdown, O
         },
         initialized: () => routing.initialized(),
         isMember: (from) => routing.runtime?.members.has(from) ?? false,
-        sync: (from, upserts, deletes) => this.runtime().processor.applySync(from, { upserts, deletes }),
-        handover: (from, upserts) => this.runtime().processor.applyHandover(from, upserts),
-        verify: (from, entries) => this.runtime().processor.applyVerify(from, entries),
-        snapshot: () => this.runtime().processor.snapshot(),
+        knowsType: (type) => type === CLIENT_DATA_TYPE,
+        sync: (from, _type, items) => {
+          const processor = this.runtime().processor;
+          return processor.applySync(from, processor.decode(items));
+        },
+        verifyBuckets: (from, _type, digests) => this.runtime().processor.compareBuckets(from, digests),
+        verifyEntries: (from, _type, buckets, which, entries) => {
+          const { processor, engine } = this.runtime();
+          const { lacking, push } = processor.compareEntries(from, buckets, which, entries);
+          // What this node holds differently goes back to the asking peer: merging makes both the same.
+          engine.push(from, push);
+          return lacking;
+        },
+        snapshot: () => encodeAll(this.runtime().processor),
         forward: (request) => this.replay(request),
       },
       this.config.distro.token,
@@ -92,7 +104,7 @@ export class DistroService implements OnModuleInit, BeforeApplicationShutdown, O
   status(): DistroStatusResponseDto {
     const runtime = this.routing.runtime;
     const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-    const counts = runtime?.processor.counts() ?? { owned: 0, replicated: 0 };
+    const counts = runtime?.processor.counts() ?? { owned: 0, replicated: 0, tombstones: 0, removedClients: 0 };
     return {
       clustered: runtime !== undefined,
       self: this.routing.selfId(),
@@ -112,7 +124,9 @@ export class DistroService implements OnModuleInit, BeforeApplicationShutdown, O
       responsibleMembers: [...(runtime?.engine.mapper.members() ?? [this.routing.selfId()])],
       ownedClients: counts.owned,
       replicatedClients: counts.replicated,
-      rejectedClients: runtime?.processor.rejectedTotal ?? 0,
+      tombstones: counts.tombstones,
+      removedClients: counts.removedClients,
+      version: this.routing.versionClock(),
     };
   }
 
@@ -141,4 +155,9 @@ export class DistroService implements OnModuleInit, BeforeApplicationShutdown, O
     }
     return { status: answer.statusCode, headers: out, body: answer.body };
   }
+}
+
+/** The processor's snapshot, each client encoded as the peer will read it. */
+function* encodeAll(processor: ClientDataProcessor): Iterable<Uint8Array> {
+  for (const client of processor.snapshot()) yield processor.encode(client);
 }

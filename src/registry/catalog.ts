@@ -5,14 +5,23 @@ import { DEFAULT_NAMESPACE, groupedName } from './model';
 import type { Instance, ListInstancesOptions, ServiceKey, ServicePage, ServiceSummary } from './model';
 import { wildcard } from './wildcard';
 
-/** The publications of one address (ip:port): one record, or several (by several clients) in change order. */
+/** The publications of one address (ip:port): one record, or several (by several clients). */
 type AddressEntry = InstanceRecord | InstanceRecord[];
 /** What an IP maps to: its one address, or its addresses by port when the host has several. */
 type IpEntry = AddressEntry | Map<number, AddressEntry>;
 
-/** The publication listed for an address: the most recently changed one. */
+/**
+ * The publication listed for an address: the newest write (by version, then writer id), so every
+ * node lists the same one whatever order the writes reached it in.
+ */
 function winner(entry: AddressEntry): InstanceRecord {
-  return Array.isArray(entry) ? entry[entry.length - 1] : entry;
+  if (!Array.isArray(entry)) return entry;
+  let best = entry[0];
+  for (let i = 1; i < entry.length; i++) {
+    const r = entry[i];
+    if (r.version > best.version || (r.version === best.version && r.writer >= best.writer)) best = r;
+  }
+  return best;
 }
 
 function portOf(entry: AddressEntry): number {
@@ -41,7 +50,7 @@ function withoutRecord(entry: AddressEntry, record: InstanceRecord): AddressEntr
  * The instances of one cluster of a service, by IP and then port. Keying by the IP string the
  * record already holds costs no key string per instance; a host publishing several ports gets a
  * small map by port. An address published by one client maps to its record; several clients
- * publishing the same address make an array ordered by change, whose last element is listed.
+ * publishing the same address make an array, whose newest write is listed.
  */
 export class ClusterIndex {
   readonly entries = new Map<string, IpEntry>();
@@ -118,7 +127,7 @@ export class ClusterIndex {
     this.store(ip, port, entry as IpEntry, rest === undefined ? next : withRecord(rest, next));
   }
 
-  /** The record listed at ip:port: the most recently changed publication of it. */
+  /** The record listed at ip:port: the newest publication of it. */
   get(ip: string, port: number): InstanceRecord | undefined {
     const address = ClusterIndex.address(this.entries.get(ip), port);
     return address === undefined ? undefined : winner(address);

@@ -1,9 +1,45 @@
 import type { Service } from './catalog';
 import { InstanceRecord, compact } from './instance';
-import type { ClientInfo, ClientKind, ClientSyncData } from './model';
+import type { ClientInfo, ClientKind, ClientSyncData, TombstoneData } from './model';
+import { newer } from './version';
 
 /** Up to this many publications a client is searched by scanning; beyond, through the service's index. */
 export const SCAN_LIMIT = 8;
+
+/** The key of a publication (or its tombstone) within its client: service, cluster and address. */
+export function publicationKey(
+  namespace: string,
+  group: string,
+  service: string,
+  cluster: string,
+  ip: string,
+  port: number,
+): string {
+  return namespace + '\u0001' + group + '\u0001' + service + '\u0001' + cluster + '\u0001' + ip + '\u0001' + port;
+}
+
+/** The key of a record's publication. */
+export function recordKey(record: InstanceRecord): string {
+  const service = record.cluster.service;
+  return publicationKey(service.namespace, service.group, service.name, record.cluster.name, record.ip, record.port);
+}
+
+/** What Distro reads of a client, live or removed (a ghost kept for its tombstones). */
+export interface ReplicatedClient {
+  readonly id: string;
+  readonly kind: ClientKind;
+  readonly owner: string | undefined;
+  readonly local: boolean;
+  /** True for a removed client kept for its tombstones or floor. */
+  readonly removed: boolean;
+  /** The newest version of anything in the client. */
+  readonly revision: number;
+  readonly size: number;
+  readonly floor: number;
+  readonly tombstones: ReadonlyMap<string, TombstoneData> | undefined;
+  /** Hash of the versioned content, equal on nodes holding the same client. */
+  digest(): number;
+}
 
 /** Rarely-set client facts, kept out of line so the common ip-port client does not pay for them. */
 interface ClientExtra {
@@ -11,6 +47,29 @@ interface ClientExtra {
   attributes?: Readonly<Record<string, unknown>>;
   /** Absolute ms. */
   expiresAt?: number;
+  /** Version and writer of the owner and expiry facts. */
+  metaVersion?: number;
+  metaWriter?: string;
+  /** Withdrawn publications by key, until they are older than the tombstone window. */
+  tombstones?: Map<string, TombstoneData>;
+  /** The client was removed at this version: nothing of it at or below is kept. */
+  floor?: number;
+  floorWriter?: string;
+}
+
+/** 32-bit FNV-1a of a string, from `seed`. */
+function fnv(text: string, seed: number): number {
+  let h = seed;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** A 53-bit hash of a string (two 32-bit FNV-1a with different seeds, combined). */
+export function hash53(text: string): number {
+  return (fnv(text, 0x811c9dc5) & 0x1fffff) * 0x100000000 + fnv(text, 0x050c5d1f);
 }
 
 /**
@@ -19,11 +78,15 @@ interface ClientExtra {
  * know their owner), so the client itself only lists them: the record alone for the common
  * one-instance client, else an array in which each record knows its slot.
  */
-export class Client implements Readonly<ClientInfo> {
-  /** Increases on every change of the publications; set from the peer for replicas. */
+export class Client implements Readonly<ClientInfo>, ReplicatedClient {
+  /** The newest version of anything in the client (publications, tombstones, floor, owner). */
   revision = 0;
+  /** Cached digest of the client's versioned content (-1: to be computed). */
+  private digestValue = -1;
   /** False for a copy applied from a Distro peer. */
   local = true;
+  /** True while the client is a ghost: removed, kept only for its tombstones or floor. */
+  removed = false;
   /** Last Distro renewal of a replica, relative to the registry's time base. */
   renewedAt = 0;
   extra: ClientExtra | undefined = undefined;
@@ -54,6 +117,127 @@ export class Client implements Readonly<ClientInfo> {
 
   get attributes(): Readonly<Record<string, unknown>> | undefined {
     return this.extra?.attributes;
+  }
+
+  get floor(): number {
+    return this.extra?.floor ?? 0;
+  }
+
+  get floorWriter(): string {
+    return this.extra?.floorWriter ?? '';
+  }
+
+  get tombstones(): ReadonlyMap<string, TombstoneData> | undefined {
+    return this.extra?.tombstones;
+  }
+
+  /** True when the client holds tombstones or a floor, which must outlive its publications. */
+  get hasHistory(): boolean {
+    const extra = this.extra;
+    return extra !== undefined && (extra.floor !== undefined || extra.tombstones !== undefined);
+  }
+
+  /** Moves the newest version on (never back). */
+  saw(version: number): void {
+    if (version > this.revision) this.revision = version;
+  }
+
+  /** Records a withdrawal, unless a newer one of the same publication is known. */
+  setTombstone(key: string, tombstone: TombstoneData): boolean {
+    const extra = (this.extra ??= {});
+    const known = extra.tombstones?.get(key);
+    if (known !== undefined && !newer(tombstone.version, tombstone.writer, known.version, known.writer)) return false;
+    (extra.tombstones ??= new Map()).set(key, tombstone);
+    this.saw(tombstone.version);
+    this.digestValue = -1;
+    return true;
+  }
+
+  /** Forgets a withdrawal (a newer publication of the same address replaced it, or it aged out). */
+  clearTombstone(key: string): void {
+    const tombstones = this.extra?.tombstones;
+    if (tombstones === undefined || !tombstones.delete(key)) return;
+    if (tombstones.size === 0) this.setExtra('tombstones', undefined);
+    this.digestValue = -1;
+  }
+
+  /** Raises the floor (the client removed at `version`); drops tombstones it covers. */
+  raiseFloor(version: number, writer: string): boolean {
+    if (!newer(version, writer, this.floor, this.floorWriter)) return false;
+    this.setExtra('floor', version);
+    this.setExtra('floorWriter', writer);
+    const tombstones = this.extra?.tombstones;
+    if (tombstones !== undefined) {
+      for (const [key, t] of tombstones) if (!newer(t.version, t.writer, version, writer)) tombstones.delete(key);
+      if (tombstones.size === 0) this.setExtra('tombstones', undefined);
+    }
+    this.saw(version);
+    this.digestValue = -1;
+    return true;
+  }
+
+  /** Drops the floor (aged out of the tombstone window). */
+  clearFloor(): void {
+    this.setExtra('floor', undefined);
+    this.setExtra('floorWriter', undefined);
+    this.digestValue = -1;
+  }
+
+  /** True when a stamp is at or below the floor (the client was removed after it). */
+  covered(version: number, writer: string): boolean {
+    const extra = this.extra;
+    return extra?.floor !== undefined && !newer(version, writer, extra.floor, extra.floorWriter ?? '');
+  }
+
+  get metaVersion(): number {
+    return this.extra?.metaVersion ?? 0;
+  }
+
+  get metaWriter(): string {
+    return this.extra?.metaWriter ?? '';
+  }
+
+  /** Sets owner and expiry facts at a version (kept only when newer than the known ones). */
+  setMeta(owner: string | undefined, expiresAt: number | undefined, version: number, writer: string): boolean {
+    if (!newer(version, writer, this.metaVersion, this.metaWriter)) return false;
+    this.setExtra('owner', owner);
+    this.setExtra('expiresAt', expiresAt);
+    this.setExtra('metaVersion', version);
+    this.setExtra('metaWriter', writer);
+    this.saw(version);
+    this.digestValue = -1;
+    return true;
+  }
+
+  /**
+   * A hash of the client's versioned content — every publication's and tombstone's key and stamp,
+   * the floor and the owner stamp — equal on two nodes holding the same client. Computed on demand
+   * and cached until the client changes; verify rounds compare it.
+   */
+  digest(): number {
+    if (this.digestValue >= 0) return this.digestValue;
+    let hi = 0;
+    let lo = 0;
+    const mix = (text: string): void => {
+      const h = hash53(text);
+      hi ^= Math.floor(h / 0x100000000);
+      lo ^= h % 0x100000000;
+    };
+    for (const record of this.records()) mix(recordKey(record) + '\u0002' + record.version + '\u0002' + record.writer);
+    const extra = this.extra;
+    if (extra?.tombstones !== undefined) {
+      for (const [key, t] of extra.tombstones) mix(key + '\u0003' + t.version + '\u0002' + t.writer);
+    }
+    if (extra?.floor !== undefined) mix('\u0004' + extra.floor + '\u0002' + (extra.floorWriter ?? ''));
+    if (extra?.metaVersion !== undefined) mix('\u0005' + extra.metaVersion + '\u0002' + (extra.metaWriter ?? ''));
+    // 21 + 32 bits: a double holds it exactly, and it is never the -1 of "stale".
+    this.digestValue = (hi & 0x1fffff) * 0x100000000 + (lo >>> 0);
+    return this.digestValue;
+  }
+
+  /** Marks the cached digest stale (a record's stamp changed in place). */
+  touched(): void {
+    this.digestValue = -1;
   }
 
   /** Sets or clears an out-of-line fact, dropping the holder when it becomes empty. */
@@ -96,6 +280,8 @@ export class Client implements Readonly<ClientInfo> {
 
   /** Adds a publication the client does not hold yet. */
   add(record: InstanceRecord): void {
+    this.digestValue = -1;
+    this.saw(record.version);
     const pubs = this.pubs;
     if (pubs === undefined) {
       this.pubs = record;
@@ -111,6 +297,7 @@ export class Client implements Readonly<ClientInfo> {
 
   /** Removes a publication; the last one takes its slot. */
   remove(record: InstanceRecord): void {
+    this.digestValue = -1;
     const pubs = this.pubs;
     if (pubs === record) {
       this.pubs = undefined;
@@ -125,6 +312,8 @@ export class Client implements Readonly<ClientInfo> {
   }
 
   replace(previous: InstanceRecord, next: InstanceRecord): void {
+    this.digestValue = -1;
+    this.saw(next.version);
     const pubs = this.pubs;
     if (pubs === previous) {
       this.pubs = next;
@@ -142,11 +331,29 @@ export class Client implements Readonly<ClientInfo> {
       revision: this.revision,
       publications: this.records().map((record) => {
         const { namespace, group, name } = record.cluster.service;
-        return { namespace, group, service: name, instance: record.toInput() };
+        return {
+          namespace,
+          group,
+          service: name,
+          instance: record.toInput(),
+          version: record.version,
+          writer: record.writer,
+        };
       }),
     };
-    if (this.owner !== undefined) data.owner = this.owner;
-    if (this.expiresAt !== undefined) data.expiresAt = this.expiresAt;
+    const extra = this.extra;
+    if (extra === undefined) return data;
+    if (extra.owner !== undefined) data.owner = extra.owner;
+    if (extra.expiresAt !== undefined) data.expiresAt = extra.expiresAt;
+    if (extra.tombstones !== undefined) data.tombstones = [...extra.tombstones.values()];
+    if (extra.floor !== undefined) {
+      data.floor = extra.floor;
+      data.floorWriter = extra.floorWriter;
+    }
+    if (extra.metaVersion !== undefined) {
+      data.metaVersion = extra.metaVersion;
+      data.metaWriter = extra.metaWriter;
+    }
     return data;
   }
 
@@ -178,20 +385,41 @@ export class ClientTable {
   private readonly ipPort = new Map<string, Client>();
   private readonly others = new Map<string, Client>();
   private readonly leased = new Set<Client>();
+  /**
+   * Removed clients that still hold tombstones or a floor: invisible to every query, kept so that
+   * an older copy arriving late cannot bring back what they withdrew.
+   */
+  private readonly ghosts = new Map<string, Client>();
 
   get size(): number {
     return this.ipPort.size + this.others.size;
+  }
+
+  get ghostCount(): number {
+    return this.ghosts.size;
   }
 
   get(id: string): Client | undefined {
     return this.ipPort.get(id) ?? this.others.get(id);
   }
 
-  /** The client, created (local, revision 0) if missing; a kind change moves it to the right map. */
+  /** A live client, or the ghost of a removed one. */
+  getAny(id: string): Client | undefined {
+    return this.get(id) ?? this.ghosts.get(id);
+  }
+
+  /** The client, created (local, revision 0) or revived from its ghost if missing; a kind change moves it to the right map. */
   obtain(id: string, kind: ClientKind): Client {
     let client = this.get(id);
     if (client === undefined) {
-      client = new Client(compact(id), kind);
+      client = this.ghosts.get(id);
+      if (client !== undefined) {
+        this.ghosts.delete(id);
+        client.kind = kind;
+        client.removed = false;
+      } else {
+        client = new Client(compact(id), kind);
+      }
       this.mapFor(kind).set(id, client);
     } else if (client.kind !== kind) {
       this.mapFor(client.kind).delete(id);
@@ -201,10 +429,30 @@ export class ClientTable {
     return client;
   }
 
+  /** Removes a client; one holding tombstones or a floor stays as a ghost. */
   delete(client: Client): void {
     const map = this.mapFor(client.kind);
     if (map.get(client.id) === client) map.delete(client.id);
     this.leased.delete(client);
+    if (client.hasHistory) {
+      client.removed = true;
+      this.ghosts.set(client.id, client);
+    }
+  }
+
+  /** Forgets a ghost for good (its history aged out). */
+  forgetGhost(client: Client): void {
+    if (this.ghosts.get(client.id) === client) this.ghosts.delete(client.id);
+  }
+
+  /** True for a removed client kept for its history. */
+  isGhost(client: Client): boolean {
+    return this.ghosts.get(client.id) === client;
+  }
+
+  /** Every ghost. */
+  ghostClients(): IterableIterator<Client> {
+    return this.ghosts.values();
   }
 
   /** Records a lease expiry (absolute ms) or clears it. */

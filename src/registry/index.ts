@@ -7,3 +7,5 @@ export { TypedEmitter } from './events';
 export type { ClientChangedEvent, EventSource, Listener, RegistryEvents, ServiceChangedEvent } from './events';
 export { EMPTY_METADATA } from './instance';
 export { wildcard } from './wildcard';
+export * from './version';
+export type { ReplicatedClient } from './client';

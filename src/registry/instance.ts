@@ -109,8 +109,8 @@ export function normalizeWeight(weight: number | undefined): number {
 }
 
 /**
- * One publication: an instance as one client published it. Never mutated except for
- * `beatAt`; a change creates a new record, so records handed out stay valid snapshots.
+ * One publication: an instance as one client published it. Never mutated except for `beatAt`
+ * and its version stamp; a change creates a new record, so records handed out stay valid snapshots.
  * Fields are kept few and small because there is one of these per registered instance:
  * booleans are packed into `flags`, cluster/service/group come through `cluster`, and the
  * instance id is computed on demand. A record knows the client that publishes it, so a client's
@@ -133,6 +133,10 @@ export class InstanceRecord implements Instance {
     public beatAt: number,
     /** Set only when a writer gave an id other than the Nacos default. */
     readonly customId: string | undefined,
+    /** Version of the write that left the publication so (version.ts); set when it is stored. */
+    public version = 0,
+    /** Node that stamped `version`. */
+    public writer = '',
   ) {}
 
   get healthy(): boolean {
@@ -176,6 +180,8 @@ export class InstanceRecord implements Instance {
       metadata,
       this.beatAt,
       this.customId,
+      this.version,
+      this.writer,
     );
   }
 

@@ -118,7 +118,7 @@ export class Liveness {
     const at = this.time.relative(now);
     const expired: Client[] = [];
     for (const client of this.clients.all()) {
-      if (client.local || at - client.renewedAt <= ttlMs) continue;
+      if (client.local || client.kind === 'ipport' || at - client.renewedAt <= ttlMs) continue;
       if (isResponsible !== undefined && isResponsible(client.id)) continue;
       expired.push(client);
     }

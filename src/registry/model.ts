@@ -123,17 +123,47 @@ export interface PublicationData {
   group: string;
   service: string;
   instance: InstanceInput;
+  /** Version of the write that left it so (see version.ts); absent in a local writer's input. */
+  version?: number;
+  /** Node that stamped `version`. */
+  writer?: string;
 }
 
-/** The replication unit of Distro (Nacos's ClientSyncData): a client and all it publishes. */
+/** A withdrawn publication: the address it was at and the version of its withdrawal. */
+export interface TombstoneData {
+  namespace: string;
+  group: string;
+  service: string;
+  cluster: string;
+  ip: string;
+  port: number;
+  version: number;
+  writer: string;
+}
+
+/**
+ * The replication unit of Distro (Nacos's ClientSyncData): a client, everything it publishes and
+ * everything it withdrew, each with the version of its last write. Copies of one client merge by
+ * keeping, per address, the newest write (see Registry.mergeClients), so any two nodes that have
+ * seen the same writes hold the same client, whatever the order they arrived in.
+ */
 export interface ClientSyncData {
   clientId: string;
   kind: ClientKind;
+  /** The newest version of anything in the client (0 when it holds nothing versioned). */
   revision: number;
   owner?: string;
   publications: PublicationData[];
   /** Absolute ms; set for sync clients so every copy lapses with the lease. */
   expiresAt?: number;
+  /** Withdrawn publications, kept as long as an older copy of them may still arrive. */
+  tombstones?: TombstoneData[];
+  /** The client was removed at this version: everything of it not newer is gone. */
+  floor?: number;
+  floorWriter?: string;
+  /** Version of the owner and expiry facts. */
+  metaVersion?: number;
+  metaWriter?: string;
 }
 
 /** What the registry tells about a client. */
@@ -208,6 +238,8 @@ export interface RegistryOptions {
   clock?: () => number;
   /** Where a throwing event listener is reported; default console.error. */
   onListenerError?: (error: unknown, event: string) => void;
+  /** This node's id, written beside the version of every write it accepts; default `local`. */
+  nodeId?: string;
 }
 
 /** An address inside a service, as deregistration names it. */

@@ -1,7 +1,7 @@
 import { ClusterIndex } from './catalog';
 import type { Service } from './catalog';
 import type { ChangeSet } from './change-set';
-import { SCAN_LIMIT } from './client';
+import { SCAN_LIMIT, recordKey } from './client';
 import type { Client, ClientTable } from './client';
 import { InstanceRecord, compact, inputFlags, normalizeMetadata, normalizeWeight } from './instance';
 import { DEFAULT_CLUSTER, defaultInstanceId } from './model';
@@ -30,8 +30,20 @@ export class PublicationWriter {
 
   constructor(private readonly clients: ClientTable) {}
 
-  /** Publishes `input` for `client`, updating its existing publication of that address in place. */
-  upsert(client: Client, service: Service, input: InstanceInput, beatAt: number, changes: ChangeSet): boolean {
+  /**
+   * Publishes `input` for `client`, updating its existing publication of that address in place. A
+   * local write (no `version`) is stamped with the operation's version when it changes something; a
+   * merge passes the version it received, which is stored even when the data is the same.
+   */
+  upsert(
+    client: Client,
+    service: Service,
+    input: InstanceInput,
+    beatAt: number,
+    changes: ChangeSet,
+    version?: number,
+    writer?: string,
+  ): boolean {
     const cluster = clusterOf(input);
     const ip = String(input.ip);
     const port = typeof input.port === 'number' ? input.port : Number(input.port);
@@ -57,7 +69,13 @@ export class PublicationWriter {
         existing.metadata === metadata &&
         existing.customId === customId
       ) {
-        return false;
+        if (version === undefined || (version === existing.version && writer === existing.writer)) return false;
+        // The same data written again elsewhere: only the stamp moves on (nothing to announce).
+        existing.version = version;
+        existing.writer = writer ?? '';
+        client.touched();
+        client.saw(version);
+        return true;
       }
       const next = new InstanceRecord(
         client,
@@ -69,16 +87,32 @@ export class PublicationWriter {
         metadata,
         beatAt,
         customId,
+        version,
+        writer,
       );
-      this.swap(client, existing, next, changes);
+      this.swap(client, existing, next, changes, version !== undefined);
       this.upserted = next;
       return true;
     }
     const index = found ?? service.obtainCluster(cluster);
-    const record = new InstanceRecord(client, compact(ip), port, weight, flags, index, metadata, beatAt, customId);
+    const record = new InstanceRecord(
+      client,
+      compact(ip),
+      port,
+      weight,
+      flags,
+      index,
+      metadata,
+      beatAt,
+      customId,
+      version ?? changes.version(),
+      writer ?? changes.writer,
+    );
     if (small || found === undefined) index.add(record);
     else index.add(record, entry);
     client.add(record);
+    // A publication newer than its own withdrawal replaces the tombstone.
+    if (client.tombstones !== undefined) client.clearTombstone(recordKey(record));
     service.publications++;
     this.instanceCount++;
     changes.touchService(service);
@@ -86,15 +120,40 @@ export class PublicationWriter {
     return true;
   }
 
-  /** Replaces one publication by a changed copy of it. */
-  swap(client: Client, previous: InstanceRecord, next: InstanceRecord, changes: ChangeSet): void {
+  /** Replaces one publication by a changed copy of it; `stamped`: it carries its version already (a merge). */
+  swap(client: Client, previous: InstanceRecord, next: InstanceRecord, changes: ChangeSet, stamped = false): void {
+    if (!stamped) {
+      next.version = changes.version();
+      next.writer = changes.writer;
+    }
     previous.cluster.replace(previous, next);
     client.replace(previous, next);
     changes.touchService(previous.cluster.service);
   }
 
-  /** Withdraws one publication. */
+  /** Withdraws one publication; a local withdrawal leaves a tombstone with the operation's version. */
   detach(client: Client, record: InstanceRecord, changes: ChangeSet): void {
+    if (changes.local) this.bury(client, record, changes.version(), changes.writer);
+    this.unlink(client, record, changes);
+  }
+
+  /** Records the withdrawal of `record` at a version. */
+  bury(client: Client, record: InstanceRecord, version: number, writer: string): void {
+    const service = record.cluster.service;
+    client.setTombstone(recordKey(record), {
+      namespace: service.namespace,
+      group: service.group,
+      service: service.name,
+      cluster: record.cluster.name,
+      ip: record.ip,
+      port: record.port,
+      version,
+      writer,
+    });
+  }
+
+  /** Takes a publication out of every view (no tombstone). */
+  unlink(client: Client, record: InstanceRecord, changes: ChangeSet): void {
     const cluster = record.cluster;
     const service = cluster.service;
     cluster.remove(record);
@@ -135,23 +194,33 @@ export class PublicationWriter {
     return changed;
   }
 
-  /** Records a change made on this node: the client becomes local and its revision moves on. */
+  /** Records a change made on this node: the client becomes local and its revision moves to the operation's version. */
   changedLocally(client: Client, changes: ChangeSet): void {
-    client.revision++;
+    client.saw(changes.version());
     client.local = true;
     changes.touchClient(client);
   }
 
-  /** Removes a client and everything it publishes. */
+  /**
+   * Removes a client and everything it publishes. A local removal (a connection closed, a task
+   * deleted) raises the client's floor to the operation's version, so no older copy of anything it
+   * published comes back; a merge or a replica's expiry only forgets it here.
+   */
   drop(client: Client, changes: ChangeSet): void {
-    for (const record of client.records()) this.detach(client, record, changes);
+    if (changes.local) client.raiseFloor(changes.version(), changes.writer);
+    for (const record of client.records()) this.unlink(client, record, changes);
     this.clients.delete(client);
     changes.touchClient(client, true);
   }
 
-  /** An ip-port client exists only while it publishes something, as in Nacos. */
+  /**
+   * An ip-port client exists only while it publishes something, as in Nacos. Its withdrawals are
+   * tombstones of their own (no floor: a registration made elsewhere at the same time stays).
+   */
   dropIfAbandoned(client: Client, changes: ChangeSet): void {
-    if (client.kind === 'ipport' && client.size === 0) this.drop(client, changes);
+    if (client.kind !== 'ipport' || client.size !== 0) return;
+    this.clients.delete(client);
+    changes.touchClient(client, true);
   }
 }
 

@@ -30,13 +30,16 @@ import type {
 import { PublicationWriter } from './publications';
 import type { DesiredPublication } from './publications';
 import { SubscriberBook } from './subscribers';
+import { HybridClock, newer, versionAt } from './version';
+import { publicationKey } from './client';
+import type { ReplicatedClient } from './client';
 
 /**
  * The naming core: services, instances, the clients that own them, heartbeat expiry and
  * subscribers, with change events for pushes and Distro. Synchronous and free of I/O and timers.
  *
  * When several clients publish the same ip:port in the same service and cluster, all
- * publications are kept (as in Nacos) but queries show one: the most recently changed.
+ * publications are kept (as in Nacos) but queries show one: the newest write (by version).
  */
 export class Registry {
   private readonly catalog = new ServiceCatalog();
@@ -47,11 +50,14 @@ export class Registry {
   private readonly book = new SubscriberBook();
   private readonly emitter: TypedEmitter<RegistryEvents>;
   private readonly clock: () => number;
+  /** Stamps every write this node accepts with a version comparable across nodes. */
+  private readonly hlc: HybridClock;
   /** Source of service revisions: increasing across the registry, so never reused by a re-created service. */
   private sequence = 0;
 
   constructor(options: RegistryOptions = {}) {
     this.clock = options.clock ?? Date.now;
+    this.hlc = new HybridClock(options.nodeId ?? 'local', this.clock);
     const onError =
       options.onListenerError ?? ((error, event) => console.error(`registry ${event} listener failed`, error));
     this.emitter = new TypedEmitter<RegistryEvents>((error, event) => onError(error, String(event)));
@@ -66,6 +72,20 @@ export class Registry {
     return this.emitter;
   }
 
+  /** This node's id, written beside the version of every write it accepts (its Distro member id). */
+  get nodeId(): string {
+    return this.hlc.node;
+  }
+
+  set nodeId(id: string) {
+    this.hlc.node = id;
+  }
+
+  /** The hybrid logical clock stamping this node's writes (version.ts). */
+  get versionClock(): HybridClock {
+    return this.hlc;
+  }
+
   // ---- local writes -------------------------------------------------------------------------
 
   /** Publishes one instance for a client (re-registering the same address updates it in place). */
@@ -76,9 +96,9 @@ export class Registry {
     instance: InstanceInput,
     options: WriteOptions = {},
   ): boolean {
-    const client = this.localClient(clientId, kind, options);
+    const changes = this.localChanges();
+    const client = this.localClient(clientId, kind, options, changes);
     const service = this.catalog.obtain(key);
-    const changes = new ChangeSet();
     const beatAt = this.time.relative(options.now ?? this.clock());
     if (this.writer.upsert(client, service, instance, beatAt, changes)) this.writer.changedLocally(client, changes);
     return this.commit(changes);
@@ -94,7 +114,7 @@ export class Registry {
     const client = this.clientTable.get(clientId);
     const service = this.catalog.find(key);
     if (client === undefined || service === undefined) return false;
-    const changes = new ChangeSet();
+    const changes = this.localChanges();
     for (const address of addresses) {
       const record = client.find(service, address.clusterName || DEFAULT_CLUSTER, address.ip, address.port);
       if (record !== undefined) this.writer.detach(client, record, changes);
@@ -119,7 +139,7 @@ export class Registry {
     if (client === undefined || record === undefined) return false;
     const next = record.patched(patch);
     if (next === record) return false;
-    const changes = new ChangeSet();
+    const changes = this.localChanges();
     this.writer.swap(client, record, next, changes);
     this.writer.changedLocally(client, changes);
     return this.commit(changes);
@@ -133,12 +153,14 @@ export class Registry {
     instances: readonly InstanceInput[],
     options: WriteOptions = {},
   ): boolean {
-    const client = this.localClient(clientId, kind, options);
+    const changes = this.localChanges();
+    const existed = this.clientTable.get(clientId) !== undefined;
+    const client = this.localClient(clientId, kind, options, changes);
     const existing = this.catalog.find(key);
-    if (existing === undefined && instances.length === 0) return this.dropIfNew(client);
+    if (existing === undefined && instances.length === 0) return this.dropIfNew(client, existed);
     const service = existing ?? this.catalog.obtain(key);
     const desired = instances.map((input) => ({ service, input }));
-    return this.reconcileLocally(client, desired, service, options);
+    return this.reconcileLocally(client, desired, service, options, changes, existed);
   }
 
   /** Makes `publications` everything the client publishes (sync tasks write this way). */
@@ -148,15 +170,17 @@ export class Registry {
     publications: readonly PublicationData[],
     options: WriteOptions = {},
   ): boolean {
-    const client = this.localClient(clientId, kind, options);
-    return this.reconcileLocally(client, this.resolve(publications), undefined, options);
+    const changes = this.localChanges();
+    const existed = this.clientTable.get(clientId) !== undefined;
+    const client = this.localClient(clientId, kind, options, changes);
+    return this.reconcileLocally(client, this.resolve(publications), undefined, options, changes, existed);
   }
 
   /** Removes a client and its instances (a gRPC connection closed, a sync task deleted). */
   removeClient(clientId: string): boolean {
     const client = this.clientTable.get(clientId);
     if (client === undefined) return false;
-    const changes = new ChangeSet();
+    const changes = this.localChanges();
     client.local = true;
     this.writer.drop(client, changes);
     return this.commit(changes);
@@ -170,88 +194,149 @@ export class Registry {
   adoptClient(clientId: string, owner: string): boolean {
     const client = this.clientTable.get(clientId);
     if (client === undefined || (client.local && client.owner === owner)) return false;
-    const changes = new ChangeSet();
-    client.setExtra('owner', owner);
+    const changes = this.localChanges();
+    client.setMeta(owner, client.expiresAt, changes.version(), changes.writer);
     this.writer.changedLocally(client, changes);
     return this.commit(changes);
   }
 
   // ---- Distro --------------------------------------------------------------------------------
 
-  /** The client in replication form, or undefined if unknown. */
+  /** The client in replication form (publications, tombstones, floor, with their versions), live or removed; undefined if unknown. */
   exportClient(clientId: string): ClientSyncData | undefined {
-    return this.clientTable.get(clientId)?.toSyncData();
+    return this.clientTable.getAny(clientId)?.toSyncData();
   }
 
   /**
-   * Replaces a client's publications by a peer's copy in one step (events only for services
-   * whose content changed) and marks it a replica. Always applied, whatever the revision: a
-   * client re-created on its owner restarts its revision, and refusing would pin a stale copy.
+   * Merges peers' copies of clients into this node's, as one operation (each touched service
+   * announced once). Per publication address the newest write wins — a publication or its
+   * tombstone, compared by version and then writer id — and a floor removes everything of the
+   * client at or below it; owner and expiry follow their own version. The merge is commutative,
+   * associative and idempotent: nodes that have received the same copies, in any order and any
+   * number of times, hold the same clients. Returns how many clients changed.
    */
-  applyClientSync(data: ClientSyncData, now: number = this.clock()): boolean {
-    return this.applyClientSyncs([data], now);
-  }
-
-  /**
-   * Applies many peer copies as one operation (a Distro sync call): each client is replaced whole,
-   * exactly as by applyClientSync, and each touched service is announced once rather than once per client.
-   */
-  applyClientSyncs(items: readonly ClientSyncData[], now: number = this.clock()): boolean {
+  mergeClients(items: readonly ClientSyncData[], now: number = this.clock()): number {
     const changes = new ChangeSet();
     const beatAt = this.time.relative(now);
+    let changed = 0;
     for (const data of items) {
-      const existed = this.clientTable.get(data.clientId) !== undefined;
-      const client = this.clientTable.obtain(data.clientId, data.kind);
-      const desired = this.resolve(data.publications ?? []);
-      const changed = this.writer.reconcile(client, desired, undefined, beatAt, changes);
-      const revision = Number(data.revision) || 0;
-      if (changed || !existed || client.revision !== revision || client.local) changes.touchClient(client);
-      client.revision = revision;
-      client.local = false;
-      client.setExtra('owner', data.owner);
-      this.clientTable.setExpiry(client, data.expiresAt);
-      this.liveness.renew(client, now);
+      this.hlc.observe(data.revision);
+      if (this.mergeClient(data, beatAt, changes)) changed++;
+      const client = this.clientTable.get(data.clientId);
+      if (client !== undefined && !client.local) this.liveness.renew(client, now);
     }
-    return this.commit(changes);
+    this.commit(changes);
+    return changed;
+  }
+
+  private mergeClient(data: ClientSyncData, beatAt: number, changes: ChangeSet): boolean {
+    const existed = this.clientTable.get(data.clientId) !== undefined;
+    const client = this.clientTable.obtain(data.clientId, existed ? this.clientTable.get(data.clientId)!.kind : data.kind);
+    if (!existed) client.local = false;
+    let changed = false;
+    if (data.metaVersion !== undefined && client.setMeta(data.owner, data.expiresAt, data.metaVersion, data.metaWriter ?? '')) {
+      changed = true;
+      if (client.kind !== 'ipport') client.local = client.owner === this.hlc.node;
+      this.clientTable.setExpiry(client, client.expiresAt);
+    }
+    if (data.floor !== undefined && client.raiseFloor(data.floor, data.floorWriter ?? '')) {
+      changed = true;
+      for (const record of client.records()) {
+        if (client.covered(record.version, record.writer)) this.writer.unlink(client, record, changes);
+      }
+    }
+    for (const t of data.tombstones ?? []) {
+      if (client.covered(t.version, t.writer)) continue;
+      const record = this.findRecord(client, { namespace: t.namespace, group: t.group, name: t.service }, t.cluster, t.ip, t.port);
+      if (record !== undefined && !newer(t.version, t.writer, record.version, record.writer)) continue;
+      if (record !== undefined) this.writer.unlink(client, record, changes);
+      if (client.setTombstone(publicationKey(t.namespace, t.group, t.service, t.cluster, t.ip, t.port), t) || record) changed = true;
+    }
+    const tombstones = client.tombstones;
+    const floor = client.floor;
+    // Consecutive publications mostly name the same service: compare before looking it up again.
+    let last: Service | undefined;
+    let lastName: string | undefined;
+    let lastGroup: string | undefined;
+    let lastNamespace: string | undefined;
+    for (const p of data.publications) {
+      const version = p.version ?? 0;
+      const writer = p.writer ?? '';
+      if (floor !== 0 && client.covered(version, writer)) continue;
+      const cluster = p.instance.clusterName || DEFAULT_CLUSTER;
+      const ip = String(p.instance.ip);
+      const port = Number(p.instance.port);
+      if (tombstones !== undefined) {
+        const t = tombstones.get(publicationKey(p.namespace, p.group, p.service, cluster, ip, port));
+        if (t !== undefined && !newer(version, writer, t.version, t.writer)) continue;
+      }
+      if (lastName !== p.service || lastGroup !== p.group || lastNamespace !== p.namespace) {
+        last = this.catalog.find(serviceKey(p.namespace, p.group, p.service));
+        lastName = p.service;
+        lastGroup = p.group;
+        lastNamespace = p.namespace;
+      }
+      const record = last === undefined || client.size === 0 ? undefined : client.find(last, cluster, ip, port);
+      if (record !== undefined && !newer(version, writer, record.version, record.writer)) continue;
+      last ??= this.catalog.obtain(serviceKey(p.namespace, p.group, p.service));
+      if (this.writer.upsert(client, last, p.instance, beatAt, changes, version, writer)) changed = true;
+    }
+    if (client.size === 0 && (client.kind === 'ipport' || !client.local)) {
+      this.clientTable.delete(client);
+      if (existed) changes.touchClient(client, true);
+      return changed || existed;
+    }
+    if (changed || !existed) changes.touchClient(client);
+    return changed;
   }
 
   /**
-   * Takes a peer's copy of a client as this node's own change (a Distro handover): its publications
-   * replace the client's, with fresh beats; the client becomes local and its revision moves past both
-   * copies', so every peer takes it from here.
+   * Every client this node knows, live or removed (a ghost kept for its tombstones), for Distro's
+   * verify digests and snapshots. Live read-only views: read them while iterating.
    */
-  takeOverClient(data: ClientSyncData, now: number = this.clock()): boolean {
-    const changes = new ChangeSet();
-    const client = this.clientTable.obtain(data.clientId, data.kind);
-    this.writer.reconcile(client, this.resolve(data.publications ?? []), undefined, this.time.relative(now), changes);
-    client.revision = Math.max(client.revision, Number(data.revision) || 0);
-    this.writer.changedLocally(client, changes);
-    this.writer.dropIfAbandoned(client, changes);
-    return this.commit(changes);
+  *replicatedClients(): IterableIterator<Readonly<ReplicatedClient>> {
+    yield* this.clientTable.all();
+    yield* this.clientTable.ghostClients();
   }
 
-  /** Removes a client because a peer deleted it; the event is not local, so it is not sent back. */
-  applyClientRemoval(clientId: string): boolean {
-    const client = this.clientTable.get(clientId);
-    if (client === undefined) return false;
-    const changes = new ChangeSet();
-    client.local = false;
-    this.writer.drop(client, changes);
-    return this.commit(changes);
+  /** One client, live or removed, for Distro; undefined if unknown. */
+  replicatedClient(clientId: string): Readonly<ReplicatedClient> | undefined {
+    return this.clientTable.getAny(clientId);
   }
 
   /**
-   * Makes a client this node ran a replica again, because another node is now responsible for it
-   * (an ip-port client written here while its responsible node was down). From now on it lives by
-   * that node's Distro renewals, so it expires here if that node no longer has it. False when the
-   * client is unknown or already a replica.
+   * Drops tombstones and floors whose version is older than `windowMs` before `now`, and the ghosts
+   * left with nothing; returns how many tombstones and floors went. Past the window an older copy of
+   * what they withdrew is no longer expected to arrive.
    */
-  demoteToReplica(clientId: string, now: number = this.clock()): boolean {
-    const client = this.clientTable.get(clientId);
-    if (client === undefined || !client.local) return false;
-    client.local = false;
-    this.liveness.renew(client, now);
-    return true;
+  purgeHistory(now: number, windowMs: number): number {
+    const horizon = versionAt(now - windowMs);
+    let purged = 0;
+    const sweep = (client: Client): void => {
+      if (!client.hasHistory) return;
+      for (const [key, t] of client.tombstones ?? []) {
+        if (t.version >= horizon) continue;
+        client.clearTombstone(key);
+        purged++;
+      }
+      if (client.floor !== 0 && client.floor < horizon) {
+        client.clearFloor();
+        purged++;
+      }
+    };
+    for (const client of this.clientTable.all()) sweep(client);
+    for (const ghost of [...this.clientTable.ghostClients()]) {
+      sweep(ghost);
+      if (!ghost.hasHistory) this.clientTable.forgetGhost(ghost);
+    }
+    return purged;
+  }
+
+  /** Tombstones (and floors) held, and removed clients kept for them, for metrics and the status endpoint. */
+  historyCounts(): { tombstones: number; ghosts: number } {
+    let tombstones = 0;
+    for (const client of this.replicatedClients()) tombstones += (client.tombstones?.size ?? 0) + (client.floor ? 1 : 0);
+    return { tombstones, ghosts: this.clientTable.ghostCount };
   }
 
   /** Confirms a replica is still current (Distro verify); false if the client is unknown. */
@@ -262,12 +347,25 @@ export class Registry {
     return true;
   }
 
-  /** Removes replicas nobody renewed within `ttlMs`, sparing those `isResponsible` claims; returns their ids. */
-  expireReplicas(now: number, ttlMs: number, isResponsible?: (clientId: string) => boolean): string[] {
+  /**
+   * Forgets connection and sync replicas nobody renewed within `ttlMs` (their owner is gone or cut
+   * off; it sends them again if it is not), sparing those `keep` claims; returns their ids. Ip-port
+   * clients are never expired this way: they leave by tombstones, which heartbeat expiry writes.
+   */
+  expireReplicas(now: number, ttlMs: number, keep?: (clientId: string) => boolean): string[] {
     const changes = new ChangeSet();
-    const expired = this.liveness.expireReplicas(now, ttlMs, isResponsible, changes);
+    const expired = this.liveness.expireReplicas(now, ttlMs, keep, changes);
     this.commit(changes);
     return expired;
+  }
+
+  /** Forgets a replica here without a tombstone (its owner no longer lists it); false if unknown or local. */
+  forgetReplica(clientId: string): boolean {
+    const client = this.clientTable.get(clientId);
+    if (client === undefined || client.local) return false;
+    const changes = new ChangeSet();
+    this.writer.drop(client, changes);
+    return this.commit(changes);
   }
 
   // ---- heartbeats and leases -----------------------------------------------------------------
@@ -277,7 +375,7 @@ export class Registry {
     const client = this.clientTable.get(clientId);
     const record = client && this.findRecord(client, key, clusterName, ip, port);
     if (client === undefined || record === undefined) return false;
-    const changes = new ChangeSet();
+    const changes = this.localChanges();
     this.liveness.beat(client, record, now, changes);
     this.commit(changes);
     return true;
@@ -285,7 +383,7 @@ export class Registry {
 
   /** Marks silent ip-port instances unhealthy and removes dead ones, for clients this node is responsible for. */
   checkExpiry(now: number, isResponsible: (clientId: string) => boolean): ExpiryReport {
-    const changes = new ChangeSet();
+    const changes = this.localChanges();
     const report = this.liveness.checkExpiry(now, isResponsible, changes);
     this.commit(changes);
     return report;
@@ -301,7 +399,7 @@ export class Registry {
 
   /** Removes local clients whose lease expiry has passed; returns their ids. */
   expireClients(now: number): string[] {
-    const changes = new ChangeSet();
+    const changes = this.localChanges();
     const expired = this.liveness.expireLeased(now, changes);
     this.commit(changes);
     return expired;
@@ -403,16 +501,26 @@ export class Registry {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  private localClient(clientId: string, kind: ClientKind, options: WriteOptions): Client {
+  /** The change set of a write this node accepts: its changes are stamped with a new version. */
+  private localChanges(): ChangeSet {
+    return new ChangeSet(this.hlc);
+  }
+
+  private localClient(clientId: string, kind: ClientKind, options: WriteOptions, changes: ChangeSet): Client {
+    const existed = this.clientTable.get(clientId) !== undefined;
     const client = this.clientTable.obtain(clientId, kind);
-    if (options.owner !== undefined) client.setExtra('owner', options.owner);
+    if (!existed) client.local = true;
+    if (options.owner !== undefined && (options.owner !== client.owner || client.metaVersion === 0)) {
+      client.setMeta(options.owner, client.expiresAt, changes.version(), changes.writer);
+      this.clientTable.setExpiry(client, client.expiresAt);
+    }
     if (options.attributes !== undefined) client.setExtra('attributes', options.attributes);
     return client;
   }
 
   /** A client created by a write that turned out to publish nothing is not kept. */
-  private dropIfNew(client: Client): boolean {
-    if (client.revision === 0 && client.size === 0 && client.local) this.clientTable.delete(client);
+  private dropIfNew(client: Client, existed: boolean): boolean {
+    if (!existed && client.size === 0) this.clientTable.delete(client);
     return false;
   }
 
@@ -421,14 +529,15 @@ export class Registry {
     desired: DesiredPublication[],
     scope: Service | undefined,
     options: WriteOptions,
+    changes: ChangeSet,
+    existed: boolean,
   ): boolean {
-    const changes = new ChangeSet();
     const beatAt = this.time.relative(options.now ?? this.clock());
     if (this.writer.reconcile(client, desired, scope, beatAt, changes)) {
       this.writer.changedLocally(client, changes);
       this.writer.dropIfAbandoned(client, changes);
     } else {
-      this.dropIfNew(client);
+      this.dropIfNew(client, existed);
     }
     return this.commit(changes);
   }

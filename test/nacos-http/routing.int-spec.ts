@@ -32,6 +32,9 @@ class FakeRouting extends ClusterRouting {
     this.forwarded.push({ member, request });
     return Promise.resolve(this.answer);
   }
+  replicated(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 const routing = new FakeRouting();

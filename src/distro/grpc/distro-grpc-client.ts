@@ -1,12 +1,10 @@
 import { Client, Metadata, credentials, status } from '@grpc/grpc-js';
 import { NO_CHANNELZ } from '@/common/grpc-options';
 import type { ServiceError } from '@grpc/grpc-js';
-import type { ClientSyncData } from '@/registry';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '../cluster-routing';
-import { CLIENT_DATA_TYPE, CLIENT_HANDOVER_TYPE, PeerCallError } from '../distro-types';
-import type { DistroTransport, EncodedBatch, PeerFailure, SyncResult, VerifyEntry } from '../distro-types';
-import { encodeClientData } from '../naming/client-data-codec';
-import { MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
+import { PeerCallError } from '../distro-types';
+import type { BucketDigests, DistroTransport, PeerFailure, SyncResult, VerifyEntry } from '../distro-types';
+import { DISTRO_SERVICE, MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
 import type {
   DistroMethodName,
   WireForwardResponse,
@@ -14,12 +12,13 @@ import type {
   WireSyncResponse,
   WireVerifyResponse,
 } from './distro-proto';
-import { ProtoWriter } from '@/common/proto-wire';
 import { decodeSnapshotChunk, encodeSyncRequest } from './sync-wire';
 
 export interface DistroClientOptions {
   /** This node's member id, sent as `from`. */
   self: string;
+  /** Resource type of the items this transport carries (one per engine). */
+  type: string;
   token?: string;
   /** Deadline of sync, verify and forward calls: a stuck peer must fail its queue, not hang it. */
   callTimeoutMs: number;
@@ -49,6 +48,7 @@ export function failureOf(error: ServiceError): PeerFailure {
     [status.DEADLINE_EXCEEDED]: 'timeout',
     [status.UNAUTHENTICATED]: 'unauthenticated',
     [status.FAILED_PRECONDITION]: 'peer not initialized',
+    [status.UNIMPLEMENTED]: 'incompatible',
   };
   return reasons[error.code] ?? 'bad response';
 }
@@ -56,24 +56,24 @@ export function failureOf(error: ServiceError): PeerFailure {
 function asPeerError(error: unknown): PeerCallError {
   if (error instanceof PeerCallError) return error;
   const e = error as ServiceError;
+  if (typeof e?.code === 'number' && e.code === status.UNIMPLEMENTED) {
+    return new PeerCallError(
+      'incompatible',
+      `the peer does not serve ${DISTRO_SERVICE} (it runs another Distro protocol version: upgrade every node of the region, see docs/distro.md "Rolling upgrade")`,
+    );
+  }
   if (typeof e?.code === 'number') return new PeerCallError(failureOf(e), e.details || e.message);
   return new PeerCallError('bad response', error instanceof Error ? error.message : String(error));
 }
 
 /** The Distro transport over gRPC: one channel per peer, token in `authorization` metadata. */
-export class DistroGrpcClient implements DistroTransport<ClientSyncData> {
+export class DistroGrpcClient implements DistroTransport {
   private readonly channels = new Map<string, Client>();
-  private readonly scratch = new ProtoWriter(64 * 1024);
 
   constructor(private readonly options: DistroClientOptions) {}
 
-  encode(item: ClientSyncData): Uint8Array {
-    return encodeClientData(item, this.scratch);
-  }
-
-  async sync(peer: string, batch: EncodedBatch, handover = false): Promise<SyncResult & { bytes: number }> {
-    const type = handover ? CLIENT_HANDOVER_TYPE : CLIENT_DATA_TYPE;
-    const request = encodeSyncRequest(this.options.self, type, batch.upserts, batch.deletes);
+  async sync(peer: string, items: readonly Uint8Array[]): Promise<SyncResult & { bytes: number }> {
+    const request = encodeSyncRequest(this.options.self, this.options.type, items);
     const { response } = await this.unary<WireSyncResponse>(
       peer,
       'Sync',
@@ -81,14 +81,32 @@ export class DistroGrpcClient implements DistroTransport<ClientSyncData> {
       this.options.callTimeoutMs,
       (bytes) => bytes as Buffer,
     );
-    return { applied: response.applied, rejected: response.rejected, bytes: request.length };
+    return { applied: response.applied, bytes: request.length };
   }
 
-  async verify(peer: string, entries: readonly VerifyEntry[]): Promise<string[]> {
+  async verifyBuckets(peer: string, digests: BucketDigests): Promise<number[]> {
     const request = {
       from: this.options.self,
-      type: CLIENT_DATA_TYPE,
-      entries: entries.map((e) => ({ clientId: e.key, revision: e.revision })),
+      type: this.options.type,
+      buckets: digests.buckets,
+      digests: digests.digests,
+    };
+    const { response } = await this.unary<WireVerifyResponse>(peer, 'Verify', request, this.options.callTimeoutMs);
+    return response.mismatched;
+  }
+
+  async verifyEntries(
+    peer: string,
+    buckets: number,
+    which: readonly number[],
+    entries: readonly VerifyEntry[],
+  ): Promise<string[]> {
+    const request = {
+      from: this.options.self,
+      type: this.options.type,
+      buckets,
+      detailBuckets: which,
+      entries: entries.map((e) => ({ clientId: e.key, digest: e.digest })),
     };
     const { response } = await this.unary<WireVerifyResponse>(peer, 'Verify', request, this.options.callTimeoutMs);
     return response.lacking;
@@ -110,14 +128,14 @@ export class DistroGrpcClient implements DistroTransport<ClientSyncData> {
     return { status: response.status, headers: response.headers, body: response.body.toString() };
   }
 
-  snapshot(peer: string, onChunk: (items: ClientSyncData[]) => void): Promise<void> {
+  snapshot(peer: string, type: string, onChunk: (items: Buffer[]) => void): Promise<void> {
     const method = distroMethods.Snapshot;
     return new Promise((resolve, reject) => {
       const call = this.channel(peer).makeServerStreamRequest(
         method.path,
         method.requestSerialize,
         (bytes: Buffer) => bytes,
-        { from: this.options.self, type: CLIENT_DATA_TYPE },
+        { from: this.options.self, type },
         this.metadata(),
         { deadline: Date.now() + this.options.snapshotTimeoutMs },
       );

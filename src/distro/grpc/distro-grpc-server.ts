@@ -2,13 +2,11 @@ import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import { NO_CHANNELZ } from '@/common/grpc-options';
 import type { Metadata, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData } from '@grpc/grpc-js';
 import { secretsEqual } from '@/common/secret-compare';
-import type { ClientSyncData } from '@/registry';
 import { MemberLeavingError } from '../cluster-routing';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '../cluster-routing';
-import { CLIENT_DATA_TYPE, CLIENT_HANDOVER_TYPE } from '../distro-types';
-import type { SyncResult, VerifyEntry } from '../distro-types';
-import { InvalidPayloadError, encodeClientData } from '../naming/client-data-codec';
-import { MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
+import { InvalidPayloadError } from '../distro-types';
+import type { BucketDigests, SyncResult, VerifyEntry } from '../distro-types';
+import { DISTRO_PROTOCOL, MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
 import type {
   DistroMethodName,
   WireForwardRequest,
@@ -16,21 +14,28 @@ import type {
   WireSnapshotRequest,
   WireVerifyRequest,
 } from './distro-proto';
-import { ProtoWriter } from '@/common/proto-wire';
 import { decodeSyncRequest, encodeSnapshotChunk } from './sync-wire';
 import type { SyncRequestHead } from './sync-wire';
 
-/** What the server needs from the node: the engine's data side and the HTTP app for forwards. */
+/**
+ * What the server needs from the node: the engines' data sides (by resource type) and the HTTP app
+ * for forwards. Items travel as opaque bytes; the data type's processor decodes them.
+ */
 export interface DistroPeerHandler {
   readonly self: string;
   initialized(): boolean;
   /** Peers we accept calls from (the member list). */
   isMember(from: string): boolean;
-  sync(from: string, upserts: ClientSyncData[], deletes: string[]): SyncResult;
-  /** Clients `from` ran while this node was away, handed back (CLIENT_HANDOVER_TYPE). */
-  handover(from: string, upserts: ClientSyncData[]): SyncResult;
-  verify(from: string, entries: VerifyEntry[]): string[];
-  snapshot(): Iterable<ClientSyncData>;
+  /** True for a resource type this node replicates. */
+  knowsType(type: string): boolean;
+  /** Merges items `from` sent; throws InvalidPayloadError on items that do not decode. */
+  sync(from: string, type: string, items: Buffer[]): SyncResult;
+  /** Verify step 1: the buckets whose digest differs here. */
+  verifyBuckets(from: string, type: string, digests: BucketDigests): number[];
+  /** Verify step 2: the keys `from` should push (this node pushes its own differing ones itself). */
+  verifyEntries(from: string, type: string, buckets: number, which: number[], entries: VerifyEntry[]): string[];
+  /** Every item of `type` held here, encoded. */
+  snapshot(type: string): Iterable<Uint8Array>;
   forward(request: ForwardedHttpRequest): Promise<ForwardedHttpResponse>;
 }
 
@@ -39,8 +44,10 @@ export interface ServerLog {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
-const SNAPSHOT_CHUNK_PUBLICATIONS = 2000;
+/** Bytes of encoded items per snapshot chunk. */
+const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
 const MAX_VERIFY_ENTRIES = 100_000;
+const MAX_BUCKETS = 65_536;
 
 /** What a member answers to Forward while it shuts down (UNAVAILABLE): the asking member handles the request. */
 export const LEAVING_DETAILS = 'member is shutting down';
@@ -88,29 +95,14 @@ export class DistroGrpcServer {
     ) as unknown as ServiceDefinition;
     this.server.addService(raw, {
       Sync: this.unary('Sync', (req: SyncRequestHead, from) => {
-        if (req.type === CLIENT_HANDOVER_TYPE) {
-          // Applied only against this node's loaded data: before that, the snapshot would replace it.
-          if (!this.handler.initialized()) throw new CallError(status.FAILED_PRECONDITION, 'peer not initialized');
-          return this.handler.handover(from, req.upserts());
-        }
         this.checkType(req.type);
-        return this.handler.sync(from, req.upserts(), req.deletes);
+        return this.handler.sync(from, req.type, req.items);
       }),
-      Verify: this.unary('Verify', (req: WireVerifyRequest, from) => {
-        this.checkType(req.type);
-        if (!Array.isArray(req.entries) || req.entries.length > MAX_VERIFY_ENTRIES)
-          throw new InvalidPayloadError('malformed verify list');
-        const entries = req.entries.map((e) => {
-          if (typeof e.clientId !== 'string' || e.clientId.length === 0 || !Number.isFinite(e.revision)) {
-            throw new InvalidPayloadError('malformed verify entry');
-          }
-          return { key: e.clientId, revision: e.revision };
-        });
-        return { lacking: this.handler.verify(from, entries) };
-      }),
+      Verify: this.unary('Verify', (req: WireVerifyRequest, from) => this.verify(req, from)),
       Probe: this.unary('Probe', (_req: WireProbeRequest) => ({
         member: this.handler.self,
         initialized: this.handler.initialized(),
+        protocol: DISTRO_PROTOCOL,
       })),
       Forward: this.unary('Forward', async (req: WireForwardRequest) => {
         if (typeof req.url !== 'string' || !req.url.startsWith('/nacos/'))
@@ -163,20 +155,49 @@ export class DistroGrpcServer {
     };
   }
 
+  /** Both verify steps: bucket digests (step 1), or the listing of some buckets (step 2). */
+  private verify(req: WireVerifyRequest, from: string): object {
+    this.checkType(req.type);
+    const buckets = req.buckets;
+    if (!Number.isInteger(buckets) || buckets < 1 || buckets > MAX_BUCKETS || (buckets & (buckets - 1)) !== 0) {
+      throw new InvalidPayloadError('buckets must be a power of two up to 65536');
+    }
+    const detail = req.detailBuckets ?? [];
+    if (detail.length === 0) {
+      const digests = req.digests ?? [];
+      if (digests.length !== buckets || !digests.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+        throw new InvalidPayloadError('digests must be one non-negative integer per bucket');
+      }
+      return { mismatched: this.handler.verifyBuckets(from, req.type, { buckets, digests }), lacking: [] };
+    }
+    if (!detail.every((b) => Number.isInteger(b) && b >= 0 && b < buckets)) {
+      throw new InvalidPayloadError('detail buckets must be bucket numbers');
+    }
+    const wire = req.entries ?? [];
+    if (wire.length > MAX_VERIFY_ENTRIES) throw new InvalidPayloadError('malformed verify list');
+    const entries = wire.map((e) => {
+      if (typeof e.clientId !== 'string' || e.clientId.length === 0 || !Number.isSafeInteger(e.digest)) {
+        throw new InvalidPayloadError('malformed verify entry');
+      }
+      return { key: e.clientId, digest: e.digest };
+    });
+    return { mismatched: [], lacking: this.handler.verifyEntries(from, req.type, buckets, detail, entries) };
+  }
+
   private async snapshot(call: ServerWritableStream<Buffer, Buffer>): Promise<void> {
     let cancelled = false;
     call.on('cancelled', () => (cancelled = true));
     try {
-      this.admit<WireSnapshotRequest>('Snapshot', call.request, call.metadata, call.getPeer());
+      const request = this.admit<WireSnapshotRequest>('Snapshot', call.request, call.metadata, call.getPeer());
+      this.checkType(request.type);
       if (!this.handler.initialized()) throw new CallError(status.FAILED_PRECONDITION, 'peer not initialized');
-      const scratch = new ProtoWriter(64 * 1024);
-      let chunk: Buffer[] = [];
+      let chunk: Uint8Array[] = [];
       let size = 0;
-      for (const client of this.handler.snapshot()) {
+      for (const item of this.handler.snapshot(request.type)) {
         if (cancelled) return;
-        chunk.push(encodeClientData(client, scratch));
-        size += client.publications.length + 1;
-        if (size >= SNAPSHOT_CHUNK_PUBLICATIONS) {
+        chunk.push(item);
+        size += item.length;
+        if (size >= SNAPSHOT_CHUNK_BYTES) {
           // Respect flow control: a slow reader must not make us buffer the whole registry.
           if (!call.write(encodeSnapshotChunk(chunk))) await new Promise((resolve) => call.once('drain', resolve));
           chunk = [];
@@ -222,7 +243,7 @@ export class DistroGrpcServer {
   }
 
   private checkType(type: string): void {
-    if (type !== CLIENT_DATA_TYPE) throw new InvalidPayloadError(`unknown resource type "${type}"`);
+    if (!this.handler.knowsType(type)) throw new InvalidPayloadError(`unknown resource type "${type}"`);
   }
 
   private toStatus(error: unknown, method: string, peer: string): { code: status; details: string } {

@@ -6,17 +6,19 @@ import type { MethodDefinition } from '@grpc/proto-loader';
 /** Largest message either side accepts; snapshots stream in chunks well below it. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-export const DISTRO_SERVICE = 'distro.v1.DistroPeer';
+export const DISTRO_SERVICE = 'distro.v2.DistroPeer';
+/** The Distro protocol version this node speaks (the proto package's). */
+export const DISTRO_PROTOCOL = 2;
 
-/** Finds `proto/distro/v1/distro.proto` above this file, both in `src/` (tests) and `dist/src/` (built). */
+/** Finds `proto/distro/v2/distro.proto` above this file, both in `src/` (tests) and `dist/src/` (built). */
 function protoPath(): string {
   let dir = __dirname;
   for (let i = 0; i < 8; i++) {
-    const candidate = join(dir, 'proto', 'distro', 'v1', 'distro.proto');
+    const candidate = join(dir, 'proto', 'distro', 'v2', 'distro.proto');
     if (existsSync(candidate)) return candidate;
     dir = dirname(dir);
   }
-  throw new Error('proto/distro/v1/distro.proto not found');
+  throw new Error('proto/distro/v2/distro.proto not found');
 }
 
 const definition = loadSync(protoPath(), {
@@ -31,14 +33,17 @@ const definition = loadSync(protoPath(), {
 /** Wire shapes as proto-loader decodes them (camelCase, defaults filled in); Sync and Snapshot use `sync-wire`. */
 export interface WireSyncResponse {
   applied: number;
-  rejected: number;
 }
 export interface WireVerifyRequest {
   from: string;
   type: string;
-  entries: Array<{ clientId: string; revision: number }>;
+  buckets: number;
+  digests: number[];
+  detailBuckets: number[];
+  entries: Array<{ clientId: string; digest: number }>;
 }
 export interface WireVerifyResponse {
+  mismatched: number[];
   lacking: string[];
 }
 export interface WireSnapshotRequest {
@@ -51,6 +56,7 @@ export interface WireProbeRequest {
 export interface WireProbeResponse {
   member: string;
   initialized: boolean;
+  protocol: number;
 }
 export interface WireForwardRequest {
   from: string;

@@ -1,16 +1,21 @@
-import type { ClientKind, ClientSyncData, InstanceInput, PublicationData } from '@/registry';
+import { isVersion } from '@/registry';
+import type { ClientKind, ClientSyncData, InstanceInput, PublicationData, TombstoneData } from '@/registry';
 import { FIXED64, LENGTH_DELIMITED, ProtoReader, ProtoWriter, VARINT, WireFormatError } from '@/common/proto-wire';
 
-/** A peer payload that is not valid client data; answered with INVALID_ARGUMENT, nothing applied. */
-export class InvalidPayloadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidPayloadError';
-  }
-}
+import { InvalidPayloadError } from '../distro-types';
+
+export { InvalidPayloadError };
 
 const KINDS: ReadonlySet<string> = new Set<ClientKind>(['ipport', 'connection', 'sync']);
-const LIMITS = { id: 512, name: 512, ip: 128, metaEntries: 256, metaValue: 8192, publications: 100_000 };
+const LIMITS = {
+  id: 512,
+  name: 512,
+  ip: 128,
+  metaEntries: 256,
+  metaValue: 8192,
+  publications: 100_000,
+  tombstones: 200_000,
+};
 
 /** Where a field sits (`client <id>`), and its name: joined only for an error message, never per valid field. */
 function label(at: string, field: string): string {
@@ -31,9 +36,28 @@ function num(value: number, at: string, field: string, min: number, max: number)
   return value;
 }
 
-// Field numbers of proto/distro/v1/distro.proto.
-const CLIENT = { id: 1, kind: 2, revision: 3, owner: 4, publications: 5, expiresAt: 6 };
-const PUBLICATION = { namespace: 1, group: 2, service: 3, instance: 4 };
+/** A version as a peer must send it (version.ts); `optional`: 0 stands for none. */
+function version(value: number, at: string, field: string, optional = false): number {
+  if ((optional && value === 0) || isVersion(value)) return value;
+  throw new InvalidPayloadError(`${label(at, field)} must be a version (a positive integer below 2^53)`);
+}
+
+// Field numbers of proto/distro/v2/distro.proto.
+const CLIENT = {
+  id: 1,
+  kind: 2,
+  revision: 3,
+  owner: 4,
+  publications: 5,
+  expiresAt: 6,
+  tombstones: 7,
+  floor: 8,
+  floorWriter: 9,
+  metaVersion: 10,
+  metaWriter: 11,
+};
+const PUBLICATION = { namespace: 1, group: 2, service: 3, instance: 4, version: 5, writer: 6 };
+const TOMBSTONE = { namespace: 1, group: 2, service: 3, cluster: 4, ip: 5, port: 6, version: 7, writer: 8 };
 const INSTANCE = {
   ip: 1,
   port: 2,
@@ -60,9 +84,27 @@ function writeClientData(w: ProtoWriter, data: ClientSyncData): void {
     const instance = w.begin(PUBLICATION.instance);
     writeInstance(w, p.instance);
     w.end(instance);
+    w.uint(PUBLICATION.version, p.version ?? 0);
+    w.string(PUBLICATION.writer, p.writer ?? '');
     w.end(publication);
   }
   w.uint(CLIENT.expiresAt, data.expiresAt ?? 0);
+  for (const t of data.tombstones ?? []) {
+    const tombstone = w.begin(CLIENT.tombstones);
+    w.string(TOMBSTONE.namespace, t.namespace);
+    w.string(TOMBSTONE.group, t.group);
+    w.string(TOMBSTONE.service, t.service);
+    w.string(TOMBSTONE.cluster, t.cluster);
+    w.string(TOMBSTONE.ip, t.ip);
+    w.uint(TOMBSTONE.port, t.port);
+    w.uint(TOMBSTONE.version, t.version);
+    w.string(TOMBSTONE.writer, t.writer);
+    w.end(tombstone);
+  }
+  w.uint(CLIENT.floor, data.floor ?? 0);
+  w.string(CLIENT.floorWriter, data.floorWriter ?? '');
+  w.uint(CLIENT.metaVersion, data.metaVersion ?? 0);
+  w.string(CLIENT.metaWriter, data.metaWriter ?? '');
 }
 
 /**
@@ -143,7 +185,12 @@ export class ClientDataReader {
     let revision = 0;
     let owner = '';
     let expiresAt = 0;
+    let floor = 0;
+    let floorWriter = '';
+    let metaVersion = 0;
+    let metaWriter = '';
     const publications: PublicationData[] = [];
+    const tombstones: TombstoneData[] = [];
     /** Error context of the publications, built once per client. */
     let at: string | undefined;
     while (!r.done) {
@@ -182,6 +229,33 @@ export class ClientDataReader {
           r.expect(tag, VARINT);
           expiresAt = r.varint();
           break;
+        case CLIENT.tombstones: {
+          r.expect(tag, LENGTH_DELIMITED);
+          if (tombstones.length >= LIMITS.tombstones) {
+            throw new InvalidPayloadError(`client ${clientId}: tombstones must be a list of at most ${LIMITS.tombstones}`);
+          }
+          const outer = r.enter();
+          at ??= `client ${clientId}`;
+          tombstones.push(this.tombstone(r, at));
+          r.leave(outer);
+          break;
+        }
+        case CLIENT.floor:
+          r.expect(tag, VARINT);
+          floor = r.varint();
+          break;
+        case CLIENT.floorWriter:
+          r.expect(tag, LENGTH_DELIMITED);
+          floorWriter = r.string();
+          break;
+        case CLIENT.metaVersion:
+          r.expect(tag, VARINT);
+          metaVersion = r.varint();
+          break;
+        case CLIENT.metaWriter:
+          r.expect(tag, LENGTH_DELIMITED);
+          metaWriter = r.string();
+          break;
         default:
           r.skip(tag & 7);
       }
@@ -189,14 +263,59 @@ export class ClientDataReader {
     text(clientId, '', 'clientId', LIMITS.id);
     if (!KINDS.has(kind)) throw new InvalidPayloadError(`client ${clientId}: unknown kind "${kind}"`);
     text(owner, '', 'owner', LIMITS.id, true);
-    return {
+    const data: ClientSyncData = {
       clientId,
       kind: kind as ClientKind,
-      revision,
+      revision: version(revision, clientId, 'revision', true),
       owner: owner || undefined,
       expiresAt: expiresAt || undefined,
       publications,
     };
+    if (tombstones.length > 0) data.tombstones = tombstones;
+    if (floor !== 0) {
+      data.floor = version(floor, clientId, 'floor');
+      data.floorWriter = text(floorWriter, clientId, 'floorWriter', LIMITS.id);
+    }
+    if (metaVersion !== 0) {
+      data.metaVersion = version(metaVersion, clientId, 'metaVersion');
+      data.metaWriter = text(metaWriter, clientId, 'metaWriter', LIMITS.id);
+    }
+    return data;
+  }
+
+  private tombstone(r: ProtoReader, at: string): TombstoneData {
+    const t = { namespace: '', group: '', service: '', cluster: '', ip: '', port: 0, version: 0, writer: '' };
+    while (!r.done) {
+      const tag = r.tag();
+      const field = tag >>> 3;
+      if (field === TOMBSTONE.port || field === TOMBSTONE.version) {
+        r.expect(tag, VARINT);
+        if (field === TOMBSTONE.port) t.port = r.varint();
+        else t.version = r.varint();
+        continue;
+      }
+      if (field < TOMBSTONE.namespace || field > TOMBSTONE.writer) {
+        r.skip(tag & 7);
+        continue;
+      }
+      r.expect(tag, LENGTH_DELIMITED);
+      const value = r.string();
+      if (field === TOMBSTONE.namespace) t.namespace = value;
+      else if (field === TOMBSTONE.group) t.group = value;
+      else if (field === TOMBSTONE.service) t.service = value;
+      else if (field === TOMBSTONE.cluster) t.cluster = value;
+      else if (field === TOMBSTONE.ip) t.ip = value;
+      else t.writer = value;
+    }
+    text(t.namespace, at, 'tombstone namespace', LIMITS.name);
+    text(t.group, at, 'tombstone group', LIMITS.name);
+    text(t.service, at, 'tombstone service', LIMITS.name);
+    text(t.cluster, at, 'tombstone cluster', LIMITS.name);
+    text(t.ip, at, 'tombstone ip', LIMITS.ip);
+    num(t.port, at, 'tombstone port', 0, 65535);
+    version(t.version, at, 'tombstone version');
+    text(t.writer, at, 'tombstone writer', LIMITS.id);
+    return t;
   }
 
   private publication(r: ProtoReader, at: string): PublicationData {
@@ -204,6 +323,8 @@ export class ClientDataReader {
     let group = '';
     let service = '';
     let instance: InstanceInput | undefined;
+    let stamp = 0;
+    let writer = '';
     while (!r.done) {
       const tag = r.tag();
       switch (tag >>> 3) {
@@ -226,6 +347,15 @@ export class ClientDataReader {
           r.leave(outer);
           break;
         }
+        case PUBLICATION.version:
+          r.expect(tag, VARINT);
+          stamp = r.varint();
+          break;
+        case PUBLICATION.writer:
+          r.expect(tag, LENGTH_DELIMITED);
+          // Every publication of a batch names one of a few nodes: interned by the reader.
+          writer = r.string();
+          break;
         default:
           r.skip(tag & 7);
       }
@@ -236,6 +366,8 @@ export class ClientDataReader {
       group: text(group, at, 'group', LIMITS.name),
       service: text(service, at, 'service', LIMITS.name),
       instance,
+      version: version(stamp, at, 'publication version'),
+      writer: text(writer, at, 'publication writer', LIMITS.id),
     };
   }
 
@@ -360,4 +492,16 @@ export class ClientDataReader {
     }
     return metadata;
   }
+}
+
+/** Decodes clients a peer sent (each one `ClientData` message); throws InvalidPayloadError. */
+export function decodeClients(items: readonly Uint8Array[]): ClientSyncData[] {
+  const reader = new ClientDataReader();
+  const out = new Array<ClientSyncData>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const bytes = items[i];
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    out[i] = reader.read(new ProtoReader(buf), buf.length);
+  }
+  return out;
 }

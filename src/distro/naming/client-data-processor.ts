@@ -1,9 +1,11 @@
-import { DEFAULT_CLUSTER } from '@/registry';
-import type { ClientInfo, ClientKind, ClientSyncData, Registry } from '@/registry';
+import { DEFAULT_CLUSTER, versionTime } from '@/registry';
+import type { ClientSyncData, Registry, ReplicatedClient } from '@/registry';
 import type { DistroMapper } from '../distro-mapper';
 import { ipPortTagOf } from '../distro-mapper';
 import { CLIENT_DATA_TYPE } from '../distro-types';
-import type { DistroDataProcessor, SyncBatch, SyncResult, VerifyEntry } from '../distro-types';
+import type { BucketDigests, DistroDataProcessor, SyncResult, VerifyEntry } from '../distro-types';
+import { decodeClients, encodeClientData } from './client-data-codec';
+import { ProtoWriter } from '@/common/proto-wire';
 
 export interface ProcessorLog {
   /** False when debug lines are dropped anyway, so the per-client ones are not built. */
@@ -12,35 +14,84 @@ export interface ProcessorLog {
   warn(fields: Record<string, unknown>, message: string): void;
 }
 
+export interface ClientDataProcessorOptions {
+  /** A connection or sync replica its owner has not confirmed for this long is forgotten. */
+  replicaExpireMs: number;
+  /** How long tombstones and floors are kept (DISTRO_TOMBSTONE_TTL_MS). */
+  tombstoneTtlMs: number;
+  /** A peer's version more than this far ahead of this node's clock is logged (clock skew). */
+  maxClockSkewMs: number;
+}
+
+/** Buckets of a verify round: about 8 clients each, a power of two between 16 and 4096. */
+export function bucketCount(clients: number): number {
+  let buckets = 16;
+  while (buckets < 4096 && buckets * 8 < clients) buckets *= 2;
+  return buckets;
+}
+
+/** The bucket of a client id (32-bit FNV-1a, masked; `buckets` is a power of two). */
+export function bucketOf(id: string, buckets: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) & (buckets - 1);
+}
+
+/** XOR-combines 53-bit digests (as two parts, since JS bitwise operators are 32-bit). */
+class DigestAccumulator {
+  private readonly hi: Int32Array;
+  private readonly lo: Int32Array;
+
+  constructor(size: number) {
+    this.hi = new Int32Array(size);
+    this.lo = new Int32Array(size);
+  }
+
+  add(at: number, digest: number): void {
+    this.hi[at] ^= Math.floor(digest / 0x100000000);
+    this.lo[at] ^= digest % 0x100000000;
+  }
+
+  values(): number[] {
+    const out = new Array<number>(this.hi.length);
+    for (let i = 0; i < out.length; i++) out[i] = (this.hi[i] & 0x1fffff) * 0x100000000 + (this.lo[i] >>> 0);
+    return out;
+  }
+}
+
 /**
- * Distro's data side for `Nacos:Naming:v2:ClientData`, backed by the Registry. This node sends the
- * clients it is responsible for (ip-port clients by hash) or holds (connection and sync clients),
- * and accepts from a peer only the clients that peer is responsible for or holds.
+ * Distro's data side for `Nacos:Naming:v2:ClientData`, backed by the Registry. Client data carries
+ * versions (a hybrid logical clock per write) and tombstones, so a copy from any member is merged:
+ * per address the newest write wins, whoever sends it, in whatever order. This node speaks for —
+ * sends, and lists in verify rounds — every ip-port client it holds (any node may hold its newest
+ * write: the responsible one, or a stand-in while that one was unreachable) and the connection and
+ * sync clients it owns. The connection and sync clients of other nodes are replicas here, kept while
+ * their owner confirms them and forgotten when it no longer lists them or falls silent.
  */
 export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> {
   readonly type = CLIENT_DATA_TYPE;
-  /** Clients refused because the sender was not responsible for them. */
-  rejectedTotal = 0;
   private applying = false;
-  private readonly kinds = new Map<string, ClientKind>();
-  /** Client → sequence number of its last change (any change, applied or local), for `stamp`. */
+  /** Client → sequence number of its last change (any change, merged or local), for `stamp`. */
   private readonly changes = new Map<string, number>();
   private changeSequence = 0;
   private readonly unsubscribe: () => void;
+  private readonly scratch = new ProtoWriter(64 * 1024);
+  /** Last time a clock-skew warning was logged (one a minute at most). */
+  private skewWarnedAt = 0;
 
   constructor(
     private readonly registry: Registry,
     private readonly mapper: DistroMapper,
     private readonly self: string,
-    private readonly expireMs: number,
+    private readonly options: ClientDataProcessorOptions,
     private readonly log: ProcessorLog,
     private readonly clock: () => number = Date.now,
-    /** Told about clients refused because the sender was not responsible for them (metrics). */
-    private readonly onRejected: (from: string, count: number) => void = () => undefined,
   ) {
     this.unsubscribe = registry.events.on('clientChanged', (event) => {
-      if (event.removed) this.changes.delete(event.clientId);
-      else this.changes.set(event.clientId, ++this.changeSequence);
+      this.changes.set(event.clientId, ++this.changeSequence);
     });
   }
 
@@ -49,251 +100,237 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
     this.unsubscribe();
   }
 
-  /** True when this node runs the client: responsible for its ip:port, or holding its connection/lease. */
+  encode(item: ClientSyncData): Uint8Array {
+    return encodeClientData(item, this.scratch);
+  }
+
+  /** Decodes and validates clients as a peer sent them; throws InvalidPayloadError. */
+  decode(items: readonly Uint8Array[]): ClientSyncData[] {
+    return decodeClients(items);
+  }
+
+  /** True when this node runs heartbeat expiry for the client (ip-port: by hash) or holds it (connection/sync). */
   isResponsible(clientId: string): boolean {
-    const info = this.registry.getClient(clientId);
-    if (info) return this.owns(info);
     const tag = ipPortTagOf(clientId);
+    const client = this.registry.replicatedClient(clientId);
+    if (client !== undefined && client.kind !== 'ipport') return this.owns(client);
     return tag !== undefined && this.mapper.isSelfResponsible(tag);
   }
 
-  get(key: string): ClientSyncData | 'deleted' | 'not-owned' {
-    const info = this.registry.getClient(key);
-    if (!info) return 'deleted';
-    if (!this.owns(info)) return 'not-owned';
+  get(key: string): ClientSyncData | 'unknown' | 'not-owned' {
+    const client = this.registry.replicatedClient(key);
+    if (client === undefined) return 'unknown';
+    if (!this.speaksFor(client)) return 'not-owned';
     const data = this.registry.exportClient(key);
-    if (!data) return 'deleted';
-    if (data.kind !== 'ipport' && data.owner === undefined) data.owner = this.self;
-    return data;
+    return data === undefined || !inScope(client) ? 'unknown' : data;
   }
 
-  /**
-   * Changes without an event (a lease expiry, an owner filled in) are part of the stamp too, so
-   * equal stamps always mean equal data.
-   */
   stamp(key: string): string | undefined {
-    const info = this.registry.getClient(key);
-    if (!info || !this.owns(info)) return undefined;
-    return `${this.changes.get(key) ?? 0}:${info.revision}:${info.owner ?? ''}:${info.expiresAt ?? ''}`;
+    const client = this.registry.replicatedClient(key);
+    if (client === undefined || !this.speaksFor(client)) return undefined;
+    return `${this.changes.get(key) ?? 0}:${client.revision}:${client.digest()}`;
   }
 
-  ownedEntries(): VerifyEntry[] {
-    const out: VerifyEntry[] = [];
-    for (const info of this.registry.clients())
-      if (this.owns(info)) out.push({ key: info.id, revision: info.revision });
+  bucketDigests(): BucketDigests {
+    let count = 0;
+    for (const client of this.registry.replicatedClients()) if (this.speaksFor(client) && inScope(client)) count++;
+    const buckets = bucketCount(count);
+    const acc = new DigestAccumulator(buckets);
+    for (const client of this.registry.replicatedClients()) {
+      if (this.speaksFor(client) && inScope(client)) acc.add(bucketOf(client.id, buckets), client.digest());
+    }
+    return { buckets, digests: acc.values() };
+  }
+
+  entriesIn(buckets: number, which: readonly number[]): Map<number, VerifyEntry[]> {
+    const out = new Map<number, VerifyEntry[]>();
+    for (const bucket of which) out.set(bucket, []);
+    for (const client of this.registry.replicatedClients()) {
+      if (!this.speaksFor(client) || !inScope(client)) continue;
+      out.get(bucketOf(client.id, buckets))?.push({ key: client.id, digest: client.digest() });
+    }
     return out;
   }
 
-  applySync(from: string, batch: SyncBatch<ClientSyncData>): SyncResult {
-    let applied = 0;
-    let rejected = 0;
+  compareBuckets(from: string, remote: BucketDigests): number[] {
     const now = this.clock();
+    const acc = new DigestAccumulator(remote.buckets);
+    for (const client of this.registry.replicatedClients()) {
+      if (!this.speaksForPeer(client, from)) continue;
+      // Its owner is alive and verifying: whether it still holds each client, its listing says.
+      if (client.kind !== 'ipport' && !client.removed) this.registry.renewReplica(client.id, now);
+      if (inScope(client)) acc.add(bucketOf(client.id, remote.buckets), client.digest());
+    }
+    const mine = acc.values();
+    const mismatched: number[] = [];
+    for (let i = 0; i < remote.buckets; i++) if (mine[i] !== remote.digests[i]) mismatched.push(i);
+    return mismatched;
+  }
+
+  compareEntries(
+    from: string,
+    buckets: number,
+    which: readonly number[],
+    entries: readonly VerifyEntry[],
+  ): { lacking: string[]; push: string[] } {
+    const listed = new Map<string, number>();
+    for (const entry of entries) listed.set(entry.key, entry.digest);
+    const wanted = new Set(which);
+    const lacking: string[] = [];
+    const push: string[] = [];
+    const forget: string[] = [];
+    for (const client of this.registry.replicatedClients()) {
+      if (!this.speaksForPeer(client, from) || !inScope(client)) continue;
+      if (!wanted.has(bucketOf(client.id, buckets))) continue;
+      const theirs = listed.get(client.id);
+      if (theirs === client.digest()) continue;
+      if (client.kind === 'ipport') push.push(client.id);
+      // The owner's listing is the evidence: a replica it no longer lists is gone with it.
+      else if (theirs === undefined && !client.removed) forget.push(client.id);
+    }
+    for (const [key, digest] of listed) {
+      const client = this.registry.replicatedClient(key);
+      if (client === undefined || !inScope(client) || client.digest() !== digest) lacking.push(key);
+    }
+    for (const id of forget) {
+      if (this.registry.forgetReplica(id)) {
+        this.log.debug({ peer: from, clientId: id }, `Distro forgot replica ${id}: its owner ${from} no longer holds it`);
+      }
+    }
+    return { lacking, push };
+  }
+
+  applySync(from: string, items: readonly ClientSyncData[]): SyncResult {
+    this.noteSkew(from, items);
     this.applying = true;
+    let applied: number;
     try {
-      const trusted: ClientSyncData[] = [];
-      for (const data of batch.upserts) {
-        if (!this.trusts(from, data.clientId, data.kind, data.owner, this.registry.getClient(data.clientId))) {
-          rejected++;
-          continue;
-        }
-        trusted.push(data);
-      }
-      // One registry operation for the whole call: each client still replaced whole, each service announced once.
-      this.registry.applyClientSyncs(trusted, now);
-      const debug = this.log.debugEnabled !== false;
-      for (const data of trusted) {
-        this.kinds.set(data.clientId, data.kind);
-        applied++;
-        if (debug)
-          this.log.debug(
-            { peer: from, clientId: data.clientId, revision: data.revision },
-            `Received distro client sync data ${data.clientId}, revision=${data.revision}`,
-          );
-      }
-      for (const clientId of batch.deletes) {
-        const held = this.registry.getClient(clientId);
-        if (!held) continue;
-        if (!this.trusts(from, clientId, held.kind, held.owner, held)) {
-          rejected++;
-          continue;
-        }
-        this.registry.applyClientRemoval(clientId);
-        this.kinds.delete(clientId);
-        applied++;
-        this.log.debug({ peer: from, clientId }, `[Client-Delete] Received distro client sync data ${clientId}`);
-      }
+      applied = this.registry.mergeClients(items, this.clock());
     } finally {
       this.applying = false;
     }
-    if (rejected > 0) {
-      this.rejectedTotal += rejected;
-      this.onRejected(from, rejected);
-      this.log.warn({ peer: from, rejected }, `Distro refused ${rejected} clients ${from} is not responsible for`);
-    }
-    return { applied, rejected };
-  }
-
-  applyVerify(from: string, entries: readonly VerifyEntry[]): string[] {
-    const lacking: string[] = [];
-    const now = this.clock();
-    for (const { key, revision } of entries) {
-      const held = this.registry.getClient(key);
-      if (!held) {
-        const tag = ipPortTagOf(key);
-        if (tag === undefined || this.mapper.responsible(tag) === from) lacking.push(key);
-        continue;
+    if (this.log.debugEnabled !== false) {
+      for (const data of items) {
+        this.log.debug(
+          { peer: from, clientId: data.clientId, revision: data.revision },
+          `Received distro client sync data ${data.clientId}, revision=${data.revision}`,
+        );
       }
-      if (!this.trusts(from, key, held.kind, held.owner, held)) continue;
-      // A copy still marked local here was ours before responsibility moved: take the owner's copy.
-      if (held.revision !== revision || held.local) lacking.push(key);
-      else this.registry.renewReplica(key, now);
     }
-    return lacking;
+    return { applied };
   }
 
   *snapshot(): Iterable<ClientSyncData> {
-    for (const info of this.registry.clients()) {
-      const data = this.registry.exportClient(info.id);
-      if (!data) continue;
-      if (info.local && data.kind !== 'ipport' && data.owner === undefined) data.owner = this.self;
-      yield data;
+    for (const client of this.registry.replicatedClients()) {
+      if (!inScope(client) && client.kind === 'ipport') continue;
+      const data = this.registry.exportClient(client.id);
+      if (data !== undefined) yield data;
     }
   }
 
   loadSnapshot(items: readonly ClientSyncData[]): void {
-    const now = this.clock();
     this.applying = true;
     try {
-      this.registry.applyClientSyncs(items, now);
-      for (const data of items) this.kinds.set(data.clientId, data.kind);
+      this.registry.mergeClients(items, this.clock());
     } finally {
       this.applying = false;
     }
   }
 
-  expireReplicas(now: number): number {
-    const expired = this.registry.expireReplicas(now, this.expireMs, (id) => this.isResponsible(id));
-    for (const id of expired) this.kinds.delete(id);
-    return expired.length;
+  expire(now: number): { replicas: number; tombstones: number } {
+    const replicas = this.registry.expireReplicas(now, this.options.replicaExpireMs, (id) => this.isResponsible(id));
+    const tombstones = this.registry.purgeHistory(now, this.options.tombstoneTtlMs);
+    return { replicas: replicas.length, tombstones };
   }
 
   onLocalChange(listener: (key: string) => void): () => void {
     return this.registry.events.on('clientChanged', (event) => {
       if (this.applying) return;
-      if (!event.removed) {
-        const info = this.registry.getClient(event.clientId);
-        if (!info) return;
-        this.kinds.set(info.id, info.kind);
-        if (this.owns(info)) listener(info.id);
-        return;
-      }
-      const kind = this.kinds.get(event.clientId) ?? (ipPortTagOf(event.clientId) ? 'ipport' : 'connection');
-      this.kinds.delete(event.clientId);
-      const tag = kind === 'ipport' ? ipPortTagOf(event.clientId) : undefined;
-      if (tag !== undefined ? this.mapper.isSelfResponsible(tag) : event.local) listener(event.clientId);
+      const client = this.registry.replicatedClient(event.clientId);
+      if (client !== undefined && this.speaksFor(client)) listener(event.clientId);
     });
   }
 
   /**
-   * Follows a change of responsibility for ip-port clients. Replicas of those this node has just
-   * become responsible for get a fresh beat: their last beat went to the previous responsible node,
-   * and judging them by the replica's age would mark them unhealthy (or delete them) before their
-   * next beat arrives here. Those this node ran but no longer is responsible for (written here
-   * while their node was down) become replicas again: the responsible node renews them by verify,
-   * and if it has deleted them meanwhile — a deletion this node may have refused while it still saw
-   * that node down — they expire here instead of staying forever.
+   * Ip-port clients this node has just become responsible for get a fresh beat: their last beat
+   * went to the previous responsible node, and judging them by the age of the copy would mark them
+   * unhealthy (or delete them) before their next beat arrives here.
    */
-  responsibilityChanged(): Map<string, ClientSyncData[]> {
+  responsibilityChanged(): void {
     const now = this.clock();
     const gained: string[] = [];
-    const lost: string[] = [];
-    const handovers = new Map<string, ClientSyncData[]>();
     for (const info of this.registry.clients()) {
       if (info.kind !== 'ipport') continue;
       const tag = ipPortTagOf(info.id);
-      if (tag === undefined) continue;
-      const mine = this.mapper.isSelfResponsible(tag);
-      if (mine && !info.local) gained.push(info.id);
-      else if (!mine && info.local) {
-        lost.push(info.id);
-        // Its current data goes to the node now responsible: it may hold only an older copy.
-        const data = this.registry.exportClient(info.id);
-        const to = this.mapper.responsible(tag);
-        if (data !== undefined) {
-          const list = handovers.get(to);
-          if (list) list.push(data);
-          else handovers.set(to, [data]);
-        }
-      }
+      if (tag !== undefined && this.mapper.isSelfResponsible(tag) && !this.wasResponsible.has(info.id)) gained.push(info.id);
     }
-    for (const id of lost) this.registry.demoteToReplica(id, now);
+    this.wasResponsible.clear();
+    for (const info of this.registry.clients()) {
+      const tag = info.kind === 'ipport' ? ipPortTagOf(info.id) : undefined;
+      if (tag !== undefined && this.mapper.isSelfResponsible(tag)) this.wasResponsible.add(info.id);
+    }
     for (const id of gained) {
       for (const p of this.registry.exportClient(id)?.publications ?? []) {
         const key = { namespace: p.namespace, group: p.group, name: p.service };
         this.registry.beat(id, key, p.instance.clusterName ?? DEFAULT_CLUSTER, p.instance.ip, p.instance.port, now);
       }
     }
-    return handovers;
   }
 
-  /**
-   * Ip-port clients a peer ran while this node was away (restarting, partitioned), handed back now
-   * that this node is responsible again. This node's copy of such a client came from a snapshot or
-   * a peer's sync, and the peer's may be newer: a write it accepted while standing in. So it is
-   * taken, as this node's own change (replicated to every peer from here), unless this node has
-   * changed the client itself since (a write or health change made here makes it local), which is
-   * newer still. Clients this node is not responsible for are refused.
-   */
-  applyHandover(from: string, items: readonly ClientSyncData[]): SyncResult {
-    let applied = 0;
-    let rejected = 0;
-    const now = this.clock();
-    for (const data of items) {
-      const tag = data.kind === 'ipport' ? ipPortTagOf(data.clientId) : undefined;
-      const held = this.registry.getClient(data.clientId);
-      if (tag === undefined || !this.mapper.isSelfResponsible(tag) || held?.local === true) {
-        rejected++;
-        continue;
-      }
-      this.registry.takeOverClient(data, now);
-      this.kinds.set(data.clientId, data.kind);
-      applied++;
-      this.log.debug(
-        { peer: from, clientId: data.clientId, revision: data.revision },
-        `Received distro client handover ${data.clientId} from ${from}`,
-      );
-    }
-    return { applied, rejected };
-  }
+  /** Ip-port clients this node was responsible for at the last membership change. */
+  private readonly wasResponsible = new Set<string>();
 
   /** Counts held here, for the status endpoint. */
-  counts(): { owned: number; replicated: number } {
+  counts(): { owned: number; replicated: number; tombstones: number; removedClients: number } {
     let owned = 0;
     let replicated = 0;
     for (const info of this.registry.clients()) {
       if (this.owns(info)) owned++;
       else replicated++;
     }
-    return { owned, replicated };
+    const history = this.registry.historyCounts();
+    return { owned, replicated, tombstones: history.tombstones, removedClients: history.ghosts };
   }
 
-  private owns(info: ClientInfo): boolean {
+  /** Runs the client: responsible for its ip:port, or holding its connection/lease. */
+  private owns(info: { id: string; kind: string; local: boolean; owner: string | undefined }): boolean {
     const tag = info.kind === 'ipport' ? ipPortTagOf(info.id) : undefined;
     if (tag !== undefined) return this.mapper.isSelfResponsible(tag);
     return info.local && (info.owner === undefined || info.owner === this.self);
   }
 
-  /** A peer speaks only for ip-port clients hashed to it and for connection/sync clients it holds. */
-  private trusts(
-    from: string,
-    clientId: string,
-    kind: ClientKind,
-    owner: string | undefined,
-    held: ClientInfo | undefined,
-  ): boolean {
-    const tag = kind === 'ipport' ? ipPortTagOf(clientId) : undefined;
-    if (kind === 'ipport') return tag !== undefined && this.mapper.responsible(tag) === from;
-    if (held && held.kind !== 'ipport' && this.owns(held)) return false;
-    return owner === from;
+  /** This node sends and lists every ip-port client, and the connection and sync clients it owns. */
+  private speaksFor(client: ReplicatedClient): boolean {
+    if (client.kind === 'ipport') return true;
+    return client.local && (client.owner === undefined || client.owner === this.self);
   }
+
+  /** What `peer` speaks for, as this node sees it: every ip-port client, and the others `peer` owns. */
+  private speaksForPeer(client: ReplicatedClient, peer: string): boolean {
+    if (client.kind === 'ipport') return true;
+    return !client.local && client.owner === peer;
+  }
+
+  /** Logs (once a minute at most) a peer whose versions run ahead of this node's clock. */
+  private noteSkew(from: string, items: readonly ClientSyncData[]): void {
+    let newest = 0;
+    for (const data of items) if (data.revision > newest) newest = data.revision;
+    if (newest === 0) return;
+    const now = this.clock();
+    const ahead = versionTime(newest) - now;
+    if (ahead <= this.options.maxClockSkewMs || now - this.skewWarnedAt < 60_000) return;
+    this.skewWarnedAt = now;
+    this.log.warn(
+      { peer: from, aheadMs: ahead },
+      `Distro peer ${from} writes versions ${ahead} ms ahead of this node's clock: its writes win conflicts until the clocks agree; check NTP on both nodes`,
+    );
+  }
+}
+
+/**
+ * Clients that take part in verify: those holding a publication or a tombstone. A client with
+ * neither (a connection that publishes nothing) has nothing to replicate.
+ */
+function inScope(client: ReplicatedClient): boolean {
+  return client.size > 0 || client.floor !== 0 || client.tombstones !== undefined;
 }

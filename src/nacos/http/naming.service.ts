@@ -8,6 +8,7 @@ import { MAX_PAGE_SIZE, parseMetadata, validIp, validPort, validWeight } from '.
 import type { NacosParams } from './nacos-params';
 import { buildServiceInfo } from './service-info';
 import type { BeatTimings, ServiceInfoView } from './service-info';
+import { ClusterRouting } from '@/distro/cluster-routing';
 
 /** Nacos's beat answer codes. */
 export const BEAT_OK = 10200;
@@ -40,6 +41,7 @@ export class NacosNamingService {
     private readonly registry: Registry,
     private readonly udp: UdpPushService,
     config: AppConfig,
+    private readonly routing: ClusterRouting,
   ) {
     const { intervalMs, unhealthyMs, deleteMs } = config.nacos.beat;
     this.timings = { intervalMs, unhealthyMs, deleteMs };
@@ -111,6 +113,18 @@ export class NacosNamingService {
       }
     }
     return { clientBeatInterval: this.timings.intervalMs, code, lightBeatEnabled: true };
+  }
+
+  /**
+   * Waits until the write these params made has reached another member (Distro; bounded by
+   * DISTRO_REPLICATION_TIMEOUT_MS), so the answer that follows is one the region keeps.
+   */
+  async replicated(params: NacosParams): Promise<void> {
+    const tag = this.writeTag(params);
+    if (tag === undefined) return;
+    const at = tag.lastIndexOf(':');
+    const ephemeral = params.optional('ephemeral') !== 'false';
+    await this.routing.replicated(ipPortClientId(tag.slice(0, at), Number(tag.slice(at + 1)), ephemeral));
   }
 
   /** `ip:port` a write is about (Distro responsibility tag), or undefined when it names none. */

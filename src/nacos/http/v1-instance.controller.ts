@@ -39,6 +39,7 @@ export class V1InstanceController {
     const params = NacosParams.fromRequest(request);
     if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
     const result: BeatResult = asV1(() => this.naming.beat(params));
+    await this.naming.replicated(params);
     await reply.status(200).send(result);
   }
 
@@ -60,6 +61,7 @@ export class V1InstanceController {
     const params = NacosParams.fromRequest(request);
     if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
     asV1(() => apply(params));
+    await this.naming.replicated(params);
     await reply.status(200).type('text/plain;charset=UTF-8').send('ok');
   }
 }

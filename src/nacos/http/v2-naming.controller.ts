@@ -63,6 +63,7 @@ export class V2NamingController {
     const params = NacosParams.fromRequest(request);
     if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
     asV2(() => apply(params));
+    await this.naming.replicated(params);
     await reply.status(200).send(success('ok'));
   }
 }
