@@ -35,6 +35,7 @@ export class AppConfig {
     maxClockSkewMs: number;
     probeIntervalMs: number;
     callTimeoutMs: number;
+    forwardTimeoutMs: number;
     snapshotTimeoutMs: number;
     loadRetryMs: number;
     bootstrapWaitMs: number;
@@ -101,6 +102,7 @@ export class AppConfig {
       maxClockSkewMs: values.DISTRO_MAX_CLOCK_SKEW_MS,
       probeIntervalMs: values.DISTRO_PROBE_INTERVAL_MS,
       callTimeoutMs: values.DISTRO_CALL_TIMEOUT_MS,
+      forwardTimeoutMs: values.DISTRO_FORWARD_TIMEOUT_MS,
       snapshotTimeoutMs: values.DISTRO_SNAPSHOT_TIMEOUT_MS,
       loadRetryMs: values.DISTRO_LOAD_RETRY_MS,
       bootstrapWaitMs: values.DISTRO_BOOTSTRAP_WAIT_MS,

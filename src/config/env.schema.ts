@@ -321,9 +321,16 @@ export const envSchema = {
     parse: parsers.int(50, 600000),
   },
   DISTRO_CALL_TIMEOUT_MS: {
-    description: 'Deadline of one sync, verify or forward call to a peer',
+    description: 'Deadline of one sync or verify call to a peer',
     sensitive: false,
     default: 5000,
+    parse: parsers.int(50, 120000),
+  },
+  DISTRO_FORWARD_TIMEOUT_MS: {
+    description:
+      'Deadline of forwarding a Nacos HTTP write or beat to the responsible peer; when it passes (or the peer refuses the connection) the peer is marked SUSPICIOUS and this node takes its writes as a stand-in until it answers probes',
+    sensitive: false,
+    default: 500,
     parse: parsers.int(50, 120000),
   },
   DISTRO_SNAPSHOT_TIMEOUT_MS: {

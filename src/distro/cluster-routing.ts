@@ -16,12 +16,31 @@ export interface ForwardedHttpResponse {
 }
 
 /**
+ * The member responsible for a request gave no answer to it: the connection was refused, the
+ * forward deadline passed, or it is already known not to answer (SUSPICIOUS or DOWN, so it was not
+ * even tried). The asking node handles the request itself as a stand-in; nothing failed for the
+ * client. (A peer that was only slow may still apply a request whose deadline passed: the stand-in
+ * applies the same write, and Distro settles the two copies.)
+ */
+export class MemberUnreachableError extends Error {
+  constructor(
+    readonly member: string,
+    /** Why, in an operator's words, e.g. `refused: …`, `timeout: …`, `SUSPICIOUS`. */
+    readonly reason: string,
+  ) {
+    super(`member ${member} did not answer (${reason})`);
+    this.name = 'MemberUnreachableError';
+  }
+}
+
+/**
  * The member asked to replay a request is shutting down: it refused before touching anything, so
  * the asking node may handle the request itself (responsibility is about to move to it anyway).
  */
-export class MemberLeavingError extends Error {
-  constructor(readonly member: string) {
-    super(`member ${member} is shutting down`);
+export class MemberLeavingError extends MemberUnreachableError {
+  constructor(member: string) {
+    super(member, 'shutting down');
+    this.message = `member ${member} is shutting down`;
     this.name = 'MemberLeavingError';
   }
 }
@@ -39,7 +58,11 @@ export abstract class ClusterRouting {
   abstract responsibleMember(ipPortTag: string): string | undefined;
   /** True when this node runs heartbeat expiry for the client (ip-port clients it is responsible for). */
   abstract isResponsibleForClient(clientId: string): boolean;
-  /** Replays a request on another member and returns that member's answer. */
+  /**
+   * Replays a request on another member and returns that member's answer, whatever its status.
+   * Rejects with MemberUnreachableError (or MemberLeavingError) when the member gave no answer and
+   * the caller should handle the request itself.
+   */
   abstract forwardHttp(member: string, request: ForwardedHttpRequest): Promise<ForwardedHttpResponse>;
   /**
    * Resolves once this node's newest change of a client has reached at least one other member (or

@@ -38,6 +38,44 @@ describe(DistroMembers.name, () => {
     );
   });
 
+  it('should turn an UP member SUSPICIOUS at once when a call it did not answer is reported', () => {
+    const before = changes;
+
+    expect(sut.suspect('b:1', 'refused: connect ECONNREFUSED')).toBe(true);
+
+    expect(sut.get('b:1')).toMatchObject({
+      state: 'SUSPICIOUS',
+      failures: 1,
+      lastError: 'refused: connect ECONNREFUSED',
+    });
+    expect(changes).toBe(before + 1);
+    expect(lines).toContain('Distro member b:1 UP -> SUSPICIOUS');
+    // Still on the responsibility list: only probes take it DOWN.
+    expect(sut.healthy()).toEqual(['a:1', 'b:1', 'c:1']);
+  });
+
+  it('should count a burst of unanswered calls as one failure, never taking a member DOWN', () => {
+    for (let i = 0; i < 10; i++) sut.suspect('b:1', 'timeout: deadline exceeded');
+
+    expect(sut.get('b:1')).toMatchObject({ state: 'SUSPICIOUS', failures: 1 });
+    expect(lines.filter((l) => l.startsWith('Distro member b:1 UP'))).toEqual(['Distro member b:1 UP -> SUSPICIOUS']);
+  });
+
+  it('should leave SUSPICIOUS and DOWN members to the probes, and come back UP on a success', () => {
+    sut.recordFailure('b:1', 'refused');
+    sut.recordFailure('b:1', 'refused');
+    expect(sut.suspect('b:1', 'timeout')).toBe(false);
+    expect(sut.get('b:1')).toMatchObject({ state: 'SUSPICIOUS', failures: 2, lastError: 'timeout' });
+
+    sut.recordFailure('b:1', 'refused');
+    expect(sut.suspect('b:1', 'timeout')).toBe(false);
+    expect(sut.get('b:1')).toMatchObject({ state: 'DOWN', failures: 3 });
+
+    sut.recordSuccess('b:1');
+    expect(sut.get('b:1')).toMatchObject({ state: 'UP', failures: 0 });
+    expect(sut.suspect('x:1', 'refused')).toBe(false);
+  });
+
   it('should tell listeners about every join, leave and state change', () => {
     const before = changes;
     sut.recordFailure('c:1', 'timeout');

@@ -19,8 +19,9 @@ export interface MembershipLog {
 }
 
 /**
- * The peers of this region and their states: UP → SUSPICIOUS after one failed probe → DOWN after
- * three; back to UP on any success. Listeners hear about every change so responsibility is recomputed.
+ * The peers of this region and their states: UP → SUSPICIOUS after one failed probe (or one
+ * forwarded write the peer did not answer, see `suspect`) → DOWN after three failed probes; back to
+ * UP on any success. Listeners hear about every change so responsibility is recomputed.
  */
 export class DistroMembers {
   private readonly members = new Map<string, MemberStatus>();
@@ -76,6 +77,23 @@ export class DistroMembers {
     member.failures++;
     member.lastError = error;
     this.transition(member, member.failures >= DOWN_AFTER_FAILURES ? 'DOWN' : 'SUSPICIOUS');
+  }
+
+  /**
+   * A call that is not a probe got no answer (connection refused, deadline passed, the peer is
+   * shutting down). An UP member turns SUSPICIOUS at once, as after one failed probe, so callers
+   * stop waiting on it before the next probe; returns true when it did. It counts as that one
+   * failure only: a burst of such calls cannot take a member DOWN faster than probes would, and a
+   * member already SUSPICIOUS or DOWN keeps its state and count (the probes carry on from there).
+   */
+  suspect(id: string, error: string): boolean {
+    const member = this.members.get(id);
+    if (!member) return false;
+    member.lastError = error;
+    if (member.state !== 'UP') return false;
+    member.failures = Math.max(member.failures, 1);
+    this.transition(member, 'SUSPICIOUS');
+    return true;
   }
 
   /** Notes the last error of a non-probe call without changing the state. */

@@ -2,11 +2,12 @@ import { Counter, Gauge } from 'prom-client';
 import type { Metrics } from '@/observability';
 import type { DistroRuntime } from './distro-routing';
 import type { DistroObserver } from './distro-types';
+import type { StandInObserver } from './peer-forwarder';
 
 const STATES = ['UP', 'SUSPICIOUS', 'DOWN'] as const;
 
 /** Distro's Prometheus metrics, fed by the engine (observer) and read from the runtime at scrape time. */
-export class DistroMetrics implements DistroObserver {
+export class DistroMetrics implements DistroObserver, StandInObserver {
   private runtime: DistroRuntime | undefined;
   private readonly syncRpcs: Counter<'peer' | 'result'>;
   private readonly syncBytes: Counter<'peer'>;
@@ -14,6 +15,7 @@ export class DistroMetrics implements DistroObserver {
   private readonly verifyRpcs: Counter<'peer'>;
   private readonly mismatches: Counter<'peer'>;
   private readonly snapshotSeconds: Gauge;
+  private readonly standInWrites: Counter<'peer'>;
   readonly refused: Counter<'reason'>;
 
   constructor(metrics: Metrics) {
@@ -57,6 +59,12 @@ export class DistroMetrics implements DistroObserver {
       name: 'distro_refused_total',
       help: 'Peer data refused: unauthenticated calls, unknown senders, invalid payloads, clients the sender is not responsible for',
       labelNames: ['reason'],
+      registers,
+    });
+    this.standInWrites = new Counter({
+      name: 'distro_standin_writes_total',
+      help: 'Nacos HTTP writes and beats handled here as a stand-in because the responsible peer did not answer or is SUSPICIOUS/DOWN',
+      labelNames: ['peer'],
       registers,
     });
     // prom-client calls collect() with the metric as `this`; the runtime is read through this getter.
@@ -116,6 +124,10 @@ export class DistroMetrics implements DistroObserver {
 
   snapshotLoaded(_peer: string, seconds: number): void {
     this.snapshotSeconds.set(seconds);
+  }
+
+  standInWrite(peer: string): void {
+    this.standInWrites.inc({ peer });
   }
 
   rejected(_from: string, count: number): void {

@@ -2,17 +2,18 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@/config';
 import { Registry } from '@/registry';
 import type { ClientSyncData } from '@/registry';
-import { ClusterRouting, MemberLeavingError } from './cluster-routing';
+import { ClusterRouting } from './cluster-routing';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from './cluster-routing';
 import { DistroEngine } from './distro-engine';
 import type { EngineLog } from './distro-engine';
 import { DistroMapper, ipPortTagOf } from './distro-mapper';
 import { DistroMembers } from './distro-members';
-import { CLIENT_DATA_TYPE, PeerCallError } from './distro-types';
+import { CLIENT_DATA_TYPE } from './distro-types';
 import type { DistroObserver } from './distro-types';
 import { DistroGrpcClient } from './grpc/distro-grpc-client';
-import { LEAVING_DETAILS } from './grpc/distro-grpc-server';
 import { ClientDataProcessor } from './naming/client-data-processor';
+import { PeerForwarder } from './peer-forwarder';
+import type { StandInObserver } from './peer-forwarder';
 import { resolveSelf } from './self-identity';
 
 /** LOG_LEVEL values at which per-client debug lines are written (building them costs per client otherwise). */
@@ -25,6 +26,8 @@ export interface DistroRuntime {
   engine: DistroEngine<ClientSyncData>;
   processor: ClientDataProcessor;
   client: DistroGrpcClient;
+  /** Forwards Nacos writes to their responsible member, or says to stand in for it. */
+  forwarder: PeerForwarder;
 }
 
 /**
@@ -71,7 +74,7 @@ export class DistroRouting extends ClusterRouting {
   }
 
   /** Builds and starts the engine once the gRPC server is bound to `port`. */
-  start(port: number, observer: DistroObserver): DistroRuntime | undefined {
+  start(port: number, observer: DistroObserver & StandInObserver): DistroRuntime | undefined {
     this.port = port;
     if (!this.clustered) return undefined;
     const d = this.config.distro;
@@ -84,6 +87,7 @@ export class DistroRouting extends ClusterRouting {
       type: CLIENT_DATA_TYPE,
       token: d.token,
       callTimeoutMs: d.callTimeoutMs,
+      forwardTimeoutMs: d.forwardTimeoutMs,
       probeTimeoutMs: Math.min(d.callTimeoutMs, Math.max(500, d.probeIntervalMs)),
       snapshotTimeoutMs: d.snapshotTimeoutMs,
     });
@@ -120,7 +124,8 @@ export class DistroRouting extends ClusterRouting {
     members.onChange(() => {
       for (const peer of client.knownPeers()) if (!members.has(peer)) client.removePeer(peer);
     });
-    this.current = { self, members, engine, processor, client };
+    const forwarder = new PeerForwarder(members, (peer, request) => client.forward(peer, request), log, observer);
+    this.current = { self, members, engine, processor, client, forwarder };
     this.logger.log(
       { self, members: d.members, dns: d.membersDns },
       `Distro member ${self} starting; not initialized until a snapshot is loaded`,
@@ -170,12 +175,12 @@ export class DistroRouting extends ClusterRouting {
     return this.current.processor.isResponsible(clientId);
   }
 
+  /**
+   * Forwards within DISTRO_FORWARD_TIMEOUT_MS; a member that does not answer (or is SUSPICIOUS or
+   * DOWN already) rejects with MemberUnreachableError, so the caller stands in for it (PeerForwarder).
+   */
   forwardHttp(member: string, request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
     if (!this.current) return Promise.reject(new Error(`standalone node has no member ${member} to forward to`));
-    return this.current.client.forward(member, request).catch((err: unknown) => {
-      if (err instanceof PeerCallError && err.reason === 'refused' && err.message.endsWith(LEAVING_DETAILS))
-        throw new MemberLeavingError(member);
-      throw err;
-    });
+    return this.current.forwarder.forward(member, request);
   }
 }

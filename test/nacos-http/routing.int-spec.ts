@@ -3,7 +3,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppConfig, ConfigModule } from '@/config';
-import { ClusterRouting } from '@/distro/cluster-routing';
+import { ClusterRouting, MemberUnreachableError } from '@/distro/cluster-routing';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '@/distro/cluster-routing';
 import { NacosHttpModule } from '@/nacos/nacos-http.module';
 import { AllExceptionsFilter, Metrics } from '@/observability';
@@ -15,6 +15,8 @@ class FakeRouting extends ClusterRouting {
   ready = true;
   readonly forwarded: Array<{ member: string; request: ForwardedHttpRequest }> = [];
   answer: ForwardedHttpResponse = { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'ok' };
+  /** The peer gives no answer (dead, paused, SUSPICIOUS): forwardHttp says to stand in. */
+  unreachable = false;
 
   selfId(): string {
     return 'self:7848';
@@ -30,6 +32,7 @@ class FakeRouting extends ClusterRouting {
   }
   forwardHttp(member: string, request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
     this.forwarded.push({ member, request });
+    if (this.unreachable) return Promise.reject(new MemberUnreachableError(member, 'refused: connect ECONNREFUSED'));
     return Promise.resolve(this.answer);
   }
   replicated(): Promise<void> {
@@ -72,6 +75,7 @@ describe('Nacos HTTP write routing', () => {
 
   beforeEach(() => {
     routing.ready = true;
+    routing.unreachable = false;
     routing.forwarded.length = 0;
   });
 
@@ -120,6 +124,31 @@ describe('Nacos HTTP write routing', () => {
       { form: true },
     );
     expect(routing.forwarded.map((each) => each.request.method)).toEqual(['PUT', 'DELETE']);
+  });
+
+  it('should apply v1 and v2 writes and beats here as a stand-in when the responsible member does not answer', async () => {
+    routing.unreachable = true;
+    const register = await call(base, 'POST', '/nacos/v1/ns/instance', {
+      serviceName: 'standin',
+      ip: '10.9.1.1',
+      port: '80',
+    });
+    expect(register).toMatchObject({ status: 200, text: 'ok' });
+    const beat = await call(base, 'PUT', '/nacos/v1/ns/instance/beat', {
+      serviceName: 'DEFAULT_GROUP@@standin',
+      beat: JSON.stringify({ ip: '10.9.1.1', port: 80 }),
+    });
+    expect(beat.status).toBe(200);
+    expect(beat.json()).toMatchObject({ code: 10200 });
+    const v2 = await call(base, 'POST', '/nacos/v2/ns/instance', {
+      serviceName: 'standin',
+      ip: '10.9.1.2',
+      port: '80',
+    });
+    expect(v2.status).toBe(200);
+
+    expect(routing.forwarded.map((each) => each.member)).toEqual(['peer:7848', 'peer:7848', 'peer:7848']);
+    expect((await listHosts(base, 'standin')).map((h) => h.ip).sort()).toEqual(['10.9.1.1', '10.9.1.2']);
   });
 
   it('should never forward a request that already is a forward', async () => {

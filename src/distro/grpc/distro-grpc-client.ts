@@ -20,8 +20,13 @@ export interface DistroClientOptions {
   /** Resource type of the items this transport carries (one per engine). */
   type: string;
   token?: string;
-  /** Deadline of sync, verify and forward calls: a stuck peer must fail its queue, not hang it. */
+  /** Deadline of sync and verify calls: a stuck peer must fail its queue, not hang it. */
   callTimeoutMs: number;
+  /**
+   * Deadline of a forwarded Nacos write, which a client waits for: short, so that a dead or paused
+   * peer costs at most this once before the asking node stands in (callTimeoutMs when unset).
+   */
+  forwardTimeoutMs?: number;
   /** Probes answer at once or the peer counts as failing. */
   probeTimeoutMs: number;
   /** Whole snapshot stream; large registries need more than a unary call. */
@@ -124,7 +129,8 @@ export class DistroGrpcClient implements DistroTransport {
 
   async forward(peer: string, request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
     const wire = { ...request, from: this.options.self, body: Buffer.from(request.body ?? '') };
-    const { response } = await this.unary<WireForwardResponse>(peer, 'Forward', wire, this.options.callTimeoutMs);
+    const timeoutMs = this.options.forwardTimeoutMs ?? this.options.callTimeoutMs;
+    const { response } = await this.unary<WireForwardResponse>(peer, 'Forward', wire, timeoutMs);
     return { status: response.status, headers: response.headers, body: response.body.toString() };
   }
 

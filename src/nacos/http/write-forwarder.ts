@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClusterRouting, MemberLeavingError } from '@/distro/cluster-routing';
+import { ClusterRouting, MemberUnreachableError } from '@/distro/cluster-routing';
 import type { ForwardedHttpRequest } from '@/distro/cluster-routing';
 import type { NacosParams } from './nacos-params';
 
@@ -17,7 +17,9 @@ export function isForwarded(request: Pick<FastifyRequest, 'headers'>): boolean {
 
 /**
  * Sends v1/v2 writes and beats to the node responsible for their `ip:port` (as Nacos's
- * DistroFilter does), and relays that node's answer unchanged.
+ * DistroFilter does), and relays that node's answer unchanged, whatever its status. When that node
+ * gives no answer (dead, paused, shutting down, or already SUSPICIOUS), this node handles the write
+ * itself as a stand-in: a client never gets a 5xx, or waits long, because another node died.
  */
 @Injectable()
 export class WriteForwarder {
@@ -31,7 +33,10 @@ export class WriteForwarder {
     return this.routing.responsibleMember(tag);
   }
 
-  /** Forwards when another member is responsible; returns true when the reply was sent that way. */
+  /**
+   * Forwards when another member is responsible; returns true when the reply was sent that way,
+   * false when the caller handles the write here (this node is responsible, or stands in).
+   */
   async relayIfElsewhere(
     request: FastifyRequest,
     reply: FastifyReply,
@@ -57,11 +62,12 @@ export class WriteForwarder {
       if (contentType !== undefined) void reply.header('content-type', contentType);
       await reply.status(answer.status).send(answer.body);
     } catch (err) {
-      if (err instanceof MemberLeavingError) {
-        // It refused before doing anything; responsibility moves here once it is gone anyway.
-        this.logger.debug({ peer: member, tag }, 'responsible node is shutting down: handling the write here');
+      if (err instanceof MemberUnreachableError) {
+        // No answer (or it is shutting down): handled here; the routing logged it once per peer.
+        this.logger.debug({ peer: member, tag, reason: err.reason }, 'responsible node did not answer: standing in');
         return false;
       }
+      // The peer answered, just not with an HTTP response (a wrong token, not a member): misconfiguration.
       this.logger.warn({ peer: member, tag, err }, 'forwarding a Nacos write to the responsible node failed');
       await reply.status(500).type('text/plain').send(`caused: failed to forward request to ${member};`);
     }
