@@ -223,6 +223,7 @@ export class Client implements Readonly<ClientInfo>, ReplicatedClient {
       hi ^= Math.floor(h / 0x100000000);
       lo ^= h % 0x100000000;
     };
+    mix(this.id);
     for (const record of this.records()) mix(recordKey(record) + '\u0002' + record.version + '\u0002' + record.writer);
     const extra = this.extra;
     if (extra?.tombstones !== undefined) {

@@ -230,13 +230,22 @@ export class Registry {
   }
 
   private mergeClient(data: ClientSyncData, beatAt: number, changes: ChangeSet): boolean {
-    const existed = this.clientTable.get(data.clientId) !== undefined;
-    const client = this.clientTable.obtain(data.clientId, existed ? this.clientTable.get(data.clientId)!.kind : data.kind);
+    const live = this.clientTable.get(data.clientId);
+    // A connection or sync client naming this node as its owner that this node does not run is from
+    // an earlier run of this node (a peer kept it, a snapshot carried it): its connection is gone,
+    // so it is not taken. The peers drop it when this node's verify listing leaves it out.
+    if (data.kind !== 'ipport' && data.owner === this.hlc.node && live?.local !== true) {
+      if (live !== undefined) this.forgetReplica(live.id);
+      return false;
+    }
+    const existed = live !== undefined;
+    const client = this.clientTable.obtain(data.clientId, live?.kind ?? data.kind);
     if (!existed) client.local = false;
     let changed = false;
     if (data.metaVersion !== undefined && client.setMeta(data.owner, data.expiresAt, data.metaVersion, data.metaWriter ?? '')) {
       changed = true;
-      if (client.kind !== 'ipport') client.local = client.owner === this.hlc.node;
+      // A newer owner stamp naming another node: the client moved there (a sync task's lease).
+      if (client.kind !== 'ipport' && client.owner !== this.hlc.node) client.local = false;
       this.clientTable.setExpiry(client, client.expiresAt);
     }
     if (data.floor !== undefined && client.raiseFloor(data.floor, data.floorWriter ?? '')) {
@@ -281,7 +290,9 @@ export class Registry {
       last ??= this.catalog.obtain(serviceKey(p.namespace, p.group, p.service));
       if (this.writer.upsert(client, last, p.instance, beatAt, changes, version, writer)) changed = true;
     }
-    if (client.size === 0 && (client.kind === 'ipport' || !client.local)) {
+    // A client left with nothing is removed (a ghost, if it holds tombstones), unless it is a live
+    // connection or sync client of this node, which exists while its connection or lease does.
+    if (client.size === 0 && (!existed || client.kind === 'ipport' || !client.local)) {
       this.clientTable.delete(client);
       if (existed) changes.touchClient(client, true);
       return changed || existed;
@@ -378,6 +389,19 @@ export class Registry {
     const changes = this.localChanges();
     this.liveness.beat(client, record, now, changes);
     this.commit(changes);
+    return true;
+  }
+
+  /**
+   * Restarts the heartbeat clock of every instance of a client without counting as a beat (health
+   * stays as it is): a node that has just become responsible for it judges it by its own next beat,
+   * not by the age of a copy. False if unknown.
+   */
+  restartBeatClock(clientId: string, now: number): boolean {
+    const client = this.clientTable.get(clientId);
+    if (client === undefined) return false;
+    const at = this.time.relative(now);
+    for (const record of client.records()) record.beatAt = at;
     return true;
   }
 

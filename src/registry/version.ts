@@ -23,6 +23,13 @@ export function versionAt(ms: number): number {
   return Math.floor(ms) * LOGICAL_BITS;
 }
 
+/**
+ * How far ahead of this node's wall clock an observed version may move its clock (one day). A peer
+ * whose clock runs further ahead still has its writes merged by their versions, but cannot drag this
+ * node's clock (and so every later version) towards the end of the range.
+ */
+export const MAX_OBSERVED_AHEAD_MS = 24 * 3600 * 1000;
+
 /** A version with the node that stamped it. */
 export interface Stamp {
   readonly version: number;
@@ -68,8 +75,10 @@ export class HybridClock {
 
   /** Moves the clock past a version seen from a peer; returns how far ahead of this node's wall clock it was (ms). */
   observe(version: number): number {
-    if (version > this.last) this.last = version;
-    return versionTime(version) - this.now();
+    const now = this.now();
+    const bounded = Math.min(version, versionAt(now + MAX_OBSERVED_AHEAD_MS));
+    if (bounded > this.last) this.last = bounded;
+    return versionTime(version) - now;
   }
 
   /** The last version stamped or observed (0 before any). */

@@ -1,269 +1,293 @@
 import { Registry, ipPortClientId } from '@/registry';
 import type { ClientSyncData, ServiceKey } from '@/registry';
 import { DistroMapper } from '../distro-mapper';
-import { ClientDataProcessor } from './client-data-processor';
+import { ClientDataProcessor, bucketCount, bucketOf } from './client-data-processor';
 
 const orders: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
-const SELF = 'a:1';
-const PEER = 'b:1';
+const A = 'a:1';
+const B = 'b:1';
+const OPTIONS = { replicaExpireMs: 1000, tombstoneTtlMs: 60_000, maxClockSkewMs: 5000 };
 
-function data(clientId: string, kind: ClientSyncData['kind'], revision: number, owner?: string): ClientSyncData {
-  return {
-    clientId,
-    kind,
-    revision,
-    owner,
-    publications: [
-      { namespace: 'public', group: 'DEFAULT_GROUP', service: 'orders', instance: { ip: '10.0.0.9', port: 1 } },
-    ],
-  };
+interface Node {
+  id: string;
+  registry: Registry;
+  mapper: DistroMapper;
+  processor: ClientDataProcessor;
+  debug: string[];
+  warn: string[];
 }
 
-function ipPort(tag: string): [string, number] {
-  const [ip, port] = tag.split(':');
-  return [ip, Number(port)];
+function node(id: string, clock: () => number = Date.now): Node {
+  const registry = new Registry({ nodeId: id, clock });
+  const mapper = new DistroMapper(id);
+  mapper.update([A, B]);
+  const debug: string[] = [];
+  const warn: string[] = [];
+  const processor = new ClientDataProcessor(
+    registry,
+    mapper,
+    id,
+    OPTIONS,
+    { debug: (_f, m) => debug.push(m), warn: (_f, m) => warn.push(m) },
+    clock,
+  );
+  return { id, registry, mapper, processor, debug, warn };
+}
+
+/** Everything `from` speaks for, merged into `to`, as a sync call would carry it. */
+function syncAll(from: Node, to: Node): void {
+  const items: ClientSyncData[] = [];
+  for (const client of from.registry.replicatedClients()) {
+    const item = from.processor.get(client.id);
+    if (typeof item === 'object') items.push(item);
+  }
+  to.processor.applySync(from.id, to.processor.decode(items.map((i) => from.processor.encode(i))));
+}
+
+/** One verify round from `from` to `to`, both steps, with the pushes either way applied. */
+function verify(from: Node, to: Node): { mismatched: number[]; lacking: string[]; push: string[] } {
+  const digests = from.processor.bucketDigests();
+  const mismatched = to.processor.compareBuckets(from.id, digests);
+  if (mismatched.length === 0) return { mismatched, lacking: [], push: [] };
+  const entries = [...from.processor.entriesIn(digests.buckets, mismatched).values()].flat();
+  const { lacking, push } = to.processor.compareEntries(from.id, digests.buckets, mismatched, entries);
+  const send = (a: Node, b: Node, keys: string[]) => {
+    const items = keys.map((k) => a.processor.get(k)).filter((i): i is ClientSyncData => typeof i === 'object');
+    b.processor.applySync(a.id, items);
+  };
+  send(from, to, lacking);
+  send(to, from, push);
+  return { mismatched, lacking, push };
+}
+
+/** The listed instances, in address order (listing order follows each node's own insertions). */
+function content(n: Node): string {
+  return JSON.stringify(
+    n.registry
+      .listInstances(orders)
+      .map((i) => i.toJSON())
+      .sort((x, y) => `${x.ip}:${x.port}`.localeCompare(`${y.ip}:${y.port}`)),
+  );
 }
 
 describe(ClientDataProcessor.name, () => {
-  let registry: Registry;
-  let mapper: DistroMapper;
-  let debug: string[];
-  let sut: ClientDataProcessor;
-  /** An ip:port tag each member is responsible for. */
-  let mine: string;
-  let theirs: string;
+  let a: Node;
+  let b: Node;
 
   beforeEach(() => {
-    registry = new Registry();
-    mapper = new DistroMapper(SELF);
-    mapper.update([SELF, PEER]);
-    debug = [];
-    sut = new ClientDataProcessor(registry, mapper, SELF, 1000, {
-      debug: (_f, m) => debug.push(m),
-      warn: () => undefined,
-    });
-    const tags = Array.from({ length: 20 }, (_, i) => `10.0.0.${i + 1}:80`);
-    mine = tags.find((t) => mapper.responsible(t) === SELF)!;
-    theirs = tags.find((t) => mapper.responsible(t) === PEER)!;
+    a = node(A);
+    b = node(B);
+  });
+
+  afterEach(() => {
+    a.processor.close();
+    b.processor.close();
   });
 
   describe('applySync', () => {
-    it('should apply ip-port clients the sender is responsible for and log each one', () => {
-      const result = sut.applySync(PEER, { upserts: [data(`${theirs}#true`, 'ipport', 4)], deletes: [] });
+    it('should merge a copy from any member and log each client', () => {
+      a.registry.registerInstance(ipPortClientId('10.0.0.1', 80), 'ipport', orders, { ip: '10.0.0.1', port: 80 });
 
-      expect(result).toEqual({ applied: 1, rejected: 0 });
-      expect(registry.getClient(`${theirs}#true`)).toMatchObject({ local: false, revision: 4 });
-      expect(debug).toContain(`Received distro client sync data ${theirs}#true, revision=4`);
+      syncAll(a, b);
+
+      const copy = b.registry.getClient(ipPortClientId('10.0.0.1', 80));
+      expect(copy).toMatchObject({ local: false, revision: a.registry.getClient(ipPortClientId('10.0.0.1', 80))!.revision });
+      expect(content(b)).toBe(content(a));
+      expect(b.debug.some((m) => m.startsWith(`Received distro client sync data 10.0.0.1:80#true, revision=`))).toBe(true);
     });
 
     it('should skip the per-client debug lines when debug logging is off', () => {
-      const quiet = new ClientDataProcessor(registry, mapper, SELF, 1000, {
+      const quiet = new ClientDataProcessor(new Registry({ nodeId: B }), b.mapper, B, OPTIONS, {
         debugEnabled: false,
-        debug: (_f, m) => debug.push(m),
+        debug: () => {
+          throw new Error('debug line built');
+        },
         warn: () => undefined,
       });
+      a.registry.registerInstance('10.0.0.1:80#true', 'ipport', orders, { ip: '10.0.0.1', port: 80 });
+      const item = a.processor.get('10.0.0.1:80#true') as ClientSyncData;
 
-      const result = quiet.applySync(PEER, { upserts: [data(`${theirs}#true`, 'ipport', 4)], deletes: [] });
+      expect(quiet.applySync(A, [item])).toEqual({ applied: 1 });
       quiet.close();
-
-      expect(result).toEqual({ applied: 1, rejected: 0 });
-      expect(debug).toEqual([]);
     });
 
-    it('should refuse clients the sender does not own and change nothing', () => {
-      registry.registerInstance('conn-mine', 'connection', orders, { ip: '10.1.0.1', port: 1 }, { owner: SELF });
+    it('should keep a newer write over an older copy, and a deregistration over the registration it withdrew', () => {
+      const id = ipPortClientId('10.0.0.1', 80);
+      a.registry.registerInstance(id, 'ipport', orders, { ip: '10.0.0.1', port: 80, metadata: { v: '1' } });
+      const old = a.processor.get(id) as ClientSyncData;
+      syncAll(a, b);
+      b.registry.updateInstance(id, orders, 'DEFAULT', '10.0.0.1', 80, { metadata: { v: '2' } });
+      a.processor.applySync(B, [b.processor.get(id) as ClientSyncData]);
+      b.registry.deregisterInstance(id, orders, 'DEFAULT', '10.0.0.1', 80);
 
-      const result = sut.applySync(PEER, {
-        upserts: [
-          data(`${mine}#true`, 'ipport', 1),
-          data('conn-x', 'connection', 1, 'c:1'),
-          data('conn-mine', 'connection', 9, PEER),
+      // The old registration arrives late at b: it stays withdrawn.
+      expect(b.processor.applySync(A, [old])).toEqual({ applied: 0 });
+      expect(b.registry.listInstances(orders)).toEqual([]);
+      // a takes the withdrawal (carried by b's ghost of the client).
+      a.processor.applySync(B, [b.processor.get(id) as ClientSyncData]);
+      expect(a.registry.listInstances(orders)).toEqual([]);
+    });
+
+    it('should warn once when a peer writes versions far ahead of this node clock', () => {
+      const later = node(B, () => Date.now() + 60_000);
+      later.registry.registerInstance('10.0.0.1:80#true', 'ipport', orders, { ip: '10.0.0.1', port: 80 });
+      syncAll(later, a);
+      later.registry.registerInstance('10.0.0.2:80#true', 'ipport', orders, { ip: '10.0.0.2', port: 80 });
+      syncAll(later, a);
+
+      expect(a.warn.filter((m) => m.includes('ahead of this node'))).toHaveLength(1);
+      later.processor.close();
+    });
+
+    it("should not take a copy of a connection client naming this node as owner that it does not run (an earlier run's)", () => {
+      const stale: ClientSyncData = {
+        clientId: 'conn-old',
+        kind: 'connection',
+        revision: 2048,
+        owner: A,
+        metaVersion: 2048,
+        metaWriter: A,
+        publications: [
+          { namespace: 'public', group: 'DEFAULT_GROUP', service: 'orders', instance: { ip: '10.0.0.9', port: 1 }, version: 2048, writer: A },
         ],
-        deletes: ['conn-mine'],
-      });
+      };
 
-      expect(result).toEqual({ applied: 0, rejected: 4 });
-      expect(registry.getClient(`${mine}#true`)).toBeUndefined();
-      expect(registry.getClient('conn-mine')).toMatchObject({ local: true, revision: 1 });
-      expect(sut.rejectedTotal).toBe(4);
+      expect(a.processor.applySync(B, [stale])).toEqual({ applied: 0 });
+      expect(a.registry.getClient('conn-old')).toBeUndefined();
     });
   });
 
-  describe('applyVerify', () => {
-    it('should renew matching copies and answer missing or different ones', () => {
-      sut.applySync(PEER, {
-        upserts: [data('conn-b', 'connection', 2, PEER), data('conn-c', 'connection', 2, PEER)],
-        deletes: [],
-      });
+  describe('get', () => {
+    it('should speak for every ip-port client and only for the connection clients this node owns', () => {
+      a.registry.registerInstance('10.0.0.1:80#true', 'ipport', orders, { ip: '10.0.0.1', port: 80 });
+      a.registry.registerInstance('conn-a', 'connection', orders, { ip: '10.0.0.2', port: 1 }, { owner: A });
+      syncAll(a, b);
 
-      const lacking = sut.applyVerify(PEER, [
-        { key: 'conn-b', revision: 2 },
-        { key: 'conn-c', revision: 3 },
-        { key: 'conn-new', revision: 1 },
-      ]);
+      expect(b.processor.get('10.0.0.1:80#true')).toMatchObject({ clientId: '10.0.0.1:80#true' });
+      expect(b.processor.get('conn-a')).toBe('not-owned');
+      expect(a.processor.get('conn-a')).toMatchObject({ clientId: 'conn-a', owner: A });
+      expect(a.processor.get('nobody')).toBe('unknown');
+    });
 
-      expect(lacking).toEqual(['conn-c', 'conn-new']);
+    it('should send a deregistered ip-port client as its tombstone', () => {
+      a.registry.registerInstance('10.0.0.1:80#true', 'ipport', orders, { ip: '10.0.0.1', port: 80 });
+      a.registry.deregisterInstance('10.0.0.1:80#true', orders, 'DEFAULT', '10.0.0.1', 80);
+
+      const item = a.processor.get('10.0.0.1:80#true') as ClientSyncData;
+      expect(item.publications).toEqual([]);
+      expect(item.tombstones).toEqual([expect.objectContaining({ ip: '10.0.0.1', port: 80, writer: A })]);
+    });
+  });
+
+  describe('verify', () => {
+    it('should find nothing to do in one call when both hold the same', () => {
+      for (let i = 1; i <= 40; i++) {
+        a.registry.registerInstance(ipPortClientId(`10.0.1.${i}`, 80), 'ipport', orders, { ip: `10.0.1.${i}`, port: 80 });
+      }
+      syncAll(a, b);
+
+      expect(verify(a, b).mismatched).toEqual([]);
+      expect(verify(b, a).mismatched).toEqual([]);
+    });
+
+    it('should repair both sides in one round when each holds writes the other missed', () => {
+      for (let i = 1; i <= 40; i++) {
+        a.registry.registerInstance(ipPortClientId(`10.0.1.${i}`, 80), 'ipport', orders, { ip: `10.0.1.${i}`, port: 80 });
+      }
+      syncAll(a, b);
+      // A partition: each side writes alone.
+      a.registry.registerInstance(ipPortClientId('10.0.2.1', 80), 'ipport', orders, { ip: '10.0.2.1', port: 80 });
+      a.registry.deregisterInstance(ipPortClientId('10.0.1.1', 80), orders, 'DEFAULT', '10.0.1.1', 80);
+      b.registry.registerInstance(ipPortClientId('10.0.3.1', 80), 'ipport', orders, { ip: '10.0.3.1', port: 80 });
+      b.registry.updateInstance(ipPortClientId('10.0.1.2', 80), orders, 'DEFAULT', '10.0.1.2', 80, { weight: 7 });
+
+      const round = verify(a, b);
+
+      expect(round.mismatched.length).toBeGreaterThan(0);
+      expect(content(a)).toBe(content(b));
+      const ips = b.registry.listInstances(orders).map((i) => `${i.ip}:${i.weight}`);
+      expect(ips).toEqual(expect.arrayContaining(['10.0.2.1:1', '10.0.3.1:1', '10.0.1.2:7']));
+      expect(ips.some((x) => x.startsWith('10.0.1.1:'))).toBe(false);
+      expect(verify(a, b).mismatched).toEqual([]);
+    });
+
+    it("should forget a connection replica its owner's listing leaves out, and renew those it keeps", () => {
+      a.registry.registerInstance('conn-1', 'connection', orders, { ip: '10.0.0.1', port: 1 }, { owner: A });
+      a.registry.registerInstance('conn-2', 'connection', orders, { ip: '10.0.0.2', port: 1 }, { owner: A });
+      syncAll(a, b);
+      // a lost conn-2 (it restarted, say) without b hearing of it.
+      const restarted = node(A);
+      restarted.registry.registerInstance('conn-1', 'connection', orders, { ip: '10.0.0.1', port: 1 }, { owner: A });
+      syncAll(restarted, b);
+
+      verify(restarted, b);
+
+      expect(b.registry.getClient('conn-2')).toBeUndefined();
+      expect(b.registry.getClient('conn-1')).toBeDefined();
+      restarted.processor.close();
+    });
+
+    it('should forget connection replicas their owner stopped confirming, never ip-port ones', () => {
+      a.registry.registerInstance('conn-1', 'connection', orders, { ip: '10.0.0.1', port: 1 }, { owner: A });
+      a.registry.registerInstance('10.0.0.2:80#true', 'ipport', orders, { ip: '10.0.0.2', port: 80 });
+      syncAll(a, b);
+
+      const gone = b.processor.expire(Date.now() + OPTIONS.replicaExpireMs + 1000);
+
+      expect(gone.replicas).toBe(1);
+      expect(b.registry.getClient('conn-1')).toBeUndefined();
+      expect(b.registry.getClient('10.0.0.2:80#true')).toBeDefined();
+    });
+
+    it('should drop tombstones past their window', () => {
+      a.registry.registerInstance('10.0.0.2:80#true', 'ipport', orders, { ip: '10.0.0.2', port: 80 });
+      a.registry.deregisterInstance('10.0.0.2:80#true', orders, 'DEFAULT', '10.0.0.2', 80);
+      expect(a.processor.counts()).toMatchObject({ tombstones: 1, removedClients: 1 });
+
+      expect(a.processor.expire(Date.now() + OPTIONS.tombstoneTtlMs + 1000).tombstones).toBe(1);
+      expect(a.processor.counts()).toMatchObject({ tombstones: 0, removedClients: 0 });
+      expect(a.processor.get('10.0.0.2:80#true')).toBe('unknown');
+    });
+  });
+
+  describe('buckets', () => {
+    it('should size buckets by clients and spread ids over them', () => {
+      expect(bucketCount(0)).toBe(16);
+      expect(bucketCount(10_200)).toBe(2048);
+      expect(bucketCount(10_000_000)).toBe(4096);
+      const used = new Set(Array.from({ length: 200 }, (_, i) => bucketOf(`10.0.${i}.1:80#true`, 16)));
+      expect(used.size).toBe(16);
     });
   });
 
   describe('onLocalChange', () => {
-    it('should report local writes of owned clients but not data applied from peers', () => {
-      const keys: string[] = [];
-      sut.onLocalChange((key) => keys.push(key));
-      const [ip, port] = mine.split(':');
+    it('should report local writes of clients it speaks for, not data merged from peers', () => {
+      const seen: string[] = [];
+      a.processor.onLocalChange((key) => seen.push(key));
+      b.registry.registerInstance('10.0.0.5:80#true', 'ipport', orders, { ip: '10.0.0.5', port: 80 });
+      syncAll(b, a);
+      a.registry.registerInstance('10.0.0.6:80#true', 'ipport', orders, { ip: '10.0.0.6', port: 80 });
+      a.registry.registerInstance('conn-a', 'connection', orders, { ip: '10.0.0.7', port: 1 }, { owner: A });
 
-      registry.registerInstance(ipPortClientId(ip, Number(port)), 'ipport', orders, { ip: ip, port: Number(port) });
-      registry.registerInstance('conn-1', 'connection', orders, { ip: '10.1.0.2', port: 1 }, { owner: SELF });
-      sut.applySync(PEER, { upserts: [data('conn-b', 'connection', 1, PEER)], deletes: [] });
-      registry.removeClient('conn-1');
-
-      expect(keys).toEqual([`${mine}#true`, 'conn-1', 'conn-1']);
-    });
-  });
-
-  describe('ownedEntries', () => {
-    it('should list ip-port clients hashed here and connection clients held here', () => {
-      const [ip, port] = mine.split(':');
-      registry.registerInstance(ipPortClientId(ip, Number(port)), 'ipport', orders, { ip: ip, port: Number(port) });
-      registry.registerInstance('conn-1', 'connection', orders, { ip: '10.1.0.2', port: 1 }, { owner: SELF });
-      sut.applySync(PEER, { upserts: [data(`${theirs}#true`, 'ipport', 1)], deletes: [] });
-
-      expect(
-        sut
-          .ownedEntries()
-          .map((e) => e.key)
-          .sort(),
-      ).toEqual([`${mine}#true`, 'conn-1'].sort());
-      expect(sut.counts()).toEqual({ owned: 2, replicated: 1 });
+      expect(seen).toEqual(['10.0.0.6:80#true', 'conn-a']);
     });
   });
 
   describe('responsibilityChanged', () => {
-    let now: number;
-    let timed: ClientDataProcessor;
-    /** The peer's ip-port client, run here while the peer was down. */
-    let clientId: string;
-
-    beforeEach(() => {
-      now = 1_000_000;
-      const log = { debug: () => undefined, warn: () => undefined };
-      timed = new ClientDataProcessor(registry, mapper, SELF, 1000, log, () => now);
-      // The peer is down: this node runs the peer's client (a write or beat handled here).
-      mapper.update([SELF]);
-      timed.responsibilityChanged();
+    it('should restart the heartbeat clock of ip-port clients it has just become responsible for, keeping their health', () => {
+      const tags = Array.from({ length: 20 }, (_, i) => `10.0.0.${i + 1}:80`);
+      const theirs = tags.find((t) => a.mapper.responsible(t) === B)!;
       const [ip, port] = theirs.split(':');
-      clientId = ipPortClientId(ip, Number(port));
-      registry.registerInstance(clientId, 'ipport', orders, { ip, port: Number(port) }, { now });
-      expect(registry.getClient(clientId)?.local).toBe(true);
-    });
+      a.processor.responsibilityChanged();
+      b.registry.registerInstance(`${theirs}#true`, 'ipport', orders, { ip, port: Number(port), healthy: false });
+      syncAll(b, a);
+      const restart = jest.spyOn(a.registry, 'restartBeatClock');
 
-    it('should turn an ip-port client run here into a replica once its own node is back, so a deletion refused meanwhile cannot leave it forever', () => {
-      // The peer is back and responsible again; it deleted the client while this node still saw it down.
-      mapper.update([SELF, PEER]);
-      timed.responsibilityChanged();
-      expect(registry.getClient(clientId)?.local).toBe(false);
+      a.mapper.update([A]);
+      a.processor.responsibilityChanged();
 
-      // Not renewed by the peer's verify: it expires like any replica.
-      now += 500;
-      expect(timed.expireReplicas(now)).toBe(0);
-      now += 1000;
-      expect(timed.expireReplicas(now)).toBe(1);
-      expect(registry.getClient(clientId)).toBeUndefined();
-      expect(registry.listInstances(orders)).toEqual([]);
-    });
-
-    it('should hand such a client back to its node, with what was written here', () => {
-      registry.updateInstance(clientId, orders, 'DEFAULT', ...ipPort(theirs), { metadata: { version: 'new' } });
-
-      mapper.update([SELF, PEER]);
-      const handovers = timed.responsibilityChanged();
-
-      expect([...handovers.keys()]).toEqual([PEER]);
-      expect(handovers.get(PEER)).toEqual([
-        expect.objectContaining({
-          clientId,
-          kind: 'ipport',
-          publications: [
-            expect.objectContaining({ instance: expect.objectContaining({ metadata: { version: 'new' } }) }),
-          ],
-        }),
-      ]);
-    });
-
-    it('should keep such a client when the responsible node renews it', () => {
-      const revision = registry.getClient(clientId)!.revision;
-      mapper.update([SELF, PEER]);
-      timed.responsibilityChanged();
-
-      now += 800;
-      expect(timed.applyVerify(PEER, [{ key: clientId, revision }])).toEqual([]);
-      now += 800;
-      expect(timed.expireReplicas(now)).toBe(0);
-      expect(registry.getClient(clientId)).toMatchObject({ local: false });
-    });
-  });
-
-  describe('applyHandover', () => {
-    /** A copy of the ip-port client at `tag` with one instance carrying `version`. */
-    const copy = (tag: string, version: string, revision = 3): ClientSyncData => {
-      const [ip, port] = ipPort(tag);
-      return {
-        clientId: ipPortClientId(ip, port),
-        kind: 'ipport',
-        revision,
-        publications: [
-          {
-            namespace: 'public',
-            group: 'DEFAULT_GROUP',
-            service: 'orders',
-            instance: { ip, port, metadata: { version } },
-          },
-        ],
-      };
-    };
-    const versionOf = (tag: string): unknown =>
-      registry.listInstances(orders).find((i) => `${i.ip}:${i.port}` === tag)?.metadata.version;
-
-    it('should take a handed-back client over its copy from a snapshot, as its own change', () => {
-      // This node restarted and loaded the older copy (a replica, as every snapshot client is).
-      registry.applyClientSync({ ...copy(mine, 'old', 5) });
-      const changed: Array<{ clientId: string; local: boolean }> = [];
-      registry.events.on('clientChanged', (e) => changed.push(e));
-
-      const result = sut.applyHandover(PEER, [copy(mine, 'new', 4)]);
-
-      expect(result).toEqual({ applied: 1, rejected: 0 });
-      expect(versionOf(mine)).toBe('new');
-      const held = registry.getClient(copy(mine, 'new').clientId)!;
-      expect(held.local).toBe(true);
-      expect(held.revision).toBeGreaterThan(5);
-      // A local change: the engine sends it to every peer from here.
-      expect(changed).toEqual([expect.objectContaining({ clientId: held.id, local: true })]);
-    });
-
-    it('should take a handed-back client it does not hold at all', () => {
-      expect(sut.applyHandover(PEER, [copy(mine, 'new')])).toEqual({ applied: 1, rejected: 0 });
-      expect(versionOf(mine)).toBe('new');
-    });
-
-    it('should keep its own copy when it changed the client itself since', () => {
-      const [ip, port] = ipPort(mine);
-      registry.registerInstance(ipPortClientId(ip, port), 'ipport', orders, {
-        ip,
-        port,
-        metadata: { version: 'mine' },
-      });
-
-      expect(sut.applyHandover(PEER, [copy(mine, 'theirs')])).toEqual({ applied: 0, rejected: 1 });
-      expect(versionOf(mine)).toBe('mine');
-    });
-
-    it('should refuse clients it is not responsible for, and any but ip-port clients', () => {
-      const connection: ClientSyncData = { ...data('conn-9', 'connection', 1, PEER) };
-
-      expect(sut.applyHandover(PEER, [copy(theirs, 'x'), connection])).toEqual({ applied: 0, rejected: 2 });
-      expect(registry.getClient(copy(theirs, 'x').clientId)).toBeUndefined();
-      expect(registry.getClient('conn-9')).toBeUndefined();
+      expect(restart).toHaveBeenCalledWith(`${theirs}#true`, expect.any(Number));
+      expect(a.registry.getInstance(orders, 'DEFAULT', ip, Number(port))?.healthy).toBe(false);
     });
   });
 });

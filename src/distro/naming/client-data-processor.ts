@@ -1,7 +1,7 @@
-import { DEFAULT_CLUSTER, versionTime } from '@/registry';
+import { versionTime } from '@/registry';
 import type { ClientSyncData, Registry, ReplicatedClient } from '@/registry';
 import type { DistroMapper } from '../distro-mapper';
-import { ipPortTagOf } from '../distro-mapper';
+import { distroIndex, ipPortTagOf } from '../distro-mapper';
 import { CLIENT_DATA_TYPE } from '../distro-types';
 import type { BucketDigests, DistroDataProcessor, SyncResult, VerifyEntry } from '../distro-types';
 import { decodeClients, encodeClientData } from './client-data-codec';
@@ -252,33 +252,28 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
   }
 
   /**
-   * Ip-port clients this node has just become responsible for get a fresh beat: their last beat
-   * went to the previous responsible node, and judging them by the age of the copy would mark them
-   * unhealthy (or delete them) before their next beat arrives here.
+   * Ip-port clients this node has just become responsible for get their heartbeat clock restarted:
+   * their last beat went to the previous responsible node, and judging them by the age of the copy
+   * would mark them unhealthy (or delete them) before their next beat arrives here. Their health is
+   * left as it is (an instance whose beats stopped stays unhealthy and is removed in due course).
    */
   responsibilityChanged(): void {
     const now = this.clock();
+    const before = this.previousMembers;
+    this.previousMembers = [...this.mapper.members()];
+    if (before === undefined) return;
     const gained: string[] = [];
     for (const info of this.registry.clients()) {
       if (info.kind !== 'ipport') continue;
       const tag = ipPortTagOf(info.id);
-      if (tag !== undefined && this.mapper.isSelfResponsible(tag) && !this.wasResponsible.has(info.id)) gained.push(info.id);
+      if (tag === undefined || !this.mapper.isSelfResponsible(tag)) continue;
+      if (before.length === 0 || before[distroIndex(tag, before.length)] !== this.self) gained.push(info.id);
     }
-    this.wasResponsible.clear();
-    for (const info of this.registry.clients()) {
-      const tag = info.kind === 'ipport' ? ipPortTagOf(info.id) : undefined;
-      if (tag !== undefined && this.mapper.isSelfResponsible(tag)) this.wasResponsible.add(info.id);
-    }
-    for (const id of gained) {
-      for (const p of this.registry.exportClient(id)?.publications ?? []) {
-        const key = { namespace: p.namespace, group: p.group, name: p.service };
-        this.registry.beat(id, key, p.instance.clusterName ?? DEFAULT_CLUSTER, p.instance.ip, p.instance.port, now);
-      }
-    }
+    for (const id of gained) this.registry.restartBeatClock(id, now);
   }
 
-  /** Ip-port clients this node was responsible for at the last membership change. */
-  private readonly wasResponsible = new Set<string>();
+  /** The responsible member list at the last change (undefined before the first). */
+  private previousMembers: string[] | undefined;
 
   /** Counts held here, for the status endpoint. */
   counts(): { owned: number; replicated: number; tombstones: number; removedClients: number } {
