@@ -12,7 +12,7 @@ import { NacosGrpcServer } from '@/nacos/grpc/nacos-grpc.server';
 import type { AppConfig } from '@/config';
 import { AllExceptionsFilter, Metrics, ReadinessGates, createRootLogger, installHttpMetrics } from '@/observability';
 
-export const VERSION = '0.1.0';
+export const VERSION = '0.2.0';
 
 export interface RunningNode {
   app: NestFastifyApplication;

@@ -203,7 +203,10 @@ describe(DistroEngine.name, () => {
         { key: 'x', revision: 1 },
         { key: 'x', revision: 2 },
       ]);
-      expect(transport.syncs.slice(2).map((c) => c.items)).toEqual([[{ key: 'x', revision: 2 }], [{ key: 'x', revision: 2 }]]);
+      expect(transport.syncs.slice(2).map((c) => c.items)).toEqual([
+        [{ key: 'x', revision: 2 }],
+        [{ key: 'x', revision: 2 }],
+      ]);
     });
 
     it('should skip keys it holds nothing of', async () => {

@@ -192,7 +192,8 @@ export class DistroEngine<T> {
     this.verifying = true;
     try {
       const { replicas, tombstones } = this.processor.expire(this.clock());
-      if (replicas > 0) this.log.info({ expired: replicas }, `Distro forgot ${replicas} replicas their owner stopped confirming`);
+      if (replicas > 0)
+        this.log.info({ expired: replicas }, `Distro forgot ${replicas} replicas their owner stopped confirming`);
       if (tombstones > 0) this.log.debug({ tombstones }, `Distro dropped ${tombstones} tombstones past their window`);
       const peers = this.members.peers().filter((m) => m.state !== 'DOWN');
       if (peers.length === 0) return;
@@ -222,7 +223,10 @@ export class DistroEngine<T> {
         const lacking = await this.transport.verifyEntries(peer, digests.buckets, which, chunk);
         if (lacking.length > 0) {
           this.observer.verifyMismatches?.(peer, lacking.length);
-          this.log.debug({ peer, count: lacking.length }, 'Distro verify: peer holds clients differently, pushing ours');
+          this.log.debug(
+            { peer, count: lacking.length },
+            'Distro verify: peer holds clients differently, pushing ours',
+          );
           this.queues.get(peer)?.enqueue(lacking, true);
         }
       }
@@ -440,10 +444,7 @@ function describe(error: unknown): string {
 }
 
 /** Splits a verify listing into calls of whole buckets, at most `max` entries each (one bucket may exceed it). */
-function chunkByBucket(
-  listing: ReadonlyMap<number, VerifyEntry[]>,
-  max: number,
-): Array<[number[], VerifyEntry[]]> {
+function chunkByBucket(listing: ReadonlyMap<number, VerifyEntry[]>, max: number): Array<[number[], VerifyEntry[]]> {
   const out: Array<[number[], VerifyEntry[]]> = [];
   let which: number[] = [];
   let chunk: VerifyEntry[] = [];

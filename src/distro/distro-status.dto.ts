@@ -56,7 +56,9 @@ export class DistroStatusResponseDto {
   @ApiProperty({ description: 'Copies of clients other nodes are responsible for' })
   replicatedClients!: number;
 
-  @ApiProperty({ description: 'Tombstones held: withdrawn publications and removed clients, until DISTRO_TOMBSTONE_TTL_MS' })
+  @ApiProperty({
+    description: 'Tombstones held: withdrawn publications and removed clients, until DISTRO_TOMBSTONE_TTL_MS',
+  })
   tombstones!: number;
 
   @ApiProperty({ description: 'Removed clients kept only for their tombstones' })

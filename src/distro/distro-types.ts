@@ -24,12 +24,7 @@ export interface SyncResult {
 
 /** Why a peer call failed, in an operator's words (logged and shown on the status endpoint). */
 export type PeerFailure =
-  | 'refused'
-  | 'timeout'
-  | 'unauthenticated'
-  | 'bad response'
-  | 'peer not initialized'
-  | 'incompatible';
+  'refused' | 'timeout' | 'unauthenticated' | 'bad response' | 'peer not initialized' | 'incompatible';
 
 /** A peer payload that is not valid data; answered with INVALID_ARGUMENT, nothing applied. */
 export class InvalidPayloadError extends Error {
@@ -58,7 +53,12 @@ export interface DistroTransport {
   /** Verify, step 1: returns the buckets whose digest differs on the peer. */
   verifyBuckets(peer: string, digests: BucketDigests): Promise<number[]>;
   /** Verify, step 2: every item of the sender in `which`; returns the keys the peer wants pushed. */
-  verifyEntries(peer: string, buckets: number, which: readonly number[], entries: readonly VerifyEntry[]): Promise<string[]>;
+  verifyEntries(
+    peer: string,
+    buckets: number,
+    which: readonly number[],
+    entries: readonly VerifyEntry[],
+  ): Promise<string[]>;
   /** Streams the peer's full snapshot of `type`, chunk by chunk of encoded items; rejects with PeerCallError. */
   snapshot(peer: string, type: string, onChunk: (items: Buffer[]) => void): Promise<void>;
   probe(peer: string): Promise<{ initialized: boolean }>;

@@ -2,10 +2,13 @@ import type { ClientChangedEvent, ServiceChangedEvent } from './events';
 import { HEART_BEAT_TIMEOUT_KEY } from './liveness';
 import type { ServiceKey } from './model';
 import { Registry } from './registry';
+import { versionAt } from './version';
 
 const orders: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
 const payments: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'payments' };
 const T0 = 1_700_000_000_000;
+/** The clock is fixed at T0, so the writes are stamped V0, V0 + 1, ... (times of beats are passed apart). */
+const V0 = versionAt(T0);
 const everyone = () => true;
 
 describe(Registry.name, () => {
@@ -14,7 +17,7 @@ describe(Registry.name, () => {
   let clientEvents: ClientChangedEvent[];
 
   beforeEach(() => {
-    sut = new Registry();
+    sut = new Registry({ clock: () => T0, nodeId: 'node-a' });
     serviceEvents = [];
     clientEvents = [];
     sut.events.on('serviceChanged', (event) => serviceEvents.push(event));
@@ -45,7 +48,8 @@ describe(Registry.name, () => {
       sut.beat(id, orders, 'DEFAULT', '10.0.0.1', 80, T0 + 5000);
 
       expect(serviceEvents).toEqual([]);
-      expect(sut.getClient(id)?.revision).toBe(1);
+      expect(sut.getClient(id)?.revision).toBe(V0);
+      expect(sut.exportClient(id)?.publications[0].version).toBe(V0);
     });
 
     it('should make an unhealthy instance healthy again, as a change', () => {
@@ -58,7 +62,9 @@ describe(Registry.name, () => {
 
       expect(healthOf('10.0.0.1')).toBe(true);
       expect(serviceEvents).toHaveLength(1);
-      expect(sut.getClient(id)?.revision).toBe(3);
+      // Registration V0, the flip to unhealthy V0 + 1, the flip back V0 + 2.
+      expect(sut.getClient(id)?.revision).toBe(V0 + 2);
+      expect(sut.exportClient(id)?.publications[0]).toMatchObject({ version: V0 + 2, writer: 'node-a' });
     });
   });
 
@@ -71,7 +77,12 @@ describe(Registry.name, () => {
 
       expect(sut.checkExpiry(T0 + 15_001, everyone)).toEqual({ markedUnhealthy: 1, removed: 0 });
       expect(healthOf('10.0.0.1')).toBe(false);
-      expect(clientEvents.at(-1)).toEqual({ clientId: '10.0.0.1:80#true', revision: 2, removed: false, local: true });
+      expect(clientEvents.at(-1)).toEqual({
+        clientId: '10.0.0.1:80#true',
+        revision: V0 + 1,
+        removed: false,
+        local: true,
+      });
     });
 
     it('should keep an instance up to 30 s without a beat and remove it just after', () => {
@@ -90,7 +101,39 @@ describe(Registry.name, () => {
 
       expect(sut.listInstances(orders).map((instance) => instance.ip)).toEqual(['10.0.0.2']);
       expect(sut.getClient(id)).toBeUndefined();
-      expect(clientEvents).toContainEqual({ clientId: id, revision: 2, removed: true, local: true });
+      // One expiry round is one operation: the removal and the flip share its version.
+      expect(clientEvents.slice(2)).toEqual([
+        { clientId: id, revision: V0 + 2, removed: true, local: true },
+        { clientId: '10.0.0.2:80#true', revision: V0 + 2, removed: false, local: true },
+      ]);
+    });
+
+    it('should leave a tombstone for what it removes, so that no older copy brings the instance back', () => {
+      const id = registerHttp(orders, '10.0.0.1', 80);
+      const registered = sut.exportClient(id)!;
+
+      sut.checkExpiry(T0 + 30_001, everyone);
+
+      expect(sut.exportClient(id)).toEqual({
+        clientId: id,
+        kind: 'ipport',
+        revision: V0 + 1,
+        publications: [],
+        tombstones: [
+          {
+            namespace: 'public',
+            group: 'DEFAULT_GROUP',
+            service: 'orders',
+            cluster: 'DEFAULT',
+            ip: '10.0.0.1',
+            port: 80,
+            version: V0 + 1,
+            writer: 'node-a',
+          },
+        ],
+      });
+      expect(sut.mergeClients([registered], T0 + 30_002)).toBe(0);
+      expect(sut.listInstances(orders)).toEqual([]);
     });
 
     it('should keep an instance that keeps beating', () => {
@@ -169,6 +212,27 @@ describe(Registry.name, () => {
     });
   });
 
+  describe('restartBeatClock', () => {
+    it('should judge the instances by their next beat from now on, without counting as a beat or a change', () => {
+      const id = registerHttp(orders, '10.0.0.1', 80);
+      sut.checkExpiry(T0 + 16_000, everyone);
+      expect(healthOf('10.0.0.1')).toBe(false);
+      const revision = sut.getClient(id)?.revision;
+      clientEvents.length = 0;
+      serviceEvents.length = 0;
+
+      expect(sut.restartBeatClock(id, T0 + 20_000)).toBe(true);
+
+      expect(healthOf('10.0.0.1')).toBe(false);
+      expect(sut.getClient(id)?.revision).toBe(revision);
+      expect([...clientEvents, ...serviceEvents]).toEqual([]);
+      // Removed 30 s after the restart, not 30 s after the registration.
+      expect(sut.checkExpiry(T0 + 50_000, everyone)).toEqual({ markedUnhealthy: 0, removed: 0 });
+      expect(sut.checkExpiry(T0 + 50_001, everyone)).toEqual({ markedUnhealthy: 0, removed: 1 });
+      expect(sut.restartBeatClock('nope', T0)).toBe(false);
+    });
+  });
+
   describe('setClientExpiry / expireClients', () => {
     const pub = {
       namespace: 'public',
@@ -189,7 +253,9 @@ describe(Registry.name, () => {
 
       expect(sut.getClient('sync:a')).toBeUndefined();
       expect(sut.listInstances(orders).map((instance) => instance.ip)).toEqual(['10.0.0.2']);
-      expect(clientEvents.at(-1)).toEqual({ clientId: 'sync:a', revision: 1, removed: true, local: true });
+      // Registrations V0 and V0 + 1; the first expiry round removed nothing and stamped nothing.
+      expect(clientEvents.at(-1)).toEqual({ clientId: 'sync:a', revision: V0 + 2, removed: true, local: true });
+      expect(sut.exportClient('sync:a')).toMatchObject({ floor: V0 + 2, floorWriter: 'node-a' });
     });
 
     it('should not expire a client whose expiry was cleared, nor an unknown one', () => {
@@ -203,8 +269,19 @@ describe(Registry.name, () => {
     });
 
     it('should leave the expiry of replica copies to Distro renewals', () => {
-      sut.applyClientSync(
-        { clientId: 'sync:a', kind: 'sync', revision: 4, owner: 'node-b', publications: [pub], expiresAt: T0 },
+      sut.mergeClients(
+        [
+          {
+            clientId: 'sync:a',
+            kind: 'sync',
+            revision: V0 + 4,
+            owner: 'node-b',
+            publications: [{ ...pub, version: V0 + 4, writer: 'node-b' }],
+            expiresAt: T0,
+            metaVersion: V0 + 4,
+            metaWriter: 'node-b',
+          },
+        ],
         T0,
       );
 

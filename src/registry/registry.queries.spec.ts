@@ -204,9 +204,11 @@ describe(Registry.name, () => {
       sut.registerInstance('conn', 'connection', key('pay'), { ip: '10.0.0.2', port: 1 }, { owner: 'node-a' });
       sut.registerInstance('conn', 'connection', orders, { ip: '10.0.0.2', port: 1 });
 
+      // A revision is the version of the client's last write, from one clock for the whole node: with the
+      // clock at 0 only its counter moves, so the three writes are 1, 2 and 3.
       expect([...sut.clients()].map((client) => [client.id, client.kind, client.revision, client.owner])).toEqual([
         ['10.0.0.1:1#true', 'ipport', 1, undefined],
-        ['conn', 'connection', 2, 'node-a'],
+        ['conn', 'connection', 3, 'node-a'],
       ]);
       expect(sut.getClient('nope')).toBeUndefined();
       expect(sut.counts()).toEqual({ namespaces: 1, services: 2, instances: 3, clients: 2 });

@@ -234,7 +234,12 @@ export class Registry {
     // A connection or sync client naming this node as its owner that this node does not run is from
     // an earlier run of this node (a peer kept it, a snapshot carried it): its connection is gone,
     // so it is not taken. The peers drop it when this node's verify listing leaves it out.
-    if (data.kind !== 'ipport' && data.owner === this.hlc.node && live?.local !== true) {
+    if (
+      data.kind !== 'ipport' &&
+      data.owner === this.hlc.node &&
+      live?.local !== true &&
+      (live === undefined || newer(data.metaVersion ?? 0, data.metaWriter ?? '', live.metaVersion, live.metaWriter))
+    ) {
       if (live !== undefined) this.forgetReplica(live.id);
       return false;
     }
@@ -242,7 +247,10 @@ export class Registry {
     const client = this.clientTable.obtain(data.clientId, live?.kind ?? data.kind);
     if (!existed) client.local = false;
     let changed = false;
-    if (data.metaVersion !== undefined && client.setMeta(data.owner, data.expiresAt, data.metaVersion, data.metaWriter ?? '')) {
+    if (
+      data.metaVersion !== undefined &&
+      client.setMeta(data.owner, data.expiresAt, data.metaVersion, data.metaWriter ?? '')
+    ) {
       changed = true;
       // A newer owner stamp naming another node: the client moved there (a sync task's lease).
       if (client.kind !== 'ipport' && client.owner !== this.hlc.node) client.local = false;
@@ -256,10 +264,17 @@ export class Registry {
     }
     for (const t of data.tombstones ?? []) {
       if (client.covered(t.version, t.writer)) continue;
-      const record = this.findRecord(client, { namespace: t.namespace, group: t.group, name: t.service }, t.cluster, t.ip, t.port);
+      const record = this.findRecord(
+        client,
+        { namespace: t.namespace, group: t.group, name: t.service },
+        t.cluster,
+        t.ip,
+        t.port,
+      );
       if (record !== undefined && !newer(t.version, t.writer, record.version, record.writer)) continue;
       if (record !== undefined) this.writer.unlink(client, record, changes);
-      if (client.setTombstone(publicationKey(t.namespace, t.group, t.service, t.cluster, t.ip, t.port), t) || record) changed = true;
+      if (client.setTombstone(publicationKey(t.namespace, t.group, t.service, t.cluster, t.ip, t.port), t) || record)
+        changed = true;
     }
     const tombstones = client.tombstones;
     const floor = client.floor;
@@ -346,7 +361,8 @@ export class Registry {
   /** Tombstones (and floors) held, and removed clients kept for them, for metrics and the status endpoint. */
   historyCounts(): { tombstones: number; ghosts: number } {
     let tombstones = 0;
-    for (const client of this.replicatedClients()) tombstones += (client.tombstones?.size ?? 0) + (client.floor ? 1 : 0);
+    for (const client of this.replicatedClients())
+      tombstones += (client.tombstones?.size ?? 0) + (client.floor ? 1 : 0);
     return { tombstones, ghosts: this.clientTable.ghostCount };
   }
 
@@ -537,6 +553,8 @@ export class Registry {
     if (options.owner !== undefined && (options.owner !== client.owner || client.metaVersion === 0)) {
       client.setMeta(options.owner, client.expiresAt, changes.version(), changes.writer);
       this.clientTable.setExpiry(client, client.expiresAt);
+      // A new owner is a change of its own, replicated even when the publications stay the same.
+      if (existed) this.writer.changedLocally(client, changes);
     }
     if (options.attributes !== undefined) client.setExtra('attributes', options.attributes);
     return client;
@@ -611,8 +629,8 @@ export class Registry {
     }
     if (this.emitter.has('clientChanged')) {
       for (const [client, removed] of changes.clients) {
-        const { id: clientId, revision, local } = client;
-        this.emitter.emit('clientChanged', { clientId, revision, removed, local });
+        const { id: clientId, revision } = client;
+        this.emitter.emit('clientChanged', { clientId, revision, removed, local: changes.local });
       }
     }
     return true;

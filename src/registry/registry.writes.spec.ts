@@ -2,10 +2,13 @@ import type { ClientChangedEvent, ServiceChangedEvent } from './events';
 import { EMPTY_METADATA } from './instance';
 import type { ServiceKey } from './model';
 import { Registry } from './registry';
+import { versionAt } from './version';
 
 const orders: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
 const payments: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'payments' };
 const stock: ServiceKey = { namespace: 'prod', group: 'shop', name: 'stock' };
+/** With the clock fixed at 1000 ms, the writes of a node are stamped V, V + 1, V + 2, ... */
+const V = versionAt(1_000);
 
 function recorder(sut: Registry) {
   const services: ServiceChangedEvent[] = [];
@@ -52,7 +55,7 @@ describe(Registry.name, () => {
       expect(sut.counts()).toMatchObject({ instances: 1, clients: 1, services: 1 });
     });
 
-    it('should not bump the revision nor emit anything when nothing changes', () => {
+    it('should not move the revision nor emit anything when nothing changes', () => {
       sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 8080, metadata: { v: '1' } });
       const revision = sut.getClient('c1')?.revision;
       const serviceRevision = sut.getService(orders)?.revision;
@@ -71,18 +74,63 @@ describe(Registry.name, () => {
       expect(events.clients).toEqual([]);
     });
 
-    it('should increase the client revision once per change and announce it as local', () => {
+    it('should move the client revision to the version of each change and announce it as local', () => {
       const events = recorder(sut);
 
       sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 8080 });
       sut.registerInstance('c1', 'connection', payments, { ip: '10.0.0.1', port: 8080 });
 
-      expect(sut.getClient('c1')).toMatchObject({ revision: 2, local: true, publicationCount: 2 });
+      expect(sut.getClient('c1')).toMatchObject({ revision: V + 1, local: true, publicationCount: 2 });
       expect(events.clients).toEqual([
-        { clientId: 'c1', revision: 1, removed: false, local: true },
-        { clientId: 'c1', revision: 2, removed: false, local: true },
+        { clientId: 'c1', revision: V, removed: false, local: true },
+        { clientId: 'c1', revision: V + 1, removed: false, local: true },
       ]);
       expect(events.services.map((event) => event.key.name)).toEqual(['orders', 'payments']);
+      // Each publication carries the version of the write that made it.
+      expect(sut.exportClient('c1')?.publications.map((p) => [p.service, p.version, p.writer])).toEqual([
+        ['orders', V, 'local'],
+        ['payments', V + 1, 'local'],
+      ]);
+    });
+
+    it('should announce a write that changes only the owner, as the change it is', () => {
+      // registerInstance / batchRegister / replacePublications with a new `owner` and the same
+      // instances: the owner and its version change (and the revision moves), but the write answers
+      // false and nothing is announced, so Distro does not send the new owner.
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 1 }, { owner: 'node-a' });
+      const events = recorder(sut);
+
+      const changed = sut.registerInstance(
+        'c1',
+        'connection',
+        orders,
+        { ip: '10.0.0.1', port: 1 },
+        { owner: 'node-b' },
+      );
+
+      expect(sut.getClient('c1')).toMatchObject({ owner: 'node-b', revision: V + 1 });
+      expect(changed).toBe(true);
+      expect(events.clients).toEqual([{ clientId: 'c1', revision: V + 1, removed: false, local: true }]);
+    });
+
+    it('should take versions from the physical clock, and count on within one millisecond', () => {
+      let now = 5_000;
+      sut = new Registry({ clock: () => now, nodeId: 'node-a' });
+
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.1', port: 1 });
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.2', port: 1 });
+      now = 5_007;
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.3', port: 1 });
+      // A clock stepping back does not take versions back.
+      now = 4_000;
+      sut.registerInstance('c1', 'connection', orders, { ip: '10.0.0.4', port: 1 });
+
+      expect(sut.exportClient('c1')?.publications.map((p) => p.version)).toEqual([
+        versionAt(5_000),
+        versionAt(5_000) + 1,
+        versionAt(5_007),
+        versionAt(5_007) + 1,
+      ]);
     });
 
     it('should give every service change a higher revision than any before', () => {
@@ -147,14 +195,28 @@ describe(Registry.name, () => {
       expect(sut.getService(orders)).toBeUndefined();
       expect(sut.getClient('10.0.0.1:1#true')).toBeUndefined();
       expect(events.services).toHaveLength(1);
-      expect(events.clients).toEqual([{ clientId: '10.0.0.1:1#true', revision: 2, removed: true, local: true }]);
+      expect(events.clients).toEqual([{ clientId: '10.0.0.1:1#true', revision: V + 1, removed: true, local: true }]);
+      // The withdrawal is kept as a tombstone with its version.
+      expect(sut.exportClient('10.0.0.1:1#true')?.tombstones).toEqual([
+        {
+          namespace: 'public',
+          group: 'DEFAULT_GROUP',
+          service: 'orders',
+          cluster: 'DEFAULT',
+          ip: '10.0.0.1',
+          port: 1,
+          version: V + 1,
+          writer: 'local',
+        },
+      ]);
     });
 
     it('should keep a connection client that has no instances left', () => {
       sut.registerInstance('conn-1', 'connection', orders, { ip: '10.0.0.1', port: 1 });
       sut.deregisterInstance('conn-1', orders, 'DEFAULT', '10.0.0.1', 1);
 
-      expect(sut.getClient('conn-1')).toMatchObject({ revision: 2, publicationCount: 0 });
+      expect(sut.getClient('conn-1')).toMatchObject({ revision: V + 1, publicationCount: 0 });
+      expect(sut.exportClient('conn-1')?.tombstones).toHaveLength(1);
     });
 
     it('should change nothing for an unknown instance, client or service', () => {
@@ -166,8 +228,9 @@ describe(Registry.name, () => {
       expect(sut.deregisterInstance('c2', orders, 'DEFAULT', '10.0.0.1', 1)).toBe(false);
       expect(sut.deregisterInstance('c1', payments, 'DEFAULT', '10.0.0.1', 1)).toBe(false);
 
-      expect(sut.getClient('c1')?.revision).toBe(1);
+      expect(sut.getClient('c1')?.revision).toBe(V);
       expect(events.services).toEqual([]);
+      expect(sut.exportClient('c1')?.tombstones).toBeUndefined();
     });
   });
 
@@ -190,7 +253,8 @@ describe(Registry.name, () => {
         metadata: { zone: 'a' },
       });
       expect(events.services).toHaveLength(1);
-      expect(sut.getClient('c1')?.revision).toBe(2);
+      expect(sut.getClient('c1')?.revision).toBe(V + 1);
+      expect(sut.exportClient('c1')?.publications[0]).toMatchObject({ version: V + 1, writer: 'local' });
     });
 
     it('should report no change for a patch equal to the current values', () => {
@@ -202,7 +266,7 @@ describe(Registry.name, () => {
       );
       expect(sut.updateInstance('c1', orders, 'DEFAULT', '10.0.0.9', 1, { weight: 3 })).toBe(false);
       expect(events.services).toEqual([]);
-      expect(sut.getClient('c1')?.revision).toBe(1);
+      expect(sut.getClient('c1')?.revision).toBe(V);
     });
   });
 
@@ -223,6 +287,16 @@ describe(Registry.name, () => {
       expect(sut.listInstances(payments)).toHaveLength(1);
       expect(events.services.map((event) => event.key.name)).toEqual(['orders']);
       expect(events.clients).toHaveLength(1);
+      // One operation, one version: what it published and what it withdrew carry the same one.
+      const data = sut.exportClient('c1')!;
+      const inOrders = data.publications.filter((p) => p.service === 'orders');
+      expect(inOrders.map((p) => [p.instance.ip, p.version]).sort()).toEqual([
+        ['10.0.0.2', V + 1],
+        ['10.0.0.3', V + 3],
+        ['10.0.0.4', V + 3],
+      ]);
+      expect(data.tombstones?.map((t) => [t.ip, t.version])).toEqual([['10.0.0.1', V + 3]]);
+      expect(sut.getClient('c1')?.revision).toBe(V + 3);
     });
 
     it('should not create a service or client for an empty batch', () => {
@@ -249,6 +323,10 @@ describe(Registry.name, () => {
 
       expect(sut.listInstances(orders).map((instance) => instance.ip)).toEqual(['10.0.0.2']);
       expect(events.services).toHaveLength(1);
+      expect(sut.exportClient('c1')?.tombstones?.map((t) => [t.ip, t.version])).toEqual([
+        ['10.0.0.1', V + 1],
+        ['10.0.0.3', V + 1],
+      ]);
     });
   });
 
@@ -267,7 +345,7 @@ describe(Registry.name, () => {
       sut.replacePublications('sync:task-1', 'sync', publications, { owner: 'node-a' });
 
       expect(events.services.map((event) => event.key.name).sort()).toEqual(['orders', 'payments', 'stock']);
-      expect(events.clients).toEqual([{ clientId: 'sync:task-1', revision: 1, removed: false, local: true }]);
+      expect(events.clients).toEqual([{ clientId: 'sync:task-1', revision: V, removed: false, local: true }]);
       expect(sut.getClient('sync:task-1')).toMatchObject({ kind: 'sync', owner: 'node-a', publicationCount: 12 });
     });
 
@@ -321,13 +399,15 @@ describe(Registry.name, () => {
       expect(sut.listInstances(orders).map((instance) => instance.ip)).toEqual(['10.0.0.9']);
       expect(sut.getService(stock)).toBeUndefined();
       expect(events.services.map((event) => event.key.name).sort()).toEqual(['orders', 'stock']);
-      expect(events.clients).toEqual([{ clientId: 'conn', revision: 2, removed: true, local: true }]);
+      expect(events.clients).toEqual([{ clientId: 'conn', revision: V + 3, removed: true, local: true }]);
       expect(sut.removeClient('conn')).toBe(false);
+      // What is left is the floor: everything of the client up to the removal is gone.
+      expect(sut.exportClient('conn')).toMatchObject({ publications: [], floor: V + 3, floorWriter: 'local' });
     });
   });
 
   describe('duplicate addresses', () => {
-    it('should list an address published by two clients once, showing the most recently changed', () => {
+    it('should list an address published by two clients once, showing the newest write', () => {
       sut.registerInstance('10.0.0.1:1#true', 'ipport', orders, { ip: '10.0.0.1', port: 1, weight: 1 });
       sut.registerInstance('grpc-1', 'connection', orders, { ip: '10.0.0.1', port: 1, weight: 2 });
 
@@ -457,7 +537,7 @@ describe('a client with many publications', () => {
   });
 
   it("should find each client's own publication of an address that several large clients share", () => {
-    const sut = new Registry();
+    const sut = new Registry({ clock: () => 1_000 });
     for (const clientId of ['conn-a', 'conn-b']) {
       sut.batchRegister(
         clientId,
@@ -471,20 +551,36 @@ describe('a client with many publications', () => {
     expect(sut.getPublication('conn-b', key, 'DEFAULT', ips[5], 80)?.metadata).toEqual({ by: 'conn-b' });
     expect(sut.listInstances(key)).toHaveLength(ips.length);
 
-    // Withdrawing b's batch leaves a's publications listed, and a re-sync that drops some withdraws only those.
+    // Withdrawing b's batch leaves a's publications listed, and a peer's copy that withdraws some of a's
+    // (newer tombstones) withdraws only those, while restamping the rest (same data, newer version).
     sut.batchRegister('conn-b', 'connection', key, []);
-    sut.applyClientSync({
-      clientId: 'conn-a',
-      kind: 'connection',
-      revision: 9,
-      owner: 'peer',
-      publications: ips.slice(0, 10).map((ip) => ({
-        namespace: key.namespace,
-        group: key.group,
-        service: key.name,
-        instance: { ip, port: 80, metadata: { by: 'conn-a' } },
-      })),
-    });
+    const later = V + 100;
+    const changed = sut.mergeClients([
+      {
+        clientId: 'conn-a',
+        kind: 'connection',
+        revision: later,
+        publications: ips.slice(0, 10).map((ip) => ({
+          namespace: key.namespace,
+          group: key.group,
+          service: key.name,
+          instance: { ip, port: 80, metadata: { by: 'conn-a' } },
+          version: later,
+          writer: 'peer',
+        })),
+        tombstones: ips.slice(10).map((ip) => ({
+          namespace: key.namespace,
+          group: key.group,
+          service: key.name,
+          cluster: 'DEFAULT',
+          ip,
+          port: 80,
+          version: later,
+          writer: 'peer',
+        })),
+      },
+    ]);
+    expect(changed).toBe(1);
     expect(
       sut
         .listInstances(key)
@@ -492,6 +588,11 @@ describe('a client with many publications', () => {
         .sort(),
     ).toEqual(ips.slice(0, 10).sort());
     expect(sut.getPublication('conn-b', key, 'DEFAULT', ips[5], 80)).toBeUndefined();
+    expect(sut.getClient('conn-a')).toMatchObject({ publicationCount: 10, revision: later });
+    expect(sut.exportClient('conn-a')?.publications.every((p) => p.version === later && p.writer === 'peer')).toBe(
+      true,
+    );
+    expect(sut.counts().instances).toBe(10);
   });
 });
 

@@ -213,21 +213,34 @@ describe('Distro cluster (3 in-process nodes)', () => {
       expect(JSON.stringify(nodes.flatMap((n) => n.logs))).not.toContain('not-the-right-token-at-all');
     });
 
-    it('should merge any member\'s copy by version: an older one changes nothing, a newer one wins on every node it reaches', async () => {
+    it("should merge any member's copy by version: an older one changes nothing, a newer one wins on every node it reaches", async () => {
       const target = nodes[0];
       const key: ServiceKey = { ...orders, name: 'merge' };
       const ip = '10.77.0.1';
       // Written on the responsible node: the newest write so far.
       const owner = responsibleFor(nodes, ip, 80);
-      registryOf(owner).registerInstance(ipPortClientId(ip, 80), 'ipport', key, { ip, port: 80, metadata: { v: 'current' } });
-      await eventually(() => nodes.every((n) => registryOf(n).getInstance(key, 'DEFAULT', ip, 80)?.metadata.v === 'current'));
+      registryOf(owner).registerInstance(ipPortClientId(ip, 80), 'ipport', key, {
+        ip,
+        port: 80,
+        metadata: { v: 'current' },
+      });
+      await eventually(() =>
+        nodes.every((n) => registryOf(n).getInstance(key, 'DEFAULT', ip, 80)?.metadata.v === 'current'),
+      );
       const current = registryOf(target).exportClient(ipPortClientId(ip, 80))!;
       const copy = (v: string, version: number, writer: string): ClientSyncData => ({
         clientId: ipPortClientId(ip, 80),
         kind: 'ipport',
         revision: version,
         publications: [
-          { namespace: 'public', group: 'DEFAULT_GROUP', service: 'merge', instance: { ip, port: 80, metadata: { v } }, version, writer },
+          {
+            namespace: 'public',
+            group: 'DEFAULT_GROUP',
+            service: 'merge',
+            instance: { ip, port: 80, metadata: { v } },
+            version,
+            writer,
+          },
         ],
       });
       // Any member may send it (a stand-in, a restarted node): nothing is refused, versions decide.
@@ -244,7 +257,9 @@ describe('Distro cluster (3 in-process nodes)', () => {
       expect(registryOf(target).getInstance(key, 'DEFAULT', ip, 80)?.metadata.v).toBe('newer');
       // The other nodes get it from the sender's own sync, or the next verify round: here, verify.
       await Promise.all(nodes.map((n) => routingOf(n).runtime!.engine.verifyRound()));
-      await eventually(() => nodes.every((n) => registryOf(n).getInstance(key, 'DEFAULT', ip, 80)?.metadata.v === 'newer'));
+      await eventually(() =>
+        nodes.every((n) => registryOf(n).getInstance(key, 'DEFAULT', ip, 80)?.metadata.v === 'newer'),
+      );
     });
 
     it('should answer fuzzed payloads with INVALID_ARGUMENT and stay up unchanged', async () => {

@@ -1,5 +1,6 @@
+import { ProtoWriter } from '@/common/proto-wire';
 import type { ClientSyncData } from '@/registry';
-import { InvalidPayloadError, encodeClientData } from '../naming/client-data-codec';
+import { InvalidPayloadError, decodeClients, encodeClientData } from '../naming/client-data-codec';
 import { distroMethods } from './distro-proto';
 import { decodeSnapshotChunk, decodeSyncRequest, encodeSnapshotChunk, encodeSyncRequest } from './sync-wire';
 
@@ -9,7 +10,7 @@ function client(id: string): ClientSyncData {
   return {
     clientId: id,
     kind: 'connection',
-    revision: 1,
+    revision: 1_000,
     owner: 'a:1',
     publications: [
       {
@@ -17,39 +18,60 @@ function client(id: string): ClientSyncData {
         group: 'DEFAULT_GROUP',
         service: 'orders',
         instance: { ip: '10.0.0.1', port: 80, weight: 1, healthy: true, enabled: true, ephemeral: true, metadata: {} },
+        version: 1_000,
+        writer: 'a:1',
       },
     ],
   };
 }
 
 describe('sync wire', () => {
-  it('should frame encoded clients and deletes into a SyncRequest and read them back', () => {
-    const bytes = encodeSyncRequest(
-      'a:1',
-      TYPE,
-      [encodeClientData(client('c1')), encodeClientData(client('c2'))],
-      ['gone-1', 'gone-2'],
-    );
+  it('should frame encoded clients into a SyncRequest and hand them back as they were encoded', () => {
+    const items = [encodeClientData(client('c1')), encodeClientData(client('c2'))];
+    const bytes = encodeSyncRequest('a:1', TYPE, items);
 
     const head = decodeSyncRequest(bytes);
 
-    expect(head).toMatchObject({ from: 'a:1', type: TYPE, deletes: ['gone-1', 'gone-2'] });
-    expect(head.upserts().map((c) => c.clientId)).toEqual(['c1', 'c2']);
+    expect(head).toMatchObject({ from: 'a:1', type: TYPE });
+    expect(head.items).toEqual(items);
+    // Views of the request, not copies.
+    expect(head.items.every((item) => item.buffer === bytes.buffer)).toBe(true);
+    expect(decodeClients(head.items).map((c) => c.clientId)).toEqual(['c1', 'c2']);
   });
 
-  it('should read the sender before decoding any client', () => {
-    const bytes = encodeSyncRequest('a:1', TYPE, [Buffer.from([0xff, 0xff])], []);
+  it("should read the sender without decoding any client, which the type's codec does after", () => {
+    const bytes = encodeSyncRequest('a:1', TYPE, [Buffer.from([0xff, 0xff])]);
 
     const head = decodeSyncRequest(bytes);
 
     expect(head.from).toBe('a:1');
-    expect(() => head.upserts()).toThrow(InvalidPayloadError);
+    expect(head.items).toHaveLength(1);
+    expect(() => decodeClients(head.items)).toThrow(InvalidPayloadError);
   });
 
-  it('should refuse an empty delete id and bytes that are not a message', () => {
-    expect(() => decodeSyncRequest(encodeSyncRequest('a:1', TYPE, [], ['']))).toThrow(InvalidPayloadError);
+  it('should carry an empty request', () => {
+    expect(decodeSyncRequest(encodeSyncRequest('a:1', TYPE, []))).toEqual({ from: 'a:1', type: TYPE, items: [] });
+  });
+
+  it('should refuse bytes that are not a message', () => {
     expect(() => decodeSyncRequest(Buffer.from([0x0a, 0x05, 0x61]))).toThrow(InvalidPayloadError);
     expect(() => decodeSyncRequest(Buffer.from([0x07]))).toThrow(InvalidPayloadError);
+    // A field of the wrong wire type where the clients are.
+    expect(() => decodeSyncRequest(Buffer.from([0x18, 0x01]))).toThrow(InvalidPayloadError);
+  });
+
+  it('should skip the retired deletes field (4) and fields it does not know', () => {
+    const w = new ProtoWriter();
+    w.string(1, 'a:1');
+    w.string(2, TYPE);
+    w.string(4, 'gone-1');
+    w.bytes(3, encodeClientData(client('c1')));
+    w.uint(99, 7);
+
+    const head = decodeSyncRequest(w.finish());
+
+    expect(head.from).toBe('a:1');
+    expect(decodeClients(head.items).map((c) => c.clientId)).toEqual(['c1']);
   });
 
   it('should carry many clients in a message the generic decoder agrees with', () => {
@@ -58,19 +80,25 @@ describe('sync wire', () => {
       'a:1',
       TYPE,
       clients.map((c) => encodeClientData(c)),
-      [],
     );
 
-    const generic = distroMethods.Sync.requestDeserialize(bytes) as { upserts: Array<{ clientId: string }> };
+    const generic = distroMethods.Sync.requestDeserialize(bytes) as {
+      clients: Array<{ clientId: string; publications: Array<{ version: number; writer: string }> }>;
+    };
 
-    expect(generic.upserts.map((c) => c.clientId)).toEqual(clients.map((c) => c.clientId));
-    expect(decodeSyncRequest(bytes).upserts()).toHaveLength(300);
+    expect(generic.clients.map((c) => c.clientId)).toEqual(clients.map((c) => c.clientId));
+    expect(generic.clients[0].publications[0]).toMatchObject({ version: 1_000, writer: 'a:1' });
+    expect(decodeSyncRequest(bytes).items).toHaveLength(300);
   });
 
   it('should round-trip a snapshot chunk', () => {
-    const chunk = encodeSnapshotChunk([encodeClientData(client('s1')), encodeClientData(client('s2'))]);
+    const items = [encodeClientData(client('s1')), encodeClientData(client('s2'))];
+    const chunk = encodeSnapshotChunk(items);
 
-    expect(decodeSnapshotChunk(chunk).map((c) => c.clientId)).toEqual(['s1', 's2']);
+    expect(decodeSnapshotChunk(chunk)).toEqual(items);
+    expect(decodeClients(decodeSnapshotChunk(chunk)).map((c) => c.clientId)).toEqual(['s1', 's2']);
+    const generic = distroMethods.Snapshot.responseDeserialize(chunk) as { clients: Array<{ clientId: string }> };
+    expect(generic.clients.map((c) => c.clientId)).toEqual(['s1', 's2']);
     expect(() => decodeSnapshotChunk(Buffer.from([0x0a, 0x02, 0x08]))).toThrow(InvalidPayloadError);
   });
 });

@@ -232,7 +232,9 @@ export class ClientDataReader {
         case CLIENT.tombstones: {
           r.expect(tag, LENGTH_DELIMITED);
           if (tombstones.length >= LIMITS.tombstones) {
-            throw new InvalidPayloadError(`client ${clientId}: tombstones must be a list of at most ${LIMITS.tombstones}`);
+            throw new InvalidPayloadError(
+              `client ${clientId}: tombstones must be a list of at most ${LIMITS.tombstones}`,
+            );
           }
           const outer = r.enter();
           at ??= `client ${clientId}`;

@@ -91,9 +91,14 @@ describe(ClientDataProcessor.name, () => {
       syncAll(a, b);
 
       const copy = b.registry.getClient(ipPortClientId('10.0.0.1', 80));
-      expect(copy).toMatchObject({ local: false, revision: a.registry.getClient(ipPortClientId('10.0.0.1', 80))!.revision });
+      expect(copy).toMatchObject({
+        local: false,
+        revision: a.registry.getClient(ipPortClientId('10.0.0.1', 80))!.revision,
+      });
       expect(content(b)).toBe(content(a));
-      expect(b.debug.some((m) => m.startsWith(`Received distro client sync data 10.0.0.1:80#true, revision=`))).toBe(true);
+      expect(b.debug.some((m) => m.startsWith(`Received distro client sync data 10.0.0.1:80#true, revision=`))).toBe(
+        true,
+      );
     });
 
     it('should skip the per-client debug lines when debug logging is off', () => {
@@ -148,7 +153,14 @@ describe(ClientDataProcessor.name, () => {
         metaVersion: 2048,
         metaWriter: A,
         publications: [
-          { namespace: 'public', group: 'DEFAULT_GROUP', service: 'orders', instance: { ip: '10.0.0.9', port: 1 }, version: 2048, writer: A },
+          {
+            namespace: 'public',
+            group: 'DEFAULT_GROUP',
+            service: 'orders',
+            instance: { ip: '10.0.0.9', port: 1 },
+            version: 2048,
+            writer: A,
+          },
         ],
       };
 
@@ -182,7 +194,10 @@ describe(ClientDataProcessor.name, () => {
   describe('verify', () => {
     it('should find nothing to do in one call when both hold the same', () => {
       for (let i = 1; i <= 40; i++) {
-        a.registry.registerInstance(ipPortClientId(`10.0.1.${i}`, 80), 'ipport', orders, { ip: `10.0.1.${i}`, port: 80 });
+        a.registry.registerInstance(ipPortClientId(`10.0.1.${i}`, 80), 'ipport', orders, {
+          ip: `10.0.1.${i}`,
+          port: 80,
+        });
       }
       syncAll(a, b);
 
@@ -192,7 +207,10 @@ describe(ClientDataProcessor.name, () => {
 
     it('should repair both sides in one round when each holds writes the other missed', () => {
       for (let i = 1; i <= 40; i++) {
-        a.registry.registerInstance(ipPortClientId(`10.0.1.${i}`, 80), 'ipport', orders, { ip: `10.0.1.${i}`, port: 80 });
+        a.registry.registerInstance(ipPortClientId(`10.0.1.${i}`, 80), 'ipport', orders, {
+          ip: `10.0.1.${i}`,
+          port: 80,
+        });
       }
       syncAll(a, b);
       // A partition: each side writes alone.

@@ -194,7 +194,10 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
     }
     for (const id of forget) {
       if (this.registry.forgetReplica(id)) {
-        this.log.debug({ peer: from, clientId: id }, `Distro forgot replica ${id}: its owner ${from} no longer holds it`);
+        this.log.debug(
+          { peer: from, clientId: id },
+          `Distro forgot replica ${id}: its owner ${from} no longer holds it`,
+        );
       }
     }
     return { lacking, push };

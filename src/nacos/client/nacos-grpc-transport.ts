@@ -203,7 +203,7 @@ export class NacosTransport extends EventEmitter<TransportEvents> {
       stream.on('error', () => this.drop(link, 'stream failed'));
       stream.on('end', () => this.drop(link, 'stream ended by server'));
       const setup: ConnectionSetupRequest = {
-        clientVersion: 'distro-sync:0.1.0',
+        clientVersion: 'distro-sync:0.2.0',
         tenant: this.options.namespace,
         labels: { source: 'sdk', module: 'naming' },
         abilityTable: {},

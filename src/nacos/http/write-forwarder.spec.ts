@@ -26,6 +26,9 @@ class FakeRouting extends ClusterRouting {
     this.forwarded.push({ member, request });
     return this.next();
   }
+  replicated(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 /** What the forwarder did to the reply. */

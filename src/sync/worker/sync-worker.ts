@@ -30,7 +30,7 @@ interface ActiveTask {
   releaseSeen: number;
 }
 
-export const VERSION = '0.1.0';
+export const VERSION = '0.2.0';
 
 /** Tasks started, refreshed, renewed or reconciled side by side. */
 const ROUND_CONCURRENCY = 32;
