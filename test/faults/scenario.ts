@@ -68,6 +68,7 @@ export const LOAD: Omit<LoadOptions, 'seed'> = {
   timeoutMs: 3000,
   graceMs: GRACE_MS,
   retryDelayMs: 100,
+  avoidMs: 2000,
   maxKeysPerWriter: 400,
 };
 

@@ -7,7 +7,7 @@ import type { Effect, History, InstanceKey, OpKind, OpRecord, Outcome } from './
  * updates (PUT, or POST again with new values) and deregisters its earlier ones, and sometimes
  * registers a deregistered one again. Each operation goes to the next node round-robin; one that is
  * not acknowledged is retried on the following node, as a client with several server addresses does,
- * up to once per node. An instance with an operation that was not acknowledged is left alone (no
+ * up to once per node, and a node that timed out or refused the connection is skipped for `avoidMs`. An instance with an operation that was not acknowledged is left alone (no
  * different operation) until that operation can no longer take effect (History.applyDeadline), so its
  * later history stays strictly ordered.
  */
@@ -29,6 +29,8 @@ export interface LoadOptions {
   graceMs: number;
   /** Pause before retrying on the next node. */
   retryDelayMs: number;
+  /** How long a writer skips a node that timed out or refused a connection. */
+  avoidMs: number;
   /** Most instances one writer creates. */
   maxKeysPerWriter: number;
 }
@@ -119,6 +121,15 @@ export function startLoad(targets: WriterTarget[], history: History, options: Lo
     const between = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
     const owned: Owned[] = [];
     let cursor = w % targets.length;
+    // a node that timed out or refused is skipped for a while (unless all are), as a client with a server list does
+    const avoidUntil = new Map<string, number>();
+    const nextTarget = (): WriterTarget => {
+      for (let i = 0; i < targets.length; i++) {
+        const target = targets[cursor++ % targets.length];
+        if ((avoidUntil.get(target.name) ?? 0) <= history.now()) return target;
+      }
+      return targets[cursor++ % targets.length];
+    };
     let created = 0;
 
     const busy = (o: Owned): boolean =>
@@ -142,12 +153,14 @@ export function startLoad(targets: WriterTarget[], history: History, options: Lo
     async function perform(o: Owned, kind: OpKind, effect: Effect): Promise<void> {
       stats.operations++;
       for (let attempt = 1; attempt <= targets.length; attempt++) {
-        const target = targets[cursor++ % targets.length];
+        const target = nextTarget();
         const op = history.invoke(w, kind, o.key, effect, target.name, attempt);
         o.ops.push(op);
         const { outcome, detail } = await send(target, kind, o.key, effect, options.timeoutMs);
         history.complete(op, outcome, detail);
         stats.attempts[outcome]++;
+        if (outcome === 'timeout' || (outcome === 'failed' && !detail.startsWith('HTTP')))
+          avoidUntil.set(target.name, history.now() + options.avoidMs);
         if (outcome === 'ok') {
           o.belief = effect.present ? 'present' : 'absent';
           return;
