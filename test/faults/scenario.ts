@@ -279,6 +279,7 @@ export async function runScenario(
         `contract 1 (acknowledged means kept): VIOLATED for ${violations.length} of ${history.keys().length} instances (${[...byKind].map(([k, n]) => `${n} ${k}`).join(', ')}); the first ${Math.min(8, violations.length)}:`,
       );
       for (const v of violations.slice(0, 8)) lines.push(describeViolation(v, history, GRACE_MS));
+      if (violations.length > 8) lines.push(`  … ${violations.length - 8} more in ${join(logDir, 'violations.txt')}`);
     }
     if (crashes.length) lines.push(`nodes that exited by themselves:\n${crashes.join('\n')}`);
     lines.push(`node logs: ${nodes.map((n) => n.logPath).join(', ')}`);
