@@ -44,12 +44,24 @@ class Agent {
     });
   }
 
-  tcp(host: string, timeoutMs = 1000): Promise<ProbeResult> {
+  tcp(host: string, timeoutMs = 3000): Promise<ProbeResult> {
     return this.request({ op: 'tcp', host, port: 7000, timeoutMs });
   }
 
   async udpReceivedFrom(host: string): Promise<number> {
     return (await this.request({ op: 'udpReceived' })).bySource?.[host] ?? 0;
+  }
+
+  /** Datagrams from `host` since `before`, once the count has stopped growing (at least 300 ms, at most 3 s). */
+  async udpSettled(host: string, before: number): Promise<number> {
+    const deadline = Date.now() + 3000;
+    let last = -1;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 150));
+      const now = (await this.udpReceivedFrom(host)) - before;
+      if ((now === last && now >= 0) || Date.now() > deadline) return now;
+      last = now;
+    }
   }
 }
 
@@ -72,6 +84,17 @@ function processState(pid: number): string {
   return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0];
 }
 
+/** Polls the process state (signals are delivered asynchronously) until `ok` holds or 2 s pass; returns the last state. */
+async function stateBecomes(pid: number, ok: (state: string) => boolean): Promise<string> {
+  const deadline = Date.now() + 2000;
+  let state = processState(pid);
+  while (!ok(state) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+    state = processState(pid);
+  }
+  return state;
+}
+
 async function medianConnectMs(agent: Agent, host: string, samples = 7): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < samples; i++) {
@@ -81,6 +104,9 @@ async function medianConnectMs(agent: Agent, host: string, samples = 7): Promise
   }
   return times.sort((a, b) => a - b)[Math.floor(samples / 2)];
 }
+
+// the shared machine can be busy: give each check room
+jest.setTimeout(30000);
 
 describe('fault rig (network namespaces, no registry)', () => {
   let rig: NetRig;
@@ -114,16 +140,19 @@ describe('fault rig (network namespaces, no registry)', () => {
     }
   });
 
-  it('should run a spawned command itself inside the namespace, so signals reach it', () => {
+  it('should run a spawned command itself inside the namespace, so signals reach it', async () => {
     const agent = agents[0];
     const pid = agent.child.pid!;
     expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('probe-agent.js');
     const nsInode = statSync(`/run/netns/${rig.node(0).ns}`).ino;
     expect(statSync(`/proc/${pid}/ns/net`).ino).toBe(nsInode);
-    process.kill(pid, 'SIGSTOP');
-    expect(processState(pid)).toBe('T');
-    process.kill(pid, 'SIGCONT');
-    expect(processState(pid)).not.toBe('T');
+    try {
+      process.kill(pid, 'SIGSTOP');
+      expect(await stateBecomes(pid, (st) => st === 'T')).toBe('T');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    expect(await stateBecomes(pid, (st) => st !== 'T')).not.toBe('T');
   });
 
   it('should let every node reach every other on its cluster address, and the test reach every node on its client address', async () => {
@@ -159,9 +188,8 @@ describe('fault rig (network namespaces, no registry)', () => {
       const before10 = await agents[0].udpReceivedFrom(ip(1));
       await agents[0].request({ op: 'udp', host: ip(1), port: 7001, count: 100 });
       await agents[1].request({ op: 'udp', host: ip(0), port: 7001, count: 100 });
-      await new Promise((r) => setTimeout(r, 200));
-      expect((await agents[1].udpReceivedFrom(ip(0))) - before01).toBeGreaterThanOrEqual(98); // a -> b delivered
-      expect((await agents[0].udpReceivedFrom(ip(1))) - before10).toBe(0); // b -> a dropped
+      expect(await agents[1].udpSettled(ip(0), before01)).toBeGreaterThanOrEqual(98); // a -> b delivered
+      expect(await agents[0].udpSettled(ip(1), before10)).toBe(0); // b -> a dropped
       expect((await agents[2].tcp(ip(0))).ok).toBe(true); // the third node is not involved
       expect((await agents[1].tcp(ip(2))).ok).toBe(true);
     } finally {
@@ -169,8 +197,7 @@ describe('fault rig (network namespaces, no registry)', () => {
     }
     const before = await agents[0].udpReceivedFrom(ip(1));
     await agents[1].request({ op: 'udp', host: ip(0), port: 7001, count: 50 });
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await agents[0].udpReceivedFrom(ip(1))) - before).toBeGreaterThanOrEqual(49);
+    expect(await agents[0].udpSettled(ip(1), before)).toBeGreaterThanOrEqual(49);
   });
 
   it('should add latency with jitter on a wired node and remove it again', async () => {
@@ -183,10 +210,10 @@ describe('fault rig (network namespaces, no registry)', () => {
       await rig.clearNetem(2);
     }
     const after = await medianConnectMs(agents[2], ip(0));
-    expect(plain).toBeLessThan(20);
-    expect(delayed).toBeGreaterThanOrEqual(75);
-    expect(delayed).toBeLessThan(300);
-    expect(after).toBeLessThan(20);
+    // relative to the plain connect time, which a busy machine stretches
+    expect(delayed - plain).toBeGreaterThanOrEqual(70);
+    expect(delayed - plain).toBeLessThan(250);
+    expect(after).toBeLessThan(plain + 40);
   });
 
   it('should lose about the given share of the packets a node sends, and stop when cleared', async () => {
@@ -195,8 +222,7 @@ describe('fault rig (network namespaces, no registry)', () => {
     try {
       const before = await agents[1].udpReceivedFrom(ip(0));
       await agents[0].request({ op: 'udp', host: ip(1), port: 7001, count: 400 });
-      await new Promise((r) => setTimeout(r, 200));
-      received = (await agents[1].udpReceivedFrom(ip(0))) - before;
+      received = await agents[1].udpSettled(ip(0), before);
     } finally {
       await rig.clearNetem(0);
     }
@@ -205,8 +231,7 @@ describe('fault rig (network namespaces, no registry)', () => {
     expect(received).toBeLessThan(330);
     const before = await agents[1].udpReceivedFrom(ip(0));
     await agents[0].request({ op: 'udp', host: ip(1), port: 7001, count: 100 });
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await agents[1].udpReceivedFrom(ip(0))) - before).toBeGreaterThanOrEqual(98);
+    expect(await agents[1].udpSettled(ip(0), before)).toBeGreaterThanOrEqual(98);
   });
 
   it('should refuse latency on a node without a wire, naming the option', async () => {
