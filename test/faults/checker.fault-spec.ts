@@ -89,14 +89,18 @@ describe('fault checker', () => {
     expect(allowedEffects(h.opsOf(keyId(K)), h, GRACE)).toEqual([present(9)]);
   });
 
-  it('should keep an unacknowledged write possible until a fault it overlapped has ended, plus the grace', () => {
+  it('should keep an unacknowledged write possible until a fault it overlapped has ended, plus its duration and the grace', () => {
     const h = new History();
     h.faults.push({ what: 'partition n3', from: 1000, to: 20000 });
     op(h, 'register', present(3), 0, 10, 'ok');
     op(h, 'deregister', { present: false }, 2000, 5000, 'failed');
-    op(h, 'register', present(4), 21000, 21010, 'ok'); // before 20000 + 3000: the failed one may land after it
+    // the fault ends at 20000; a retransmission may come up to its duration (19000) later, then the grace
+    expect(h.applyDeadline(h.opsOf(keyId(K))[1], GRACE)).toBe(20000 + 19000 + GRACE);
+    op(h, 'register', present(4), 41000, 41010, 'ok'); // before the deadline: the failed one may land after it
     expect(allowedEffects(h.opsOf(keyId(K)), h, GRACE)).toEqual([{ present: false }, present(4)]);
-    h.faults.push({ what: 'pause n2', from: 22000 });
+    op(h, 'register', present(6), 42100, 42110, 'ok'); // after it: only this one
+    expect(allowedEffects(h.opsOf(keyId(K)), h, GRACE)).toEqual([present(6)]);
+    h.faults.push({ what: 'pause n2', from: 41500 }); // an open fault the deadline reaches: no end yet
     expect(h.applyDeadline(h.opsOf(keyId(K))[1], GRACE)).toBe(Infinity);
   });
 

@@ -138,9 +138,11 @@ export class History {
   /**
    * The latest time an operation may still take effect. Acknowledged: when it completed. Not
    * acknowledged: its completion plus `graceMs` (a forward the node made for it may still be in flight
-   * for a call timeout), pushed past the end of every fault it overlaps (a paused node serves a queued
-   * request when it resumes; a forward stuck in a cut TCP connection arrives when the cut heals).
-   * Infinity while such a fault lasts, or for an operation still pending.
+   * for a call timeout, and a busy node may be slow to get to it), pushed past every fault it overlaps:
+   * to the fault's end plus its duration plus `graceMs`. A paused node serves a queued request when it
+   * resumes; a forward stuck in a cut TCP connection arrives with the next retransmission after the cut
+   * heals, and TCP's exponential backoff puts that up to about the cut's duration later (a 20 s cut:
+   * up to ~20 s after the heal). Infinity while such a fault lasts, or for an operation still pending.
    */
   applyDeadline(op: OpRecord, graceMs: number): number {
     if (op.outcome === 'ok' || op.outcome === 'rejected') return op.completedAt!;
@@ -150,7 +152,7 @@ export class History {
       changed = false;
       for (const fault of this.faults) {
         if (fault.from > deadline || (fault.to ?? Infinity) < op.invokedAt) continue;
-        const end = fault.to === undefined ? Infinity : fault.to + graceMs;
+        const end = fault.to === undefined ? Infinity : fault.to + Math.min(fault.to - fault.from, 120000) + graceMs;
         if (end > deadline) {
           deadline = end;
           changed = true;
