@@ -32,5 +32,8 @@ module.exports = {
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
     },
+    // Fault injection (test/faults): real node processes in network namespaces with partitions, pauses and
+    // packet loss. Needs root and iproute2; run with `npm test -- --selectProjects faults`.
+    { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'] },
   ],
 };
