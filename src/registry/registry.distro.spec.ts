@@ -433,6 +433,38 @@ describe(Registry.name, () => {
   describe('tombstones', () => {
     const id = '10.0.0.1:80#true';
 
+    it('should record a withdrawal of an ip-port instance this node does not hold, so a registration it missed stays withdrawn', () => {
+      // The peer took the registration while this node was cut off from it.
+      peer.registerInstance(id, 'ipport', orders, { ip: '10.0.0.1', port: 80 });
+      const registered = wire(peer.exportClient(id));
+      now = T0 + 5;
+      clearEvents();
+
+      expect(sut.withdrawIpPortInstance(id, orders, 'DEFAULT', '10.0.0.1', 80)).toBe(true);
+
+      expect(sut.getClient(id)).toBeUndefined();
+      expect(clientEvents).toEqual([expect.objectContaining({ clientId: id, removed: true, local: true })]);
+      expect(serviceEvents).toEqual([]);
+      const withdrawn = wire(sut.exportClient(id));
+      expect(withdrawn.tombstones).toEqual([
+        expect.objectContaining({ ip: '10.0.0.1', port: 80, cluster: 'DEFAULT', writer: 'node-a' }),
+      ]);
+      // The registration arrives after the partition heals: the withdrawal is newer, on both nodes.
+      expect(sut.mergeClients([registered])).toBe(0);
+      peer.mergeClients([withdrawn]);
+      expect(ips(orders)).toEqual([]);
+      expect(ips(orders, peer)).toEqual([]);
+    });
+
+    it('should withdraw a held instance as deregisterInstance does', () => {
+      sut.registerInstance(id, 'ipport', orders, { ip: '10.0.0.1', port: 80 });
+
+      expect(sut.withdrawIpPortInstance(id, orders, 'DEFAULT', '10.0.0.1', 80)).toBe(true);
+
+      expect(ips(orders)).toEqual([]);
+      expect(wire(sut.exportClient(id)).tombstones).toHaveLength(1);
+    });
+
     it('should not bring back a withdrawn publication when an older copy arrives late, in any order', () => {
       peer.registerInstance(id, 'ipport', orders, { ip: '10.0.0.1', port: 80 });
       const registered = wire(peer.exportClient(id));

@@ -109,6 +109,35 @@ export class Registry {
     return this.batchDeregister(clientId, key, [{ clusterName, ip, port }]);
   }
 
+  /**
+   * Withdraws an ip-port client's instance whether or not this node holds it: the withdrawal is
+   * recorded as a tombstone all the same. A node cut off from the one that took the registration
+   * (or one that has not received it yet) answers a deregistration with success, and that answer must
+   * hold when the registration reaches it later: the tombstone is newer, so it wins on every node.
+   */
+  withdrawIpPortInstance(clientId: string, key: ServiceKey, clusterName: string, ip: string, port: number): boolean {
+    if (this.deregisterInstance(clientId, key, clusterName, ip, port)) return true;
+    const changes = this.localChanges();
+    const existed = this.clientTable.get(clientId) !== undefined;
+    const client = this.clientTable.obtain(clientId, 'ipport');
+    if (!existed) client.local = true;
+    const cluster = clusterName || DEFAULT_CLUSTER;
+    const version = changes.version();
+    client.setTombstone(publicationKey(key.namespace, key.group, key.name, cluster, ip, port), {
+      namespace: key.namespace,
+      group: key.group,
+      service: key.name,
+      cluster,
+      ip,
+      port,
+      version,
+      writer: changes.writer,
+    });
+    this.writer.changedLocally(client, changes);
+    this.writer.dropIfAbandoned(client, changes);
+    return this.commit(changes);
+  }
+
   /** Withdraws several instances of a client from one service, with one event. */
   batchDeregister(clientId: string, key: ServiceKey, addresses: readonly InstanceAddress[]): boolean {
     const client = this.clientTable.get(clientId);

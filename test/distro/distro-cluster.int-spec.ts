@@ -2,6 +2,7 @@ import { Client, Metadata, credentials, status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import { DistroRouting } from '../../src/distro/distro-routing';
 import { CLIENT_DATA_TYPE } from '../../src/distro/distro-types';
+import { distroMethods } from '../../src/distro/grpc/distro-proto';
 import { DistroGrpcClient } from '../../src/distro/grpc/distro-grpc-client';
 import { encodeClientData } from '../../src/distro/naming/client-data-codec';
 import { ipPortClientId, versionAt } from '../../src/registry';
@@ -260,6 +261,32 @@ describe('Distro cluster (3 in-process nodes)', () => {
       await eventually(() =>
         nodes.every((n) => registryOf(n).getInstance(key, 'DEFAULT', ip, 80)?.metadata.v === 'newer'),
       );
+    });
+
+    it('should refuse a forwarded write that arrives after its sender gave up, and apply it in time', async () => {
+      const target = nodes[0];
+      const forward = (deadlineMs: number, ip: string) =>
+        distroMethods.Forward.requestSerialize({
+          from: members[1],
+          method: 'POST',
+          url: '/nacos/v1/ns/instance',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: Buffer.from(`serviceName=late&ip=${ip}&port=80`),
+          deadlineMs,
+        });
+      const late: ServiceKey = { ...orders, name: 'late' };
+
+      const refused = await rawCall(members[0], '/distro.v2.DistroPeer/Forward', forward(Date.now() - 1, '10.88.0.1'));
+      expect(refused?.code).toBe(status.DEADLINE_EXCEEDED);
+      expect(registryOf(target).listInstances(late)).toEqual([]);
+
+      const taken = await rawCall(members[0], '/distro.v2.DistroPeer/Forward', forward(Date.now() + 2000, '10.88.0.2'));
+      expect(taken).toBeUndefined();
+      expect(
+        registryOf(target)
+          .listInstances(late)
+          .map((i) => i.ip),
+      ).toEqual(['10.88.0.2']);
     });
 
     it('should answer fuzzed payloads with INVALID_ARGUMENT and stay up unchanged', async () => {

@@ -128,8 +128,11 @@ export class DistroGrpcClient implements DistroTransport {
   }
 
   async forward(peer: string, request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
-    const wire = { ...request, from: this.options.self, body: Buffer.from(request.body ?? '') };
     const timeoutMs = this.options.forwardTimeoutMs ?? this.options.callTimeoutMs;
+    // The peer applies it only well before we give up: its answer then has time to come back, and a
+    // request held up past that point is refused there rather than applied behind our stand-in answer.
+    const deadlineMs = Date.now() + timeoutMs - Math.min(100, timeoutMs / 4);
+    const wire = { ...request, from: this.options.self, body: Buffer.from(request.body ?? ''), deadlineMs };
     const { response } = await this.unary<WireForwardResponse>(peer, 'Forward', wire, timeoutMs);
     return { status: response.status, headers: response.headers, body: response.body.toString() };
   }

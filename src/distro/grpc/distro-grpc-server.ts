@@ -108,6 +108,10 @@ export class DistroGrpcServer {
         if (typeof req.url !== 'string' || !req.url.startsWith('/nacos/'))
           throw new InvalidPayloadError('only /nacos/ requests are forwarded');
         if (!/^[A-Z]{3,7}$/.test(req.method)) throw new InvalidPayloadError('bad method');
+        // The sender has given up and handled it itself: applying it now could contradict its answer.
+        if (req.deadlineMs > 0 && Date.now() > req.deadlineMs) {
+          throw new CallError(status.DEADLINE_EXCEEDED, 'arrived after the sender gave up; not applied');
+        }
         const answer = await this.handler.forward({
           method: req.method,
           url: req.url,

@@ -64,6 +64,7 @@ export interface WireForwardRequest {
   url: string;
   headers: Record<string, string>;
   body: Buffer;
+  deadlineMs: number;
 }
 export interface WireForwardResponse {
   status: number;

@@ -69,7 +69,8 @@ export class NacosNamingService {
     const port = params.port();
     const cluster = params.cluster();
     const ephemeral = params.bool('ephemeral') !== false;
-    this.registry.deregisterInstance(ipPortClientId(ip, port, ephemeral), key, cluster, ip, port);
+    // A tombstone even for an instance this node does not hold (yet): the answer is "deregistered".
+    this.registry.withdrawIpPortInstance(ipPortClientId(ip, port, ephemeral), key, cluster, ip, port);
   }
 
   update(params: NacosParams): void {
