@@ -1,4 +1,4 @@
-import { Client, Metadata, credentials, status } from '@grpc/grpc-js';
+import { Client, Metadata, Server, ServerCredentials, credentials, status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import { DistroRouting } from '../../src/distro/distro-routing';
 import { CLIENT_DATA_TYPE } from '../../src/distro/distro-types';
@@ -287,6 +287,26 @@ describe('Distro cluster (3 in-process nodes)', () => {
           .listInstances(late)
           .map((i) => i.ip),
       ).toEqual(['10.88.0.2']);
+    });
+
+    it('should report a peer that does not serve this Distro protocol version as incompatible, and refuse a v1 call', async () => {
+      const old = new Server();
+      const port = await new Promise<number>((resolve, reject) =>
+        old.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+      );
+      const client = peerClient(members[0], DISTRO_TEST_TOKEN);
+      try {
+        await expect(client.probe(`127.0.0.1:${port}`)).rejects.toMatchObject({
+          reason: 'incompatible',
+          message: expect.stringContaining('does not serve distro.v2.DistroPeer'),
+        });
+      } finally {
+        client.close();
+        old.forceShutdown();
+      }
+      // A v1 node calling us: nothing on that path, so nothing is applied.
+      const v1 = await rawCall(members[0], '/distro.v1.DistroPeer/Sync', Buffer.alloc(0));
+      expect(v1?.code).toBe(status.UNIMPLEMENTED);
     });
 
     it('should answer fuzzed payloads with INVALID_ARGUMENT and stay up unchanged', async () => {
