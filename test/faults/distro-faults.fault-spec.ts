@@ -15,6 +15,11 @@ const HEAL_BOUND_MS = 30000;
 /** Three node starts (20-30 s each when the shared machine is busy), the scenario, and the convergence wait. */
 const TIMEOUT_MS = 240000;
 
+/** Writes go on for 3 s after the fault ends; content must be identical within HEAL_BOUND_MS of its end. */
+function afterHeal(ctx: { history: { now(): number } }, what: string) {
+  return { reference: ctx.history.now(), referenceWhat: what, boundMs: HEAL_BOUND_MS, writeOnMs: 3000 };
+}
+
 function expectContract(result: ScenarioResult): void {
   if (result.failed) throw new Error(result.report);
 }
@@ -49,7 +54,7 @@ describe('Distro under faults (3 nodes in network namespaces)', () => {
         await ctx.sleep(6000);
         ctx.nodes[1].signal('SIGCONT');
         end();
-        return { reference: ctx.history.now(), referenceWhat: 'SIGCONT n2', boundMs: HEAL_BOUND_MS, writeOnMs: 3000 };
+        return afterHeal(ctx, 'SIGCONT n2');
       });
       expectContract(result);
     },
@@ -66,12 +71,7 @@ describe('Distro under faults (3 nodes in network namespaces)', () => {
         await ctx.sleep(20000);
         await ctx.rig.heal();
         end();
-        return {
-          reference: ctx.history.now(),
-          referenceWhat: 'the partition healed',
-          boundMs: HEAL_BOUND_MS,
-          writeOnMs: 3000,
-        };
+        return afterHeal(ctx, 'the partition healed');
       });
       expectContract(result);
     },
@@ -88,12 +88,7 @@ describe('Distro under faults (3 nodes in network namespaces)', () => {
         await ctx.sleep(15000);
         await ctx.rig.heal();
         end();
-        return {
-          reference: ctx.history.now(),
-          referenceWhat: 'the partition healed',
-          boundMs: HEAL_BOUND_MS,
-          writeOnMs: 3000,
-        };
+        return afterHeal(ctx, 'the partition healed');
       });
       expectContract(result);
     },
@@ -110,12 +105,7 @@ describe('Distro under faults (3 nodes in network namespaces)', () => {
         await ctx.sleep(12000);
         await ctx.rig.clearNetem(2);
         end();
-        return {
-          reference: ctx.history.now(),
-          referenceWhat: 'netem was removed',
-          boundMs: HEAL_BOUND_MS,
-          writeOnMs: 3000,
-        };
+        return afterHeal(ctx, 'netem was removed');
       });
       expectContract(result);
     },
