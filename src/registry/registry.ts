@@ -275,6 +275,21 @@ export class Registry {
     const existed = live !== undefined;
     const client = this.clientTable.obtain(data.clientId, live?.kind ?? data.kind);
     if (!existed) client.local = false;
+    const historyChanged = this.mergeHistory(client, data, changes);
+    const changed = this.mergePublications(client, data, beatAt, changes) || historyChanged;
+    // A client left with nothing is removed (a ghost, if it holds tombstones), unless it is a live
+    // connection or sync client of this node, which exists while its connection or lease does.
+    if (client.size === 0 && (!existed || client.kind === 'ipport' || !client.local)) {
+      this.clientTable.delete(client);
+      if (existed) changes.touchClient(client, true);
+      return changed || existed;
+    }
+    if (changed || !existed) changes.touchClient(client);
+    return changed;
+  }
+
+  /** Merges a copy's owner stamp, floor and tombstones into `client`; true when any of them changed it. */
+  private mergeHistory(client: Client, data: ClientSyncData, changes: ChangeSet): boolean {
     let changed = false;
     if (
       data.metaVersion !== undefined &&
@@ -293,18 +308,19 @@ export class Registry {
     }
     for (const t of data.tombstones ?? []) {
       if (client.covered(t.version, t.writer)) continue;
-      const record = this.findRecord(
-        client,
-        { namespace: t.namespace, group: t.group, name: t.service },
-        t.cluster,
-        t.ip,
-        t.port,
-      );
+      const key = { namespace: t.namespace, group: t.group, name: t.service };
+      const record = this.findRecord(client, key, t.cluster, t.ip, t.port);
       if (record !== undefined && !newer(t.version, t.writer, record.version, record.writer)) continue;
       if (record !== undefined) this.writer.unlink(client, record, changes);
-      if (client.setTombstone(publicationKey(t.namespace, t.group, t.service, t.cluster, t.ip, t.port), t) || record)
-        changed = true;
+      const stored = client.setTombstone(publicationKey(t.namespace, t.group, t.service, t.cluster, t.ip, t.port), t);
+      if (stored || record !== undefined) changed = true;
     }
+    return changed;
+  }
+
+  /** Merges a copy's publications into `client`: each one newer than what is held at its address (record or tombstone). */
+  private mergePublications(client: Client, data: ClientSyncData, beatAt: number, changes: ChangeSet): boolean {
+    let changed = false;
     const tombstones = client.tombstones;
     const floor = client.floor;
     // Consecutive publications mostly name the same service: compare before looking it up again.
@@ -334,14 +350,6 @@ export class Registry {
       last ??= this.catalog.obtain(serviceKey(p.namespace, p.group, p.service));
       if (this.writer.upsert(client, last, p.instance, beatAt, changes, version, writer)) changed = true;
     }
-    // A client left with nothing is removed (a ghost, if it holds tombstones), unless it is a live
-    // connection or sync client of this node, which exists while its connection or lease does.
-    if (client.size === 0 && (!existed || client.kind === 'ipport' || !client.local)) {
-      this.clientTable.delete(client);
-      if (existed) changes.touchClient(client, true);
-      return changed || existed;
-    }
-    if (changed || !existed) changes.touchClient(client);
     return changed;
   }
 
