@@ -57,7 +57,7 @@ export class DistroMetrics implements DistroObserver, StandInObserver {
     });
     this.refused = new Counter({
       name: 'distro_refused_total',
-      help: 'Peer data refused: unauthenticated calls, unknown senders, invalid payloads, clients the sender is not responsible for',
+      help: 'Peer calls refused: unauthenticated calls, unknown senders, invalid payloads',
       labelNames: ['reason'],
       registers,
     });
@@ -128,9 +128,5 @@ export class DistroMetrics implements DistroObserver, StandInObserver {
 
   standInWrite(peer: string): void {
     this.standInWrites.inc({ peer });
-  }
-
-  rejected(_from: string, count: number): void {
-    this.refused.inc({ reason: 'not responsible' }, count);
   }
 }

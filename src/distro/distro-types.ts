@@ -112,5 +112,4 @@ export interface DistroObserver {
   verifyMismatches?(peer: string, count: number): void;
   verifyRpc?(peer: string): void;
   snapshotLoaded?(peer: string, seconds: number, items: number): void;
-  rejected?(from: string, count: number): void;
 }

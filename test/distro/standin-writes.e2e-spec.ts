@@ -226,8 +226,8 @@ describe('Distro stand-in writes when the responsible node dies', () => {
   it('should list the stand-in writes on the restarted node and on the third node', async () => {
     expect(viaHttp).toBeDefined();
     await start(2);
-    // needs versioned merge (issue 15): the stand-in's copy reaches the others by Distro, which on
-    // this branch still refuses a client from a sender that is not responsible for it.
+    // The stand-in's write is versioned like any other: Distro merges it on every node, and the
+    // restarted node's older copy from its snapshot cannot replace it.
     await eventually(
       async () => {
         const [b, c] = [await hosts(1), await hosts(2)];
