@@ -36,25 +36,51 @@ export interface ReplicatedClient {
   readonly revision: number;
   readonly size: number;
   readonly floor: number;
-  readonly tombstones: ReadonlyMap<string, TombstoneData> | undefined;
+  /** How many withdrawn publications it remembers. */
+  readonly tombstoneCount: number;
   /** Hash of the versioned content, equal on nodes holding the same client. */
   digest(): number;
 }
 
-/** Rarely-set client facts, kept out of line so the common ip-port client does not pay for them. */
-interface ClientExtra {
-  owner?: string;
-  attributes?: Readonly<Record<string, unknown>>;
+/** The key of a tombstone's publication. */
+export function tombstoneKey(t: TombstoneData): string {
+  return publicationKey(t.namespace, t.group, t.service, t.cluster, t.ip, t.port);
+}
+
+/**
+ * Rarely-set client facts, kept out of line so the common ip-port client does not pay for them. A
+ * class with every field set, so all holders share one shape (deleting properties would turn each
+ * into a slower, larger dictionary object).
+ */
+class ClientExtra {
+  owner: string | undefined = undefined;
+  attributes: Readonly<Record<string, unknown>> | undefined = undefined;
   /** Absolute ms. */
-  expiresAt?: number;
+  expiresAt: number | undefined = undefined;
   /** Version and writer of the owner and expiry facts. */
-  metaVersion?: number;
-  metaWriter?: string;
-  /** Withdrawn publications by key, until they are older than the tombstone window. */
-  tombstones?: Map<string, TombstoneData>;
+  metaVersion: number | undefined = undefined;
+  metaWriter: string | undefined = undefined;
+  /**
+   * Withdrawn publications, until they are older than the tombstone window: the one tombstone itself
+   * (the common case — a deregistered instance — costs no map and no key string), or a map by key.
+   */
+  tombstones: TombstoneData | Map<string, TombstoneData> | undefined = undefined;
   /** The client was removed at this version: nothing of it at or below is kept. */
-  floor?: number;
-  floorWriter?: string;
+  floor: number | undefined = undefined;
+  floorWriter: string | undefined = undefined;
+
+  get empty(): boolean {
+    return (
+      this.owner === undefined &&
+      this.attributes === undefined &&
+      this.expiresAt === undefined &&
+      this.metaVersion === undefined &&
+      this.metaWriter === undefined &&
+      this.tombstones === undefined &&
+      this.floor === undefined &&
+      this.floorWriter === undefined
+    );
+  }
 }
 
 /** 32-bit FNV-1a of a string, from `seed`. */
@@ -127,8 +153,24 @@ export class Client implements Readonly<ClientInfo>, ReplicatedClient {
     return this.extra?.floorWriter ?? '';
   }
 
-  get tombstones(): ReadonlyMap<string, TombstoneData> | undefined {
-    return this.extra?.tombstones;
+  /** How many withdrawn publications the client remembers. */
+  get tombstoneCount(): number {
+    const t = this.extra?.tombstones;
+    return t === undefined ? 0 : t instanceof Map ? t.size : 1;
+  }
+
+  /** The tombstone of a publication key, if any. */
+  tombstoneAt(key: string): TombstoneData | undefined {
+    const t = this.extra?.tombstones;
+    if (t === undefined) return undefined;
+    if (t instanceof Map) return t.get(key);
+    return tombstoneKey(t) === key ? t : undefined;
+  }
+
+  /** Every tombstone (a copy, safe to iterate while changing the client). */
+  tombstoneList(): TombstoneData[] {
+    const t = this.extra?.tombstones;
+    return t === undefined ? [] : t instanceof Map ? [...t.values()] : [t];
   }
 
   /** True when the client holds tombstones or a floor, which must outlive its publications. */
@@ -144,10 +186,20 @@ export class Client implements Readonly<ClientInfo>, ReplicatedClient {
 
   /** Records a withdrawal, unless a newer one of the same publication is known. */
   setTombstone(key: string, tombstone: TombstoneData): boolean {
-    const extra = (this.extra ??= {});
-    const known = extra.tombstones?.get(key);
+    const known = this.tombstoneAt(key);
     if (known !== undefined && !newer(tombstone.version, tombstone.writer, known.version, known.writer)) return false;
-    (extra.tombstones ??= new Map()).set(key, tombstone);
+    const extra = (this.extra ??= new ClientExtra());
+    const held = extra.tombstones;
+    if (held === undefined || (!(held instanceof Map) && known !== undefined)) {
+      extra.tombstones = tombstone;
+    } else if (held instanceof Map) {
+      held.set(key, tombstone);
+    } else {
+      extra.tombstones = new Map([
+        [tombstoneKey(held), held],
+        [key, tombstone],
+      ]);
+    }
     this.saw(tombstone.version);
     this.digestValue = -1;
     return true;
@@ -155,9 +207,16 @@ export class Client implements Readonly<ClientInfo>, ReplicatedClient {
 
   /** Forgets a withdrawal (a newer publication of the same address replaced it, or it aged out). */
   clearTombstone(key: string): void {
-    const tombstones = this.extra?.tombstones;
-    if (tombstones === undefined || !tombstones.delete(key)) return;
-    if (tombstones.size === 0) this.setExtra('tombstones', undefined);
+    const held = this.extra?.tombstones;
+    if (held === undefined) return;
+    if (held instanceof Map) {
+      if (!held.delete(key)) return;
+      if (held.size === 1) this.setExtra('tombstones', held.values().next().value as TombstoneData);
+      else if (held.size === 0) this.setExtra('tombstones', undefined);
+    } else {
+      if (tombstoneKey(held) !== key) return;
+      this.setExtra('tombstones', undefined);
+    }
     this.digestValue = -1;
   }
 
@@ -166,10 +225,8 @@ export class Client implements Readonly<ClientInfo>, ReplicatedClient {
     if (!newer(version, writer, this.floor, this.floorWriter)) return false;
     this.setExtra('floor', version);
     this.setExtra('floorWriter', writer);
-    const tombstones = this.extra?.tombstones;
-    if (tombstones !== undefined) {
-      for (const [key, t] of tombstones) if (!newer(t.version, t.writer, version, writer)) tombstones.delete(key);
-      if (tombstones.size === 0) this.setExtra('tombstones', undefined);
+    for (const t of this.tombstoneList()) {
+      if (!newer(t.version, t.writer, version, writer)) this.clearTombstone(tombstoneKey(t));
     }
     this.saw(version);
     this.digestValue = -1;
@@ -226,9 +283,7 @@ export class Client implements Readonly<ClientInfo>, ReplicatedClient {
     mix(this.id);
     for (const record of this.records()) mix(recordKey(record) + '\u0002' + record.version + '\u0002' + record.writer);
     const extra = this.extra;
-    if (extra?.tombstones !== undefined) {
-      for (const [key, t] of extra.tombstones) mix(key + '\u0003' + t.version + '\u0002' + t.writer);
-    }
+    for (const t of this.tombstoneList()) mix(tombstoneKey(t) + '\u0003' + t.version + '\u0002' + t.writer);
     if (extra?.floor !== undefined) mix('\u0004' + extra.floor + '\u0002' + (extra.floorWriter ?? ''));
     if (extra?.metaVersion !== undefined) mix('\u0005' + extra.metaVersion + '\u0002' + (extra.metaWriter ?? ''));
     // 21 + 32 bits: a double holds it exactly, and it is never the -1 of "stale".
@@ -242,14 +297,14 @@ export class Client implements Readonly<ClientInfo>, ReplicatedClient {
   }
 
   /** Sets or clears an out-of-line fact, dropping the holder when it becomes empty. */
-  setExtra<K extends keyof ClientExtra>(field: K, value: ClientExtra[K]): void {
+  setExtra<K extends keyof Omit<ClientExtra, 'empty'>>(field: K, value: ClientExtra[K]): void {
     if (value === undefined) {
       if (this.extra === undefined) return;
-      delete this.extra[field];
-      if (Object.keys(this.extra).length === 0) this.extra = undefined;
+      this.extra[field] = value;
+      if (this.extra.empty) this.extra = undefined;
       return;
     }
-    this.extra ??= {};
+    this.extra ??= new ClientExtra();
     this.extra[field] = value;
   }
 
@@ -346,7 +401,7 @@ export class Client implements Readonly<ClientInfo>, ReplicatedClient {
     if (extra === undefined) return data;
     if (extra.owner !== undefined) data.owner = extra.owner;
     if (extra.expiresAt !== undefined) data.expiresAt = extra.expiresAt;
-    if (extra.tombstones !== undefined) data.tombstones = [...extra.tombstones.values()];
+    if (extra.tombstones !== undefined) data.tombstones = this.tombstoneList();
     if (extra.floor !== undefined) {
       data.floor = extra.floor;
       data.floorWriter = extra.floorWriter;

@@ -112,7 +112,7 @@ export class PublicationWriter {
     else index.add(record, entry);
     client.add(record);
     // A publication newer than its own withdrawal replaces the tombstone.
-    if (client.tombstones !== undefined) client.clearTombstone(recordKey(record));
+    if (client.tombstoneCount > 0) client.clearTombstone(recordKey(record));
     service.publications++;
     this.instanceCount++;
     changes.touchService(service);

@@ -252,7 +252,7 @@ describe('Registry consistency under every kind of write', () => {
         if (next() < 0.5) {
           const history = (id: string) => {
             const client = sut.replicatedClient(id);
-            return client === undefined ? -1 : (client.tombstones?.size ?? 0) + (client.floor === 0 ? 0 : 1);
+            return client === undefined ? -1 : client.tombstoneCount + (client.floor === 0 ? 0 : 1);
           };
           const before = new Map([...sut.replicatedClients()].map((client) => [client.id, history(client.id)]));
           sut.purgeHistory(now, 90_000);

@@ -31,7 +31,7 @@ import { PublicationWriter } from './publications';
 import type { DesiredPublication } from './publications';
 import { SubscriberBook } from './subscribers';
 import { HybridClock, newer, versionAt } from './version';
-import { publicationKey } from './client';
+import { publicationKey, tombstoneKey } from './client';
 import type { ReplicatedClient } from './client';
 
 /**
@@ -321,7 +321,7 @@ export class Registry {
   /** Merges a copy's publications into `client`: each one newer than what is held at its address (record or tombstone). */
   private mergePublications(client: Client, data: ClientSyncData, beatAt: number, changes: ChangeSet): boolean {
     let changed = false;
-    const tombstones = client.tombstones;
+    const withTombstones = client.tombstoneCount > 0;
     const floor = client.floor;
     // Consecutive publications mostly name the same service: compare before looking it up again.
     let last: Service | undefined;
@@ -335,8 +335,8 @@ export class Registry {
       const cluster = p.instance.clusterName || DEFAULT_CLUSTER;
       const ip = String(p.instance.ip);
       const port = Number(p.instance.port);
-      if (tombstones !== undefined) {
-        const t = tombstones.get(publicationKey(p.namespace, p.group, p.service, cluster, ip, port));
+      if (withTombstones) {
+        const t = client.tombstoneAt(publicationKey(p.namespace, p.group, p.service, cluster, ip, port));
         if (t !== undefined && !newer(version, writer, t.version, t.writer)) continue;
       }
       if (lastName !== p.service || lastGroup !== p.group || lastNamespace !== p.namespace) {
@@ -377,9 +377,9 @@ export class Registry {
     let purged = 0;
     const sweep = (client: Client): void => {
       if (!client.hasHistory) return;
-      for (const [key, t] of client.tombstones ?? []) {
+      for (const t of client.tombstoneList()) {
         if (t.version >= horizon) continue;
-        client.clearTombstone(key);
+        client.clearTombstone(tombstoneKey(t));
         purged++;
       }
       if (client.floor !== 0 && client.floor < horizon) {
@@ -398,8 +398,7 @@ export class Registry {
   /** Tombstones (and floors) held, and removed clients kept for them, for metrics and the status endpoint. */
   historyCounts(): { tombstones: number; ghosts: number } {
     let tombstones = 0;
-    for (const client of this.replicatedClients())
-      tombstones += (client.tombstones?.size ?? 0) + (client.floor ? 1 : 0);
+    for (const client of this.replicatedClients()) tombstones += client.tombstoneCount + (client.floor ? 1 : 0);
     return { tombstones, ghosts: this.clientTable.ghostCount };
   }
 

@@ -330,5 +330,5 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
  * neither (a connection that publishes nothing) has nothing to replicate.
  */
 function inScope(client: ReplicatedClient): boolean {
-  return client.size > 0 || client.floor !== 0 || client.tombstones !== undefined;
+  return client.size > 0 || client.floor !== 0 || client.tombstoneCount > 0;
 }
