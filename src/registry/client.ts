@@ -211,7 +211,7 @@ export class Client implements Readonly<ClientInfo>, ReplicatedClient {
     if (held === undefined) return;
     if (held instanceof Map) {
       if (!held.delete(key)) return;
-      if (held.size === 1) this.setExtra('tombstones', held.values().next().value as TombstoneData);
+      if (held.size === 1) this.setExtra('tombstones', held.values().next().value);
       else if (held.size === 0) this.setExtra('tombstones', undefined);
     } else {
       if (tombstoneKey(held) !== key) return;
