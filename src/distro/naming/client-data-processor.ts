@@ -91,7 +91,8 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
     private readonly clock: () => number = Date.now,
   ) {
     this.unsubscribe = registry.events.on('clientChanged', (event) => {
-      this.changes.set(event.clientId, ++this.changeSequence);
+      if (event.removed && registry.replicatedClient(event.clientId) === undefined) this.changes.delete(event.clientId);
+      else this.changes.set(event.clientId, ++this.changeSequence);
     });
   }
 
@@ -128,7 +129,7 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
   stamp(key: string): string | undefined {
     const client = this.registry.replicatedClient(key);
     if (client === undefined || !this.speaksFor(client)) return undefined;
-    return `${this.changes.get(key) ?? 0}:${client.revision}:${client.digest()}`;
+    return `${this.changes.get(key) ?? 0}:${client.revision}:${client.tombstoneCount}:${client.floor}`;
   }
 
   bucketDigests(): BucketDigests {
@@ -243,6 +244,11 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
   expire(now: number): { replicas: number; tombstones: number } {
     const replicas = this.registry.expireReplicas(now, this.options.replicaExpireMs, (id) => this.isResponsible(id));
     const tombstones = this.registry.purgeHistory(now, this.options.tombstoneTtlMs);
+    // Ghosts whose history aged out are gone without an event: forget their change numbers too.
+    if (tombstones > 0) {
+      for (const id of this.changes.keys())
+        if (this.registry.replicatedClient(id) === undefined) this.changes.delete(id);
+    }
     return { replicas: replicas.length, tombstones };
   }
 
