@@ -244,7 +244,10 @@ export class DistroEngine<T> {
     for (const member of this.members.peers()) {
       const previous = this.lastStates.get(member.id);
       this.lastStates.set(member.id, member.state);
-      if (member.state === 'UP' && previous !== undefined && previous !== 'UP') void this.verifyNow(member.id);
+      if (member.state === 'UP' && previous !== undefined && previous !== 'UP') {
+        this.queues.get(member.id)?.resume();
+        void this.verifyNow(member.id);
+      }
     }
     const peers = new Set(this.members.peers().map((m) => m.id));
     for (const id of [...this.lastStates.keys()]) if (!peers.has(id)) this.lastStates.delete(id);

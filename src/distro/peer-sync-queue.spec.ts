@@ -105,6 +105,30 @@ describe(PeerSyncQueue.name, () => {
     expect(sut.depth).toBe(0);
   });
 
+  it('should send what waits behind the backoff at once when the peer answers again', async () => {
+    calls = [];
+    let failing = true;
+    sut = new PeerSyncQueue(
+      'b:1',
+      (keys) => {
+        calls.push(keys);
+        return failing ? Promise.reject(new Error('refused')) : Promise.resolve();
+      },
+      { ...options, minBackoffMs: 60_000, maxBackoffMs: 60_000 },
+      () => undefined,
+    );
+    sut.enqueue(['x']);
+    await until(() => calls.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls).toHaveLength(1);
+
+    failing = false;
+    sut.resume();
+
+    await until(() => calls.length === 2);
+    expect(sut.depth).toBe(0);
+  });
+
   it('should send a change to an idle queue at once rather than after the delay', async () => {
     calls = [];
     sut = new PeerSyncQueue(

@@ -66,6 +66,14 @@ export class PeerSyncQueue {
     this.wakeAt(earliest);
   }
 
+  /** The peer answers again (a probe succeeded): what waits behind the backoff goes now. */
+  resume(): void {
+    if (this.stopped || this.retryAt === 0) return;
+    this.backoffMs = 0;
+    this.retryAt = 0;
+    this.schedule();
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
