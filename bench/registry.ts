@@ -165,7 +165,7 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
     ],
     notes: [
       `HTTP: one load process, ${concurrency} keep-alive connections, ${seconds} s per target, distinct ip:port per request over 1,000 services; errors: ours ${ours.errors}, bare ${baseline.errors}.`,
-      `Memory: ${instances.toLocaleString('en-US')} instances over ${services.toLocaleString('en-US')} services, one ip-port client each, after forced GC: first a bare Registry in a child process, then a whole standalone node (HTTP, gRPC, Distro${memoryDb ? ', on Postgres' : ', on the embedded PGlite, which alone holds ~380 MiB'}) in another.`,
+      `Memory: ${instances.toLocaleString('en-US')} instances over ${services.toLocaleString('en-US')} services, one ip-port client each, each written as a v1 registration is (so every record carries its version and writer, and every client its newest version), after forced GC: first a bare Registry in a child process, then a whole standalone node (HTTP, gRPC, Distro${memoryDb ? ', on Postgres' : ', on the embedded PGlite, which alone holds ~380 MiB'}) in another.`,
     ],
   };
 }
