@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Effect, History, OpRecord } from './history';
 import { describeEffect, describeOp, keyId, seconds } from './history';
+import type { InstanceData } from '../../src/registry';
 
 /**
  * The checker: reads everything every UP node holds and checks the contract.
@@ -16,17 +17,8 @@ import { describeEffect, describeOp, keyId, seconds } from './history';
  *    the faults end (measured).
  */
 
-export interface ObservedInstance {
-  service: string;
-  ip: string;
-  port: number;
-  weight: number;
-  healthy: boolean;
-  enabled: boolean;
-  ephemeral: boolean;
-  clusterName: string;
-  metadata: Record<string, string>;
-}
+/** An instance as a node lists it (the Nacos v1 host fields), with the service it is listed in. */
+export type ObservedInstance = HostJson & { service: string };
 
 /** What one node lists: keyId → instance. */
 export type Content = Map<string, ObservedInstance>;
@@ -168,16 +160,8 @@ export function describeViolation(v: Violation, history: History, graceMs: numbe
 // ---------------------------------------------------------------------------------------------
 // Reading nodes
 
-interface HostJson {
-  ip: string;
-  port: number;
-  weight: number;
-  healthy: boolean;
-  enabled: boolean;
-  ephemeral: boolean;
-  clusterName: string;
-  metadata: Record<string, string>;
-}
+/** A host of `/nacos/v1/ns/instance/list`: the registry's instance fields (the id is not compared). */
+type HostJson = Omit<InstanceData, 'instanceId' | 'metadata'> & { metadata: Record<string, string> };
 
 async function getJson(url: string, timeoutMs: number): Promise<unknown> {
   const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
