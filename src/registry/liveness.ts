@@ -1,5 +1,6 @@
 import type { ChangeSet } from './change-set';
-import type { Client, ClientTable } from './client';
+import type { Client } from './client';
+import type { ClientTable } from './client-table';
 import { EMPTY_METADATA } from './instance';
 import type { InstanceRecord } from './instance';
 import type { PublicationWriter } from './publications';

@@ -10,8 +10,6 @@
  * clock a millisecond ahead of the wall clock, which the next quiet millisecond absorbs.
  */
 export const LOGICAL_BITS = 2048;
-/** Largest version a peer may send: 2^53 - 1, the largest integer a double holds exactly. */
-export const MAX_VERSION = Number.MAX_SAFE_INTEGER;
 
 /** The physical part of a version: when (ms since the epoch) its writer stamped it, as its clock read. */
 export function versionTime(version: number): number {
