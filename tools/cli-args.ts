@@ -1,3 +1,5 @@
+import { parseArgs as nodeParseArgs } from 'node:util';
+
 /** One command-line option: `--name value` (numbers), `--name` / `--no-name` (flags). */
 export interface OptionSpec {
   name: string;
@@ -10,31 +12,43 @@ export interface OptionSpec {
 
 export class UsageError extends Error {}
 
-/** Parses argv against the specs; unknown options and out-of-range values are usage errors. */
+/**
+ * Parses argv against the specs with Node's own `util.parseArgs` (which rejects unknown options and
+ * stray positionals), then checks numbers and their ranges, which it leaves to the caller.
+ */
 export function parseArgs(argv: string[], specs: OptionSpec[]): Record<string, number | boolean> {
-  const values: Record<string, number | boolean> = Object.fromEntries(specs.map((s) => [s.name, s.default]));
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [flag, inline] = arg.split('=', 2);
-    const negated = flag.startsWith('--no-');
-    const name = flag.replace(/^--(no-)?/, '');
-    const spec = specs.find((s) => s.name === name);
-    if (!flag.startsWith('--') || !spec) throw new UsageError(`unknown option ${arg}`);
-    if (spec.kind === 'flag') {
-      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-      values[name] = !negated;
-      continue;
+  let parsed: ReturnType<typeof nodeParseArgs>['values'];
+  try {
+    parsed = nodeParseArgs({
+      args: argv,
+      options: Object.fromEntries(specs.map((s) => [s.name, { type: s.kind === 'flag' ? 'boolean' : 'string' }])),
+      allowNegative: true,
+      strict: true,
+    }).values;
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const values: Record<string, number | boolean> = {};
+  for (const spec of specs) {
+    const raw = parsed[spec.name];
+    if (raw === undefined) {
+      values[spec.name] = spec.default;
+    } else if (spec.kind === 'flag') {
+      values[spec.name] = raw === true;
+    } else {
+      values[spec.name] = checkedNumber(spec, String(raw));
     }
-    if (negated) throw new UsageError(`unknown option ${arg}`);
-    const raw = inline ?? argv[++i];
-    const value = Number(raw);
-    if (raw === undefined || raw === '' || !Number.isFinite(value)) throw new UsageError(`${flag} needs a number`);
-    if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
-      throw new UsageError(`${flag} must be between ${spec.min ?? '-∞'} and ${spec.max ?? '∞'}`);
-    }
-    values[name] = value;
   }
   return values;
+}
+
+function checkedNumber(spec: OptionSpec, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${spec.name} needs a number`);
+  if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
+    throw new UsageError(`--${spec.name} must be between ${spec.min ?? '-∞'} and ${spec.max ?? '∞'}`);
+  }
+  return value;
 }
 
 export function usage(command: string, summary: string, specs: OptionSpec[]): string {

