@@ -11,7 +11,8 @@ export class ClusterNameCaseInsensitive1795316160000 implements MigrationInterfa
   name = 'ClusterNameCaseInsensitive1795316160000';
 
   public async up(q: QueryRunner): Promise<void> {
-    const renamed: Array<{ id: string; old_name: string; new_name: string; kept: string }> = await q.query(`
+    const result = await q.query(
+      `
       WITH ranked AS (
         SELECT id, name, first_value(name) OVER w AS kept, row_number() OVER w AS n
           FROM cluster
@@ -23,7 +24,11 @@ export class ClusterNameCaseInsensitive1795316160000 implements MigrationInterfa
          WHERE r.id = c.id AND r.n > 1
         RETURNING c.id, r.name AS old_name, c.name AS new_name, r.kept
       )
-      SELECT * FROM renamed`);
+      SELECT * FROM renamed`,
+      [],
+      true,
+    );
+    const renamed = result.records as Array<{ id: string; old_name: string; new_name: string; kept: string }>;
     for (const r of renamed) {
       const message =
         `cluster ${r.old_name} renamed ${r.new_name}: cluster names are unique regardless of case, ` +
