@@ -67,6 +67,7 @@ describe(AllExceptionsFilter.name, () => {
     sut.catch(new QueryFailedError('SELECT 1', [], new Error('Connection terminated unexpectedly')), host);
     expect(sent.status).toBe(503);
     expect(Number(sent.headers['Retry-After'])).toBeGreaterThan(0);
+    expect(JSON.stringify(logged)).toContain('Connection terminated unexpectedly');
   });
 
   it('should answer a not-null violation with 400 naming the column', () => {

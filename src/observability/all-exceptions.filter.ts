@@ -24,7 +24,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         this.logger.warn(
           {
             code: known.databaseCode,
-            error: scrubbedMessage(exception),
+            error: known.detail,
             method: request.method,
             route: routeOf(request),
           },

@@ -1,5 +1,6 @@
 import { BadRequestException, ConflictException, ServiceUnavailableException } from '@nestjs/common';
 import type { HttpException } from '@nestjs/common';
+import { scrubbedMessage } from '@/common/secret-scrubber';
 import { classifyDatabaseError } from '@/database/database-errors';
 import type { DatabaseFailure } from '@/database/database-errors';
 
@@ -10,8 +11,14 @@ export const DATABASE_RETRY_AFTER_SECONDS = 5;
 export class DatabaseUnavailableException extends ServiceUnavailableException {
   readonly retryAfterSeconds = DATABASE_RETRY_AFTER_SECONDS;
 
-  /** @param databaseCode the SQLSTATE or socket code, for the log line */
-  constructor(readonly databaseCode: string) {
+  /**
+   * @param databaseCode the SQLSTATE or socket code, for the log line
+   * @param detail the driver's message, scrubbed of secrets, for the log line (never the answer)
+   */
+  constructor(
+    readonly databaseCode: string,
+    readonly detail: string,
+  ) {
     super('the database cannot be reached now; retry later');
   }
 }
@@ -35,7 +42,7 @@ export function databaseHttpException(
     case 'invalid-input':
       return new BadRequestException([worded ?? invalidInputMessage(failure)]);
     case 'unavailable':
-      return new DatabaseUnavailableException(failure.code);
+      return new DatabaseUnavailableException(failure.code, scrubbedMessage(err));
   }
 }
 
