@@ -10,6 +10,7 @@ import { AppModule } from './app.module';
 import { DistroRouting } from '@/distro/distro-routing';
 import { NacosGrpcServer } from '@/nacos/grpc/nacos-grpc.server';
 import type { AppConfig } from '@/config';
+import { jsonBodyParser } from '@/common/json-body';
 import { AllExceptionsFilter, Metrics, ReadinessGates, createRootLogger, installHttpMetrics } from '@/observability';
 
 export const VERSION = '0.2.0';
@@ -40,6 +41,11 @@ export async function startNode(config: AppConfig, rootLogger = createRootLogger
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  app.useBodyParser(
+    'application/json',
+    { bodyLimit: config.http.bodyLimit },
+    jsonBodyParser(app.getHttpAdapter().getInstance()),
+  );
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true, forbidUnknownValues: true }));
   app.useGlobalFilters(new AllExceptionsFilter());
   installHttpMetrics(app.getHttpAdapter().getInstance(), app.get(Metrics));

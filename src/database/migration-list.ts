@@ -2,5 +2,10 @@
 // lives outside migrations/ so that folder only ever gains files and never sees one edited.
 import { InitialSchema1795314278003 } from '../../migrations/1795314278003-InitialSchema';
 import { TaskCommands1795316000000 } from '../../migrations/1795316000000-TaskCommands';
+import { ClusterNameCaseInsensitive1795316160000 } from '../../migrations/1795316160000-ClusterNameCaseInsensitive';
 
-export const MIGRATIONS = [InitialSchema1795314278003, TaskCommands1795316000000];
+export const MIGRATIONS = [
+  InitialSchema1795314278003,
+  TaskCommands1795316000000,
+  ClusterNameCaseInsensitive1795316160000,
+];

@@ -1,10 +1,13 @@
 import { Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { scrubSecrets, scrubbedMessage } from '@/common/secret-scrubber';
+import { DatabaseUnavailableException, databaseHttpException } from './database-exceptions';
 
 /**
- * The last line of defence: HTTP exceptions keep their status and body; anything else becomes a
- * plain 500 whose details go to the log, never to the caller.
+ * The last line of defence: HTTP exceptions keep their status and body; database errors get the
+ * status they mean (409, 400, 503 with Retry-After); anything else becomes a plain 500 whose
+ * details go to the log, never to the caller.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -14,8 +17,21 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (host.getType() !== 'http') throw exception;
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
-    if (exception instanceof HttpException) {
-      void reply.status(exception.getStatus()).send(exception.getResponse());
+    const known = exception instanceof HttpException ? exception : databaseHttpException(exception);
+    if (known) {
+      if (known instanceof DatabaseUnavailableException) {
+        void reply.header('Retry-After', String(known.retryAfterSeconds));
+        this.logger.warn(
+          {
+            code: known.databaseCode,
+            error: known.detail,
+            method: request.method,
+            route: routeOf(request),
+          },
+          'database unavailable while serving a request',
+        );
+      }
+      void reply.status(known.getStatus()).send(known.getResponse());
       return;
     }
     const fastifyStatus = fastifyClientErrorStatus(exception);
@@ -24,13 +40,32 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     this.logger.error(
-      { err: exception, method: request.method, route: request.routeOptions.url },
+      { err: loggableError(exception), method: request.method, route: routeOf(request) },
       'unhandled error while serving a request',
     );
     void reply
       .status(HttpStatus.INTERNAL_SERVER_ERROR)
       .send({ statusCode: HttpStatus.INTERNAL_SERVER_ERROR, message: 'Internal server error' });
   }
+}
+
+function routeOf(request: FastifyRequest): string | undefined {
+  return request.routeOptions.url;
+}
+
+/**
+ * Type, code, message and stack, scrubbed — and nothing else: a TypeORM `QueryFailedError` also
+ * carries the statement's `parameters`, among them a cluster's sealed credentials.
+ */
+export function loggableError(exception: unknown): Record<string, unknown> {
+  if (!(exception instanceof Error)) return { message: scrubbedMessage(exception) };
+  const { code } = exception as { code?: unknown };
+  return {
+    type: exception.name,
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    message: scrubbedMessage(exception),
+    ...(exception.stack ? { stack: scrubSecrets(exception.stack) } : {}),
+  };
 }
 
 /** Fastify's own 4xx errors (bad JSON, body too large, bad content type) are the caller's fault. */

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { Database } from '../../src/database/database';
 import { MIGRATIONS } from '../../src/database/migration-list';
+import { ClusterNameCaseInsensitive1795316160000 } from '../../migrations/1795316160000-ClusterNameCaseInsensitive';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
 
@@ -169,6 +170,82 @@ describe('migrations', () => {
       await expect(client.query(`UPDATE sync_task SET max_delete_ratio = 1.5 WHERE id = $1`, [id])).rejects.toThrow(
         /CHK_sync_task_max_delete_ratio/,
       );
+    });
+  });
+
+  describe('cluster names regardless of case', () => {
+    let client: Client;
+
+    beforeAll(async () => {
+      client = new Client({ connectionString: testDb.url });
+      await client.connect();
+    });
+
+    afterAll(async () => {
+      await client?.end();
+    });
+
+    it('should refuse a name that differs from a taken one only in case', async () => {
+      await client.query(`INSERT INTO cluster (name, kind, addresses) VALUES ('FZ-REMOTE', 'nacos', '{x:1}')`);
+      await expect(
+        client.query(`INSERT INTO cluster (name, kind, addresses) VALUES ('fz-remote', 'nacos', '{x:1}')`),
+      ).rejects.toThrow(/UQ_cluster_name_ci/);
+    });
+
+    it('should keep the oldest of names that differ only in case and rename the others, in the audit trail', async () => {
+      // A database from before the rule: the index is not there and the names are.
+      await client.query(`DROP INDEX "UQ_cluster_name_ci"`);
+      const insert = async (name: string, age: string): Promise<string> =>
+        (
+          await client.query(
+            `INSERT INTO cluster (name, kind, addresses, created_at) VALUES ($1, 'nacos', '{x:1}', now() - $2::interval) RETURNING id`,
+            [name, age],
+          )
+        ).rows[0].id as string;
+      const oldest = await insert('Dup-Name', '3 hours');
+      const later = await insert('dup-name', '2 hours');
+      const latest = await insert('DUP-NAME', '1 hour');
+      const other = await insert('unrelated', '1 hour');
+      const taskId = (
+        await client.query(
+          `INSERT INTO sync_task (name, source_cluster_id, target_cluster_id, service_name) VALUES ('t-dup', $1, $2, 's') RETURNING id`,
+          [later, other],
+        )
+      ).rows[0].id as string;
+
+      const runner = sut.dataSource.createQueryRunner();
+      try {
+        await new ClusterNameCaseInsensitive1795316160000().up(runner);
+      } finally {
+        await runner.release();
+      }
+
+      const names = await client.query(
+        `SELECT id, name FROM cluster WHERE lower(name) LIKE 'dup-name%' ORDER BY created_at`,
+      );
+      expect(names.rows).toEqual([
+        { id: oldest, name: 'Dup-Name' },
+        { id: later, name: `dup-name-${later.replace(/-/g, '').slice(0, 8)}` },
+        { id: latest, name: `DUP-NAME-${latest.replace(/-/g, '').slice(0, 8)}` },
+      ]);
+      const events = await client.query(
+        `SELECT task_id, cluster_id, kind, actor, details FROM task_event WHERE kind = 'cluster-renamed' ORDER BY id`,
+      );
+      expect(events.rows).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ task_id: null, cluster_id: later, actor: 'migration' }),
+          expect.objectContaining({
+            task_id: taskId,
+            cluster_id: later,
+            details: expect.objectContaining({ kept: 'Dup-Name' }),
+          }),
+          expect.objectContaining({ task_id: null, cluster_id: latest }),
+        ]),
+      );
+      expect(events.rows).toHaveLength(3);
+      await expect(
+        client.query(`INSERT INTO cluster (name, kind, addresses) VALUES ('dUP-nAME', 'nacos', '{x:1}')`),
+      ).rejects.toThrow(/UQ_cluster_name_ci/);
     });
   });
 });

@@ -68,7 +68,17 @@ describe('sync workers when Postgres is cut', () => {
     await inA('POST', '10.0.0.2');
     await eventually(async () => expect(await copiesInB()).toEqual(['10.0.0.1', '10.0.0.2']), 3000);
 
+    const [task] = (await admin('GET', '/tasks')).items;
     proxy.cut();
+    // The admin API answers 503 with Retry-After meanwhile, never 500 (issue 16, item 6).
+    for (const path of [`/tasks/${task.id}`, '/tasks', '/clusters']) {
+      const res = await fetch(`${b.base}/api/v1${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect({ path, status: res.status, retryAfter: Number(res.headers.get('retry-after')) > 0 }).toEqual({
+        path,
+        status: 503,
+        retryAfter: true,
+      });
+    }
     await inA('POST', '10.0.0.3');
     await inA('POST', '10.0.0.4');
     await inA('DELETE', '10.0.0.1');

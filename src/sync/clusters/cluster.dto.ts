@@ -1,16 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsIn,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  MaxLength,
-  ValidateIf,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
 import { PageMetaDto, PageQueryDto } from '../common/page.dto';
 import type { ClusterEntity, ClusterKind } from '../entities';
 
@@ -23,10 +14,15 @@ const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}(\/\d{1,5})?$/;
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 export class ClusterCreateDto {
-  @ApiProperty({ example: 'region-a', description: 'Unique; letters, digits, dot, dash, underscore' })
+  @ApiProperty({
+    example: 'region-a',
+    description:
+      'Unique regardless of case (`FZ-REMOTE` and `fz-remote` are one name), stored as given; letters, digits, dot, dash, underscore',
+  })
   @Transform(trim)
   @IsString()
   @Length(1, 128)
+  @IsPrintable()
   @Matches(NAME, { message: 'name may contain letters, digits, dot, dash and underscore only' })
   name!: string;
 
@@ -35,7 +31,7 @@ export class ClusterCreateDto {
   kind!: (typeof SUPPORTED_CLUSTER_KINDS)[number];
 
   @ApiPropertyOptional({ type: [String], example: ['ds-a-0.ds-a:8848'], description: 'host:httpPort; none for local' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(32)
   @IsString({ each: true })
@@ -43,39 +39,44 @@ export class ClusterCreateDto {
   addresses: string[] = [];
 
   @ApiPropertyOptional({ description: 'Default namespace of the registry' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 128)
+  @IsPrintable()
   namespace?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 128)
+  @IsPrintable()
   username?: string;
 
   @ApiPropertyOptional({ description: 'Stored encrypted (SECRET_KEY); never returned' })
-  @ValidateIf((o: ClusterCreateDto) => o.password !== undefined)
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 512)
+  @IsPrintable()
   password?: string;
 
   @ApiPropertyOptional({ description: 'Registry API token of a distro cluster; stored encrypted, never returned' })
-  @ValidateIf((o: ClusterCreateDto) => o.token !== undefined)
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 1024)
+  @IsPrintable()
   token?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(512)
+  @IsPrintable()
   description?: string;
 }
 
 export class ClusterUpdateDto {
   @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(32)
   @IsString({ each: true })
@@ -83,41 +84,47 @@ export class ClusterUpdateDto {
   addresses?: string[];
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 128)
+  @IsPrintable()
   namespace?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 128)
+  @IsPrintable()
   username?: string;
 
   @ApiPropertyOptional({ description: 'Replaces the stored password; empty string removes it' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(512)
+  @IsPrintable()
   password?: string;
 
   @ApiPropertyOptional({ description: 'Replaces the stored token; empty string removes it' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(1024)
+  @IsPrintable()
   token?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(512)
+  @IsPrintable()
   description?: string;
 }
 
 export class ClusterListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'Substring of the name' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @MaxLength(128)
+  @IsPrintable()
   name?: string;
 }
 

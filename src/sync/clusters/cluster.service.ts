@@ -13,6 +13,7 @@ import type { ClusterSecrets } from './credential-sealer';
 
 const CONFLICTS = {
   UQ_cluster_name: 'a cluster with this name exists',
+  UQ_cluster_name_ci: 'a cluster with this name exists (names are unique regardless of case)',
   UQ_cluster_single_local: 'a local cluster exists already: there is one per region',
   FK_sync_task_source: 'the cluster is the source of a task; delete the task first',
   FK_sync_task_target: 'the cluster is the target of a task; delete the task first',

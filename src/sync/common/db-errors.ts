@@ -1,21 +1,18 @@
-import { ConflictException } from '@nestjs/common';
-
-/** Postgres error codes the admin API turns into 409s instead of 500s. */
-const UNIQUE_VIOLATION = '23505';
-const FOREIGN_KEY_VIOLATION = '23503';
+import { databaseHttpException } from '@/observability/database-exceptions';
 
 /**
- * Runs a write and maps constraint violations the database enforces (unique names, clusters in
- * use) to a 409 with a message for the operator; anything else propagates.
+ * Runs a write and maps what the database refuses to the admin API's answer at once (409, 400,
+ * 503), worded per constraint for the operator, so a batch can name the task that failed;
+ * anything else propagates. The global exception filter maps the same errors for every other
+ * route, with the generic wording.
  */
-export async function mapConstraintErrors<T>(work: () => Promise<T>, messages: Record<string, string>): Promise<T> {
+export async function mapConstraintErrors<T>(
+  work: () => Promise<T>,
+  messages: Readonly<Record<string, string>>,
+): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    const { code, constraint } = (err ?? {}) as { code?: string; constraint?: string };
-    if ((code === UNIQUE_VIOLATION || code === FOREIGN_KEY_VIOLATION) && constraint) {
-      throw new ConflictException(messages[constraint] ?? `conflicts with existing data (${constraint})`);
-    }
-    throw err;
+    throw databaseHttpException(err, messages) ?? err;
   }
 }

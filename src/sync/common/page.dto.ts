@@ -1,12 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { parseStrictInteger } from '@/common/text-rule';
+
+/** A query-string integer parsed strictly (no `0x10`, `+5`, ` 5`); anything else stays a string and fails `@IsInt`. */
+const strictInteger = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? (parseStrictInteger(value) ?? value) : value;
 
 /** `?page=&pageSize=` of every list route: 1-based, at most 500 a page. */
 export class PageQueryDto {
   @ApiPropertyOptional({ minimum: 1, default: 1 })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(strictInteger)
   @IsInt()
   @Min(1)
   @Max(1_000_000)
@@ -14,7 +19,7 @@ export class PageQueryDto {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(strictInteger)
   @IsInt()
   @Min(1)
   @Max(500)

@@ -15,6 +15,8 @@ export type ClusterKind = (typeof CLUSTER_KINDS)[number];
 /** A registry that sync tasks read from or write into. */
 @Entity('cluster')
 @Unique('UQ_cluster_name', ['name'])
+// Unique on lower(name) (migration ClusterNameCaseInsensitive): names are unique regardless of case.
+@Index('UQ_cluster_name_ci', { synchronize: false })
 @Check('CHK_cluster_kind', `"kind" IN ('local', 'distro', 'nacos', 'zookeeper')`)
 @Check('CHK_cluster_name', `length("name") > 0`)
 @Check('CHK_cluster_addresses', `("kind" = 'local') = (cardinality("addresses") = 0)`)

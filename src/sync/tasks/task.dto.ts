@@ -6,7 +6,6 @@ import {
   IsArray,
   IsIn,
   IsNumber,
-  IsOptional,
   IsString,
   IsUUID,
   Length,
@@ -15,6 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
 import { PageMetaDto, PageQueryDto } from '../common/page.dto';
 import { TASK_STATUSES } from '../entities';
 import type { SyncTaskEntity, TaskHold, TaskStatus } from '../entities';
@@ -25,10 +25,11 @@ const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'stri
 
 export class TaskCreateDto {
   @ApiPropertyOptional({ description: 'Unique; generated from clusters and selector when omitted' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @Transform(trim)
   @IsString()
   @Length(1, 128)
+  @IsPrintable()
   @Matches(/^[A-Za-z0-9][A-Za-z0-9._:@*>/-]*$/, {
     message: 'name may contain letters, digits and . _ : @ * > / - only',
   })
@@ -43,22 +44,25 @@ export class TaskCreateDto {
   targetClusterId!: string;
 
   @ApiPropertyOptional({ default: 'public', description: 'A namespace or `*` for all' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 128)
+  @IsPrintable()
   @Matches(PATTERN, { message: 'namespace has characters a namespace cannot have' })
   namespace: string = 'public';
 
   @ApiPropertyOptional({ default: 'DEFAULT_GROUP', description: 'A group or `*` for all' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 128)
+  @IsPrintable()
   @Matches(PATTERN, { message: 'groupName has characters a group cannot have' })
   groupName: string = 'DEFAULT_GROUP';
 
   @ApiProperty({ example: '*', description: 'A service name or `*` for all' })
   @IsString()
   @Length(1, 512)
+  @IsPrintable()
   @Matches(PATTERN, { message: 'serviceName has characters a service name cannot have' })
   serviceName!: string;
 
@@ -66,11 +70,12 @@ export class TaskCreateDto {
     type: [String],
     description: 'Patterns over service, group@@service or namespace/group@@service',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(100)
   @IsString({ each: true })
   @Length(1, 512, { each: true })
+  @IsPrintable({ each: true })
   @Matches(PATTERN, { each: true, message: 'each exclude pattern must be a name pattern' })
   exclude: string[] = [];
 
@@ -80,8 +85,7 @@ export class TaskCreateDto {
     default: 0.5,
     description: 'Share of copies one round may delete before it is held',
   })
-  @IsOptional()
-  @Type(() => Number)
+  @IsOptionalNotNull()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(1)
@@ -100,24 +104,25 @@ export class TaskBatchCreateDto {
 
 export class TaskListQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: TASK_STATUSES })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsIn(TASK_STATUSES)
   status?: TaskStatus;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsUUID()
   sourceClusterId?: string;
 
   @ApiPropertyOptional({ format: 'uuid' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsUUID()
   targetClusterId?: string;
 
   @ApiPropertyOptional({ description: 'Substring of the name' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 128)
+  @IsPrintable()
   name?: string;
 }
 
