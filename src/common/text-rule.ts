@@ -20,11 +20,15 @@ export function isWellFormedText(value: string): boolean {
 
 /** Why `value` is not printable text, or undefined when it is. */
 export function printableViolation(value: string): string | undefined {
-  if (!isWellFormedText(value)) return 'must be well-formed Unicode (no lone surrogates)';
+  // One pass; the surrogate regex only for text that has surrogates at all (Distro checks every
+  // name of every replicated instance with this).
+  let surrogates = false;
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
     if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return 'must not contain control characters';
+    if (code >= 0xd800 && code <= 0xdfff) surrogates = true;
   }
+  if (surrogates && !isWellFormedText(value)) return 'must be well-formed Unicode (no lone surrogates)';
   return undefined;
 }
 

@@ -17,6 +17,8 @@ export class DistroMetrics implements DistroObserver, StandInObserver {
   private readonly snapshotSeconds: Gauge;
   private readonly standInWrites: Counter<'peer'>;
   readonly refused: Counter<'reason'>;
+  /** Parts of peers' clients left out because they break the text rule. */
+  readonly rejectedRecords: Counter<'peer'>;
 
   constructor(metrics: Metrics) {
     const registers = [metrics.registry];
@@ -59,6 +61,12 @@ export class DistroMetrics implements DistroObserver, StandInObserver {
       name: 'distro_refused_total',
       help: 'Peer calls refused: unauthenticated calls, unknown senders, invalid payloads',
       labelNames: ['reason'],
+      registers,
+    });
+    this.rejectedRecords = new Counter({
+      name: 'distro_records_rejected_total',
+      help: 'Publications, tombstones or clients from a peer left out because they break the text rule (names printable, metadata without NUL); the rest of the batch is applied',
+      labelNames: ['peer'],
       registers,
     });
     this.standInWrites = new Counter({

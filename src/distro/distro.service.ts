@@ -70,6 +70,7 @@ export class DistroService implements OnModuleInit, BeforeApplicationShutdown, O
     const runtime = this.routing.start(port, this.metrics);
     this.metrics.attach(runtime);
     if (!runtime) return;
+    runtime.processor.onRejected = (peer) => this.metrics.rejectedRecords.inc({ peer });
     this.gates.register('distro', () =>
       this.routing.initialized() ? { open: true } : { open: false, reason: runtime.engine.initState() },
     );

@@ -179,6 +179,19 @@ describe(NacosNamingClient.name, () => {
         }),
       );
 
+      // Whatever the bytes, the answer is a Nacos ErrorResponse, never a bare gRPC INTERNAL (issue 16).
+      for (const bytes of [
+        [0xff],
+        [0x12, 0x05, 0x1a],
+        [0x12, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+        [0x13, 0x00],
+        [0x12, 0x02, 0x3a, 0x05],
+        [0x1a, 0x03, 0x12, 0x09, 0x00],
+      ]) {
+        const answer = await rawBytes(port, Buffer.from(bytes));
+        expect(answer.body).toEqual(expect.objectContaining({ errorCode: NacosErrorCode.ParseError }));
+      }
+
       const sut = client([`127.0.0.1:${port}`]);
       const badPort = await sut.register('svc', { ip: '10.5.0.1', port: 70000 }).catch((err: unknown) => err);
       expect(badPort).toEqual(
@@ -193,6 +206,63 @@ describe(NacosNamingClient.name, () => {
       // The server is still fine.
       await sut.register('svc', { ip: '10.5.0.1', port: 7000 });
       expect(ports(await sut.query('svc'))).toEqual([7000]);
+    });
+  });
+
+  describe('the text rule (issue 16)', () => {
+    it('should refuse names that are not printable and NUL in metadata with errorCode 400 naming the field, changing nothing', async () => {
+      const node = await start();
+      const sut = client([`127.0.0.1:${node.grpcPort}`]);
+      const refused = (promise: Promise<unknown>) =>
+        promise.then(
+          () => 'accepted',
+          (err: unknown) => err,
+        );
+      const bad = (field: RegExp) =>
+        expect.objectContaining({ errorCode: NacosErrorCode.BadRequest, message: expect.stringMatching(field) });
+
+      expect(
+        await refused(sut.register('nul-svc', { ip: '10.13.0.1', port: 80, metadata: { '\u0000': '\u0000' } })),
+      ).toEqual(bad(/instance\.metadata entry "\\u0000" must not contain NUL/));
+      expect(
+        await refused(sut.register('nul-svc', { ip: '10.13.0.1', port: 80, metadata: { k: 'a\u0000b' } })),
+      ).toEqual(bad(/instance\.metadata entry "k" must not contain NUL/));
+      expect(await refused(sut.register('svc\u0085', { ip: '10.13.0.1', port: 80 }))).toEqual(
+        bad(/serviceName must not contain control/),
+      );
+      expect(await refused(sut.register('nul-svc', { ip: '10.13.0.1', port: 80 }, { group: 'g\u0001' }))).toEqual(
+        bad(/groupName/),
+      );
+      expect(await refused(sut.register('nul-svc', { ip: '10.13.0.1', port: 80, clusterName: 'c\u007f' }))).toEqual(
+        bad(/instance\.clusterName/),
+      );
+      expect(await refused(sut.register('nul-svc', { ip: '10.13.0.1', port: 80, instanceId: 'id\u0000' }))).toEqual(
+        bad(/instance\.instanceId/),
+      );
+      // One bad instance refuses the whole batch: none of it is registered.
+      expect(
+        await refused(
+          sut.batchRegister('nul-svc', [
+            { ip: '10.13.0.2', port: 80 },
+            { ip: '10.13.0.3', port: 80, metadata: { k: '\u0000' } },
+          ]),
+        ),
+      ).toEqual(bad(/instances\[1\]\.metadata/));
+      expect(await refused(sut.query('nul-svc', { clusters: ['a\u0000'] }))).toEqual(bad(/cluster /));
+      expect(await refused(sut.subscribe('nul-svc', () => undefined, { clusters: ['a\u0001'] }))).toEqual(
+        bad(/clusters /),
+      );
+      const transport = (sut as unknown as { transport: { request(t: string, b: object): Promise<unknown> } })
+        .transport;
+      expect(
+        await refused(transport.request('ServiceListRequest', { namespace: 'ns\u0000', pageNo: 1, pageSize: 10 })),
+      ).toEqual(bad(/namespace /));
+
+      const registry = node.app.get(Registry);
+      expect(registry.getService(serviceKey('public', 'DEFAULT_GROUP', 'nul-svc'))).toBeUndefined();
+      // Metadata may hold any other text, newlines included.
+      await sut.register('nul-svc', { ip: '10.13.0.4', port: 80, metadata: { note: 'a\nb\tc\u0085' } });
+      expect((await sut.query('nul-svc')).hosts.map((host) => host.metadata)).toEqual([{ note: 'a\nb\tc\u0085' }]);
     });
   });
 

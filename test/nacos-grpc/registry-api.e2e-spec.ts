@@ -8,6 +8,41 @@ import { eventually } from './support';
 
 const TOKEN = 'registry-api-token-0123456789';
 
+/**
+ * Bytes that are no request: a tag with wire type 7 (protobufjs throws), and a field whose length runs
+ * past the end (protobufjs reads some messages of it as empty, which validation then refuses).
+ */
+const UNDECODABLE = [Buffer.from([0xff, 0xff, 0xff, 0x0f]), Buffer.from([0x0a, 0xff, 0x01])];
+
+/** A grpc-js client with an identity serializer: sends `bytes` as the request of `method`, raw. */
+function rawCall(
+  port: number,
+  method: string,
+  bytes: Buffer,
+  token: string | undefined,
+  stream = false,
+): Promise<grpc.ServiceError | 'ok'> {
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const metadata = new grpc.Metadata();
+  if (token !== undefined) metadata.set('authorization', `Bearer ${token}`);
+  const path = `/registry.v1.RegistryService/${method}`;
+  const identity = (b: Buffer): Buffer => b;
+  return new Promise((resolve) => {
+    const done = (result: grpc.ServiceError | 'ok'): void => {
+      client.close();
+      resolve(result);
+    };
+    if (stream) {
+      const call = client.makeServerStreamRequest(path, identity, identity, bytes, metadata);
+      call.on('data', () => undefined);
+      call.on('error', (err: grpc.ServiceError) => done(err));
+      call.on('end', () => done('ok'));
+    } else {
+      client.makeUnaryRequest(path, identity, identity, bytes, metadata, (err) => done(err ?? 'ok'));
+    }
+  });
+}
+
 function item(service: string, port: number, metadata: Record<string, string> = {}): PublishItem {
   return { service, instance: { ip: '10.9.0.1', port, metadata } };
 }
@@ -183,5 +218,72 @@ describe(RegistryApiClient.name, () => {
       expect(tooMany).toEqual(expect.objectContaining({ code: grpc.status.RESOURCE_EXHAUSTED }));
       expect(ports('v-svc')).toEqual([]);
     });
+
+    it('should hold names to printable text and metadata to any text but NUL, naming the field (issue 16)', async () => {
+      const sut = client();
+      const refused = (items: PublishItem[]) =>
+        sut.publish('t-text', items).then(
+          () => 'accepted',
+          (err: grpc.ServiceError) => ({ code: err.code, details: err.details }),
+        );
+      const invalid = (field: string) => ({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: expect.stringContaining(field),
+      });
+
+      expect(await refused([item('nul-svc', 80, { k: 'a\u0000b' })])).toEqual(
+        invalid('publications[0].instance.metadata["k"]: value must not contain NUL'),
+      );
+      expect(await refused([item('nul-svc', 80), item('nul-svc', 81, { '\u0000': 'v' })])).toEqual(
+        invalid('publications[1].instance.metadata["\\u0000"]: key must not contain NUL'),
+      );
+      expect(await refused([item('svc\u0001', 80)])).toEqual(
+        invalid('publications[0].service: must not contain control'),
+      );
+      expect(await refused([{ ...item('nul-svc', 80), namespace: 'ns\u0085' }])).toEqual(
+        invalid('publications[0].namespace'),
+      );
+      expect(await refused([{ service: 'nul-svc', instance: { ip: '10.9.0.\u0000', port: 80 } }])).toEqual(
+        invalid('publications[0].instance.ip'),
+      );
+      expect(
+        await refused([{ service: 'nul-svc', instance: { ip: '10.9.0.1', port: 80, instanceId: 'i\u007f' } }]),
+      ).toEqual(invalid('publications[0].instance.instance_id'));
+      const badSelector = await sut.list({ service_pattern: 'a\u0000*' }).catch((err: grpc.ServiceError) => err);
+      expect(badSelector).toEqual(
+        expect.objectContaining({
+          code: grpc.status.INVALID_ARGUMENT,
+          details: expect.stringContaining('selector.service_pattern'),
+        }),
+      );
+      expect(ports('nul-svc')).toEqual([]);
+      expect(registry.getClient('sync:t-text')).toBeUndefined();
+
+      // Any other text is metadata: newlines, tabs, C1 controls.
+      await sut.publish('t-text', [item('nul-svc', 80, { note: 'a\nb\tc\u0085' })]);
+      expect(registry.listInstances(serviceKey('public', 'DEFAULT_GROUP', 'nul-svc'))[0].metadata).toEqual({
+        note: 'a\nb\tc\u0085',
+      });
+    });
+  });
+
+  describe('undecodable bytes (issue 16)', () => {
+    it.each(['Publish', 'Renew', 'Withdraw', 'List', 'Watch'])(
+      '%s: should answer UNAUTHENTICATED before reading the body, then INVALID_ARGUMENT, never INTERNAL',
+      async (method) => {
+        const stream = method === 'Watch';
+        for (const [i, bytes] of UNDECODABLE.entries()) {
+          const anonymous = await rawCall(node.grpcPort, method, bytes, undefined, stream);
+          const wrong = await rawCall(node.grpcPort, method, bytes, 'not-the-token-0123456789', stream);
+          const authorized = await rawCall(node.grpcPort, method, bytes, TOKEN, stream);
+          expect(anonymous).toEqual(expect.objectContaining({ code: grpc.status.UNAUTHENTICATED }));
+          expect(wrong).toEqual(expect.objectContaining({ code: grpc.status.UNAUTHENTICATED }));
+          expect(authorized).toEqual(expect.objectContaining({ code: grpc.status.INVALID_ARGUMENT }));
+          if (i === 0) {
+            expect((authorized as grpc.ServiceError).details).toBe(`request: not a valid ${method}Request message`);
+          }
+        }
+      },
+    );
   });
 });

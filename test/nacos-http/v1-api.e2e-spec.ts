@@ -53,6 +53,93 @@ describe('Nacos HTTP v1', () => {
       expect(res.text).toMatch(/^caused: .*;$/);
     });
 
+    describe('the text rule and strict numbers (issue 16)', () => {
+      it('should refuse NUL in metadata, in the query form and the JSON form, and register nothing', async () => {
+        // The probe's request: `metadata=%00%3D%00` once answered ok and later broke the DR ledger.
+        const raw = await fetch(
+          `${node.base}${V1}/instance?serviceName=nul-svc&ip=10.13.0.1&port=80&metadata=%00%3D%00`,
+          {
+            method: 'POST',
+          },
+        );
+        expect(raw.status).toBe(400);
+        expect(await raw.text()).toMatch(/^caused: Param 'metadata' key must not contain NUL characters.*;$/);
+        const json = await register({
+          serviceName: 'nul-svc',
+          ip: '10.13.0.1',
+          port: '80',
+          metadata: '{"k":"a\\u0000b"}',
+        });
+        expect(json.status).toBe(400);
+        expect(json.text).toContain("Param 'metadata' value must not contain NUL characters");
+        expect(await listHosts(node.base, 'nul-svc')).toEqual([]);
+      });
+
+      it('should keep any other text in metadata (newlines, tabs, emoji, C1)', async () => {
+        const metadata = { note: 'line1\nline2\tend', emoji: '\u{1F600}', c1: '\u0085' };
+        const res = await register({
+          serviceName: 'meta-text',
+          ip: '10.13.0.2',
+          port: '80',
+          metadata: JSON.stringify(metadata),
+        });
+        expect(res).toMatchObject({ status: 200, text: 'ok' });
+        expect((await listHosts(node.base, 'meta-text'))[0].metadata).toEqual(metadata);
+      });
+
+      const base = { serviceName: 'strict', ip: '10.13.0.3', port: '80' };
+      it.each([
+        [{ ...base, port: '+80' }, "Param 'port'"],
+        [{ ...base, port: ' 80' }, "Param 'port'"],
+        [{ ...base, port: '0x50' }, "Param 'port'"],
+        [{ ...base, port: '8e1' }, "Param 'port'"],
+        [{ ...base, port: '0' }, "Param 'port'"],
+        [{ ...base, weight: '0x50' }, "Param 'weight'"],
+        [{ ...base, weight: '+80' }, "Param 'weight'"],
+        [{ ...base, weight: ' 80' }, "Param 'weight'"],
+        [{ ...base, weight: 'Infinity' }, "Param 'weight'"],
+        [{ ...base, healthy: 'maybe' }, "Param 'healthy' must be true or false."],
+        [{ ...base, enabled: '1' }, "Param 'enabled' must be true or false."],
+        [{ ...base, ephemeral: 'truth' }, "Param 'ephemeral' must be true or false."],
+        [{ ...base, serviceName: 'svc\u0085' }, "Param 'serviceName' must not contain control characters."],
+        [{ ...base, groupName: 'g\u0000' }, "Param 'groupName'"],
+        [{ ...base, namespaceId: 'ns\u007f' }, "Param 'namespaceId'"],
+        [{ ...base, clusterName: 'c\u001b' }, "Param 'clusterName'"],
+      ])('should refuse %j with 400 naming the param, registering nothing', async (params, message) => {
+        const res = await register(params);
+        expect(res.status).toBe(400);
+        expect(res.text).toContain(message);
+        expect(await listHosts(node.base, 'strict')).toEqual([]);
+      });
+
+      it("should read Nacos's boolean spellings", async () => {
+        const res = await register({ ...base, serviceName: 'bools', healthy: 'off', enabled: 'YES' });
+        expect(res.status).toBe(200);
+        expect(await listHosts(node.base, 'bools')).toEqual([
+          expect.objectContaining({ healthy: false, enabled: true }),
+        ]);
+      });
+
+      it.each([
+        [{ serviceName: 'strict', pageNo: '+1' }, "Param 'pageNo'"],
+        [{ serviceName: 'strict', pageSize: ' 10' }, "Param 'pageSize'"],
+      ])('should refuse a loose page number %j', async (params, message) => {
+        const res = await call(node.base, 'GET', `${V1}/service/list`, params);
+        expect(res.status).toBe(400);
+        expect(res.text).toContain(message);
+      });
+
+      it.each([
+        [{ serviceName: 'strict', udpPort: '0x10' }, "Param 'udpPort'"],
+        [{ serviceName: 'strict', healthyOnly: 'sure' }, "Param 'healthyOnly'"],
+        [{ serviceName: 'strict', clusters: 'a\u0001' }, "Param 'clusters'"],
+      ])('should refuse a loose list param %j', async (params, message) => {
+        const res = await call(node.base, 'GET', `${V1}/instance/list`, params);
+        expect(res.status).toBe(400);
+        expect(res.text).toContain(message);
+      });
+    });
+
     it('should apply nothing when one param of a write is bad', async () => {
       await register({ serviceName: 'atomic', ip: '10.0.0.9', port: '80', weight: '-1' });
       expect(await listHosts(node.base, 'atomic')).toEqual([]);
@@ -232,6 +319,11 @@ describe('Nacos HTTP v1', () => {
       [{ serviceName: 'beaten', beat: '{"ip":"10.5.0.1","port":700000}' }, "Param 'beat.port'"],
       [{ beat: '{"ip":"10.5.0.1","port":80}' }, "Param 'serviceName' is required."],
       [{ serviceName: 'beaten' }, "Param 'ip' is required."],
+      [{ serviceName: 'beaten', beat: '{"ip":"10.5.0.3","port":80,"metadata":{"k":"a\\u0000b"}}' }, "Param 'metadata'"],
+      [{ serviceName: 'beaten', beat: '{"ip":"10.5.0.3","port":"+80"}' }, "Param 'beat.port'"],
+      [{ serviceName: 'beaten', beat: '{"ip":"10.5.0.3","port":80,"weight":"0x50"}' }, "Param 'weight'"],
+      [{ serviceName: 'beaten', beat: '{"ip":"10.5.0.3","port":80,"cluster":"c\\u0000"}' }, "Param 'beat.cluster'"],
+      [{ serviceName: 'beaten', ip: '10.5.0.3', port: ' 80' }, "Param 'port'"],
     ])('should refuse %j', async (params, message) => {
       const res = await beat(params);
       expect(res.status).toBe(400);

@@ -104,6 +104,23 @@ describe('Nacos HTTP v2', () => {
     });
   });
 
+  it.each([
+    [{ metadata: '{"k":"a\\u0000b"}' }, 21002, "Param 'metadata' value must not contain NUL characters"],
+    [{ metadata: '\u0000=\u0000' }, 21002, "Param 'metadata' key must not contain NUL characters"],
+    [{ weight: '0x50' }, 21001, "Param 'weight'"],
+    [{ weight: '+80' }, 21001, "Param 'weight'"],
+    [{ port: ' 80' }, 20002, "Param 'port'"],
+    [{ healthy: 'maybe' }, 20002, "Param 'healthy' must be true or false."],
+    [{ serviceName: 'v2\u0001bad' }, 20002, "Param 'serviceName' must not contain control characters."],
+    [{ clusterName: 'c\u009b' }, 20002, "Param 'clusterName'"],
+  ])('should refuse %j with the envelope (code %d) and register nothing (issue 16)', async (bad, code, data) => {
+    const res = await instance('POST', { serviceName: 'v2strict', ip: '10.0.0.7', port: '80', ...bad });
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ code, data: expect.stringContaining(data) as unknown });
+    const list = await call(node.base, 'GET', `${V2}/instance/list`, { serviceName: 'v2strict' });
+    expect((list.json() as { data: { hosts: unknown[] } }).data.hosts).toEqual([]);
+  });
+
   it('should refuse a list without serviceName with code 10000', async () => {
     const res = await call(node.base, 'GET', `${V2}/instance/list`, {});
     expect(res.status).toBe(400);

@@ -133,6 +133,55 @@ describe(ClientDataProcessor.name, () => {
       expect(a.registry.listInstances(orders)).toEqual([]);
     });
 
+    it('should leave out only the records that break the text rule, count and warn, and apply the rest (issue 16)', () => {
+      // A peer of an older version may hold what the edges now refuse; its registry accepts anything.
+      const mixed = ipPortClientId('10.0.0.1', 80);
+      a.registry.registerInstance(mixed, 'ipport', orders, { ip: '10.0.0.1', port: 80, metadata: { ok: 'a\nb' } });
+      a.registry.registerInstance(mixed, 'ipport', orders, { ip: '10.0.0.1', port: 80, clusterName: 'C\u0085' });
+      a.registry.registerInstance(mixed, 'ipport', orders, {
+        ip: '10.0.0.1',
+        port: 80,
+        clusterName: 'NUL',
+        metadata: { k: 'a\u0000b' },
+      });
+      const badName = ipPortClientId('10.0.0.2', 80);
+      a.registry.registerInstance(badName, 'ipport', { ...orders, name: 'orders\u0001' }, { ip: '10.0.0.2', port: 80 });
+      const good = ipPortClientId('10.0.0.3', 80);
+      a.registry.registerInstance(good, 'ipport', orders, { ip: '10.0.0.3', port: 80 });
+      const badId = 'conn\u0007-1';
+      a.registry.registerInstance(badId, 'connection', orders, { ip: '10.0.0.4', port: 80 }, { owner: A });
+
+      syncAll(a, b);
+
+      const held = b.registry
+        .listInstances(orders)
+        .map((i) => `${i.ip}:${i.port} ${i.clusterName} ${JSON.stringify(i.metadata)}`)
+        .sort();
+      expect(held).toEqual(['10.0.0.1:80 DEFAULT {"ok":"a\\nb"}', '10.0.0.3:80 DEFAULT {}']);
+      expect(b.registry.getClient(badName)).toBeUndefined();
+      expect(b.registry.getClient(badId)).toBeUndefined();
+      expect(b.processor.rejectedRecords).toBe(4);
+      expect(b.warn).toEqual(
+        expect.arrayContaining([
+          'Distro left out publication "public/DEFAULT_GROUP/orders 10.0.0.1:80" of client "10.0.0.1:80#true" from a:1: it breaks the text rule (clusterName: must not contain control characters)',
+          'Distro left out client "conn\\u0007-1" from a:1: it breaks the text rule (clientId: must not contain control characters)',
+        ]),
+      );
+      // One line per client a minute: the second publication of 10.0.0.1:80 left out is counted, not logged again.
+      expect(b.warn.filter((m) => m.includes('"10.0.0.1:80#true"'))).toHaveLength(1);
+
+      // A snapshot is held to the same rule.
+      const c = node('c:1');
+      c.processor.loadSnapshot(c.processor.decode([...a.processor.snapshot()].map((i) => a.processor.encode(i))));
+      expect(
+        c.registry
+          .listInstances(orders)
+          .map((i) => `${i.ip}:${i.port}`)
+          .sort(),
+      ).toEqual(['10.0.0.1:80', '10.0.0.3:80']);
+      c.processor.close();
+    });
+
     it('should warn once when a peer writes versions far ahead of this node clock', () => {
       const later = node(B, () => Date.now() + 60_000);
       later.registry.registerInstance('10.0.0.1:80#true', 'ipport', orders, { ip: '10.0.0.1', port: 80 });

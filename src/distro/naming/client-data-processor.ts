@@ -5,6 +5,8 @@ import { distroIndex, ipPortTagOf } from '../distro-mapper';
 import { CLIENT_DATA_TYPE } from '../distro-types';
 import type { BucketDigests, DistroDataProcessor, SyncResult, VerifyEntry } from '../distro-types';
 import { decodeClients, encodeClientData } from './client-data-codec';
+import { keepTextRule } from './client-text-rule';
+import type { TextRuleRejection } from './client-text-rule';
 import { ProtoWriter } from '@/common/proto-wire';
 
 export interface ProcessorLog {
@@ -81,6 +83,12 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
   private readonly scratch = new ProtoWriter(64 * 1024);
   /** Last time a clock-skew warning was logged (one a minute at most). */
   private skewWarnedAt = 0;
+  /** Client → last time a text-rule rejection of it was logged (one line per client a minute at most). */
+  private readonly rejectionWarnedAt = new Map<string, number>();
+  /** Parts of peers' clients left out for breaking the text rule, since start. */
+  rejectedRecords = 0;
+  /** Called for each part left out (metrics). */
+  onRejected: (peer: string) => void = () => undefined;
 
   constructor(
     private readonly registry: Registry,
@@ -204,7 +212,8 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
     return { lacking, push };
   }
 
-  applySync(from: string, items: readonly ClientSyncData[]): SyncResult {
+  applySync(from: string, received: readonly ClientSyncData[]): SyncResult {
+    const items = this.keepTextRule(from, received);
     this.noteSkew(from, items);
     this.applying = true;
     let applied: number;
@@ -235,7 +244,7 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
   loadSnapshot(items: readonly ClientSyncData[]): void {
     this.applying = true;
     try {
-      this.registry.mergeClients(items, this.clock());
+      this.registry.mergeClients(this.keepTextRule('snapshot', items), this.clock());
     } finally {
       this.applying = false;
     }
@@ -313,6 +322,28 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
   private speaksForPeer(client: ReplicatedClient, peer: string): boolean {
     if (client.kind === 'ipport') return true;
     return !client.local && client.owner === peer;
+  }
+
+  /**
+   * Leaves out what breaks the text rule (names printable, metadata without NUL): a peer running an
+   * older version may hold such records, and one of them must not stop the rest of its batch nor
+   * reach this node's sync tasks (Postgres refuses NUL). Each part left out is counted; one warn
+   * line per client a minute names the peer, the client, the part and why.
+   */
+  private keepTextRule(from: string, items: readonly ClientSyncData[]): readonly ClientSyncData[] {
+    return keepTextRule(items, (rejection: TextRuleRejection) => {
+      this.rejectedRecords++;
+      this.onRejected(from);
+      const now = this.clock();
+      const last = this.rejectionWarnedAt.get(rejection.clientId);
+      if (last !== undefined && now - last < 60_000) return;
+      if (this.rejectionWarnedAt.size >= 10_000) this.rejectionWarnedAt.clear();
+      this.rejectionWarnedAt.set(rejection.clientId, now);
+      this.log.warn(
+        { peer: from, clientId: rejection.clientId, part: rejection.part, reason: rejection.reason },
+        `Distro left out ${rejection.part} from ${from}: it breaks the text rule (${rejection.reason})`,
+      );
+    });
   }
 
   /** Logs (once a minute at most) a peer whose versions run ahead of this node's clock. */

@@ -11,7 +11,6 @@ import { ConnectionTable } from './connections';
 import type { NacosConnection } from './connections';
 import { NamingHandlers } from './naming-handlers';
 import { NACOS_REQUEST_SERVICE, NACOS_STREAM_SERVICE } from './payload';
-import { registryProto, serviceClient } from './protos';
 import { PushDispatcher } from './push';
 import { RequestAcceptor } from './request-acceptor';
 
@@ -84,10 +83,7 @@ export class NacosGrpcServer implements OnApplicationBootstrap, BeforeApplicatio
     server.addService(NACOS_STREAM_SERVICE, {
       requestBiStream: this.acceptor.stream.bind(this.acceptor),
     });
-    server.addService(
-      serviceClient(registryProto(), 'registry.v1.RegistryService').service,
-      this.registryApi.handlers(),
-    );
+    server.addService(this.registryApi.definition(), this.registryApi.handlers());
     this.boundPort = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`${this.config.host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
         err ? reject(err) : resolve(bound),

@@ -17,6 +17,7 @@ import {
   instanceAddress,
   instanceInput,
   instanceInputs,
+  requestGroup,
   requestServiceKey,
 } from './naming-input';
 import type { GrpcSubscription } from './push';
@@ -97,13 +98,18 @@ export class NamingHandlers {
 
   private query(body: ServiceQueryRequest): NacosResponseBase {
     const key = requestServiceKey(body);
-    const serviceInfo = buildServiceInfo(this.registry, key, clusterList(body.cluster), body.healthyOnly === true);
+    const serviceInfo = buildServiceInfo(
+      this.registry,
+      key,
+      clusterList(body.cluster, 'cluster'),
+      body.healthyOnly === true,
+    );
     return okResponse(body.requestId, { serviceInfo });
   }
 
   private subscribe(connection: NacosConnection, body: SubscribeServiceRequest): NacosResponseBase {
     const key = requestServiceKey(body);
-    const clusters = clusterList(body.clusters);
+    const clusters = clusterList(body.clusters, 'clusters');
     if (body.subscribe === false) {
       this.registry.unsubscribe(key, connection.id);
     } else {
@@ -122,9 +128,8 @@ export class NamingHandlers {
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw new NacosRequestError(NacosErrorCode.BadRequest, `pageSize must be 1-${MAX_PAGE_SIZE}`);
     }
-    const namespace = typeof body.namespace === 'string' && body.namespace !== '' ? body.namespace : 'public';
-    const group = typeof body.groupName === 'string' && body.groupName !== '' ? body.groupName : DEFAULT_GROUP;
-    const page = this.registry.listServices(namespace, { group, pageNo, pageSize });
+    const { namespace, group } = requestGroup(body);
+    const page = this.registry.listServices(namespace, { group: group ?? DEFAULT_GROUP, pageNo, pageSize });
     return okResponse(body.requestId, { count: page.count, serviceNames: page.names });
   }
 }

@@ -1,5 +1,12 @@
 import { NacosErrorCode } from './messages';
-import { NacosRequestError, instanceInput, instanceInputs, requestServiceKey } from './naming-input';
+import {
+  NacosRequestError,
+  clusterList,
+  instanceInput,
+  instanceInputs,
+  requestGroup,
+  requestServiceKey,
+} from './naming-input';
 
 function errorOf(fn: () => unknown): NacosRequestError {
   try {
@@ -55,6 +62,30 @@ describe('naming input', () => {
       expect(instanceInput({ ip: '1.1.1.1', port: 1 })).toEqual(
         expect.objectContaining({ weight: 1, healthy: true, enabled: true, ephemeral: true, clusterName: 'DEFAULT' }),
       );
+    });
+
+    it('should hold names to printable text and metadata to any text but NUL (issue 16)', () => {
+      const base = { ip: '1.1.1.1', port: 1 };
+      for (const [raw, field] of [
+        [{ ...base, ip: '1.1.1.\u0000' }, /instance\.ip/],
+        [{ ...base, clusterName: 'c\u0085' }, /instance\.clusterName must not contain control/],
+        [{ ...base, instanceId: 'i\uD800' }, /instance\.instanceId must be well-formed/],
+        [{ ...base, metadata: { k: 'a\u0000' } }, /instance\.metadata entry "k" must not contain NUL/],
+        [{ ...base, metadata: { '\u0000': 'v' } }, /instance\.metadata entry "\\u0000"/],
+        [{ ...base, metadata: { k: '\uDC00' } }, /instance\.metadata entry "k" must be well-formed/],
+      ] as const) {
+        expect(errorOf(() => instanceInput(raw)).message).toMatch(field);
+      }
+      expect(instanceInput({ ...base, metadata: { k: 'a\nb\u0001\u0085' } }).metadata).toEqual({
+        k: 'a\nb\u0001\u0085',
+      });
+      expect(errorOf(() => requestServiceKey({ serviceName: 's', namespace: 'n\u001f' })).message).toMatch(
+        /^namespace/,
+      );
+      expect(errorOf(() => requestServiceKey({ serviceName: 's\u007f' })).message).toMatch(/^serviceName/);
+      expect(errorOf(() => requestGroup({ groupName: 'g\u0000' })).message).toMatch(/^groupName/);
+      expect(errorOf(() => clusterList('a,b\u0000', 'clusters')).message).toMatch(/^clusters/);
+      expect(clusterList('a, b', 'clusters')).toEqual(['a', 'b']);
     });
 
     it('should keep an instance id only when the SDK sent one', () => {

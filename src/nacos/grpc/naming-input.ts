@@ -1,3 +1,4 @@
+import { metadataTextViolation, printableViolation } from '@/common/text-rule';
 import { DEFAULT_CLUSTER, serviceKey } from '@/registry';
 import type { InstanceAddress, InstanceInput, ServiceKey } from '@/registry';
 import { NacosErrorCode } from './messages';
@@ -40,6 +41,8 @@ function optionalName(value: unknown, field: Field, sub?: string): string | unde
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') invalid(`${label(field, sub)} must be a string`);
   if (value.length > MAX_NAME_LENGTH) invalid(`${label(field, sub)} is longer than ${MAX_NAME_LENGTH} characters`);
+  const reason = printableViolation(value);
+  if (reason !== undefined) invalid(`${label(field, sub)} ${reason}`);
   return value;
 }
 
@@ -55,8 +58,14 @@ export function requestServiceKey(body: NamingRequestBase): ServiceKey {
 
 function address(raw: NacosInstance, field: Field): InstanceAddress {
   if (typeof raw !== 'object' || raw === null) invalid(`${label(field)} is required`);
-  if (typeof raw.ip !== 'string' || raw.ip.length === 0 || raw.ip.length > 255 || /\s/.test(raw.ip)) {
-    invalid(`${label(field, 'ip')} must be a non-empty address`);
+  if (
+    typeof raw.ip !== 'string' ||
+    raw.ip.length === 0 ||
+    raw.ip.length > 255 ||
+    /\s/.test(raw.ip) ||
+    printableViolation(raw.ip) !== undefined
+  ) {
+    invalid(`${label(field, 'ip')} must be a non-empty address of printable text`);
   }
   if (!Number.isInteger(raw.port) || raw.port < 1 || raw.port > 65535)
     invalid(`${label(field, 'port')} must be 1-65535`);
@@ -85,7 +94,11 @@ export function instanceInput(raw: NacosInstance, field: Field = 'instance'): In
     if (++keys > MAX_METADATA_ENTRIES) {
       invalid(`${label(field, 'metadata')} has more than ${MAX_METADATA_ENTRIES} keys`);
     }
-    if (typeof metadata[key] !== 'string') invalid(`${label(field, 'metadata')}.${key} must be a string`);
+    const value = metadata[key];
+    if (typeof value !== 'string') invalid(`${label(field, 'metadata')}.${key} must be a string`);
+    const reason = metadataTextViolation(key) ?? metadataTextViolation(value);
+    if (reason !== undefined)
+      invalid(`${label(field, 'metadata')} entry ${JSON.stringify(key.slice(0, 40))} ${reason}`);
   }
   const instanceId = optionalName(raw.instanceId, field, 'instanceId');
   const input: InstanceInput = {
@@ -115,11 +128,22 @@ export function instanceAddress(raw: NacosInstance, field: Field = 'instance'): 
   return address(raw, field);
 }
 
-/** `a,b` → ['a','b']; empty → []. */
-export function clusterList(value: unknown): string[] {
-  if (typeof value !== 'string' || value === '') return [];
+/** `a,b` → ['a','b']; empty → []; names that are not printable text are refused naming `field`. */
+export function clusterList(value: unknown, field: string): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  if (typeof value !== 'string') invalid(`${field} must be a string`);
+  const reason = printableViolation(value);
+  if (reason !== undefined) invalid(`${field} ${reason}`);
   return value
     .split(',')
     .map((each) => each.trim())
     .filter((each) => each.length > 0);
+}
+
+/** The namespace and group of a request that names no service (ServiceListRequest), with Nacos defaults. */
+export function requestGroup(body: NamingRequestBase): { namespace: string; group: string | undefined } {
+  return {
+    namespace: optionalName(body.namespace, 'namespace') ?? 'public',
+    group: optionalName(body.groupName, 'groupName'),
+  };
 }

@@ -48,10 +48,46 @@ describe(NacosParams.name, () => {
   });
 
   describe('bool', () => {
-    it('should read Java booleans and fall back across aliases', () => {
+    it("should read Nacos's boolean spellings and fall back across aliases", () => {
       expect(NacosParams.of({ enable: 'TRUE' }).bool('enabled', 'enable')).toBe(true);
-      expect(NacosParams.of({ enabled: 'yes' }).bool('enabled', 'enable')).toBe(false);
+      expect(NacosParams.of({ enabled: 'yes' }).bool('enabled', 'enable')).toBe(true);
+      expect(NacosParams.of({ enabled: 'Off' }).bool('enabled', 'enable')).toBe(false);
       expect(NacosParams.of({}).bool('enabled')).toBeUndefined();
+    });
+
+    it('should refuse any other value, which Nacos would silently read as false', () => {
+      for (const raw of ['maybe', '1', '0', 'true ', ' false']) {
+        const error = errorOf(() => NacosParams.of({ healthy: raw }).bool('healthy'));
+        expect(error.code).toBe(20002);
+        expect(error.message).toBe("Param 'healthy' must be true or false.");
+      }
+    });
+  });
+
+  describe('numbers', () => {
+    it('should read strict decimals only', () => {
+      expect(NacosParams.of({ port: '8080', weight: '0.5' }).port()).toBe(8080);
+      expect(NacosParams.of({ weight: '1e3' }).weight()).toBe(1000);
+      for (const raw of ['+80', ' 80', '80 ', '0x50', '8e1', '80.0', '0', '65536']) {
+        expect(errorOf(() => NacosParams.of({ port: raw }).port()).message).toBe(
+          "Param 'port' must be a port 1-65535.",
+        );
+      }
+      for (const raw of ['+1', ' 1', '0x50', 'Infinity', 'NaN', '1e9', '-0.5']) {
+        expect(errorOf(() => NacosParams.of({ weight: raw }).weight()).code).toBe(21001);
+      }
+      for (const raw of ['+1', '1.0', '0', ' 2']) {
+        expect(errorOf(() => NacosParams.of({ pageNo: raw }).positiveInt('pageNo', 1, 10)).code).toBe(20002);
+      }
+    });
+  });
+
+  describe('name', () => {
+    it('should refuse names that are not printable text', () => {
+      for (const raw of ['a\u0000', 'a\u001f', 'a\u007f', 'a\u0085', 'a\uD800', '\uDC00b']) {
+        expect(errorOf(() => NacosParams.of({ serviceName: raw }).service()).code).toBe(20002);
+      }
+      expect(NacosParams.of({ serviceName: 'サービス\u{1F600}' }).service().name).toBe('サービス\u{1F600}');
     });
   });
 });
@@ -66,6 +102,13 @@ describe('parseMetadata', () => {
     const sut = parseMetadata('{"__proto__":"x"}');
     expect(Object.getPrototypeOf(sut)).toBe(Object.prototype);
     expect(Object.keys(sut)).toEqual(['__proto__']);
+  });
+
+  it('should refuse NUL and lone surrogates in keys and values, and keep other text (issue 16)', () => {
+    for (const raw of ['\u0000=\u0000', 'k=a\u0000b', '{"k":"a\\u0000b"}', '{"k\\u0000":"v"}', '{"k":"\\uD800"}']) {
+      expect(errorOf(() => parseMetadata(raw)).code).toBe(21002);
+    }
+    expect(parseMetadata('{"k":"a\\nb\\u0001\\u0085"}')).toEqual({ k: 'a\nb\u0001\u0085' });
   });
 
   it('should refuse arrays, nested objects, bad pairs and too many keys with code 21002', () => {

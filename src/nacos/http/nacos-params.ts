@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import type { FastifyRequest } from 'fastify';
 import { DEFAULT_CLUSTER, DEFAULT_GROUP, DEFAULT_NAMESPACE, GROUP_SEPARATOR, serviceKey } from '@/registry';
 import type { ServiceKey } from '@/registry';
+import { metadataViolation, parseStrictInteger, parseStrictNumber, printableViolation } from '@/common/text-rule';
 import { NacosErrorCode, NacosRequestError } from './nacos-errors';
 
 /** Longest namespace, group, service or cluster name accepted. */
@@ -32,10 +33,15 @@ export class NacosParams {
     return new NacosParams(values);
   }
 
-  /** The raw value, or undefined when absent or blank. */
+  /** The value without surrounding blanks, or undefined when absent or blank. */
   optional(name: string): string | undefined {
+    return this.untrimmed(name)?.trim();
+  }
+
+  /** The value as sent, or undefined when absent or blank: numbers and booleans are read from it, blanks refused. */
+  private untrimmed(name: string): string | undefined {
     const value = this.values[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
+    return value === undefined || value.trim() === '' ? undefined : value;
   }
 
   required(name: string): string {
@@ -46,16 +52,10 @@ export class NacosParams {
     return value;
   }
 
-  /** A name (namespace, group, service, cluster): bounded length, no control characters. */
+  /** A name (namespace, group, service, cluster): bounded length, printable (the text rule). */
   name(param: string, value: string | undefined): string | undefined {
     if (value === undefined) return undefined;
-    if (value.length > MAX_NAME_LENGTH || hasControlCharacter(value)) {
-      throw NacosRequestError.badParam(
-        NacosErrorCode.ParameterValidateError,
-        `Param '${param}' must be at most ${MAX_NAME_LENGTH} characters without control characters.`,
-      );
-    }
-    return value;
+    return validName(param, value);
   }
 
   namespace(): string {
@@ -91,21 +91,34 @@ export class NacosParams {
   }
 
   port(): number {
-    return validPort('port', this.required('port'));
+    this.required('port');
+    return validPort('port', this.untrimmed('port') as string);
   }
 
   /** Weight 0–10000, default 1. */
   weight(): number | undefined {
-    const raw = this.optional('weight');
+    const raw = this.untrimmed('weight');
     if (raw === undefined) return undefined;
     return validWeight(raw);
   }
 
-  /** A Java-style boolean: only "true" (any case) is true; absent = undefined. */
+  /**
+   * A boolean as Nacos reads it (ConvertUtils.toBoolean, from commons-lang): `true`, `t`, `yes`, `y`,
+   * `on` are true and `false`, `f`, `no`, `n`, `off` false, in any case; absent = undefined. Any other
+   * value, which Nacos silently reads as false, is refused naming the param.
+   */
   bool(...names: string[]): boolean | undefined {
     for (const name of names) {
-      const raw = this.optional(name);
-      if (raw !== undefined) return raw.toLowerCase() === 'true';
+      const raw = this.untrimmed(name);
+      if (raw === undefined) continue;
+      const value = NACOS_BOOLEANS.get(raw.toLowerCase());
+      if (value === undefined) {
+        throw NacosRequestError.badParam(
+          NacosErrorCode.ParameterValidateError,
+          `Param '${name}' must be true or false.`,
+        );
+      }
+      return value;
     }
     return undefined;
   }
@@ -117,15 +130,22 @@ export class NacosParams {
 
   /** Positive integer with a default and an upper bound. */
   positiveInt(name: string, fallback: number, max: number): number {
-    const raw = this.optional(name);
+    const raw = this.untrimmed(name);
     if (raw === undefined) return fallback;
-    if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) {
+    const value = parseStrictInteger(raw);
+    if (value === undefined || value < 1) {
       throw NacosRequestError.badParam(
         NacosErrorCode.ParameterValidateError,
         `Param '${name}' must be a positive integer.`,
       );
     }
-    return Math.min(Number(raw), max);
+    return Math.min(value, max);
+  }
+
+  /** `udpPort`: 0 or absent = none, else a port. */
+  udpPort(): number {
+    const raw = this.untrimmed('udpPort');
+    return raw === undefined || raw === '0' ? 0 : validPort('udpPort', raw);
   }
 
   /** The query string and form fields as one urlencoded string (for forwarding a write). */
@@ -134,12 +154,28 @@ export class NacosParams {
   }
 }
 
-function hasControlCharacter(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
+/** Nacos's boolean spellings (ConvertUtils.toBooleanObject), lower case. */
+const NACOS_BOOLEANS: ReadonlyMap<string, boolean> = new Map([
+  ['true', true],
+  ['t', true],
+  ['yes', true],
+  ['y', true],
+  ['on', true],
+  ['false', false],
+  ['f', false],
+  ['no', false],
+  ['n', false],
+  ['off', false],
+]);
+
+/** A name or id: at most MAX_NAME_LENGTH characters of printable text (src/common/text-rule.ts). */
+export function validName(param: string, value: string): string {
+  const reason =
+    value.length > MAX_NAME_LENGTH ? `must be at most ${MAX_NAME_LENGTH} characters` : printableViolation(value);
+  if (reason !== undefined) {
+    throw NacosRequestError.badParam(NacosErrorCode.ParameterValidateError, `Param '${param}' ${reason}.`);
   }
-  return false;
+  return value;
 }
 
 function copyInto(target: Record<string, string>, source: unknown): void {
@@ -175,16 +211,18 @@ export function validIp(param: string, value: string): string {
   return value;
 }
 
+/** A port 1–65535: a JSON integer, or a strict decimal string (no sign, blanks, hex or exponent). */
 export function validPort(param: string, value: string | number): number {
-  const port = typeof value === 'number' ? value : /^\d{1,5}$/.test(value) ? Number(value) : NaN;
+  const port = typeof value === 'number' ? value : (parseStrictInteger(value) ?? NaN);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw NacosRequestError.badParam(NacosErrorCode.ParameterValidateError, `Param '${param}' must be a port 1-65535.`);
   }
   return port;
 }
 
+/** A weight 0–10000: a JSON number, or a strict decimal string (no `+`, blanks, hex, Infinity). */
 export function validWeight(value: string | number): number {
-  const weight = typeof value === 'number' ? value : value.trim() === '' ? NaN : Number(value);
+  const weight = typeof value === 'number' ? value : (parseStrictNumber(value) ?? NaN);
   if (!Number.isFinite(weight) || weight < 0 || weight > 10000) {
     throw NacosRequestError.badParam(NacosErrorCode.WeightError, `Param 'weight' must be a number from 0 to 10000.`);
   }
@@ -223,5 +261,7 @@ export function parseMetadata(raw: string): Record<string, string> {
     if (value !== null && typeof value === 'object') throw invalid(`value of '${key.slice(0, 40)}' must be a string`);
     out[key] = typeof value === 'string' ? value : value === null || value === undefined ? '' : JSON.stringify(value);
   }
+  const broken = metadataViolation(out);
+  if (broken !== undefined) throw invalid(`${broken.reason} (key ${JSON.stringify(broken.key.slice(0, 40))})`);
   return { ...out };
 }

@@ -4,7 +4,7 @@ import { Registry, groupedName, ipPortClientId } from '@/registry';
 import type { InstanceInput, InstancePatch, ServiceKey, ServicePage } from '@/registry';
 import { UdpPushService } from '@/nacos/udp/udp-push.service';
 import { NacosErrorCode, NacosRequestError } from './nacos-errors';
-import { MAX_PAGE_SIZE, parseMetadata, validIp, validPort, validWeight } from './nacos-params';
+import { MAX_PAGE_SIZE, parseMetadata, validIp, validName, validPort, validWeight } from './nacos-params';
 import type { NacosParams } from './nacos-params';
 import { buildServiceInfo } from './service-info';
 import type { BeatTimings, ServiceInfoView } from './service-info';
@@ -150,8 +150,7 @@ export class NacosNamingService {
     const key = params.service();
     const { list, echo } = params.clusters();
     const healthyOnly = params.bool('healthyOnly') === true;
-    const udpPortRaw = params.optional('udpPort');
-    const udpPort = udpPortRaw === undefined || udpPortRaw === '0' ? 0 : validPort('udpPort', udpPortRaw);
+    const udpPort = params.udpPort();
     const clientIp = params.optional('clientIP');
     if (udpPort > 0) {
       const address = clientIp === undefined ? remoteIp : validIp('clientIP', clientIp);
@@ -226,12 +225,16 @@ export class NacosNamingService {
     if (beat.port !== undefined && beat.port !== null) {
       out.port = validPort(
         'beat.port',
-        typeof beat.port === 'number' || typeof beat.port === 'string' ? String(beat.port) : '',
+        typeof beat.port === 'number' || typeof beat.port === 'string' ? beat.port : '',
       );
     }
-    if (typeof beat.cluster === 'string' && beat.cluster !== '')
-      out.cluster = params.name('beat.cluster', beat.cluster);
-    if (beat.weight !== undefined && beat.weight !== null) out.weight = validWeight(Number(beat.weight));
+    if (beat.cluster !== undefined && beat.cluster !== null && beat.cluster !== '') {
+      if (typeof beat.cluster !== 'string') throw invalid('cluster must be a string');
+      out.cluster = validName('beat.cluster', beat.cluster);
+    }
+    if (beat.weight !== undefined && beat.weight !== null) {
+      out.weight = validWeight(typeof beat.weight === 'number' || typeof beat.weight === 'string' ? beat.weight : '');
+    }
     if (beat.metadata !== undefined && beat.metadata !== null)
       out.metadata = parseMetadata(JSON.stringify(beat.metadata));
     return out;

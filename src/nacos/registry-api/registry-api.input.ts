@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { metadataViolation, printableViolation } from '@/common/text-rule';
 import { DEFAULT_CLUSTER, DEFAULT_GROUP, DEFAULT_NAMESPACE, wildcard } from '@/registry';
 import type { InstanceInput, PublicationData } from '@/registry';
 import type { RegistryPublication, RegistrySelector } from './registry-api.types';
@@ -40,7 +41,14 @@ function nameOf(value: unknown, field: string, fallback?: string): string {
   if ((value === '' || value === undefined || value === null) && fallback !== undefined) return fallback;
   if (typeof value !== 'string' || !NAME.test(value))
     invalidArgument(field, 'must be 1-512 characters without blanks, @ or #');
+  printable(value, field);
   return value;
+}
+
+/** The text rule for names and ids (src/common/text-rule.ts). */
+function printable(value: string, field: string): void {
+  const reason = printableViolation(value);
+  if (reason !== undefined) invalidArgument(field, reason);
 }
 
 /** Validates one publication; `addressOnly` skips the fields a withdrawal does not need. */
@@ -59,6 +67,7 @@ export function publicationOf(raw: RegistryPublication | null | undefined, field
   ) {
     invalidArgument(`${field}.instance.ip`, 'must be a non-empty address');
   }
+  printable(instance.ip, `${field}.instance.ip`);
   if (!Number.isInteger(instance.port) || instance.port < 1 || instance.port > 65535) {
     invalidArgument(`${field}.instance.port`, 'must be 1-65535');
   }
@@ -67,6 +76,11 @@ export function publicationOf(raw: RegistryPublication | null | undefined, field
   }
   const metadata = instance.metadata ?? {};
   if (Object.keys(metadata).length > 256) invalidArgument(`${field}.instance.metadata`, 'has more than 256 keys');
+  const broken = metadataViolation(metadata);
+  if (broken !== undefined) {
+    invalidArgument(`${field}.instance.metadata[${JSON.stringify(broken.key.slice(0, 40))}]`, broken.reason);
+  }
+  if (instance.instance_id) printable(instance.instance_id, `${field}.instance.instance_id`);
   const input: InstanceInput = {
     ip: instance.ip,
     port: instance.port,
@@ -109,6 +123,7 @@ export function selectorOf(raw: RegistrySelector | null | undefined): SelectorMa
     ['selector.service_pattern', service],
   ] as const) {
     if (!PATTERN.test(value)) invalidArgument(field, 'must be 1-512 characters without blanks, @ or #');
+    printable(value, field);
   }
   const ns = wildcard(namespace);
   const gp = wildcard(group);

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
 import { secretsEqual } from '@/common/secret-compare';
 import type { ClusterRouting } from '@/distro/cluster-routing';
+import { registryProto, serviceClient } from '@/nacos/grpc/protos';
 import { formatServiceKey, serviceKey } from '@/registry';
 import type { Instance, PublicationData, Registry, ServiceKey } from '@/registry';
 import { RegistryApiError, invalidArgument, publicationsOf, selectorOf, taskIdOf, ttlOf } from './registry-api.input';
@@ -56,6 +57,8 @@ function wireInstance(instance: Instance | PublicationData['instance']): Registr
 export class RegistryApiService {
   private readonly logger = new Logger(RegistryApiService.name);
   private watches = 0;
+  /** Each method's request decoder from the .proto, applied in the handler once the token is checked. */
+  private readonly decoders = new Map<string, (bytes: Buffer) => unknown>();
 
   constructor(
     private readonly registry: Registry,
@@ -64,14 +67,29 @@ export class RegistryApiService {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Implementation map for `grpc.Server.addService`. */
+  /**
+   * The service definition for `grpc.Server.addService`, with requests taken as raw bytes: grpc-js
+   * would decode them before the handler runs and answer undecodable ones with a bare INTERNAL.
+   * Here the handler checks the token first and only then decodes (INVALID_ARGUMENT when it cannot).
+   */
+  definition(): grpc.ServiceDefinition {
+    const proto = serviceClient(registryProto(), 'registry.v1.RegistryService').service;
+    const raw: Record<string, grpc.MethodDefinition<Buffer, unknown>> = {};
+    for (const [name, method] of Object.entries(proto)) {
+      this.decoders.set(name, method.requestDeserialize);
+      raw[name] = { ...method, requestDeserialize: (bytes: Buffer) => bytes };
+    }
+    return raw;
+  }
+
+  /** Implementation map for `grpc.Server.addService` with `definition()`. */
   handlers(): grpc.UntypedServiceImplementation {
     return {
-      Publish: this.unary((request: PublishRequest) => this.publish(request)),
-      Renew: this.unary((request: RenewRequest) => this.renew(request)),
-      Withdraw: this.unary((request: WithdrawRequest) => this.withdraw(request)),
-      List: this.unary((request: ListRequest) => this.list(request)),
-      Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEvent>) => this.watch(call),
+      Publish: this.unary('Publish', (request: PublishRequest) => this.publish(request)),
+      Renew: this.unary('Renew', (request: RenewRequest) => this.renew(request)),
+      Withdraw: this.unary('Withdraw', (request: WithdrawRequest) => this.withdraw(request)),
+      List: this.unary('List', (request: ListRequest) => this.list(request)),
+      Watch: (call: grpc.ServerWritableStream<Buffer, WatchEvent>) => this.watch(call),
     };
   }
 
@@ -156,11 +174,11 @@ export class RegistryApiService {
     };
   }
 
-  watch(call: grpc.ServerWritableStream<WatchRequest, WatchEvent>): void {
+  watch(call: grpc.ServerWritableStream<Buffer, WatchEvent>): void {
     let selector: SelectorMatcher;
     try {
       this.authenticate(call.metadata);
-      selector = selectorOf(call.request.selector);
+      selector = selectorOf(this.decode<WatchRequest>('Watch', call.request).selector);
       if (this.watches >= this.options.maxWatches) {
         throw new RegistryApiError(
           grpc.status.RESOURCE_EXHAUSTED,
@@ -265,15 +283,26 @@ export class RegistryApiService {
     }
   }
 
-  private unary<Req, Res>(handle: (request: Req) => Res): grpc.handleUnaryCall<Req, Res> {
+  private unary<Req, Res>(method: string, handle: (request: Req) => Res): grpc.handleUnaryCall<Buffer, Res> {
     return (call, callback) => {
       try {
         this.authenticate(call.metadata);
-        callback(null, handle(call.request));
+        callback(null, handle(this.decode<Req>(method, call.request)));
       } catch (err) {
         callback(this.toStatus(err));
       }
     };
+  }
+
+  /** The request of `method` from its bytes; INVALID_ARGUMENT when they are not that message. */
+  private decode<Req>(method: string, bytes: Buffer): Req {
+    const decoder = this.decoders.get(method);
+    if (decoder === undefined) throw new Error(`registry API: no decoder for ${method} (definition() not used?)`);
+    try {
+      return decoder(bytes) as Req;
+    } catch {
+      throw new RegistryApiError(grpc.status.INVALID_ARGUMENT, `request: not a valid ${method}Request message`);
+    }
   }
 
   private toStatus(err: unknown): Partial<grpc.StatusObject> {
