@@ -11,6 +11,8 @@ import { DistroRouting } from '@/distro/distro-routing';
 import { NacosGrpcServer } from '@/nacos/grpc/nacos-grpc.server';
 import type { AppConfig } from '@/config';
 import { jsonBodyParser } from '@/common/json-body';
+import { bindingPort } from '@/common/startup-error';
+import { FrameworkLogger, pinoLoggerService } from '@/observability/framework-logger';
 import { AllExceptionsFilter, Metrics, ReadinessGates, createRootLogger, installHttpMetrics } from '@/observability';
 
 export const VERSION = '0.2.0';
@@ -37,10 +39,10 @@ export async function startNode(config: AppConfig, rootLogger = createRootLogger
     forceCloseConnections: 'idle',
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, rootLogger), adapter, {
-    bufferLogs: true,
+    logger: new FrameworkLogger(pinoLoggerService(rootLogger)),
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new FrameworkLogger(app.get(Logger)));
   app.useBodyParser(
     'application/json',
     { bodyLimit: config.http.bodyLimit },
@@ -67,7 +69,9 @@ export async function startNode(config: AppConfig, rootLogger = createRootLogger
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/json' });
 
   try {
-    await app.listen(config.http.port, config.host);
+    await bindingPort('HTTP_PORT', { host: config.host, port: config.http.port }, () =>
+      app.listen(config.http.port, config.host),
+    );
   } catch (err) {
     await app.close();
     throw err;

@@ -1,6 +1,10 @@
+import { setLogger as setGrpcLogger } from '@grpc/grpc-js';
 import { AppConfig, EnvError } from '@/config';
 import { createRootLogger } from '@/observability';
+import { StartupError } from '@/common/startup-error';
+import { scrubbedMessage } from '@/common/secret-scrubber';
 import { VERSION, startNode } from './bootstrap';
+import type { RunningNode } from './bootstrap';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -14,11 +18,28 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createRootLogger(config);
+  // grpc-js prints its own errors to stderr ("E No address added …"); route them into the JSON log.
+  setGrpcLogger({
+    error: (...args: unknown[]) => logger.warn({ component: 'grpc-js' }, args.map(String).join(' ')),
+    info: (...args: unknown[]) => logger.debug({ component: 'grpc-js' }, args.map(String).join(' ')),
+    debug: (...args: unknown[]) => logger.debug({ component: 'grpc-js' }, args.map(String).join(' ')),
+  });
   for (const warning of config.warnings()) logger.warn(warning);
 
-  const node = await startNode(config, logger);
+  logger.debug({ config: config.describe() }, 'effective configuration (sensitive values masked)');
+  let node: RunningNode;
+  try {
+    node = await startNode(config, logger);
+  } catch (err) {
+    // One clear line first, through the same logger as every other line; the stack stays at debug.
+    const message = err instanceof StartupError ? err.message : scrubbedMessage(err);
+    logger.fatal(`distro-sync cannot start: ${message}`);
+    logger.debug({ err }, 'start-up failure in detail');
+    logger.flush();
+    process.exit(1);
+  }
   logger.info(
-    { version: VERSION, config: config.describe() },
+    { version: VERSION },
     `distro-sync ${VERSION} ready — API ${node.urls.api}  docs ${node.urls.docs}  metrics ${node.urls.metrics}`,
   );
 

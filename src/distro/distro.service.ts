@@ -1,3 +1,4 @@
+import { bindingPort } from '@/common/startup-error';
 import { Injectable, Logger } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -65,7 +66,11 @@ export class DistroService implements OnModuleInit, BeforeApplicationShutdown, O
       engineLog(this.logger, () => this.routing.selfId()),
     );
     server.onRefused = (reason) => this.metrics.refused.inc({ reason });
-    const port = await server.start(this.config.host, this.config.distro.port);
+    const port = await bindingPort(
+      'DISTRO_PORT',
+      { host: this.config.host, port: this.config.distro.port, note: 'HTTP_PORT + 1001 unless set' },
+      () => server.start(this.config.host, this.config.distro.port),
+    );
     this.server = server;
     const runtime = this.routing.start(port, this.metrics);
     this.metrics.attach(runtime);

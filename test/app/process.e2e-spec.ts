@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../src/database/migration-list';
 import { spawnNode } from '../support/node-process';
@@ -41,14 +43,49 @@ describe('node process', () => {
   });
 
   it('should print one start-up line with the URLs of the API, docs and metrics', async () => {
-    const sut = spawn({ DATA_DIR: 'memory' });
+    const sut = spawn({ DATA_DIR: 'memory', ADMIN_TOKEN: 'admin-token-for-the-test' });
     const base = await sut.ready;
     const line = sut.output.find((l) => l.includes('ready — API'));
     expect(line).toContain(`${base}/api/v1`);
     expect(line).toContain(`${base}/api/docs`);
     expect(line).toContain(`${base}/metrics`);
+    // Nest's module and route lines are at debug; the ready line carries no config blob.
+    expect(sut.output.filter((l) => /RouterExplorer|RoutesResolver|InstanceLoader/.test(l))).toEqual([]);
+    expect(sut.output.length).toBeLessThanOrEqual(6);
+    expect(line!.length).toBeLessThan(400);
     sut.kill('SIGINT');
     expect(await sut.exited).toBe(0);
+  });
+
+  it('should name the variable when a port is taken, in one JSON line', async () => {
+    const blocker = createServer();
+    await new Promise<void>((done) => blocker.listen(0, '127.0.0.1', done));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      const sut = spawn({ DATA_DIR: 'memory', DISTRO_PORT: String(taken) });
+      expect(await sut.exited).toBe(1);
+      const fatal = sut.output.filter((l) => l.includes('cannot start'));
+      expect(fatal).toHaveLength(1);
+      expect(fatal[0]).toContain(`DISTRO_PORT: cannot listen on 127.0.0.1:${taken}`);
+      expect(fatal[0]).toContain('in use');
+      for (const line of sut.output) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('should report an unreachable database in one clear line, JSON only, no stack', async () => {
+    const sut = spawn({
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+      DATABASE_STARTUP_TIMEOUT_MS: '1000',
+    });
+    expect(await sut.exited).toBe(1);
+    for (const line of sut.output) expect(() => JSON.parse(line) as unknown).not.toThrow();
+    const fatal = sut.output.filter((l) => (JSON.parse(l) as { level: number }).level >= 50);
+    expect(fatal).toHaveLength(1);
+    expect(fatal[0]).toContain('cannot start: database unreachable');
+    expect(sut.output.join('\n')).not.toMatch(/\bat \S+ \(/);
+    expect(sut.output.join('\n')).not.toContain(String.fromCharCode(27));
   });
 
   describe('replicas sharing one database', () => {

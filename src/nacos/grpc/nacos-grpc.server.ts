@@ -1,3 +1,4 @@
+import { bindingPort } from '@/common/startup-error';
 import { Injectable, Logger } from '@nestjs/common';
 import { NO_CHANNELZ } from '@/common/grpc-options';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
@@ -84,10 +85,16 @@ export class NacosGrpcServer implements OnApplicationBootstrap, BeforeApplicatio
       requestBiStream: this.acceptor.stream.bind(this.acceptor),
     });
     server.addService(this.registryApi.definition(), this.registryApi.handlers());
-    this.boundPort = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`${this.config.host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
-        err ? reject(err) : resolve(bound),
-      ),
+    const address = { host: this.config.host, port, note: 'HTTP_PORT + 1000 unless set' };
+    this.boundPort = await bindingPort(
+      'NACOS_GRPC_PORT',
+      address,
+      () =>
+        new Promise<number>((resolve, reject) =>
+          server.bindAsync(`${this.config.host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+            err ? reject(err) : resolve(bound),
+          ),
+        ),
     );
     this.server = server;
     this.push.start();
