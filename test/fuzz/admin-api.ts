@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import fc from 'fast-check';
 import { printableViolation } from '@/common/text-rule';
-import { ACTIONS, PRINTABLE_CLUSTER_FIELDS, adminCase } from './support/admin-cases';
+import { ACTIONS, MEASURED_ADMIN_CASES, PRINTABLE_CLUSTER_FIELDS, adminCase } from './support/admin-cases';
 import type { AdminCase, IdRef } from './support/admin-cases';
 import type { FuzzContext } from './support/fuzz-context';
 import type { FuzzNode } from './support/fuzz-node';
@@ -166,7 +166,7 @@ export function describeAdminApiFuzz(ctx: FuzzContext): void {
       ['tokened', 1],
     ])('should keep every property on hostile calls (%s node)', async (_label, index) => {
       const target = targets[index];
-      await fuzz(adminCase, 300, (c) => runCase(target, c, target.authorization));
+      await fuzz(adminCase, 300, (c) => runCase(target, c, target.authorization), MEASURED_ADMIN_CASES);
       ctx.findings.report(await target.node.aliveViolations(EDGE), 'after the fuzz');
     });
 

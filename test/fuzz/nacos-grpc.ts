@@ -301,11 +301,8 @@ export function describeNacosGrpcFuzz(ctx: FuzzContext): void {
         const connection = new NacosConnection(node.node.grpcPort);
         await connection.open(headers);
         connections.push(connection);
+        ctx.onStop(() => connection.close());
       }
-    });
-
-    afterAll(() => {
-      for (const each of connections) each.close();
     });
 
     it.each([

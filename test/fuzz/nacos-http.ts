@@ -247,6 +247,23 @@ function refused(route: Route, answer: HttpAnswer): boolean {
   return false;
 }
 
+const register = (extra: Array<[string, string]>): NacosCase => ({
+  route: 'POST /nacos/v1/ns/instance',
+  params: [['serviceName', 'nul-svc'], ['ip', '10.13.0.1'], ['port', '80'], ...extra],
+  form: false,
+  auth: 'none',
+  forwarded: false,
+});
+
+/** The Nacos HTTP failures issue 16 measured (items 1 and 8), run before the generated cases. */
+const MEASURED_NACOS_CASES: NacosCase[] = [
+  register([['metadata', '\u0000=\u0000']]),
+  register([['metadata', '{"k":"a\\u0000b"}']]),
+  register([['weight', '0x50']]),
+  register([['weight', '+80']]),
+  register([['weight', ' 80']]),
+];
+
 /** Nacos HTTP v1 and v2 naming API (and login), with and without Nacos auth. */
 export function describeNacosHttpFuzz(ctx: FuzzContext): void {
   let accessToken = '';
@@ -285,14 +302,16 @@ export function describeNacosHttpFuzz(ctx: FuzzContext): void {
       if (!breakersBefore.has(stored)) out.push(v('rule-breaking-value-stored', stored));
     }
     const ok = !answer.failure && !isRefused && answer.status < 300;
+    // A repeated param reaches the handler as a list: which value it takes is not ours to say.
+    const once = c.params.filter(([name]) => c.params.filter(([other]) => other === name).length === 1);
     if (ok && WRITES.includes(c.route)) {
-      for (const [name, value] of c.params) {
+      for (const [name, value] of once) {
         const why = NAME_PARAMS.includes(name) ? printableViolation(value) : undefined;
         if (why) out.push(v(`accepted-outside-text-rule(${name})`, `${JSON.stringify(value.slice(0, 60))}: ${why}`));
       }
     }
     if (ok) {
-      for (const [name, value] of c.params) {
+      for (const [name, value] of once) {
         const rule = NUMBER_PARAMS[name];
         if (rule && rule.routes.test(c.route) && looseNumber(value, rule.integer)) {
           out.push(v(`loose-number-accepted(${name})`, JSON.stringify(value)));
@@ -322,7 +341,7 @@ export function describeNacosHttpFuzz(ctx: FuzzContext): void {
     });
 
     it('should keep every property on hostile params (open node)', async () => {
-      await fuzz(nacosCase, 400, (c) => runCase(ctx.open, false, c));
+      await fuzz(nacosCase, 400, (c) => runCase(ctx.open, false, c), MEASURED_NACOS_CASES);
       ctx.findings.report(await ctx.open.aliveViolations(EDGE), 'after the fuzz');
     });
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { hostileBody, hostileString, mutated, numberText, plainName, wrongValue } from './hostile';
+import { deepJson, hostileBody, hostileString, mutated, numberText, plainName, wrongValue } from './hostile';
 import { SECRETS } from './secrets';
 
 const NIL_UUID = '00000000-0000-4000-8000-000000000000';
@@ -202,3 +202,56 @@ export const adminCase: fc.Arbitrary<AdminCase> = fc.constantFrom(...ADMIN_ROUTE
     body: bodyFor(route),
   }),
 );
+
+const call = (route: AdminRoute, value: Record<string, unknown>, id: IdRef = { pool: 1 }): AdminCase => ({
+  route,
+  id,
+  query: [],
+  body: { kind: 'json', value },
+});
+const cluster = (name: string, fields: Record<string, unknown>) =>
+  call('POST /api/v1/clusters', { name, kind: 'nacos', addresses: ['127.0.0.1:1'], ...fields });
+const task = (serviceName: string, fields: Record<string, unknown>) =>
+  call('POST /api/v1/tasks', {
+    sourceClusterId: { $cluster: 1 },
+    targetClusterId: { $cluster: 0 },
+    serviceName,
+    ...fields,
+  });
+
+/** The admin API failures issue 16 measured (items 2, 4, 5, 8), run before the generated cases. */
+export const MEASURED_ADMIN_CASES: AdminCase[] = [
+  cluster('fz-m-ns', { namespace: 'a\u0000b' }),
+  cluster('fz-m-user', { username: 'a\u0000b' }),
+  cluster('fz-m-desc', { description: 'a\u0000b' }),
+  cluster('fz-m-ctl', { namespace: 'a\u0001b' }),
+  cluster('fz-m-null', { addresses: null }),
+  cluster('fz-m-token', { kind: 'distro', token: `${SECRETS.CLUSTER_CREDENTIAL}\n` }),
+  call('PATCH /api/v1/clusters/:id', { addresses: null }),
+  call('PATCH /api/v1/clusters/:id', { token: '\u0001\u001f' }),
+  task('fz-m-1', { namespace: null }),
+  task('fz-m-2', { groupName: null }),
+  task('fz-m-3', { exclude: null }),
+  task('fz-m-4', { maxDeleteRatio: null }),
+  {
+    route: 'POST /api/v1/clusters',
+    id: { pool: 0 },
+    query: [],
+    body: { kind: 'raw', body: '['.repeat(5000), contentType: 'application/json' },
+  },
+  {
+    route: 'POST /api/v1/clusters',
+    id: { pool: 0 },
+    query: [],
+    body: { kind: 'raw', body: deepJson(3000, 'object'), contentType: 'application/json' },
+  },
+  { route: 'GET /api/v1/clusters', id: { pool: 0 }, query: [['name', '\u0000']], body: { kind: 'none' } },
+  { route: 'GET /api/v1/tasks', id: { pool: 0 }, query: [['name', '\u0000']], body: { kind: 'none' } },
+  { route: 'DELETE /api/v1/clusters/:id', id: { pool: 0 }, query: [], body: { kind: 'none' } },
+  {
+    route: 'POST /api/v1/tasks/:id/pause',
+    id: { pool: 0 },
+    query: [],
+    body: { kind: 'none', contentType: 'application/json' },
+  },
+];

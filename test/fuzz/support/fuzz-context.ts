@@ -17,6 +17,12 @@ export class FuzzContext {
   open!: FuzzNode;
   tokened!: FuzzNode;
   private db?: TestDatabase;
+  private readonly closers: Array<() => void> = [];
+
+  /** Runs `close` when the nodes stop: a client closed earlier would change a node's state mid-run. */
+  onStop(close: () => void): void {
+    this.closers.push(close);
+  }
 
   async start(): Promise<void> {
     const [openPort, tokenedPort] = (await freePorts(2)) as [number, number];
@@ -33,6 +39,7 @@ export class FuzzContext {
   }
 
   async stop(): Promise<void> {
+    for (const close of this.closers.splice(0)) close();
     await Promise.all([this.open?.close(), this.tokened?.close()]);
     await this.db?.drop();
   }

@@ -103,15 +103,20 @@ function replacer(_key: string, value: unknown): unknown {
   return value;
 }
 
-/** Runs an async property `runs` times (times FUZZ_SCALE) from the suite's seed. */
+/**
+ * Runs an async property `runs` times (times FUZZ_SCALE) from the suite's seed, after `examples`
+ * (the issue's measured failures, so the suite keeps catching them whatever the seed draws).
+ */
 export async function fuzz<T>(
   arbitrary: fc.Arbitrary<T>,
   runs: number,
   check: (value: T) => Promise<void>,
+  examples: T[] = [],
 ): Promise<void> {
   await fc.assert(fc.asyncProperty(arbitrary, check), {
     seed,
     path,
+    examples: examples.map((example) => [example] as [T]),
     numRuns: Math.max(1, Math.round(runs * scale)),
     // Shrinking replays cases against a live node: a time limit keeps a red run short.
     interruptAfterTimeLimit: 120_000,

@@ -32,7 +32,7 @@ export function tokenedEnv(): Record<string, string> {
   };
 }
 
-/** Env every fuzz node shares: no heartbeat expiry or lease lapse inside a run (it would look like a state change). */
+/** Env every fuzz node shares: no heartbeat expiry or connection drop inside a run (it would look like a state change). */
 export const QUIET_ENV: Record<string, string> = {
   LOG_LEVEL: 'debug',
   NACOS_GRPC_PORT: '0',
@@ -40,6 +40,8 @@ export const QUIET_ENV: Record<string, string> = {
   NACOS_CLIENT_BEAT_UNHEALTHY_MS: '3600000',
   NACOS_CLIENT_BEAT_DELETE_MS: '3600000',
   DISTRO_CLIENT_EXPIRE_MS: '3600000',
+  // The fuzz connection never answers the server's idle probes: it must not be dropped mid-run.
+  NACOS_GRPC_DETECTION_IDLE_MS: '3600000',
 };
 
 /** Where `text` quotes a marker, as a short excerpt, or undefined. */
