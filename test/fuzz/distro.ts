@@ -218,7 +218,43 @@ export function describeDistroFuzz(ctx: FuzzContext): void {
       const node = label === 'open' ? ctx.open : ctx.tokened;
       const client = new grpc.Client(`127.0.0.1:${node.node.distroPort}`, grpc.credentials.createInsecure());
       clients.push(client);
-      await fuzz(distroCase, 200, (c) => runCase(node, client, tokened, c));
+      await fuzz(distroCase, 200, (c) => runCase(node, client, tokened, c), [
+        // The text rule on this edge (issue 16): a peer's NUL metadata is refused, not stored.
+        {
+          method: 'Sync',
+          auth: 'right',
+          message: {
+            kind: 'message',
+            value: {
+              from: 'SELF',
+              type: CLIENT_DATA_TYPE,
+              clients: [
+                {
+                  clientId: '10.3.9.1:80#true',
+                  kind: 'ipport',
+                  revision: 1,
+                  owner: 'SELF',
+                  publications: [
+                    {
+                      service: 'fz-rule',
+                      instance: {
+                        ip: '10.3.9.1',
+                        port: 80,
+                        weight: 1,
+                        healthy: true,
+                        enabled: true,
+                        metadata: { k: 'a\u0000b' },
+                      },
+                      version: 1,
+                      writer: 'SELF',
+                    },
+                  ],
+                },
+              ],
+            },
+          },
+        },
+      ]);
       ctx.findings.report(await node.aliveViolations(EDGE), 'after the fuzz');
     });
   });

@@ -232,6 +232,29 @@ function textPayload(type: string, json: string, headers: Record<string, string>
   });
 }
 
+const register = (fields: Record<string, unknown>, instanceFields: Record<string, unknown> = {}): GrpcCase => ({
+  payload: {
+    kind: 'request',
+    type: 'InstanceRequest',
+    body: {
+      serviceName: 'fz-rule',
+      type: 'registerInstance',
+      ...fields,
+      instance: { ip: '10.1.9.1', port: 80, weight: 1, healthy: true, enabled: true, ...instanceFields },
+    },
+    headers: {},
+    requestId: undefined,
+  },
+  auth: 'token',
+});
+
+/** The text rule on this edge (issue 16, "one text rule for every edge"), run before the generated cases. */
+const TEXT_RULE_CASES: GrpcCase[] = [
+  register({}, { metadata: { k: 'a\u0000b' } }),
+  register({ groupName: 'g\uD800' }),
+  register({}, { clusterName: 'c\r\n' }),
+];
+
 /** Nacos 2.x gRPC (`/Request/request` and the stream), with and without Nacos auth. */
 export function describeNacosGrpcFuzz(ctx: FuzzContext): void {
   const connections: NacosConnection[] = [];
@@ -310,7 +333,7 @@ export function describeNacosGrpcFuzz(ctx: FuzzContext): void {
       ['tokened', 1],
     ])('should keep every property on hostile payloads (%s node)', async (label, index) => {
       const node = label === 'open' ? ctx.open : ctx.tokened;
-      await fuzz(grpcCase, 300, (c) => runCase(node, connections[index], label === 'tokened', c));
+      await fuzz(grpcCase, 300, (c) => runCase(node, connections[index], label === 'tokened', c), TEXT_RULE_CASES);
       ctx.findings.report(await node.aliveViolations(EDGE), 'after the fuzz');
     });
 
