@@ -32,6 +32,16 @@ module.exports = {
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
     },
+    // Seeded, bounded fuzz of every edge (test/fuzz): in-process nodes only, about a minute in all.
+    // Replay a failure with FUZZ_SEED/FUZZ_PATH; FUZZ_FINDINGS=<dir> lists every violation instead of the first.
+    {
+      ...common,
+      displayName: 'fuzz',
+      testMatch: ['<rootDir>/test/fuzz/**/*.fuzz-spec.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
+    },
     // Fault injection (test/faults): real node processes in network namespaces with partitions, pauses and
     // packet loss. Needs root and iproute2; run with `npm test -- --selectProjects faults`.
     { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'] },

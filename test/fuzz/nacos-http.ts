@@ -1,0 +1,353 @@
+import fc from 'fast-check';
+import { printableViolation } from '@/common/text-rule';
+import type { FuzzContext } from './support/fuzz-context';
+import type { FuzzNode } from './support/fuzz-node';
+import { fuzz } from './support/fuzz-run';
+import type { Violation } from './support/fuzz-run';
+import { hostileString, looseNumber, mutated, numberText } from './support/hostile';
+import { encodeQuery, httpCall } from './support/http-probe';
+import type { HttpAnswer } from './support/http-probe';
+import { NACOS_USER, SECRETS, markerIn } from './support/secrets';
+
+const EDGE = 'nacos-http';
+
+const ROUTES = [
+  'POST /nacos/v1/ns/instance',
+  'PUT /nacos/v1/ns/instance',
+  'DELETE /nacos/v1/ns/instance',
+  'PUT /nacos/v1/ns/instance/beat',
+  'GET /nacos/v1/ns/instance',
+  'GET /nacos/v1/ns/instance/list',
+  'GET /nacos/v1/ns/service/list',
+  'GET /nacos/v1/ns/service',
+  'POST /nacos/v1/ns/service',
+  'PUT /nacos/v1/ns/service',
+  'POST /nacos/v2/ns/instance',
+  'PUT /nacos/v2/ns/instance',
+  'DELETE /nacos/v2/ns/instance',
+  'GET /nacos/v2/ns/instance/list',
+  'GET /nacos/v2/ns/service/list',
+  'POST /nacos/v2/ns/service',
+  'PUT /nacos/v2/ns/service',
+  'POST /nacos/v1/auth/login',
+] as const;
+type Route = (typeof ROUTES)[number];
+
+const WRITES: readonly Route[] = [
+  'POST /nacos/v1/ns/instance',
+  'PUT /nacos/v1/ns/instance',
+  'PUT /nacos/v1/ns/instance/beat',
+  'POST /nacos/v2/ns/instance',
+  'PUT /nacos/v2/ns/instance',
+];
+/** Params that are names (the text rule: printable). */
+const NAME_PARAMS = ['serviceName', 'groupName', 'namespaceId', 'clusterName', 'ip'];
+/** Integer and decimal params, and the routes that read them. */
+const NUMBER_PARAMS: Record<string, { integer: boolean; routes: RegExp }> = {
+  port: { integer: true, routes: /ns\/instance$/ },
+  weight: { integer: false, routes: /^(POST|PUT) .*ns\/instance$/ },
+  pageNo: { integer: true, routes: /service\/list$/ },
+  pageSize: { integer: true, routes: /service\/list$/ },
+  udpPort: { integer: true, routes: /instance\/list$/ },
+};
+
+interface NacosCase {
+  route: Route;
+  params: Array<[string, string]>;
+  form: boolean;
+  /** `token`: a valid accessToken (tokened node); `none`; `bad`: a forged one. */
+  auth: 'token' | 'none' | 'bad';
+  /** Marks the call as a forward from a peer (a client can set the header too). */
+  forwarded: boolean;
+}
+
+/** Metadata as clients send it (JSON or k=v). */
+const goodMetadata = fc.constantFrom('{"k":"v"}', 'a=1,b=2', '{"version":"1.0","zone":"é"}', '{}');
+
+/** Hostile metadata: NUL and lone surrogates (raw or as JSON escapes), bad JSON, nesting, too big. */
+const badMetadata = fc.oneof(
+  fc.dictionary(hostileString, hostileString, { minKeys: 1, maxKeys: 3 }).map((m) => JSON.stringify(m)),
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom('{"k":"a\\u0000b"}', '{"k":"\\ud800"}', '{"\\u0000":"v"}', '\u0000=\u0000', 'k=\uD800'),
+  },
+  fc.constantFrom('{"a":', '[1]', '{"a":{"b":1}}', '{"a":1}', 'null', '"s"', '{"__proto__":{"x":"1"}}'),
+  fc.constant(JSON.stringify({ big: 'x'.repeat(20_000) })),
+);
+
+const goodBeat = fc
+  .record({
+    serviceName: fc.constantFrom('DEFAULT_GROUP@@fz-a', 'fz-b'),
+    ip: fc.constantFrom('10.0.0.1', '10.0.0.2'),
+    port: fc.constantFrom(80, 81),
+  })
+  .map((b) => JSON.stringify(b));
+
+const badBeat = mutated(
+  fc.record({
+    serviceName: fc.constantFrom('DEFAULT_GROUP@@fz-a', 'fz-b'),
+    ip: fc.constantFrom('10.0.0.1', '10.0.0.2'),
+    port: fc.constantFrom(80, 81),
+    cluster: fc.constant('DEFAULT'),
+    weight: fc.constant(1),
+    metadata: fc.constant({ k: 'v' }),
+  }),
+  {
+    serviceName: hostileString,
+    ip: hostileString,
+    port: fc.constantFrom(0, 70000, -1, 1.5, '80', '0x50'),
+    cluster: hostileString,
+    weight: fc.constantFrom(0, 10001, -1, '1'),
+    metadata: fc.oneof(
+      fc.dictionary(hostileString, hostileString, { maxKeys: 2 }),
+      fc.constantFrom({ k: 'a\u0000b' }, { k: '\uD800' }, { '\u0000': 'v' }),
+    ),
+  },
+).map((b) => JSON.stringify(b));
+
+/** Well-formed values of every param; each route takes the ones it reads. */
+const GOOD: Record<string, fc.Arbitrary<string>> = {
+  serviceName: fc.constantFrom('fz-a', 'fz-b', 'G@@fz-c', 'svc-1'),
+  ip: fc.constantFrom('10.0.0.1', '10.0.0.2', '::1'),
+  port: fc.constantFrom('80', '81'),
+  groupName: fc.constantFrom('DEFAULT_GROUP', 'G'),
+  namespaceId: fc.constantFrom('public', 'fz-ns'),
+  weight: fc.constantFrom('1', '2.5', '0', '10000'),
+  enabled: fc.constantFrom('true', 'false'),
+  healthy: fc.constantFrom('true', 'false'),
+  ephemeral: fc.constantFrom('true', 'false'),
+  clusterName: fc.constantFrom('DEFAULT', 'EAST'),
+  clusters: fc.constantFrom('DEFAULT', 'EAST,WEST'),
+  metadata: goodMetadata,
+  beat: goodBeat,
+  healthyOnly: fc.constantFrom('true', 'false'),
+  pageNo: fc.constantFrom('1', '2'),
+  pageSize: fc.constantFrom('1', '10'),
+  udpPort: fc.constantFrom('0', '9'),
+  username: fc.constantFrom(NACOS_USER, 'nacos'),
+  password: fc.constantFrom('wrong', SECRETS.NACOS_PASSWORD),
+};
+
+const strictInt = (valid: number[]) => numberText(fc.constantFrom(...valid));
+
+const BAD: Record<string, fc.Arbitrary<unknown>> = {
+  serviceName: hostileString,
+  ip: hostileString,
+  port: strictInt([0, 65536, 80]),
+  groupName: hostileString,
+  namespaceId: hostileString,
+  weight: numberText(fc.constantFrom(-1, 10001, 2.5)),
+  enabled: hostileString,
+  clusterName: hostileString,
+  clusters: hostileString,
+  metadata: badMetadata,
+  beat: fc.oneof(badBeat, hostileString),
+  pageNo: strictInt([0, 1, -1]),
+  pageSize: strictInt([0, 501, 10]),
+  udpPort: strictInt([0, 65536, 9]),
+  username: hostileString,
+};
+
+const INSTANCE = ['serviceName', 'groupName', 'namespaceId', 'ip', 'port', 'clusterName'];
+/** The params each route reads (required ones always, optional ones sometimes). */
+const PARAMS_OF: Record<Route, { required: string[]; optional: string[] }> = {
+  'POST /nacos/v1/ns/instance': {
+    required: ['serviceName', 'ip', 'port'],
+    optional: [...INSTANCE, 'weight', 'enabled', 'healthy', 'ephemeral', 'metadata'],
+  },
+  'PUT /nacos/v1/ns/instance': {
+    required: ['serviceName', 'ip', 'port'],
+    optional: [...INSTANCE, 'weight', 'enabled', 'metadata'],
+  },
+  'DELETE /nacos/v1/ns/instance': { required: ['serviceName', 'ip', 'port'], optional: [...INSTANCE, 'ephemeral'] },
+  'PUT /nacos/v1/ns/instance/beat': { required: ['serviceName'], optional: [...INSTANCE, 'beat'] },
+  'GET /nacos/v1/ns/instance': { required: ['serviceName', 'ip', 'port'], optional: INSTANCE },
+  'GET /nacos/v1/ns/instance/list': {
+    required: ['serviceName'],
+    optional: ['groupName', 'namespaceId', 'clusters', 'healthyOnly', 'udpPort'],
+  },
+  'GET /nacos/v1/ns/service/list': { required: [], optional: ['namespaceId', 'groupName', 'pageNo', 'pageSize'] },
+  'GET /nacos/v1/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId'] },
+  'POST /nacos/v1/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId', 'metadata'] },
+  'PUT /nacos/v1/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId', 'metadata'] },
+  'POST /nacos/v2/ns/instance': {
+    required: ['serviceName', 'ip', 'port'],
+    optional: [...INSTANCE, 'weight', 'enabled', 'healthy', 'ephemeral', 'metadata'],
+  },
+  'PUT /nacos/v2/ns/instance': {
+    required: ['serviceName', 'ip', 'port'],
+    optional: [...INSTANCE, 'weight', 'enabled', 'metadata'],
+  },
+  'DELETE /nacos/v2/ns/instance': { required: ['serviceName', 'ip', 'port'], optional: [...INSTANCE, 'ephemeral'] },
+  'GET /nacos/v2/ns/instance/list': {
+    required: ['serviceName'],
+    optional: ['groupName', 'namespaceId', 'clusters', 'healthyOnly', 'udpPort'],
+  },
+  'GET /nacos/v2/ns/service/list': { required: [], optional: ['namespaceId', 'groupName', 'pageNo', 'pageSize'] },
+  'POST /nacos/v2/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId', 'metadata'] },
+  'PUT /nacos/v2/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId', 'metadata'] },
+  'POST /nacos/v1/auth/login': { required: ['username', 'password'], optional: [] },
+};
+
+/** A route's params: well-formed, then up to 3 mutated or removed, plus sometimes a repeated or unknown one. */
+function paramsOf(route: Route): fc.Arbitrary<Array<[string, string]>> {
+  const { required, optional } = PARAMS_OF[route];
+  const names = [...new Set([...required, ...optional])];
+  const good = fc.record(
+    Object.fromEntries(
+      names.map((name) => [
+        name,
+        required.includes(name) ? GOOD[name] : fc.option(GOOD[name], { nil: undefined, freq: 2 }),
+      ]),
+    ),
+  );
+  const bad = Object.fromEntries(names.filter((name) => BAD[name] !== undefined).map((name) => [name, BAD[name]]));
+  return mutated(good, bad, 3).chain((record) =>
+    fc
+      .array(fc.tuple(fc.constantFrom('port', 'serviceName', 'metadata', 'ip', 'x', '\u0000', 'a[b]'), hostileString), {
+        maxLength: 1,
+      })
+      .map((extra) => [
+        ...Object.entries(record)
+          .filter(([, value]) => value !== undefined)
+          .map(([key, value]): [string, string] => [key, typeof value === 'string' ? value : JSON.stringify(value)]),
+        // Repeated and unknown params: a repeated key reaches the handler as an array.
+        ...extra,
+      ]),
+  );
+}
+
+/** Writes (where a bad value gets stored) three times as often as reads. */
+const route = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...WRITES) },
+  { weight: 2, arbitrary: fc.constantFrom(...ROUTES) },
+);
+
+const nacosCase: fc.Arbitrary<NacosCase> = route.chain((route) =>
+  fc.record({
+    route: fc.constant(route),
+    params: paramsOf(route),
+    form: fc.boolean(),
+    auth: fc.constantFrom<NacosCase['auth']>('token', 'token', 'token', 'token', 'none', 'bad'),
+    forwarded: fc.boolean(),
+  }),
+);
+
+/** A Nacos refusal: an HTTP error, a v2 envelope with a non-zero code, a beat answered 20404. */
+function refused(route: Route, answer: HttpAnswer): boolean {
+  if (answer.status >= 400) return true;
+  if (route.includes('/v2/') || route.endsWith('/beat')) {
+    try {
+      const code = (JSON.parse(answer.text) as { code?: unknown }).code;
+      return route.includes('/v2/') ? code !== 0 : code === 20404;
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+const register = (extra: Array<[string, string]>): NacosCase => ({
+  route: 'POST /nacos/v1/ns/instance',
+  params: [['serviceName', 'nul-svc'], ['ip', '10.13.0.1'], ['port', '80'], ...extra],
+  form: false,
+  auth: 'none',
+  forwarded: false,
+});
+
+/** The Nacos HTTP failures issue 16 measured (items 1 and 8), run before the generated cases. */
+const MEASURED_NACOS_CASES: NacosCase[] = [
+  register([['metadata', '\u0000=\u0000']]),
+  register([['metadata', '{"k":"a\\u0000b"}']]),
+  register([['weight', '0x50']]),
+  register([['weight', '+80']]),
+  register([['weight', ' 80']]),
+];
+
+/** Nacos HTTP v1 and v2 naming API (and login), with and without Nacos auth. */
+export function describeNacosHttpFuzz(ctx: FuzzContext): void {
+  let accessToken = '';
+
+  async function runCase(node: FuzzNode, tokened: boolean, c: NacosCase): Promise<void> {
+    const [method, path] = c.route.split(' ') as [string, string];
+    const list: Array<[string, string]> = [...c.params];
+    if (tokened && c.auth !== 'none') list.push(['accessToken', c.auth === 'token' ? accessToken : 'e30.e30.forged']);
+    const form = c.form && method !== 'GET';
+    const headers: Record<string, string> = form ? { 'content-type': 'application/x-www-form-urlencoded' } : {};
+    if (c.forwarded) headers['x-distro-forwarded'] = '1';
+    node.newLeakedLogLines();
+    const before = node.registryDigest();
+    const breakersBefore = node.ruleBreakers();
+    const expiries = node.expiries;
+    const answer = await httpCall(node.base, {
+      method,
+      path,
+      query: form ? [] : list,
+      headers,
+      body: form ? encodeQuery(list) : undefined,
+    });
+    const v = (kind: string, detail: string): Violation => ({ edge: EDGE, endpoint: c.route, kind, detail });
+    const out: Violation[] = [];
+    if (answer.failure) out.push(v(answer.failure, answer.error ?? ''));
+    if (answer.status >= 500) out.push(v('5xx', `${answer.status} ${answer.text.slice(0, 200)}`));
+    const hit = markerIn(answer.text) ?? markerIn(answer.headerText);
+    if (hit) out.push(v('secret-in-response', hit));
+    const logLeaks = node.newLeakedLogLines();
+    if (logLeaks.length > 0) out.push(v('secret-in-log', logLeaks[0]));
+    const isRefused = refused(c.route, answer);
+    if (isRefused && node.expiries === expiries && node.registryDigest() !== before) {
+      out.push(v('state-changed-by-refusal', `${answer.status} ${answer.text.slice(0, 120)}`));
+    }
+    for (const stored of node.ruleBreakers()) {
+      if (!breakersBefore.has(stored)) out.push(v('rule-breaking-value-stored', stored));
+    }
+    const ok = !answer.failure && !isRefused && answer.status < 300;
+    // A repeated param reaches the handler as a list: which value it takes is not ours to say.
+    const once = c.params.filter(([name]) => c.params.filter(([other]) => other === name).length === 1);
+    if (ok && WRITES.includes(c.route)) {
+      for (const [name, value] of once) {
+        const why = NAME_PARAMS.includes(name) ? printableViolation(value) : undefined;
+        if (why) out.push(v(`accepted-outside-text-rule(${name})`, `${JSON.stringify(value.slice(0, 60))}: ${why}`));
+      }
+    }
+    if (ok) {
+      for (const [name, value] of once) {
+        const rule = NUMBER_PARAMS[name];
+        if (rule && rule.routes.test(c.route) && looseNumber(value, rule.integer)) {
+          out.push(v(`loose-number-accepted(${name})`, JSON.stringify(value)));
+        }
+      }
+    }
+    if (tokened && c.auth !== 'token' && ok && !c.route.endsWith('login') && answer.status !== 404) {
+      const hasPassword = c.params.some(([k, x]) => k === 'password' && x === SECRETS.NACOS_PASSWORD);
+      if (!hasPassword) out.push(v('accepted-without-token', `${answer.status}`));
+    }
+    ctx.findings.counted(`${EDGE} (${node.label})`, ok);
+    ctx.findings.report(out, c);
+  }
+
+  describe('Nacos HTTP v1/v2', () => {
+    beforeAll(async () => {
+      const login = await httpCall(ctx.tokened.base, {
+        method: 'POST',
+        path: '/nacos/v1/auth/login',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: encodeQuery([
+          ['username', NACOS_USER],
+          ['password', SECRETS.NACOS_PASSWORD],
+        ]),
+      });
+      accessToken = (JSON.parse(login.text) as { accessToken: string }).accessToken;
+    });
+
+    it('should keep every property on hostile params (open node)', async () => {
+      await fuzz(nacosCase, 400, (c) => runCase(ctx.open, false, c), MEASURED_NACOS_CASES);
+      ctx.findings.report(await ctx.open.aliveViolations(EDGE), 'after the fuzz');
+    });
+
+    it('should keep every property on hostile params (tokened node, Nacos auth on)', async () => {
+      await fuzz(nacosCase, 300, (c) => runCase(ctx.tokened, true, c));
+      ctx.findings.report(await ctx.tokened.aliveViolations(EDGE), 'after the fuzz');
+    });
+  });
+}

@@ -1,0 +1,257 @@
+import fc from 'fast-check';
+import { deepJson, hostileBody, hostileString, mutated, numberText, plainName, wrongValue } from './hostile';
+import { SECRETS } from './secrets';
+
+const NIL_UUID = '00000000-0000-4000-8000-000000000000';
+
+/** A reference to an existing cluster or task (by index into the node's pool), or a raw id string. */
+export type IdRef = { pool: number } | { raw: string };
+
+export type AdminBody =
+  | { kind: 'json'; value: Record<string, unknown> }
+  | { kind: 'raw'; body: string | Buffer; contentType?: string }
+  | { kind: 'none'; contentType?: string };
+
+export interface AdminCase {
+  route: AdminRoute;
+  id: IdRef;
+  query: Array<[string, string]>;
+  body: AdminBody;
+}
+
+export const ACTIONS = ['pause', 'resume', 'resync', 'release-hold'] as const;
+
+export const ADMIN_ROUTES = [
+  'POST /api/v1/clusters',
+  'GET /api/v1/clusters',
+  'GET /api/v1/clusters/:id',
+  'PATCH /api/v1/clusters/:id',
+  'POST /api/v1/clusters/:id/check',
+  'DELETE /api/v1/clusters/:id',
+  'POST /api/v1/tasks',
+  'POST /api/v1/tasks/batch',
+  'GET /api/v1/tasks',
+  'GET /api/v1/tasks/:id',
+  'GET /api/v1/tasks/:id/instances',
+  'GET /api/v1/tasks/:id/diff',
+  'GET /api/v1/tasks/:id/events',
+  ...ACTIONS.map((a) => `POST /api/v1/tasks/:id/${a}` as const),
+  'DELETE /api/v1/tasks/:id',
+  'GET /api/v1/workers',
+] as const;
+export type AdminRoute = (typeof ADMIN_ROUTES)[number];
+
+/** Fields of the cluster bodies whose text the rule says must be printable (credentials included). */
+export const PRINTABLE_CLUSTER_FIELDS = ['name', 'namespace', 'username', 'password', 'token', 'description'] as const;
+
+/** A credential as pasted: the marker secret, sometimes with a stray control character, blank or lone surrogate. */
+export const credential = fc
+  .constantFrom('', '', '\n', '\r\n', ' ', '\u0001\u001f', '\u0000', '\u007f', '\uD800', 'é')
+  .map((tail) => `${SECRETS.CLUSTER_CREDENTIAL}${tail}`);
+
+/** Addresses that answer or fail fast (`SELF` = this node's HTTP port): a check never waits on a black hole. */
+const address = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('127.0.0.1:1', 'SELF', 'localhost:9', '[::1]:1', '127.0.0.1:65535/1') },
+  { weight: 1, arbitrary: hostileString },
+);
+
+const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
+const printable = fc.constantFrom('team-a', 'Ops team (EU)', 'é', 'a b');
+
+const clusterBody = mutated(
+  fc.record({
+    name: plainName.map((n) => `fz-${n}`),
+    kind: fc.constantFrom('local', 'distro', 'nacos'),
+    addresses: fc.array(fc.constantFrom('127.0.0.1:1', 'SELF', 'localhost:9', '[::1]:1'), {
+      minLength: 1,
+      maxLength: 2,
+    }),
+    namespace: opt(printable),
+    username: opt(printable),
+    password: opt(fc.constant(SECRETS.CLUSTER_CREDENTIAL)),
+    token: opt(fc.constant(SECRETS.CLUSTER_CREDENTIAL)),
+    description: opt(printable),
+  }),
+  {
+    name: fc.oneof(hostileString, fc.constantFrom('FZ-CASE', 'fz-case', ' fz-trim ', 'fz-trim\n', 'pool-here')),
+    kind: fc.constantFrom('zookeeper', 'eureka', 'LOCAL'),
+    addresses: fc.oneof(fc.array(address, { maxLength: 3 }), fc.constantFrom([], ['a:1', 'a:1'])),
+    namespace: hostileString,
+    username: hostileString,
+    password: credential,
+    token: credential,
+    description: hostileString,
+  },
+  2,
+).chain((r) => extraFields.map((x) => ({ ...x, ...withoutUndefined(r) })));
+
+function withoutUndefined(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
+}
+
+/** Unknown or reserved fields a client might add. */
+const extraFields = fc.dictionary(
+  fc.constantFrom('id', 'createdAt', 'hasCredentials', 'credentials', '__proto__', 'constructor', 'x', ''),
+  anyValue(),
+  { maxKeys: 2 },
+);
+
+function anyValue(): fc.Arbitrary<unknown> {
+  return wrongValue;
+}
+
+const idRef: fc.Arbitrary<IdRef> = fc.oneof(
+  { weight: 8, arbitrary: fc.nat(50).map((pool) => ({ pool })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .oneof(
+        fc.constantFrom(
+          '00000000-0000-4000-8000-000000000000',
+          'not-a-uuid',
+          '%00',
+          '..',
+          'ffffffff-ffff-ffff-ffff-ffffffffffff',
+        ),
+        hostileString,
+      )
+      .map((raw) => ({ raw })),
+  },
+);
+
+const pattern = fc.oneof(plainName, fc.constantFrom('*', 'svc-*', 'g@@svc', 'ns/g@@s*'));
+
+const taskBody = mutated(
+  fc.record({
+    name: opt(plainName.map((n) => `fz-${n}`)),
+    sourceClusterId: fc.nat(50).map((pool) => ({ $cluster: pool })),
+    targetClusterId: fc.nat(50).map((pool) => ({ $cluster: pool })),
+    namespace: opt(pattern),
+    groupName: opt(pattern),
+    serviceName: pattern,
+    exclude: opt(fc.array(pattern, { maxLength: 3 })),
+    maxDeleteRatio: opt(fc.double({ min: 0, max: 1, noNaN: true })),
+  }),
+  {
+    name: hostileString,
+    sourceClusterId: fc.oneof(hostileString, fc.constant(NIL_UUID)),
+    targetClusterId: fc.oneof(hostileString, fc.constant(NIL_UUID)),
+    namespace: hostileString,
+    groupName: hostileString,
+    serviceName: hostileString,
+    exclude: fc.oneof(fc.array(hostileString, { maxLength: 3 }), fc.constant([null])),
+    maxDeleteRatio: fc.constantFrom('0.5', '1e-1', '0x1', -0.1, 1.1, '', 'NaN'),
+  },
+  2,
+).chain((r) => extraFields.map((x) => ({ ...x, ...withoutUndefined(r) })));
+
+const pageQuery: fc.Arbitrary<Array<[string, string]>> = fc.array(
+  fc.tuple(
+    fc.constantFrom('page', 'pageSize', 'name', 'status', 'sourceClusterId', 'targetClusterId', 'x', 'page'),
+    fc.oneof(
+      numberText(fc.integer({ min: 1, max: 600 })),
+      hostileString,
+      fc.constantFrom('running', 'paused', 'deleting'),
+    ),
+  ),
+  { maxLength: 3 },
+);
+
+function jsonOrHostile(value: fc.Arbitrary<Record<string, unknown>>): fc.Arbitrary<AdminBody> {
+  return fc.oneof(
+    { weight: 8, arbitrary: value.map((v) => ({ kind: 'json' as const, value: v })) },
+    { weight: 2, arbitrary: hostileBody.map((b) => ({ kind: 'raw' as const, ...b })) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom<AdminBody>({ kind: 'none' }, { kind: 'none', contentType: 'application/json' }),
+    },
+  );
+}
+
+const actionBody: fc.Arbitrary<AdminBody> = fc.oneof(
+  fc.constantFrom<AdminBody>(
+    { kind: 'none' },
+    { kind: 'none', contentType: 'application/json' },
+    { kind: 'none', contentType: 'text/plain' },
+    { kind: 'raw', body: '{}', contentType: 'application/json' },
+  ),
+  hostileBody.map((b) => ({ kind: 'raw' as const, ...b })),
+);
+
+function bodyFor(route: AdminRoute): fc.Arbitrary<AdminBody> {
+  if (route === 'POST /api/v1/clusters' || route === 'PATCH /api/v1/clusters/:id') return jsonOrHostile(clusterBody);
+  if (route === 'POST /api/v1/tasks') return jsonOrHostile(taskBody);
+  if (route === 'POST /api/v1/tasks/batch') {
+    return jsonOrHostile(
+      fc.oneof(
+        fc.array(taskBody, { maxLength: 3 }).map((tasks) => ({ tasks })),
+        wrongValue.map((tasks) => ({ tasks })),
+      ),
+    );
+  }
+  if (route.startsWith('POST') || route.startsWith('DELETE')) return actionBody;
+  return fc.constant({ kind: 'none' });
+}
+
+/** One admin API call: a route, an id, a query and a body, hostile in any part. */
+export const adminCase: fc.Arbitrary<AdminCase> = fc.constantFrom(...ADMIN_ROUTES).chain((route) =>
+  fc.record({
+    route: fc.constant(route),
+    id: idRef,
+    query: route.startsWith('GET') ? pageQuery : fc.constant([]),
+    body: bodyFor(route),
+  }),
+);
+
+const call = (route: AdminRoute, value: Record<string, unknown>, id: IdRef = { pool: 1 }): AdminCase => ({
+  route,
+  id,
+  query: [],
+  body: { kind: 'json', value },
+});
+const cluster = (name: string, fields: Record<string, unknown>) =>
+  call('POST /api/v1/clusters', { name, kind: 'nacos', addresses: ['127.0.0.1:1'], ...fields });
+const task = (serviceName: string, fields: Record<string, unknown>) =>
+  call('POST /api/v1/tasks', {
+    sourceClusterId: { $cluster: 1 },
+    targetClusterId: { $cluster: 0 },
+    serviceName,
+    ...fields,
+  });
+
+/** The admin API failures issue 16 measured (items 2, 4, 5, 8), run before the generated cases. */
+export const MEASURED_ADMIN_CASES: AdminCase[] = [
+  cluster('fz-m-ns', { namespace: 'a\u0000b' }),
+  cluster('fz-m-user', { username: 'a\u0000b' }),
+  cluster('fz-m-desc', { description: 'a\u0000b' }),
+  cluster('fz-m-ctl', { namespace: 'a\u0001b' }),
+  cluster('fz-m-null', { addresses: null }),
+  cluster('fz-m-token', { kind: 'distro', token: `${SECRETS.CLUSTER_CREDENTIAL}\n` }),
+  call('PATCH /api/v1/clusters/:id', { addresses: null }),
+  call('PATCH /api/v1/clusters/:id', { token: '\u0001\u001f' }),
+  task('fz-m-1', { namespace: null }),
+  task('fz-m-2', { groupName: null }),
+  task('fz-m-3', { exclude: null }),
+  task('fz-m-4', { maxDeleteRatio: null }),
+  {
+    route: 'POST /api/v1/clusters',
+    id: { pool: 0 },
+    query: [],
+    body: { kind: 'raw', body: '['.repeat(5000), contentType: 'application/json' },
+  },
+  {
+    route: 'POST /api/v1/clusters',
+    id: { pool: 0 },
+    query: [],
+    body: { kind: 'raw', body: deepJson(3000, 'object'), contentType: 'application/json' },
+  },
+  { route: 'GET /api/v1/clusters', id: { pool: 0 }, query: [['name', '\u0000']], body: { kind: 'none' } },
+  { route: 'GET /api/v1/tasks', id: { pool: 0 }, query: [['name', '\u0000']], body: { kind: 'none' } },
+  { route: 'DELETE /api/v1/clusters/:id', id: { pool: 0 }, query: [], body: { kind: 'none' } },
+  {
+    route: 'POST /api/v1/tasks/:id/pause',
+    id: { pool: 0 },
+    query: [],
+    body: { kind: 'none', contentType: 'application/json' },
+  },
+];
