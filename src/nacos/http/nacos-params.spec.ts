@@ -89,6 +89,14 @@ describe(NacosParams.name, () => {
       }
       expect(NacosParams.of({ serviceName: 'サービス\u{1F600}' }).service().name).toBe('サービス\u{1F600}');
     });
+
+    it('should trim surrounding spaces only: a tab or line break around a name is refused, not dropped', () => {
+      expect(NacosParams.of({ serviceName: '  svc  ' }).service().name).toBe('svc');
+      for (const raw of ['svc\r\n', '\tsvc', '\n']) {
+        expect(errorOf(() => NacosParams.of({ serviceName: 'svc', groupName: raw }).service()).code).toBe(20002);
+      }
+      expect(NacosParams.of({ serviceName: 'svc', groupName: '   ' }).service().group).toBe('DEFAULT_GROUP');
+    });
   });
 });
 

@@ -13,6 +13,9 @@ export const MAX_METADATA_KEYS = 64;
 /** Largest page a service list returns (Nacos v2 caps pageSize at 500). */
 export const MAX_PAGE_SIZE = 500;
 
+const SURROUNDING_SPACES = /^ +| +$/g;
+const ONLY_SPACES = /^ *$/;
+
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/;
 
 /**
@@ -33,15 +36,24 @@ export class NacosParams {
     return new NacosParams(values);
   }
 
-  /** The value without surrounding blanks, or undefined when absent or blank. */
+  /**
+   * The value without surrounding spaces, or undefined when absent or only spaces. Only U+0020 is
+   * trimmed: a tab or line break around a name is a control character the text rule refuses, not
+   * a blank to drop silently.
+   */
   optional(name: string): string | undefined {
-    return this.untrimmed(name)?.trim();
+    return this.untrimmed(name)?.replace(SURROUNDING_SPACES, '');
   }
 
-  /** The value as sent, or undefined when absent or blank: numbers and booleans are read from it, blanks refused. */
+  /** True when the param was sent with a value other than spaces. */
+  has(name: string): boolean {
+    return this.untrimmed(name) !== undefined;
+  }
+
+  /** The value as sent, or undefined when absent or only spaces: numbers and booleans are read from it, blanks refused. */
   private untrimmed(name: string): string | undefined {
     const value = this.values[name];
-    return value === undefined || value.trim() === '' ? undefined : value;
+    return value === undefined || ONLY_SPACES.test(value) ? undefined : value;
   }
 
   required(name: string): string {

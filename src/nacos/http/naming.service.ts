@@ -99,9 +99,14 @@ export class NacosNamingService {
   beat(params: NacosParams): BeatResult {
     const key = params.service();
     const beat = this.clientBeat(params);
-    const ip = beat?.ip ?? params.ip();
-    const port = beat?.port ?? params.port();
-    const cluster = beat?.cluster ?? params.cluster();
+    // Params the beat body overrides are still held to the rule when sent: a refused value is never
+    // silently ignored.
+    const paramIp = params.has('ip') ? params.ip() : undefined;
+    const paramPort = params.has('port') ? params.port() : undefined;
+    const paramCluster = params.has('clusterName') ? params.cluster() : undefined;
+    const ip = beat?.ip ?? paramIp ?? params.ip();
+    const port = beat?.port ?? paramPort ?? params.port();
+    const cluster = beat?.cluster ?? paramCluster ?? params.cluster();
     const clientId = ipPortClientId(ip, port, true);
     const now = Date.now();
     let code = BEAT_OK;

@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { BadGatewayException, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { scrubbedMessage } from '@/common/secret-scrubber';
 import { AdapterFactory } from '../adapters/adapter-factory';
+import type { RegistryAdapter, ServiceSnapshot } from '../adapters/registry-adapter';
 import { ClusterService } from '../clusters/cluster.service';
 import { ServiceSelector, desiredCopies, diffCopies } from '../reconcile/copy-plan';
-import type { CopyDiff, CopyRecord } from '../reconcile/copy-plan';
+import type { CopyDiff, CopyRecord, TaskSelector } from '../reconcile/copy-plan';
 import { SyncLedger } from '../reconcile/sync-ledger';
 import { TaskService } from './task.service';
 
@@ -49,7 +51,7 @@ export class TaskDiffService {
         targetClusterId: task.targetClusterId,
       };
       const desired: CopyRecord[] = [];
-      for (const s of await adapter.snapshot(selector)) {
+      for (const s of await this.sourceSnapshot(adapter, selector, source.name)) {
         if (select.matches(s.key)) desired.push(...desiredCopies(s.key, s.instances, context));
       }
       const diff = diffCopies(desired, await this.ledger.load(task.id));
@@ -66,6 +68,19 @@ export class TaskDiffService {
       };
     } finally {
       await adapter.close();
+    }
+  }
+
+  /** The source's services, or a 502 naming the cluster when it cannot answer: its failure, not ours. */
+  private async sourceSnapshot(
+    adapter: RegistryAdapter,
+    selector: TaskSelector,
+    clusterName: string,
+  ): Promise<ServiceSnapshot[]> {
+    try {
+      return await adapter.snapshot(selector);
+    } catch (err) {
+      throw new BadGatewayException(`source cluster ${clusterName} did not answer: ${scrubbedMessage(err)}`);
     }
   }
 }
