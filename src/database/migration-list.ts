@@ -2,5 +2,6 @@
 // lives outside migrations/ so that folder only ever gains files and never sees one edited.
 import { InitialSchema1795314278003 } from '../../migrations/1795314278003-InitialSchema';
 import { TaskCommands1795316000000 } from '../../migrations/1795316000000-TaskCommands';
+import { TaskRejectedAndRetry1795400000000 } from '../../migrations/1795400000000-TaskRejectedAndRetry';
 
-export const MIGRATIONS = [InitialSchema1795314278003, TaskCommands1795316000000];
+export const MIGRATIONS = [InitialSchema1795314278003, TaskCommands1795316000000, TaskRejectedAndRetry1795400000000];
