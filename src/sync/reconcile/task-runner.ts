@@ -163,6 +163,8 @@ export class TaskRunner {
   /** Sequence of applied flushes, and the last one per service: a reconcile skips services written after its read. */
   private flushSeq = 0;
   private readonly flushedAt = new Map<string, number>();
+  /** Copies the source last wanted per service (refused ones included), so `desired` moves by the change. */
+  private readonly wantedCount = new Map<string, number>();
   readonly state: LiveTaskState = emptyTaskState();
 
   constructor(
@@ -363,7 +365,9 @@ export class TaskRunner {
       const ledger = this.ledger.get(sid);
       const have = [...(ledger?.values() ?? [])];
       if (full) desiredTotal += wanted.length;
-      else desiredTotal += wanted.length - have.length;
+      else desiredTotal += wanted.length - (this.wantedCount.get(sid) ?? have.length);
+      if (wanted.length > 0) this.wantedCount.set(sid, wanted.length);
+      else this.wantedCount.delete(sid);
       this.quarantine.keepOnly(sid, wanted);
       // A copy refused before, unchanged and not due for a retry, stays as the ledger has it (or out).
       const want = wanted.flatMap((c) => {
