@@ -9,6 +9,12 @@ describe('secret scrubber', () => {
     expect(scrubSecrets('value Sekr3t-Marker in a sentence')).toBe('value *** in a sentence');
   });
 
+  it('should mask a registered secret in JSON text, where its control characters are escaped', () => {
+    registerSecret('Sekr3t\u0001Marker\n');
+    const line = JSON.stringify({ msg: 'rejected "Sekr3t\u0001Marker\n"' });
+    expect(scrubSecrets(line)).not.toContain('Sekr3t');
+  });
+
   it('should mask credential-shaped text even when the secret was never registered', () => {
     const text = scrubSecrets(
       'Authorization: Bearer abc.def password=hunter22 "accessToken":"tok123" url postgres://u:pw9@db:5432/x',

@@ -11,16 +11,23 @@
  */
 
 const MASK = '***';
-/** Secrets shorter than this are not searched for: masking `ab` everywhere would garble text. */
-const MIN_SECRET_LENGTH = 4;
+/**
+ * Registered secrets shorter than this are not searched for everywhere: a password such as `nacos`
+ * (Nacos's default, and a word in every Nacos path) would mask that word in every line. The
+ * credential shapes below still mask them where they travel as credentials.
+ */
+const MIN_SECRET_LENGTH = 8;
 
 const known = new Set<string>();
 
 /** Registers a secret this process holds, so any text quoting it is scrubbed from now on. */
 export function registerSecret(secret: string | null | undefined): void {
   if (!secret) return;
-  for (const variant of [secret, secret.trim()]) {
-    if (variant.length >= MIN_SECRET_LENGTH) known.add(variant);
+  // As written, trimmed, and as JSON writes it (a log line or a response body escapes `\n`, `"`).
+  for (const plain of [secret, secret.trim()]) {
+    for (const variant of [plain, JSON.stringify(plain).slice(1, -1)]) {
+      if (variant.length >= MIN_SECRET_LENGTH) known.add(variant);
+    }
   }
 }
 

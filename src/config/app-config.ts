@@ -1,5 +1,6 @@
+import { registerSecret } from '@/common/secret-scrubber';
 import type { EnvValues } from './env.schema';
-import { EnvError, describeEnv, parseEnv } from './env.schema';
+import { EnvError, describeEnv, parseEnv, sensitiveTexts } from './env.schema';
 
 /** The typed, validated configuration of one process, read once at boot. */
 export class AppConfig {
@@ -66,9 +67,14 @@ export class AppConfig {
     debounceMs: number;
     protectHoldMs: number;
     protectMinDeletes: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    deleteTargetWaitMs: number;
   };
 
   constructor(private readonly values: EnvValues) {
+    // Every secret of the environment is known to the scrubber before anything can log or answer.
+    for (const secret of sensitiveTexts(values)) registerSecret(secret);
     this.nodeEnv = values.NODE_ENV;
     this.host = values.HOST;
     this.http = { port: values.HTTP_PORT, bodyLimit: values.BODY_LIMIT_BYTES };
@@ -148,6 +154,9 @@ export class AppConfig {
       debounceMs: values.SYNC_DEBOUNCE_MS,
       protectHoldMs: values.SYNC_PROTECT_HOLD_MS,
       protectMinDeletes: values.SYNC_PROTECT_MIN_DELETES,
+      retryBaseMs: values.SYNC_RETRY_BASE_MS,
+      retryMaxMs: Math.max(values.SYNC_RETRY_MAX_MS, values.SYNC_RETRY_BASE_MS),
+      deleteTargetWaitMs: values.SYNC_DELETE_TARGET_WAIT_MS,
     };
   }
 

@@ -1,5 +1,5 @@
 import { AppConfig } from './app-config';
-import { EnvError, parseEnv } from './env.schema';
+import { EnvError, parseEnv, sensitiveTexts } from './env.schema';
 
 describe(parseEnv.name, () => {
   it('should give every default for an empty environment', () => {
@@ -77,5 +77,32 @@ describe(AppConfig.name, () => {
         DISTRO_TOKEN: 'y'.repeat(16),
       }).warnings(),
     ).toEqual([]);
+  });
+});
+
+describe(sensitiveTexts.name, () => {
+  it('should name every sensitive value, each user password and a database URL password', () => {
+    const values = parseEnv({
+      ADMIN_TOKEN: 'admin-marker-0123456',
+      DISTRO_TOKEN: 'distro-marker-012345',
+      REGISTRY_API_TOKEN: 'registry-marker-0123',
+      SECRET_KEY: 'sealer-marker-0123456789abcdefghijkl',
+      NACOS_AUTH_SECRET: 'nacos-secret-marker-0123456789abcdef',
+      NACOS_AUTH_USERS: 'nacos:user-pw-marker',
+      DATABASE_URL: 'postgres://app:db%2Fpw-marker@db:5432/app',
+      HOST: '127.0.0.1',
+    });
+    expect(sensitiveTexts(values)).toEqual(
+      expect.arrayContaining([
+        'admin-marker-0123456',
+        'distro-marker-012345',
+        'registry-marker-0123',
+        'sealer-marker-0123456789abcdefghijkl',
+        'nacos-secret-marker-0123456789abcdef',
+        'user-pw-marker',
+        'db/pw-marker',
+      ]),
+    );
+    expect(sensitiveTexts(values)).not.toContain('127.0.0.1');
   });
 });

@@ -483,6 +483,26 @@ export const envSchema = {
     default: 3,
     parse: parsers.int(1, 1000000),
   },
+  SYNC_RETRY_BASE_MS: {
+    description:
+      'First wait before a task that could not start or be deleted is tried again; doubles per failure (minus up to half at random)',
+    sensitive: false,
+    default: 1000,
+    parse: parsers.int(10, 600000),
+  },
+  SYNC_RETRY_MAX_MS: {
+    description: 'Longest wait between tries of a task that cannot start or be deleted (the backoff cap)',
+    sensitive: false,
+    default: 300000,
+    parse: parsers.int(10, 3600000),
+  },
+  SYNC_DELETE_TARGET_WAIT_MS: {
+    description:
+      'How long a deletion keeps trying to withdraw copies from a target that does not answer (or refuses the credential) before it drops the task and leaves its copies to lapse by their TTL',
+    sensitive: false,
+    default: 60000,
+    parse: parsers.int(0, 86400000),
+  },
 } satisfies Record<string, EnvVar<unknown>>;
 
 export type EnvSchema = typeof envSchema;
@@ -513,6 +533,35 @@ export function parseEnv(env: Record<string, string | undefined>): EnvValues {
   }
   if (problems.length > 0) throw new EnvError(problems);
   return parsed as EnvValues;
+}
+
+/**
+ * Every secret text the sensitive variables hold, for the secret scrubber: the values themselves,
+ * each password of a user list, and the password of a URL (as written and decoded).
+ */
+export function sensitiveTexts(values: EnvValues): string[] {
+  const out: string[] = [];
+  const add = (v: unknown): void => {
+    if (typeof v === 'string') {
+      out.push(v);
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
+        try {
+          const password = new URL(v).password;
+          if (password) out.push(password, decodeURIComponent(password));
+        } catch {
+          // not a URL after all: the whole value is registered already
+        }
+      }
+    } else if (Array.isArray(v)) {
+      for (const item of v) add(item);
+    } else if (v && typeof v === 'object' && 'password' in v) {
+      add(v.password);
+    }
+  };
+  for (const [name, spec] of Object.entries(envSchema) as [string, EnvVar<unknown>][]) {
+    if (spec.sensitive) add((values as Record<string, unknown>)[name]);
+  }
+  return out;
 }
 
 /** The environment with every sensitive value masked, for start-up logs and diagnostics. */

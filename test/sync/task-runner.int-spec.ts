@@ -2,6 +2,7 @@ import { Database } from '../../src/database/database';
 import { Registry } from '../../src/registry';
 import type { ServiceKey } from '../../src/registry';
 import { LocalRegistryAdapter } from '../../src/sync/adapters/local-adapter';
+import { CopyRefusedError } from '../../src/sync/adapters/registry-adapter';
 import type { RegistryAdapter } from '../../src/sync/adapters/registry-adapter';
 import { LeaseKeeper } from '../../src/sync/leases/lease-keeper';
 import { TaskLeaseStore } from '../../src/sync/leases/task-lease-store';
@@ -9,12 +10,40 @@ import type { HeldLease } from '../../src/sync/leases/task-lease-store';
 import { SyncLedger } from '../../src/sync/reconcile/sync-ledger';
 import { TaskRunner } from '../../src/sync/reconcile/task-runner';
 import type { RunnerStatus, TaskDefinition } from '../../src/sync/reconcile/task-runner';
+import type { RejectedCopy } from '../../src/sync/reconcile/quarantine';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
 import { eventually } from '../support/eventually';
 
 const quiet = { log: () => undefined, warn: () => undefined };
 const orders: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
+
+/**
+ * A target whose answers the test controls: down (every call fails as unreachable), or refusing
+ * any copy whose metadata carries `refuse` (as a target's validation would, INVALID_ARGUMENT).
+ */
+class ControlledTarget implements RegistryAdapter {
+  down = false;
+  calls = 0;
+  constructor(private readonly inner: LocalRegistryAdapter) {}
+  private gate<T>(work: () => Promise<T>): Promise<T> {
+    this.calls++;
+    return this.down ? Promise.reject(new Error('connect ECONNREFUSED 10.255.0.1:9848')) : work();
+  }
+  snapshot: RegistryAdapter['snapshot'] = (s) => this.inner.snapshot(s);
+  watch: RegistryAdapter['watch'] = (s, on, err) => this.inner.watch(s, on, err);
+  applyCopies: RegistryAdapter['applyCopies'] = (o, services) =>
+    this.gate(() => {
+      const bad = services.flatMap((s) => s.copies).find((c) => c.metadata.refuse !== undefined);
+      if (bad) return Promise.reject(new CopyRefusedError(`instance ${bad.ip}:${bad.port}: metadata refused`));
+      return this.inner.applyCopies(o, services);
+    });
+  renewCopies: RegistryAdapter['renewCopies'] = (o) => this.gate(() => this.inner.renewCopies(o));
+  withdrawCopies: RegistryAdapter['withdrawCopies'] = (o) => this.gate(() => this.inner.withdrawCopies(o));
+  listCopies: RegistryAdapter['listCopies'] = (o) => this.gate(() => this.inner.listCopies(o));
+  check: RegistryAdapter['check'] = () => this.inner.check();
+  close: RegistryAdapter['close'] = () => this.inner.close();
+}
 
 /** A source whose reachability the test controls. */
 class FlakySource implements RegistryAdapter {
@@ -61,16 +90,23 @@ describe(TaskRunner.name, () => {
     a: Registry;
     b: Registry;
     source: FlakySource;
+    target: ControlledTarget;
     sut: TaskRunner;
     task: TaskDefinition;
     lease: HeldLease;
     events: string[];
+    /** Details of every event, by kind. */
+    details: Array<{ kind: string; message: string; details?: Record<string, unknown> }>;
+    /** Every announced rejection (one per copy per backoff step). */
+    rejections: RejectedCopy[];
+    /** Moves the runner's clock forward. */
+    advance(ms: number): void;
     start(lease?: HeldLease): Promise<TaskRunner>;
   }
 
   let seq = 0;
   async function harness(
-    options: { serviceName?: string; maxDeleteRatio?: number; status?: RunnerStatus } = {},
+    options: { serviceName?: string; maxDeleteRatio?: number; status?: RunnerStatus; deleteTargetWaitMs?: number } = {},
   ): Promise<Harness> {
     const name = `task-${++seq}`;
     // The row only needs a unique selector; the runner works from the TaskDefinition below.
@@ -81,8 +117,11 @@ describe(TaskRunner.name, () => {
     const a = new Registry();
     const b = new Registry();
     const source = new FlakySource(new LocalRegistryAdapter(a, () => 'a1'));
-    const target = new LocalRegistryAdapter(b, () => 'b1');
+    const target = new ControlledTarget(new LocalRegistryAdapter(b, () => 'b1'));
     const events: string[] = [];
+    const details: Harness['details'] = [];
+    const rejections: RejectedCopy[] = [];
+    let offset = 0;
     const task: TaskDefinition = {
       id,
       name,
@@ -108,8 +147,12 @@ describe(TaskRunner.name, () => {
       b,
       source,
       task,
+      target,
       lease,
       events,
+      details,
+      rejections,
+      advance: (ms) => (offset += ms),
       sut: undefined as unknown as TaskRunner,
       start: async (l = lease) => {
         const runner = new TaskRunner({ ...task }, l, {
@@ -124,8 +167,19 @@ describe(TaskRunner.name, () => {
             protectHoldMs: 60000,
             servicesPerBatch: 50,
             protectMinDeletes: 3,
+            retryBaseMs: 100,
+            retryMaxMs: 1000,
+            deleteTargetWaitMs: options.deleteTargetWaitMs ?? 10_000,
           },
-          events: { event: (kind) => events.push(kind) },
+          events: {
+            event: (kind, message, d) => {
+              events.push(kind);
+              details.push({ kind, message, details: d });
+            },
+            rejected: (copy) => rejections.push(copy),
+          },
+          clock: () => Date.now() + offset,
+          random: () => 0,
         });
         await runner.start();
         return runner;
@@ -249,6 +303,162 @@ describe(TaskRunner.name, () => {
     expect(copiesIn(h.b).map((i) => i.ip)).toEqual(['10.9.9.8']);
     expect(await ledger.count(h.task.id)).toBe(0);
     expect(await db.dataSource.query(`SELECT 1 FROM sync_task WHERE id = $1`, [h.task.id])).toHaveLength(0);
+  });
+
+  describe('poison isolation', () => {
+    const nulSvc: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'nul-svc' };
+    const later: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'later-svc' };
+    // What a remote Nacos or an older node can serve even when our own edges refuse it.
+    const poison = (h: Harness, metadata: Record<string, string> = { k: 'a\u0000b' }) =>
+      h.a.registerInstance('10.13.0.1:80#true', 'ipport', nulSvc, { ip: '10.13.0.1', port: 80, metadata });
+
+    it('should keep a copy the ledger refuses out on its own while every other one flows', async () => {
+      const h = await harness();
+      h.a.registerInstance('10.0.1.1:80#true', 'ipport', orders, { ip: '10.0.1.1', port: 80 });
+      h.a.registerInstance('10.13.0.2:80#true', 'ipport', nulSvc, { ip: '10.13.0.2', port: 80 });
+      poison(h);
+      await eventually(() => expect(copiesIn(h.b, nulSvc).map((i) => i.ip)).toEqual(['10.13.0.2']));
+      expect(copiesIn(h.b)).toHaveLength(1);
+      expect(h.sut.state.rejectedCount).toBe(1);
+      expect(h.sut.state.rejected[0]).toMatchObject({
+        serviceName: 'nul-svc',
+        ip: '10.13.0.1',
+        port: 80,
+        refusedBy: 'ledger',
+        reason: expect.stringMatching(/Unicode|0x00/i) as unknown,
+      });
+      expect(h.sut.state.lastError).toContain('public/DEFAULT_GROUP@@nul-svc 10.13.0.1:80');
+      expect(h.sut.state.applied).toBe(2);
+      expect(h.events).toContain('copy-rejected');
+      expect(h.rejections).toHaveLength(1);
+
+      // Services registered afterwards are copied at once, and a full reconcile neither stalls
+      // nor announces the quarantined copy again before its backoff step.
+      h.a.registerInstance('10.0.2.1:80#true', 'ipport', later, { ip: '10.0.2.1', port: 80 });
+      await eventually(() => expect(copiesIn(h.b, later)).toHaveLength(1));
+      await h.sut.reconcile();
+      expect(h.sut.state.applied).toBe(3);
+      expect(h.sut.state.desired).toBe(4);
+      expect(h.rejections).toHaveLength(1);
+      expect(await ledger.count(h.task.id)).toBe(3);
+      h.sut.stop();
+    });
+
+    it('should retry a quarantined copy when it changes in the source, and forget it once written', async () => {
+      const h = await harness();
+      poison(h);
+      await eventually(() => expect(h.sut.state.rejectedCount).toBe(1));
+      poison(h, { k: 'fixed' });
+      await eventually(() => expect(copiesIn(h.b, nulSvc)).toHaveLength(1));
+      expect(copiesIn(h.b, nulSvc)[0].metadata.k).toBe('fixed');
+      expect(h.sut.state.rejectedCount).toBe(0);
+      expect(h.sut.state.rejected).toEqual([]);
+      await h.sut.reconcile();
+      expect(h.sut.state.lastError).toBeNull();
+      h.sut.stop();
+    });
+
+    it('should forget a quarantined copy whose instance is gone from the source', async () => {
+      const h = await harness();
+      poison(h);
+      await eventually(() => expect(h.sut.state.rejectedCount).toBe(1));
+      h.a.deregisterInstance('10.13.0.1:80#true', nulSvc, 'DEFAULT', '10.13.0.1', 80);
+      await h.sut.reconcile();
+      expect(h.sut.state.rejectedCount).toBe(0);
+      h.sut.stop();
+    });
+
+    it('should try an unchanged quarantined copy again only at its backoff steps, announcing each', async () => {
+      const h = await harness();
+      poison(h);
+      await eventually(() => expect(h.rejections).toHaveLength(1));
+      const first = h.rejections[0];
+      expect(first.attempts).toBe(1);
+      for (let i = 0; i < 3; i++) await h.sut.reconcile();
+      expect(h.rejections).toHaveLength(1);
+      h.advance(first.retryAt - Date.now() + 1);
+      await h.sut.reconcile();
+      expect(h.rejections).toHaveLength(2);
+      expect(h.rejections[1].attempts).toBe(2);
+      expect(h.rejections[1].retryAt - h.rejections[0].retryAt).toBeGreaterThan(first.retryAt - first.since);
+      h.sut.stop();
+    });
+
+    it('should keep the old copy of an instance whose change the ledger refuses', async () => {
+      const h = await harness();
+      poison(h, { k: 'v1' });
+      await eventually(() => expect(copiesIn(h.b, nulSvc)).toHaveLength(1));
+      poison(h);
+      await eventually(() => expect(h.sut.state.rejectedCount).toBe(1));
+      expect(copiesIn(h.b, nulSvc)[0].metadata.k).toBe('v1');
+      expect((await ledger.load(h.task.id))[0].metadata.k).toBe('v1');
+      h.sut.stop();
+    });
+
+    it('should split a batch the target refuses down to the refused copy and write the rest', async () => {
+      const h = await harness();
+      h.sut.stop();
+      for (let i = 0; i < 20; i++)
+        h.a.registerInstance(`10.5.0.${i}:80#true`, 'ipport', orders, {
+          ip: `10.5.0.${i}`,
+          port: 80,
+          metadata: i === 13 ? { refuse: 'yes' } : {},
+        });
+      h.a.registerInstance('10.0.2.1:80#true', 'ipport', later, { ip: '10.0.2.1', port: 80 });
+      const sut = await h.start();
+      expect(copiesIn(h.b)).toHaveLength(19);
+      expect(copiesIn(h.b).some((i) => i.ip === '10.5.0.13')).toBe(false);
+      expect(copiesIn(h.b, later)).toHaveLength(1);
+      expect(sut.state.rejected).toEqual([
+        expect.objectContaining({ ip: '10.5.0.13', refusedBy: 'target', reason: expect.stringContaining('refused') }),
+      ]);
+      // The ledger covers exactly what the target holds: the refused copy is not in it.
+      expect(await ledger.count(h.task.id)).toBe(20);
+      expect(sut.state.targetReachable).toBe(true);
+      sut.stop();
+    });
+  });
+
+  describe('deletion', () => {
+    it('should retry the withdrawal with backoff while the target does not answer, then withdraw', async () => {
+      const h = await harness();
+      h.a.registerInstance('10.6.0.1:80#true', 'ipport', orders, { ip: '10.6.0.1', port: 80 });
+      await eventually(() => expect(copiesIn(h.b)).toHaveLength(1));
+      await db.dataSource.query(`UPDATE sync_task SET status = 'deleting' WHERE id = $1`, [h.task.id]);
+      h.target.down = true;
+      await h.sut.refresh(h.lease, { ...h.task, status: 'deleting' });
+      expect(h.sut.state.nextAttemptAt).not.toBeNull();
+      expect(h.sut.state.lastError).toContain('ECONNREFUSED');
+      // Not due yet: a round does not call the target again.
+      const calls = h.target.calls;
+      await h.sut.refresh(h.lease, { ...h.task, status: 'deleting' });
+      expect(h.target.calls).toBe(calls);
+      h.target.down = false;
+      h.advance(1000);
+      await h.sut.refresh(h.lease, { ...h.task, status: 'deleting' });
+      expect(copiesIn(h.b)).toHaveLength(0);
+      expect(await db.dataSource.query(`SELECT 1 FROM sync_task WHERE id = $1`, [h.task.id])).toHaveLength(0);
+      expect(h.details.find((e) => e.kind === 'deleted')?.details).toMatchObject({ withdrawn: true, copies: 1 });
+    });
+
+    it('should drop the task after the wait when the target never answers, leaving the copies to their TTL', async () => {
+      const h = await harness({ deleteTargetWaitMs: 5000 });
+      h.a.registerInstance('10.6.0.2:80#true', 'ipport', orders, { ip: '10.6.0.2', port: 80 });
+      await eventually(() => expect(copiesIn(h.b)).toHaveLength(1));
+      await db.dataSource.query(`UPDATE sync_task SET status = 'deleting' WHERE id = $1`, [h.task.id]);
+      h.target.down = true;
+      await h.sut.refresh(h.lease, { ...h.task, status: 'deleting' });
+      h.advance(2000);
+      await h.sut.refresh(h.lease, { ...h.task, status: 'deleting' });
+      expect(await db.dataSource.query(`SELECT 1 FROM sync_task WHERE id = $1`, [h.task.id])).toHaveLength(1);
+      h.advance(4000);
+      await h.sut.refresh(h.lease, { ...h.task, status: 'deleting' });
+      expect(await db.dataSource.query(`SELECT 1 FROM sync_task WHERE id = $1`, [h.task.id])).toHaveLength(0);
+      expect(await ledger.count(h.task.id)).toBe(0);
+      const deleted = h.details.find((e) => e.kind === 'deleted');
+      expect(deleted?.details).toMatchObject({ withdrawn: false, copies: 1 });
+      expect(deleted?.message).toContain('lapse by their TTL');
+    });
   });
 
   it('should let a new holder adopt the copies with no moment where they are missing', async () => {

@@ -63,3 +63,30 @@ export interface RegistryAdapter {
   check(): Promise<ReachabilityReport>;
   close(): Promise<void>;
 }
+
+/** A target that refuses a write for its content (bad input for it), not for being unreachable. */
+export class CopyRefusedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CopyRefusedError';
+  }
+}
+
+const GRPC_INVALID_ARGUMENT = 3;
+const BAD_REQUEST = 400;
+
+/**
+ * Whether a failed write was refused for what it carried — retrying the same copies cannot help,
+ * so the task isolates them — as opposed to a target that is down or refuses the credential. Reads
+ * the error and its causes: a CopyRefusedError, a gRPC INVALID_ARGUMENT (registry API), an HTTP
+ * 400 (Nacos HTTP v1) or a Nacos error answer 400 (INVALID_PARAM, Nacos gRPC).
+ */
+export function isRefusedByTarget(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof CopyRefusedError) return true;
+    const { code, details, status, errorCode } = e as Record<string, unknown>;
+    if (code === GRPC_INVALID_ARGUMENT && typeof details === 'string') return true;
+    if (status === BAD_REQUEST || errorCode === BAD_REQUEST) return true;
+  }
+  return false;
+}

@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, ILike } from 'typeorm';
 import type { Repository } from 'typeorm';
+import { registerSecret, scrubSecrets } from '@/common/secret-scrubber';
 import { AppConfig } from '@/config';
 import { mapConstraintErrors } from '../common/db-errors';
 import type { Page } from '../common/page.dto';
@@ -95,27 +96,41 @@ export class ClusterService {
     await mapConstraintErrors(() => this.repo.delete({ id }), CONFLICTS);
   }
 
-  /** Reaches the registry through its adapter; never throws for an unreachable one. */
+  /** Reaches the registry through its adapter; never throws for an unreachable one. Texts are scrubbed. */
   async check(id: string): Promise<ClusterCheckDto> {
     const cluster = await this.get(id);
     const started = Date.now();
     let adapter: RegistryAdapter | undefined;
+    let report: ClusterCheckDto;
     try {
       adapter = this.adapters.create(cluster, this.secretsOf(cluster));
-      return await adapter.check();
+      report = await adapter.check();
     } catch (err) {
-      return { reachable: false, latencyMs: Date.now() - started, error: (err as Error).message };
+      report = { reachable: false, latencyMs: Date.now() - started, error: (err as Error).message };
     } finally {
       await adapter?.close().catch(() => undefined);
     }
+    return {
+      ...report,
+      ...(report.version === undefined ? {} : { version: scrubSecrets(report.version) }),
+      ...(report.error === undefined ? {} : { error: scrubSecrets(report.error) }),
+    };
   }
 
-  /** The cluster's secrets, for the adapters that connect to it (never for the API). */
+  /**
+   * The cluster's secrets, for the adapters that connect to it (never for the API). Each is known
+   * to the secret scrubber from here on, so no error quoting it reaches a log or a response.
+   */
   secretsOf(cluster: ClusterEntity): ClusterSecrets {
-    return cluster.credentials ? this.sealer.open(cluster.credentials) : {};
+    const secrets: ClusterSecrets = cluster.credentials ? this.sealer.open(cluster.credentials) : {};
+    registerSecret(secrets.password);
+    registerSecret(secrets.token);
+    return secrets;
   }
 
   private seal(secrets: ClusterSecrets): Buffer | null {
+    registerSecret(secrets.password);
+    registerSecret(secrets.token);
     if (secrets.password === undefined && secrets.token === undefined) return null;
     if (!this.sealer.available) {
       throw new BadRequestException(['password/token cannot be stored: SECRET_KEY is not set on the server']);

@@ -9,6 +9,18 @@ export interface TaskHold {
   expiresAt: string;
 }
 
+/** A source instance the ledger or the target refused, as task_state.rejected lists it. */
+export interface TaskRejectedCopy {
+  service: string;
+  address: string;
+  clusterName: string;
+  refusedBy: 'ledger' | 'target';
+  reason: string;
+  since: string;
+  attempts: number;
+  retryAt: string;
+}
+
 /** The live state of a task as its current holder last saw it. */
 @Entity('task_state')
 export class TaskStateEntity {
@@ -45,6 +57,15 @@ export class TaskStateEntity {
 
   @Column({ type: 'jsonb', nullable: true })
   hold!: TaskHold | null;
+
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  rejected!: TaskRejectedCopy[];
+
+  @Column({ name: 'rejected_count', type: 'integer', default: 0 })
+  rejectedCount!: number;
+
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt!: Date | null;
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;

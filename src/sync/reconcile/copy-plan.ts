@@ -100,6 +100,11 @@ export function desiredCopies(key: ServiceKey, source: readonly SourceInstance[]
   return out;
 }
 
+/** Identity of a copy across the task: service and address. */
+export function copyKey(c: CopyRecord): string {
+  return `${serviceId(c)}#${copyId(c)}`;
+}
+
 /** Identity of a copy inside its service. */
 export function copyId(c: Pick<CopyRecord, 'clusterName' | 'ip' | 'port'>): string {
   return `${c.clusterName}|${c.ip}:${c.port}`;
@@ -130,7 +135,8 @@ export function diffCopies(desired: readonly CopyRecord[], current: readonly Cop
   return diff;
 }
 
-function sameCopy(a: CopyRecord, b: CopyRecord): boolean {
+/** Whether two copies of one instance carry the same content (weight, health, enabled flag, metadata). */
+export function sameCopy(a: CopyRecord, b: CopyRecord): boolean {
   if (a.weight !== b.weight || a.healthy !== b.healthy || a.enabled !== b.enabled) return false;
   const ak = Object.keys(a.metadata);
   if (ak.length !== Object.keys(b.metadata).length) return false;

@@ -1,5 +1,7 @@
 import type { EntityManager } from 'typeorm';
+import { scrubbedMessage } from '@/common/secret-scrubber';
 import type { ServiceKey } from '@/registry';
+import { isRefusedByTarget } from '../adapters/registry-adapter';
 import type {
   CopyOwner,
   RegistryAdapter,
@@ -7,10 +9,23 @@ import type {
   ServiceSnapshot,
   SourceWatch,
 } from '../adapters/registry-adapter';
+import { Backoff } from '../common/backoff';
 import type { HeldLease, TaskLeaseStore } from '../leases/task-lease-store';
 import { LeaseLostError } from '../leases/task-lease-store';
-import { SOURCE_CLUSTER_KEY, ServiceSelector, copyId, desiredCopies, diffCopies, serviceId } from './copy-plan';
+import { bisectRefused, isRefusedByDatabase } from './bisect';
+import type { Refusal } from './bisect';
+import {
+  SOURCE_CLUSTER_KEY,
+  ServiceSelector,
+  copyId,
+  copyKey,
+  desiredCopies,
+  diffCopies,
+  serviceId,
+} from './copy-plan';
 import type { CopyContext, CopyRecord, TaskSelector } from './copy-plan';
+import { Quarantine } from './quarantine';
+import type { RefusedBy, RejectedCopy } from './quarantine';
 import type { SyncLedger } from './sync-ledger';
 
 export type RunnerStatus = 'running' | 'paused' | 'deleting';
@@ -42,7 +57,15 @@ export interface LiveTaskState {
   lagMs: number | null;
   lastError: string | null;
   hold: TaskHoldState | null;
+  /** Source instances the ledger or the target refused, oldest first (at most REJECTED_LISTED). */
+  rejected: RejectedCopy[];
+  rejectedCount: number;
+  /** When what is failing (a start, a write, a deletion) is tried next; null when nothing is. */
+  nextAttemptAt: number | null;
 }
+
+/** Rejected copies a task's state lists; `rejectedCount` counts them all. */
+export const REJECTED_LISTED = 50;
 
 /** The state of a task nobody has run yet. */
 export function emptyTaskState(): LiveTaskState {
@@ -56,6 +79,9 @@ export function emptyTaskState(): LiveTaskState {
     lagMs: null,
     lastError: null,
     hold: null,
+    rejected: [],
+    rejectedCount: 0,
+    nextAttemptAt: null,
   };
 }
 
@@ -73,6 +99,14 @@ export interface RunnerSettings {
    * single deregistration is "more than half", and holding those would only delay real changes.
    */
   protectMinDeletes: number;
+  /** First wait before a failed deletion is tried again; doubles per failure up to retryMaxMs. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /**
+   * How long a deletion keeps trying to withdraw the copies from a target that does not answer
+   * before it drops the task anyway and leaves the copies to lapse by their TTL.
+   */
+  deleteTargetWaitMs: number;
 }
 
 export interface RunnerEvents {
@@ -82,6 +116,10 @@ export interface RunnerEvents {
   applied?(kind: 'add' | 'update' | 'remove', count: number, lagMs: number | null): void;
   /** A read or write of the task failed (it is retried). */
   failed?(): void;
+  /** A copy was refused and quarantined (called once per backoff step of that copy). */
+  rejected?(copy: RejectedCopy): void;
+  /** Records an event inside `tx` (the deletion's last transaction, before the row goes). */
+  eventIn?(tx: EntityManager, kind: string, message: string, details?: Record<string, unknown>): Promise<void>;
 }
 
 export interface RunnerDeps {
@@ -93,6 +131,8 @@ export interface RunnerDeps {
   settings: RunnerSettings;
   events: RunnerEvents;
   clock?: () => number;
+  /** Jitter of the backoffs (tests pin it). */
+  random?: () => number;
 }
 
 /**
@@ -111,11 +151,20 @@ export class TaskRunner {
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   private holdReleased = false;
-  private retries = 0;
+  /** Retries of change flushes the target did not take: fast at first, for a blip. */
+  private readonly writeBackoff: Backoff;
+  private readonly deletionBackoff: Backoff;
+  private readonly quarantine: Quarantine;
+  /** When this holder first tried to delete the task (the wait for the target counts from there). */
+  private deletingSince: number | null = null;
+  private deletionRunning = false;
+  private deleted = false;
   private reconciling: Promise<void> | undefined;
   /** Sequence of applied flushes, and the last one per service: a reconcile skips services written after its read. */
   private flushSeq = 0;
   private readonly flushedAt = new Map<string, number>();
+  /** Copies the source last wanted per service (refused ones included), so `desired` moves by the change. */
+  private readonly wantedCount = new Map<string, number>();
   readonly state: LiveTaskState = emptyTaskState();
 
   constructor(
@@ -125,6 +174,10 @@ export class TaskRunner {
   ) {
     this.selector = new ServiceSelector(task.selector);
     this.clock = deps.clock ?? Date.now;
+    const random = deps.random ?? Math.random;
+    this.writeBackoff = new Backoff(WRITE_RETRY_BASE_MS, WRITE_RETRY_MAX_MS, random);
+    this.deletionBackoff = new Backoff(deps.settings.retryBaseMs, deps.settings.retryMaxMs, random);
+    this.quarantine = new Quarantine(undefined, undefined, random);
   }
 
   get taskId(): string {
@@ -149,7 +202,7 @@ export class TaskRunner {
     this.watchHandle = this.deps.source.watch(
       this.task.selector,
       (s) => this.onService(s),
-      (err) => this.noteSource(false, err.message),
+      (err) => this.noteSource(false, scrubbedMessage(err)),
     );
     await this.reconcile();
   }
@@ -166,7 +219,8 @@ export class TaskRunner {
     this.lease = lease;
     const was = this.task.status;
     this.task = task;
-    if (task.status === 'deleting' && was !== 'deleting') return this.enqueue(() => this.runDeletion());
+    if (task.status === 'deleting' && (was !== 'deleting' || this.deletionDue()))
+      return this.enqueue(() => this.runDeletion());
     if (task.status === 'running' && was === 'paused') return this.reconcile();
     return Promise.resolve();
   }
@@ -180,7 +234,7 @@ export class TaskRunner {
       // The target lost the copies (restarted, or they lapsed): put back what the ledger says.
       if (!present && this.ledgerSize() > 0 && this.task.status === 'running') void this.reconcile();
     } catch (err) {
-      this.noteTarget(false, (err as Error).message);
+      this.noteTarget(false, scrubbedMessage(err));
     }
   }
 
@@ -213,7 +267,7 @@ export class TaskRunner {
       this.noteSource(true);
     } catch (err) {
       // The source is down: keep every copy as it is and say so.
-      this.noteSource(false, (err as Error).message);
+      this.noteSource(false, scrubbedMessage(err));
       return;
     }
     const drifted = await this.driftedServices();
@@ -240,9 +294,13 @@ export class TaskRunner {
           });
         }
       }
-      await this.apply([...desired.values()], drifted, true);
+      const ok = await this.apply([...desired.values()], drifted, true);
+      this.quarantine.keepServices(inSource);
+      this.publishRejected();
       this.state.desired = total;
       this.state.lastReconcileAt = this.clock();
+      // A clean full round: whatever failed before is over.
+      if (ok && this.quarantine.size === 0 && this.state.targetReachable !== false) this.state.lastError = null;
     });
   }
 
@@ -270,7 +328,8 @@ export class TaskRunner {
     const ok = await this.apply(batch, new Set(), false);
     if (ok) {
       for (const each of batch) this.flushedAt.set(serviceId(keyOf(each.key)), ++this.flushSeq);
-      this.retries = 0;
+      this.writeBackoff.reset();
+      this.state.nextAttemptAt = null;
       if (startedAt !== null) this.state.lagMs = this.clock() - startedAt;
       return;
     }
@@ -278,7 +337,8 @@ export class TaskRunner {
     for (const s of batch) if (!this.pending.has(serviceId(keyOf(s.key)))) this.pending.set(serviceId(keyOf(s.key)), s);
     this.firstPendingAt ??= startedAt;
     if (this.stopped) return;
-    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** this.retries++);
+    const delay = this.writeBackoff.fail();
+    this.state.nextAttemptAt = this.clock() + delay;
     clearTimeout(this.flushTimer);
     this.flushTimer = setTimeout(() => {
       this.flushTimer = undefined;
@@ -287,10 +347,13 @@ export class TaskRunner {
   }
 
   /**
-   * Brings the given services to their desired copies. `force` re-applies services whose target
-   * content drifted from the ledger. Returns false when the target could not be written.
+   * Brings the given services to their desired copies. `drifted` services are re-applied even
+   * when the ledger matches (their target content drifted). A copy the ledger or the target
+   * refuses is quarantined on its own and everything else is written. Returns false when the
+   * target or the database could not be written at all (the caller retries).
    */
   private async apply(snapshots: ServiceSnapshot[], drifted: Set<string>, full: boolean): Promise<boolean> {
+    const now = this.clock();
     const adds: CopyRecord[] = [];
     const updates: CopyRecord[] = [];
     const removes: CopyRecord[] = [];
@@ -298,10 +361,20 @@ export class TaskRunner {
     let desiredTotal = full ? 0 : this.state.desired;
     for (const s of snapshots) {
       const sid = serviceId(keyOf(s.key));
-      const want = desiredCopies(s.key, s.instances, this.task.context);
-      const have = [...(this.ledger.get(sid)?.values() ?? [])];
-      if (full) desiredTotal += want.length;
-      else desiredTotal += want.length - have.length;
+      const wanted = desiredCopies(s.key, s.instances, this.task.context);
+      const ledger = this.ledger.get(sid);
+      const have = [...(ledger?.values() ?? [])];
+      if (full) desiredTotal += wanted.length;
+      else desiredTotal += wanted.length - (this.wantedCount.get(sid) ?? have.length);
+      if (wanted.length > 0) this.wantedCount.set(sid, wanted.length);
+      else this.wantedCount.delete(sid);
+      this.quarantine.keepOnly(sid, wanted);
+      // A copy refused before, unchanged and not due for a retry, stays as the ledger has it (or out).
+      const want = wanted.flatMap((c) => {
+        if (!this.quarantine.holds(c, now)) return [c];
+        const held = ledger?.get(copyId(c));
+        return held ? [held] : [];
+      });
       const diff = diffCopies(want, have);
       if (diff.add.length + diff.update.length + diff.remove.length === 0 && !drifted.has(sid)) continue;
       adds.push(...diff.add);
@@ -321,21 +394,41 @@ export class TaskRunner {
     const total = this.ledgerSize();
     const heldBack = this.protect(removes.length, total);
     try {
-      await this.fenced((tx) =>
-        this.deps.ledger.upsert(tx, this.task.id, this.lease.generation, [...adds, ...updates]),
-      );
-      for (const c of [...adds, ...updates]) this.remember(c);
+      const written = await this.writeLedger([...adds, ...updates]);
+      const previous = new Map<string, CopyRecord>();
+      for (const c of written) {
+        const old = this.ledger.get(serviceId(c))?.get(copyId(c));
+        if (old) previous.set(copyKey(c), old);
+        this.remember(c);
+      }
+      // Copies the ledger refused stay as the ledger has them; the rest goes to the target.
+      const ledgerView = (c: CopyRecord): CopyRecord[] => {
+        const held = this.ledger.get(serviceId(c))?.get(copyId(c));
+        return held ? [held] : [];
+      };
+      const services = touched.map((t) => ({ ...t, copies: t.copies.flatMap((c) => ledgerView(c)) }));
       // While deletions are held, services keep their old copies beside the new ones.
       const writes = heldBack
-        ? touched.map((t) => ({ key: t.key, copies: keepHeld(t.copies, this.ledgerCopies(t.key)), removed: [] }))
-        : touched;
+        ? services.map((t) => ({ key: t.key, copies: keepHeld(t.copies, this.ledgerCopies(t.key)), removed: [] }))
+        : services;
+      const changed = new Set(written.map(copyKey));
+      const fallback = (c: CopyRecord): CopyRecord[] => {
+        const old = previous.get(copyKey(c));
+        return old ? [old] : [];
+      };
+      const refusedByTarget: Array<Refusal<CopyRecord>> = [];
       for (let i = 0; i < writes.length; i += this.deps.settings.servicesPerBatch) {
         const batch = writes.slice(i, i + this.deps.settings.servicesPerBatch);
-        await this.deps.target.applyCopies(this.owner, batch).catch((err: unknown) => {
-          throw new TargetWriteError(err);
-        });
+        refusedByTarget.push(...(await this.writeTarget(batch, changed, fallback)));
       }
       this.noteTarget(true);
+      await this.undoLedger(
+        refusedByTarget.map((r) => r.item),
+        previous,
+      );
+      for (const r of refusedByTarget) this.reject(r.item, 'target', r.reason);
+      const refused = new Set(refusedByTarget.map((r) => copyKey(r.item)));
+      for (const c of written) if (!refused.has(copyKey(c))) this.quarantine.accept(c);
       if (!heldBack && removes.length > 0) {
         await this.fenced((tx) => this.deps.ledger.remove(tx, this.task.id, removes));
         for (const c of removes) this.forget(c);
@@ -346,8 +439,10 @@ export class TaskRunner {
         return false;
       }
       if (err instanceof TargetWriteError) this.noteTarget(false, err.message);
-      else this.noteDatabase(err as Error);
+      else this.noteDatabase(err);
       return false;
+    } finally {
+      this.publishRejected();
     }
     this.state.applied = this.ledgerSize();
     const lag = this.firstPendingAt === null ? this.state.lagMs : this.clock() - this.firstPendingAt;
@@ -355,6 +450,97 @@ export class TaskRunner {
     this.deps.events.applied?.('update', updates.length, lag);
     if (!heldBack) this.deps.events.applied?.('remove', removes.length, lag);
     return true;
+  }
+
+  /**
+   * Records copies in the ledger, one statement for the lot; a statement Postgres refuses for its
+   * content is split until the refused copies are found, which are quarantined. Returns the copies written.
+   */
+  private async writeLedger(copies: CopyRecord[]): Promise<CopyRecord[]> {
+    const refused = await bisectRefused(
+      copies,
+      (batch) => this.fenced((tx) => this.deps.ledger.upsert(tx, this.task.id, this.lease.generation, batch)),
+      isRefusedByDatabase,
+    );
+    if (refused.length === 0) return copies;
+    for (const r of refused) this.reject(r.item, 'ledger', r.reason);
+    const out = new Set(refused.map((r) => copyKey(r.item)));
+    return copies.filter((c) => !out.has(copyKey(c)));
+  }
+
+  /**
+   * Writes services into the target. When the target refuses a batch for its content, the batch
+   * is split down to single services, and within a refused service the copies written now
+   * (`changed`) are split down to the ones refused; those are written as before (`fallback`: the
+   * version the target held, or none). Returns the refused copies.
+   */
+  private async writeTarget(
+    services: ServiceCopies[],
+    changed: ReadonlySet<string>,
+    fallback: (c: CopyRecord) => CopyRecord[],
+  ): Promise<Array<Refusal<CopyRecord>>> {
+    const write = (batch: readonly ServiceCopies[]): Promise<void> =>
+      this.deps.target.applyCopies(this.owner, [...batch]);
+    try {
+      const out: Array<Refusal<CopyRecord>> = [];
+      for (const { item: service, reason } of await bisectRefused(services, write, isRefusedByTarget)) {
+        const suspects = service.copies.filter((c) => changed.has(copyKey(c)));
+        // Nothing new in it: the target refuses what it took before, so no one copy is to blame.
+        if (suspects.length === 0) throw new Error(reason);
+        const known = service.copies.filter((c) => !changed.has(copyKey(c)));
+        const refused = await bisectRefused(
+          suspects,
+          (some) => write([{ ...service, copies: [...known, ...some] }]),
+          isRefusedByTarget,
+        );
+        const bad = new Set(refused.map((r) => copyKey(r.item)));
+        await write([{ ...service, copies: service.copies.flatMap((c) => (bad.has(copyKey(c)) ? fallback(c) : [c])) }]);
+        out.push(...refused);
+      }
+      return out;
+    } catch (err) {
+      throw new TargetWriteError(err);
+    }
+  }
+
+  /** Puts the ledger back to what the target holds for copies the target refused. */
+  private async undoLedger(refused: CopyRecord[], previous: ReadonlyMap<string, CopyRecord>): Promise<void> {
+    if (refused.length === 0) return;
+    const restore = refused.flatMap((c) => previous.get(copyKey(c)) ?? []);
+    const drop = refused.filter((c) => !previous.has(copyKey(c)));
+    await this.fenced(async (tx) => {
+      await this.deps.ledger.upsert(tx, this.task.id, this.lease.generation, restore);
+      await this.deps.ledger.remove(tx, this.task.id, drop);
+    });
+    for (const c of restore) this.remember(c);
+    for (const c of drop) this.forget(c);
+  }
+
+  /** Quarantines a refused copy; announces it (event, log, metric) once per backoff step. */
+  private reject(copy: CopyRecord, refusedBy: RefusedBy, reason: string): void {
+    const what = `${serviceId(copy)} ${copy.ip}:${copy.port} (cluster ${copy.clusterName})`;
+    this.state.lastError = `${refusedBy} refused ${what}: ${reason}`;
+    const step = this.quarantine.reject(copy, refusedBy, reason, this.clock());
+    if (!step) return;
+    this.deps.events.event(
+      'copy-rejected',
+      `${refusedBy} refused ${what}: ${reason}; kept out until it changes in the source or is retried at ${new Date(step.retryAt).toISOString()}`,
+      {
+        service: serviceId(copy),
+        address: `${copy.ip}:${copy.port}`,
+        clusterName: copy.clusterName,
+        refusedBy,
+        reason,
+        attempts: step.attempts,
+        retryAt: new Date(step.retryAt).toISOString(),
+      },
+    );
+    this.deps.events.rejected?.(step);
+  }
+
+  private publishRejected(): void {
+    this.state.rejected = this.quarantine.list(REJECTED_LISTED);
+    this.state.rejectedCount = this.quarantine.size;
   }
 
   /** True when these removals must wait (protect mode); manages the hold's start and expiry. */
@@ -407,22 +593,69 @@ export class TaskRunner {
     return out;
   }
 
+  private deletionDue(): boolean {
+    return (
+      !this.deleted &&
+      !this.deletionRunning &&
+      this.state.nextAttemptAt !== null &&
+      this.clock() >= this.state.nextAttemptAt
+    );
+  }
+
+  /**
+   * Withdraws the task's copies, empties the ledger and drops the row. A target that does not
+   * answer is tried again with backoff; after `deleteTargetWaitMs` the task is dropped anyway and
+   * its copies lapse by their TTL (nothing renews them once the deletion began).
+   */
   private async runDeletion(): Promise<void> {
+    if (this.deleted) return;
     this.stop();
-    this.stopped = false;
+    this.deletionRunning = true;
+    const now = this.clock();
+    this.deletingSince ??= now;
+    let unreachable: string | undefined;
     try {
       await this.deps.target.withdrawCopies(this.owner);
-      const all = [...this.ledger.values()].flatMap((m) => [...m.values()]);
+      this.noteTarget(true);
+    } catch (err) {
+      unreachable = scrubbedMessage(err);
+      this.noteTarget(false, unreachable);
+    }
+    const waited = now - this.deletingSince;
+    if (unreachable !== undefined && waited < this.deps.settings.deleteTargetWaitMs) {
+      this.state.nextAttemptAt = now + this.deletionBackoff.fail();
+      this.deletionRunning = false;
+      return;
+    }
+    const all = [...this.ledger.values()].flatMap((m) => [...m.values()]);
+    const [kind, message, details] =
+      unreachable === undefined
+        ? ([
+            'deleted',
+            `withdrew ${all.length} copies and removed the task`,
+            { copies: all.length, withdrawn: true },
+          ] as const)
+        : ([
+            'deleted',
+            `target did not take the withdrawal for ${Math.round(waited / 1000)} s (${unreachable}): removed the task; its ${all.length} copies lapse by their TTL`,
+            { copies: all.length, withdrawn: false, reason: unreachable },
+          ] as const);
+    try {
       await this.fenced(async (tx) => {
         await this.deps.ledger.remove(tx, this.task.id, all);
+        if (this.deps.events.eventIn) await this.deps.events.eventIn(tx, kind, message, { ...details });
         await tx.query(`DELETE FROM sync_task WHERE id = $1 AND status = 'deleting'`, [this.task.id]);
       });
       this.ledger.clear();
-      this.deps.events.event('deleted', `withdrew ${all.length} copies and removed the task`);
+      this.deleted = true;
+      this.state.nextAttemptAt = null;
+      if (!this.deps.events.eventIn) this.deps.events.event(kind, message, { ...details });
     } catch (err) {
-      this.noteTarget(false, (err as Error).message);
+      if (err instanceof LeaseLostError) return;
+      this.noteDatabase(err);
+      this.state.nextAttemptAt = now + this.deletionBackoff.fail();
     } finally {
-      this.stopped = true;
+      this.deletionRunning = false;
     }
   }
 
@@ -449,9 +682,9 @@ export class TaskRunner {
   }
 
   /** Ledger or lease store unreachable: the change is retried; the copies in the target stay. */
-  private noteDatabase(err: Error): void {
+  private noteDatabase(err: unknown): void {
     this.deps.events.failed?.();
-    this.state.lastError = `database: ${err.message}`;
+    this.state.lastError = `database: ${scrubbedMessage(err)}`;
   }
 
   private noteTarget(reachable: boolean, error?: string): void {
@@ -491,13 +724,14 @@ export class TaskRunner {
   }
 }
 
-const RETRY_BASE_MS = 200;
-const RETRY_MAX_MS = 5000;
+/** A target that did not take a change is tried again soon (a blip), then at most every 5 s. */
+const WRITE_RETRY_BASE_MS = 200;
+const WRITE_RETRY_MAX_MS = 5000;
 
 /** A failed write into the target (as opposed to the ledger), so reachability is reported right. */
 class TargetWriteError extends Error {
   constructor(cause: unknown) {
-    super((cause as Error).message ?? String(cause), { cause });
+    super(scrubbedMessage(cause), { cause });
     this.name = 'TargetWriteError';
   }
 }

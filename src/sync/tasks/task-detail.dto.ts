@@ -2,6 +2,19 @@ import { ApiProperty } from '@nestjs/swagger';
 import { PageMetaDto } from '../common/page.dto';
 import type { TaskEventEntity } from '../entities';
 
+/** A source instance the ledger or the target refused; the task keeps it out until it changes. */
+export class TaskRejectedCopyDto {
+  @ApiProperty({ example: 'public/DEFAULT_GROUP@@orders', description: 'namespace/group@@service' }) service!: string;
+  @ApiProperty({ example: '10.0.0.1:8080' }) address!: string;
+  @ApiProperty() clusterName!: string;
+  @ApiProperty({ enum: ['ledger', 'target'], description: 'Who refused it: the task ledger (Postgres) or the target' })
+  refusedBy!: 'ledger' | 'target';
+  @ApiProperty({ description: 'Why, as the ledger or the target said it (secrets scrubbed)' }) reason!: string;
+  @ApiProperty({ description: 'First refused, as it is now' }) since!: string;
+  @ApiProperty({ description: 'Refusals at backoff steps' }) attempts!: number;
+  @ApiProperty({ description: 'Tried again then even if the source does not change it' }) retryAt!: string;
+}
+
 export class CopyDto {
   @ApiProperty() namespace!: string;
   @ApiProperty() groupName!: string;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import type { Page } from '../common/page.dto';
+import { storableJson, storableText } from '../common/storable-text';
 import { TaskEventEntity } from '../entities';
 
 export interface TaskEventInput {
@@ -14,7 +15,10 @@ export interface TaskEventInput {
   details?: Record<string, unknown>;
 }
 
-/** The audit trail: every admin action and every state change a worker saw, kept after the task. */
+/**
+ * The audit trail: every admin action and every state change a worker saw, kept after the task.
+ * Messages and details pass the secret scrubber here, whatever wrote them.
+ */
 @Injectable()
 export class TaskEventLog {
   private readonly repo: Repository<TaskEventEntity>;
@@ -31,8 +35,8 @@ export class TaskEventLog {
         taskName: event.taskName,
         kind: event.kind.slice(0, 64),
         actor: event.actor.slice(0, 128),
-        message: event.message.slice(0, 2048),
-        details: event.details ?? null,
+        message: storableText(event.message, 2048),
+        details: event.details ? (storableJson(event.details) as Record<string, unknown>) : null,
       }),
     );
   }

@@ -17,7 +17,8 @@ import {
 import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
 import { PageMetaDto, PageQueryDto } from '../common/page.dto';
 import { TASK_STATUSES } from '../entities';
-import type { SyncTaskEntity, TaskHold, TaskStatus } from '../entities';
+import type { SyncTaskEntity, TaskHold, TaskRejectedCopy, TaskStatus } from '../entities';
+import { TaskRejectedCopyDto } from './task-detail.dto';
 
 /** Names as Nacos allows them, plus `*` wildcards; no control characters. */
 const PATTERN = /^[A-Za-z0-9_.:@*\-/]+$/;
@@ -155,6 +156,18 @@ export class TaskResponseDto {
   @ApiProperty({ nullable: true, type: Number }) lagMs!: number | null;
   @ApiProperty({ nullable: true, type: String }) lastError!: string | null;
   @ApiProperty({ nullable: true, type: TaskHoldDto }) hold!: TaskHold | null;
+  @ApiProperty({
+    type: [TaskRejectedCopyDto],
+    description: 'Source instances the ledger or the target refused, kept out on their own (the first 50)',
+  })
+  rejected!: TaskRejectedCopy[];
+  @ApiProperty({ description: 'How many source instances are refused in all' }) rejectedCount!: number;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'When what is failing (a start, a write, a deletion) is tried next; null when nothing is',
+  })
+  nextAttemptAt!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }
@@ -178,6 +191,9 @@ export interface TaskView {
     lagMs: number | null;
     lastError: string | null;
     hold: TaskHold | null;
+    rejected?: TaskRejectedCopy[];
+    rejectedCount?: number;
+    nextAttemptAt?: Date | null;
   } | null;
 }
 
@@ -207,6 +223,9 @@ export function mapTask(v: TaskView): TaskResponseDto {
     lagMs: v.state?.lagMs ?? null,
     lastError: v.state?.lastError ?? null,
     hold: v.state?.hold ?? null,
+    rejected: v.state?.rejected ?? [],
+    rejectedCount: v.state?.rejectedCount ?? 0,
+    nextAttemptAt: iso(v.state?.nextAttemptAt),
     createdAt: t.createdAt.toISOString(),
     updatedAt: t.updatedAt.toISOString(),
   };

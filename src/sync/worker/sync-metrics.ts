@@ -19,6 +19,8 @@ export class SyncMetrics {
   readonly reachable: Gauge<'task' | 'source' | 'target' | 'side'>;
   readonly heldDeletions: Gauge<'task' | 'source' | 'target'>;
   readonly errors: Counter<'task' | 'source' | 'target'>;
+  readonly rejected: Gauge<'task' | 'source' | 'target'>;
+  readonly rejections: Counter<'task' | 'source' | 'target' | 'refused_by'>;
   readonly leaseOwned: Gauge<'task' | 'source' | 'target' | 'worker'>;
   readonly leasesHeld: Gauge<'worker'>;
 
@@ -68,6 +70,18 @@ export class SyncMetrics {
       labelNames: labels,
       registers,
     });
+    this.rejected = new Gauge({
+      name: 'distro_sync_task_rejected_copies',
+      help: 'Source instances the ledger or the target refused, kept out of the task until they change',
+      labelNames: labels,
+      registers,
+    });
+    this.rejections = new Counter({
+      name: 'distro_sync_task_rejections_total',
+      help: 'Refusals of a copy by the ledger or the target (one per copy per backoff step)',
+      labelNames: [...labels, 'refused_by'],
+      registers,
+    });
     this.leaseOwned = new Gauge({
       name: 'distro_sync_task_lease_owner',
       help: '1 on the replica that holds the task lease',
@@ -91,12 +105,13 @@ export class SyncMetrics {
     if (state.targetReachable !== null)
       this.reachable.set({ ...labels, side: 'target' }, state.targetReachable ? 1 : 0);
     this.heldDeletions.set(labels, state.hold?.wouldDelete ?? 0);
+    this.rejected.set(labels, state.rejectedCount);
     this.leaseOwned.set({ ...labels, worker }, 1);
   }
 
   /** Drops a task's series when this replica no longer holds it. */
   forget(labels: TaskLabels, worker: string): void {
-    for (const g of [this.desired, this.applied, this.heldDeletions]) g.remove(labels);
+    for (const g of [this.desired, this.applied, this.heldDeletions, this.rejected]) g.remove(labels);
     this.reachable.remove({ ...labels, side: 'source' });
     this.reachable.remove({ ...labels, side: 'target' });
     this.leaseOwned.remove({ ...labels, worker });

@@ -4,9 +4,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import { Limiter } from '@/common/bounded';
+import { scrubbedMessage } from '@/common/secret-scrubber';
 import { AppConfig } from '@/config';
 import { AdapterFactory } from '../adapters/adapter-factory';
 import type { RegistryAdapter } from '../adapters/registry-adapter';
+import { UnusableAdapter } from '../adapters/unusable-adapter';
+import { Backoff } from '../common/backoff';
 import { ClusterService } from '../clusters/cluster.service';
 import { ClusterEntity, SyncTaskEntity } from '../entities';
 import { LeaseKeeper } from '../leases/lease-keeper';
@@ -28,6 +31,13 @@ interface ActiveTask {
   target: RegistryAdapter;
   resyncSeen: number;
   releaseSeen: number;
+}
+
+/** A held task that could not start: why, and when it is tried again. */
+interface FailedStart {
+  error: string;
+  backoff: Backoff;
+  nextAttemptAt: number;
 }
 
 export const VERSION = '0.2.0';
@@ -53,8 +63,12 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
   private stopping = false;
   /** Per-task work of a round and of the full reconcile, so thousands of tasks do not stampede a source. */
   private readonly perTask = new Limiter(ROUND_CONCURRENCY);
-  /** Why a held task could not start (unreachable cluster row, unsupported kind); retried each round. */
-  private readonly failedStarts = new Map<string, string>();
+  /**
+   * Held tasks that could not start (a credential grpc-js refuses, a cluster row unreadable, the
+   * database down): each is tried again at its own backoff step, not at every round, so a bad
+   * cluster under many tasks costs one log line per task per step, not one per task per round.
+   */
+  private readonly failedStarts = new Map<string, FailedStart>();
   private databaseDown = false;
 
   constructor(
@@ -131,8 +145,11 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
     const byId = new Map(rows.map((r) => [r.id, r]));
     // Starts run in the background (queued, bounded): a round that waited for thousands of them
     // would renew its leases too late. A task still starting is refreshed by the next round.
+    const now = Date.now();
     for (const lease of held) {
-      if (!this.active.has(lease.taskId) && !this.starting.has(lease.taskId)) this.onAcquired(lease);
+      if (this.active.has(lease.taskId) || this.starting.has(lease.taskId)) continue;
+      if ((this.failedStarts.get(lease.taskId)?.nextAttemptAt ?? 0) > now) continue;
+      this.onAcquired(lease);
     }
     // One query for the clusters of every held task, and the per-task work side by side (renewing a
     // remote target is one call per task): a replica holding thousands of tasks finishes its round
@@ -154,8 +171,11 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
       held.flatMap((l) => {
         const active = this.active.get(l.taskId);
         if (active) return [{ lease: l, state: active.runner.state }];
-        const error = this.failedStarts.get(l.taskId);
-        return error ? [{ lease: l, state: { ...emptyTaskState(), lastError: error } }] : [];
+        const failed = this.failedStarts.get(l.taskId);
+        if (!failed) return [];
+        return [
+          { lease: l, state: { ...emptyTaskState(), lastError: failed.error, nextAttemptAt: failed.nextAttemptAt } },
+        ];
       }),
     );
   }
@@ -194,10 +214,18 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
         this.failedStarts.delete(lease.taskId);
       })
       .catch((err: unknown) => {
-        this.failedStarts.set(lease.taskId, (err as Error).message);
+        const failed = this.failedStarts.get(lease.taskId) ?? {
+          error: '',
+          backoff: new Backoff(this.config.sync.retryBaseMs, this.config.sync.retryMaxMs),
+          nextAttemptAt: 0,
+        };
+        failed.error = scrubbedMessage(err);
+        failed.nextAttemptAt = Date.now() + failed.backoff.fail();
+        this.failedStarts.set(lease.taskId, failed);
+        const retryAt = new Date(failed.nextAttemptAt).toISOString();
         this.logger.error(
-          { err, taskId: lease.taskId },
-          'could not start a task; the lease is kept and the start retried',
+          { err, taskId: lease.taskId, attempt: failed.backoff.attempts, nextAttemptAt: retryAt },
+          `could not start task ${lease.taskId} (attempt ${failed.backoff.attempts}); the lease is kept and the start retried at ${retryAt}`,
         );
       })
       .finally(() => this.starting.delete(lease.taskId));
@@ -218,8 +246,24 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
       this.clusters.get(row.sourceClusterId),
       this.clusters.get(row.targetClusterId),
     ]);
-    const source = this.adapters.create(sourceCluster, this.clusters.secretsOf(sourceCluster));
-    const target = this.adapters.create(targetCluster, this.clusters.secretsOf(targetCluster));
+    // A deleting task needs no source, and a target it cannot even connect to (a credential
+    // grpc-js refuses) is one that does not answer: the deletion waits for it, then lets go.
+    const connect = (cluster: ClusterEntity): RegistryAdapter => {
+      try {
+        return this.adapters.create(cluster, this.clusters.secretsOf(cluster));
+      } catch (err) {
+        if (row.status !== 'deleting') throw err;
+        return new UnusableAdapter(`cluster ${cluster.name}: ${scrubbedMessage(err)}`);
+      }
+    };
+    const source = connect(sourceCluster);
+    let target: RegistryAdapter;
+    try {
+      target = connect(targetCluster);
+    } catch (err) {
+      await source.close().catch(() => undefined);
+      throw err;
+    }
     const definition = this.describe(row, sourceCluster, targetCluster);
     const labels: TaskLabels = { task: row.name, source: sourceCluster.name, target: targetCluster.name };
     const runner = new TaskRunner(definition, lease, {
@@ -234,6 +278,9 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
         protectHoldMs: this.config.sync.protectHoldMs,
         protectMinDeletes: this.config.sync.protectMinDeletes,
         servicesPerBatch: 100,
+        retryBaseMs: this.config.sync.retryBaseMs,
+        retryMaxMs: this.config.sync.retryMaxMs,
+        deleteTargetWaitMs: this.config.sync.deleteTargetWaitMs,
       },
       events: {
         applied: (kind, count, lagMs) => {
@@ -242,10 +289,27 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
           if (lagMs !== null) this.metrics.lag.observe(labels, lagMs / 1000);
         },
         failed: () => this.metrics.errors.inc(labels),
+        rejected: (copy) => {
+          this.metrics.rejections.inc({ ...labels, refused_by: copy.refusedBy });
+          this.logger.warn(
+            {
+              taskId: row.id,
+              service: `${copy.namespace}/${copy.groupName}@@${copy.serviceName}`,
+              address: `${copy.ip}:${copy.port}`,
+              refusedBy: copy.refusedBy,
+              reason: copy.reason,
+              attempt: copy.attempts,
+              retryAt: new Date(copy.retryAt).toISOString(),
+            },
+            `task ${row.name}: ${copy.refusedBy} refused ${copy.namespace}/${copy.groupName}@@${copy.serviceName} ${copy.ip}:${copy.port}; the copy is kept out, every other one flows`,
+          );
+        },
         event: (kind, message, details) =>
           void this.events
             .record({ taskId: row.id, taskName: row.name, kind, actor: this.id, message, details })
             .catch((err: unknown) => this.logger.warn({ err, taskId: row.id }, 'could not record a task event')),
+        eventIn: (tx, kind, message, details) =>
+          this.events.record({ taskId: row.id, taskName: row.name, kind, actor: this.id, message, details }, tx),
       },
     });
     if (!this.stillHeld(lease)) {
