@@ -6,10 +6,11 @@ import type { DistroMethodName } from '@/distro/grpc/distro-proto';
 import type { FuzzContext } from './support/fuzz-context';
 import type { FuzzNode } from './support/fuzz-node';
 import { fuzz } from './support/fuzz-run';
-import type { Violation } from './support/fuzz-run';
-import { UNDECODABLE, bearer, grpcFailure, streamRaw, unaryRaw } from './support/grpc-probe';
+import { UNDECODABLE } from './support/grpc-probe';
+import { runRawGrpcCase } from './support/raw-grpc-case';
+import type { CaseAuth, CaseMessage } from './support/raw-grpc-case';
 import { hostileString } from './support/hostile';
-import { SECRETS, markerIn } from './support/secrets';
+import { SECRETS } from './support/secrets';
 
 const EDGE = 'distro';
 const METHODS = ['Sync', 'Verify', 'Snapshot', 'Probe', 'Forward'] as const satisfies readonly DistroMethodName[];
@@ -123,8 +124,8 @@ const MESSAGES: Record<Method, fc.Arbitrary<object>> = {
 
 interface DistroCase {
   method: Method;
-  message: { kind: 'message'; value: object } | { kind: 'bytes'; bytes: Buffer };
-  auth: 'right' | 'none' | 'wrong';
+  message: CaseMessage;
+  auth: CaseAuth;
 }
 
 const distroCase: fc.Arbitrary<DistroCase> = fc.constantFrom(...METHODS).chain((method) =>
@@ -160,49 +161,22 @@ export function describeDistroFuzz(ctx: FuzzContext): void {
   const clients: grpc.Client[] = [];
 
   async function runCase(node: FuzzNode, client: grpc.Client, tokened: boolean, c: DistroCase): Promise<void> {
-    const token =
-      c.auth === 'right'
-        ? tokened
-          ? SECRETS.DISTRO_TOKEN
-          : null
-        : c.auth === 'wrong'
-          ? 'wrong-token-0123456789'
-          : null;
-    const metadata = bearer(token === null ? null : `Bearer ${token}`);
     const serialize = distroMethods[c.method].requestSerialize as (value: object) => Buffer;
     const bytes =
       c.message.kind === 'bytes' ? c.message.bytes : serialize(withSelf(c.message.value, ctx.memberId(node)) as object);
-    const path = `/distro.v2.DistroPeer/${c.method}`;
-    const endpoint = `${c.method}${c.message.kind === 'bytes' ? ' (raw bytes)' : ''}`;
-    node.newLeakedLogLines();
-    const before = node.registryDigest();
-    const breakersBefore = node.ruleBreakers();
-    const expiries = node.expiries;
-    const answer =
-      c.method === 'Snapshot'
-        ? await streamRaw(client, path, bytes, metadata, 2000)
-        : await unaryRaw(client, path, bytes, metadata);
-    const v = (kind: string, detail: string): Violation => ({ edge: EDGE, endpoint, kind, detail });
-    const out: Violation[] = [];
-    const failure = grpcFailure(answer.code);
-    if (failure) out.push(v(failure, `${grpc.status[answer.code]} ${answer.details}`));
-    const hit = markerIn(answer.text) ?? markerIn(answer.details);
-    if (hit) out.push(v('secret-in-response', hit));
-    const logLeaks = node.newLeakedLogLines();
-    if (logLeaks.length > 0) out.push(v('secret-in-log', logLeaks[0]));
-    // A Forward answers OK with the replayed request's own status inside: a refusal too when that is 4xx.
-    if (answer.code !== grpc.status.OK && node.expiries === expiries && node.registryDigest() !== before) {
-      out.push(v('state-changed-by-refusal', grpc.status[answer.code] ?? ''));
-    }
-    for (const stored of node.ruleBreakers())
-      if (!breakersBefore.has(stored)) out.push(v('rule-breaking-value-stored', stored));
-    if (tokened && c.auth !== 'right' && answer.code !== grpc.status.UNAUTHENTICATED) {
-      out.push(v('token-not-checked-first', `${grpc.status[answer.code]} ${answer.details}`));
-    }
-    ctx.findings.counted(`${EDGE} (${node.label})`, answer.code === grpc.status.OK);
-    ctx.findings.report(out, {
-      ...c,
-      message: c.message.kind === 'bytes' ? { bytes: c.message.bytes.toString('hex') } : c.message,
+    await runRawGrpcCase(ctx, {
+      edge: EDGE,
+      node,
+      client,
+      tokened,
+      auth: c.auth,
+      rightToken: SECRETS.DISTRO_TOKEN,
+      path: `/distro.v2.DistroPeer/${c.method}`,
+      method: c.method,
+      message: c.message,
+      bytes,
+      streamMs: c.method === 'Snapshot' ? 2000 : undefined,
+      example: c,
     });
   }
 

@@ -4,10 +4,11 @@ import { registryProto, serviceClient } from '@/nacos/grpc/protos';
 import type { FuzzContext } from './support/fuzz-context';
 import type { FuzzNode } from './support/fuzz-node';
 import { fuzz } from './support/fuzz-run';
-import type { Violation } from './support/fuzz-run';
-import { UNDECODABLE, bearer, grpcFailure, streamRaw, unaryRaw } from './support/grpc-probe';
+import { UNDECODABLE } from './support/grpc-probe';
+import { runRawGrpcCase } from './support/raw-grpc-case';
+import type { CaseAuth, CaseMessage } from './support/raw-grpc-case';
 import { hostileString } from './support/hostile';
-import { SECRETS, markerIn } from './support/secrets';
+import { SECRETS } from './support/secrets';
 
 const EDGE = 'registry-api';
 const METHODS = ['Publish', 'Renew', 'Withdraw', 'List', 'Watch'] as const;
@@ -64,8 +65,8 @@ const MESSAGES: Record<Method, fc.Arbitrary<object>> = {
 interface RegistryCase {
   method: Method;
   /** A well-formed message with hostile values, or bytes that are not the message. */
-  message: { kind: 'message'; value: object } | { kind: 'bytes'; bytes: Buffer };
-  auth: 'right' | 'none' | 'wrong';
+  message: CaseMessage;
+  auth: CaseAuth;
 }
 
 const registryCase: fc.Arbitrary<RegistryCase> = fc.constantFrom(...METHODS).chain((method) =>
@@ -92,48 +93,19 @@ export function describeRegistryApiFuzz(ctx: FuzzContext): void {
   const clients: grpc.Client[] = [];
 
   async function runCase(node: FuzzNode, client: grpc.Client, tokened: boolean, c: RegistryCase): Promise<void> {
-    const token =
-      c.auth === 'right'
-        ? tokened
-          ? SECRETS.REGISTRY_API_TOKEN
-          : null
-        : c.auth === 'wrong'
-          ? 'wrong-token-0123456789'
-          : null;
-    const metadata = bearer(token === null ? null : `Bearer ${token}`);
-    const bytes = c.message.kind === 'bytes' ? c.message.bytes : codec(c.method)(c.message.value);
-    const path = `/registry.v1.RegistryService/${c.method}`;
-    const endpoint = `${c.method}${c.message.kind === 'bytes' ? ' (raw bytes)' : ''}`;
-    node.newLeakedLogLines();
-    const before = node.registryDigest();
-    const breakersBefore = node.ruleBreakers();
-    const expiries = node.expiries;
-    const answer =
-      c.method === 'Watch'
-        ? await streamRaw(client, path, bytes, metadata, 150)
-        : await unaryRaw(client, path, bytes, metadata);
-    const v = (kind: string, detail: string): Violation => ({ edge: EDGE, endpoint, kind, detail });
-    const out: Violation[] = [];
-    const failure =
-      answer.code === grpc.status.CANCELLED && c.method === 'Watch' ? undefined : grpcFailure(answer.code);
-    if (failure) out.push(v(failure, `${grpc.status[answer.code]} ${answer.details}`));
-    const hit = markerIn(answer.text) ?? markerIn(answer.details);
-    if (hit) out.push(v('secret-in-response', hit));
-    const logLeaks = node.newLeakedLogLines();
-    if (logLeaks.length > 0) out.push(v('secret-in-log', logLeaks[0]));
-    const refused = answer.code !== grpc.status.OK && answer.code !== grpc.status.CANCELLED;
-    if (refused && node.expiries === expiries && node.registryDigest() !== before)
-      out.push(v('state-changed-by-refusal', grpc.status[answer.code] ?? ''));
-    for (const stored of node.ruleBreakers())
-      if (!breakersBefore.has(stored)) out.push(v('rule-breaking-value-stored', stored));
-    // The token is checked before anything else, whatever the bytes (issue 16, item 7).
-    if (tokened && c.auth !== 'right' && answer.code !== grpc.status.UNAUTHENTICATED) {
-      out.push(v('token-not-checked-first', `${grpc.status[answer.code]} ${answer.details}`));
-    }
-    ctx.findings.counted(`${EDGE} (${node.label})`, answer.code === grpc.status.OK);
-    ctx.findings.report(out, {
-      ...c,
-      message: c.message.kind === 'bytes' ? { bytes: c.message.bytes.toString('hex') } : c.message,
+    await runRawGrpcCase(ctx, {
+      edge: EDGE,
+      node,
+      client,
+      tokened,
+      auth: c.auth,
+      rightToken: SECRETS.REGISTRY_API_TOKEN,
+      path: `/registry.v1.RegistryService/${c.method}`,
+      method: c.method,
+      message: c.message,
+      bytes: c.message.kind === 'bytes' ? c.message.bytes : codec(c.method)(c.message.value),
+      streamMs: c.method === 'Watch' ? 150 : undefined,
+      example: c,
     });
   }
 
