@@ -1,54 +1,18 @@
-import { distroIndex } from '../../src/distro/distro-mapper';
-import { spawnNode } from '../support/node-process';
-import type { NodeProcess } from '../support/node-process';
-import { DISTRO_TEST_TOKEN, eventually, freePorts } from '../support/distro-cluster';
+import { eventually } from '../support/distro-cluster';
+import { ProcessCluster } from '../support/process-cluster';
+import type { ListedHost } from '../support/process-cluster';
 import { NacosClients } from '../nacos-http/support';
-
-interface Host {
-  ip: string;
-  port: number;
-  healthy: boolean;
-}
 
 const SERVICES = ['orders', 'flow'];
 
 /** Three real processes; C is killed with SIGKILL and restarted on the same ports. */
 describe('Distro cluster of real processes', () => {
-  let ports: number[];
-  let members: string[];
-  const procs: Array<NodeProcess | undefined> = [];
-  const bases: string[] = [];
+  let cluster: ProcessCluster;
   let clients: NacosClients;
+  const bases = (): string[] => cluster.bases;
 
-  const env = (i: number): Record<string, string> => ({
-    DATA_DIR: 'memory',
-    LOG_LEVEL: 'info',
-    DISTRO_PORT: String(ports[i]),
-    DISTRO_MEMBERS: members.join(','),
-    DISTRO_TOKEN: DISTRO_TEST_TOKEN,
-    DISTRO_PROBE_INTERVAL_MS: '200',
-    DISTRO_VERIFY_INTERVAL_MS: '500',
-    DISTRO_CLIENT_EXPIRE_MS: '3000',
-    DISTRO_LOAD_RETRY_MS: '200',
-    DISTRO_BOOTSTRAP_WAIT_MS: '1000',
-    NACOS_CLIENT_BEAT_INTERVAL_MS: '500',
-    // The nacos client falls back to beating every 5 s after a failed beat (as during the kill): stay above it.
-    NACOS_CLIENT_BEAT_UNHEALTHY_MS: '8000',
-    NACOS_CLIENT_BEAT_DELETE_MS: '16000',
-    NACOS_CLIENT_BEAT_CHECK_MS: '200',
-  });
-
-  async function start(i: number): Promise<void> {
-    const proc = spawnNode(env(i));
-    procs[i] = proc;
-    bases[i] = await proc.ready;
-    await eventually(async () => (await fetch(`${bases[i]}/health/ready`)).status === 200, 20000, 100);
-  }
-
-  async function hosts(base: string, service: string): Promise<Host[]> {
-    const response = await fetch(`${base}/nacos/v1/ns/instance/list?serviceName=${service}`);
-    if (response.status !== 200) throw new Error(`${base}: ${response.status}`);
-    return ((await response.json()) as { hosts: Host[] }).hosts;
+  async function hosts(base: string, service: string): Promise<ListedHost[]> {
+    return cluster.hosts(cluster.bases.indexOf(base), service);
   }
 
   /** What a node lists for every test service, as one comparable string. */
@@ -64,45 +28,24 @@ describe('Distro cluster of real processes', () => {
     return parts.join('|');
   }
 
-  function responsibleIndex(ip: string, port: number, alive: number[]): number {
-    const sorted = alive.map((i) => members[i]).sort();
-    return members.indexOf(sorted[distroIndex(`${ip}:${port}`, sorted.length)]);
-  }
-
   beforeAll(async () => {
-    ports = await freePorts(3);
-    members = ports.map((p) => `127.0.0.1:${p}`);
     clients = NacosClients.start();
-    for (let i = 0; i < 3; i++) await start(i);
-    // A formed cluster: every node sees every peer UP (the first nodes saw the later ones DOWN until
-    // they started), so all agree on who is responsible for what before the timed checks begin.
-    await eventually(
-      async () => {
-        for (const base of bases) {
-          const status = (await (await fetch(`${base}/api/v1/distro`)).json()) as { members: Array<{ state: string }> };
-          if (status.members.some((m) => m.state !== 'UP')) return false;
-        }
-        return true;
-      },
-      20000,
-      100,
-    );
+    cluster = await ProcessCluster.start(3, { NACOS_CLIENT_BEAT_CHECK_MS: '200' }, 20000);
   }, 90000);
 
   afterAll(async () => {
     clients?.stop();
-    for (const proc of procs) proc?.kill('SIGKILL');
-    await Promise.all(procs.flatMap((p) => (p ? [p.exited] : [])));
+    await cluster?.stop();
   });
 
   it('should list what the nacos client registers on any node, on every node within 1 s, and deregistrations too', async () => {
-    await clients.create('a', bases[0]);
+    await clients.create('a', bases()[0]);
     const started = Date.now();
     await clients.registerInstance('a', 'orders', { ip: '10.8.0.1', port: 8080 });
 
     await eventually(
       async () => {
-        for (const base of bases) if (!(await hosts(base, 'orders')).some((h) => h.ip === '10.8.0.1')) return false;
+        for (const base of bases()) if (!(await hosts(base, 'orders')).some((h) => h.ip === '10.8.0.1')) return false;
         return true;
       },
       1000,
@@ -113,7 +56,7 @@ describe('Distro cluster of real processes', () => {
     await clients.registerInstance('a', 'orders', { ip: '10.8.0.2', port: 8080 });
     await clients.deregisterInstance('a', 'orders', { ip: '10.8.0.2', port: 8080 });
     await eventually(
-      async () => (await Promise.all(bases.map(digest))).every((d) => d === 'orders/10.8.0.1:8080|'),
+      async () => (await Promise.all(bases().map(digest))).every((d) => d === 'orders/10.8.0.1:8080|'),
       2000,
     );
   });
@@ -121,27 +64,27 @@ describe('Distro cluster of real processes', () => {
   it('should land a v1 write made on a non-responsible node on the responsible one', async () => {
     const ip = '10.8.1.1';
     const port = 7000;
-    const responsible = responsibleIndex(ip, port, [0, 1, 2]);
+    const responsible = cluster.responsibleIndex(`${ip}:${port}`, [0, 1, 2]);
     const other = (responsible + 1) % 3;
     const owned = async (i: number) =>
-      ((await (await fetch(`${bases[i]}/api/v1/distro`)).json()) as { ownedClients: number }).ownedClients;
+      ((await (await fetch(`${bases()[i]}/api/v1/distro`)).json()) as { ownedClients: number }).ownedClients;
     const before = await owned(responsible);
 
-    const response = await fetch(`${bases[other]}/nacos/v1/ns/instance?serviceName=flow&ip=${ip}&port=${port}`, {
+    const response = await fetch(`${bases()[other]}/nacos/v1/ns/instance?serviceName=flow&ip=${ip}&port=${port}`, {
       method: 'POST',
     });
 
     expect(response.status).toBe(200);
     expect(await owned(responsible)).toBe(before + 1);
     await eventually(
-      async () => (await Promise.all(bases.map((b) => hosts(b, 'flow')))).every((h) => h.length === 1),
+      async () => (await Promise.all(bases().map((b) => hosts(b, 'flow')))).every((h) => h.length === 1),
       2000,
     );
-    await fetch(`${bases[other]}/nacos/v1/ns/instance?serviceName=flow&ip=${ip}&port=${port}`, { method: 'DELETE' });
+    await fetch(`${bases()[other]}/nacos/v1/ns/instance?serviceName=flow&ip=${ip}&port=${port}`, { method: 'DELETE' });
   });
 
   it('should converge the survivors when a node is killed mid-flow, move its clients, and take it back after a restart', async () => {
-    await clients.create('flow', bases[0]);
+    await clients.create('flow', bases()[0]);
     const registered: string[] = [];
     let flowing = true;
     const flow = (async () => {
@@ -154,11 +97,11 @@ describe('Distro cluster of real processes', () => {
     })();
     await eventually(() => registered.length >= 10, 10000);
 
-    procs[2]!.kill('SIGKILL');
-    await procs[2]!.exited;
+    cluster.procs[2]!.kill('SIGKILL');
+    await cluster.procs[2]!.exited;
     await flow;
     flowing = false;
-    const survivors = [bases[0], bases[1]];
+    const survivors = [bases()[0], bases()[1]];
 
     await eventually(
       async () => {
@@ -169,18 +112,17 @@ describe('Distro cluster of real processes', () => {
       100,
     );
     // Clients C was responsible for now beat on a survivor: still listed and healthy after the delete timeout.
-    const moved = registered.filter((addr) => {
-      const [ip, port] = addr.split(':');
-      return responsibleIndex(ip, Number(port), [0, 1, 2]) === 2;
-    });
+    const moved = registered.filter((addr) => cluster.responsibleIndex(addr, [0, 1, 2]) === 2);
     expect(moved.length).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 10000));
     const listed = await hosts(survivors[0], 'flow');
     for (const addr of moved) expect(listed.find((h) => `${h.ip}:${h.port}` === addr)).toMatchObject({ healthy: true });
 
-    await start(2);
+    await cluster.startMember(2);
 
-    await eventually(async () => new Set(await Promise.all(bases.map(digest))).size === 1, 10000, 100);
-    expect(procs[2]!.output.some((line) => line.includes('Distro protocol initialized: loaded snapshot'))).toBe(true);
+    await eventually(async () => new Set(await Promise.all(bases().map(digest))).size === 1, 10000, 100);
+    expect(cluster.procs[2]!.output.some((line) => line.includes('Distro protocol initialized: loaded snapshot'))).toBe(
+      true,
+    );
   }, 90000);
 });

@@ -1,23 +1,17 @@
 import { distroIndex } from '../../src/distro/distro-mapper';
-import { spawnNode } from '../support/node-process';
-import type { NodeProcess } from '../support/node-process';
-import { DISTRO_TEST_TOKEN, eventually, freePorts } from '../support/distro-cluster';
+import { eventually } from '../support/distro-cluster';
+import { ProcessCluster } from '../support/process-cluster';
+import type { ProcessDistroStatus } from '../support/process-cluster';
 import { NacosClients } from '../nacos-http/support';
-
-interface Host {
-  ip: string;
-  port: number;
-}
-
-interface DistroStatus {
-  members: Array<{ id: string; state: string }>;
-  responsibleMembers: string[];
-  ownedClients: number;
-}
 
 /** Generous: a behaviour check (no wait for a dead peer), not a benchmark. */
 const WRITE_BOUND_MS = 2000;
 const SERVICE = 'standin';
+/**
+ * The default probe interval: a dead node stays UP for up to 2 s and DOWN only after ~6 s, the
+ * window in which forwarded writes used to fail.
+ */
+const STANDIN_ENV = { DISTRO_PROBE_INTERVAL_MS: '2000', DISTRO_CLIENT_EXPIRE_MS: '10000' };
 
 /**
  * Three real processes. A node that forwards a v1 write to a dead or paused responsible node does
@@ -25,55 +19,23 @@ const SERVICE = 'standin';
  * itself as a stand-in until the peer answers probes again.
  */
 describe('Distro stand-in writes when the responsible node dies', () => {
-  let ports: number[];
-  let members: string[];
-  const procs: Array<NodeProcess | undefined> = [];
-  const bases: string[] = [];
+  let cluster: ProcessCluster;
   let clients: NacosClients;
-
-  const env = (i: number): Record<string, string> => ({
-    DATA_DIR: 'memory',
-    LOG_LEVEL: 'info',
-    DISTRO_PORT: String(ports[i]),
-    DISTRO_MEMBERS: members.join(','),
-    DISTRO_TOKEN: DISTRO_TEST_TOKEN,
-    // The default probe interval: a dead node stays UP for up to 2 s and DOWN only after ~6 s,
-    // the window in which forwarded writes used to fail.
-    DISTRO_PROBE_INTERVAL_MS: '2000',
-    DISTRO_VERIFY_INTERVAL_MS: '500',
-    DISTRO_CLIENT_EXPIRE_MS: '10000',
-    DISTRO_LOAD_RETRY_MS: '200',
-    DISTRO_BOOTSTRAP_WAIT_MS: '1000',
-    NACOS_CLIENT_BEAT_INTERVAL_MS: '500',
-    NACOS_CLIENT_BEAT_UNHEALTHY_MS: '8000',
-    NACOS_CLIENT_BEAT_DELETE_MS: '16000',
-  });
-
-  async function start(i: number): Promise<void> {
-    const proc = spawnNode(env(i));
-    procs[i] = proc;
-    bases[i] = await proc.ready;
-    await eventually(async () => (await fetch(`${bases[i]}/health/ready`)).status === 200, 20000, 100);
-  }
-
-  async function status(i: number): Promise<DistroStatus> {
-    return (await (await fetch(`${bases[i]}/api/v1/distro`)).json()) as DistroStatus;
-  }
+  const status = (i: number): Promise<ProcessDistroStatus> => cluster.status(i);
+  const allUp = (timeoutMs: number): Promise<void> => cluster.allUp(timeoutMs);
 
   async function hosts(i: number): Promise<string[]> {
-    const response = await fetch(`${bases[i]}/nacos/v1/ns/instance/list?serviceName=${SERVICE}`);
-    if (response.status !== 200) throw new Error(`${bases[i]}: ${response.status}`);
-    return ((await response.json()) as { hosts: Host[] }).hosts.map((h) => `${h.ip}:${h.port}`).sort();
+    return (await cluster.hosts(i, SERVICE)).map((h) => `${h.ip}:${h.port}`).sort();
   }
 
   /** Addresses `ip:port` the member `owner` is responsible for while every member is UP. */
   async function addressesOf(owner: number, count: number, prefix: string): Promise<string[]> {
     const sorted = (await status(0)).responsibleMembers;
-    expect(sorted).toEqual([...members].sort());
+    expect(sorted).toEqual([...cluster.members].sort());
     const out: string[] = [];
     for (let i = 1; out.length < count && i < 250; i++) {
       const tag = `${prefix}.${i}:8080`;
-      if (sorted[distroIndex(tag, sorted.length)] === members[owner]) out.push(tag);
+      if (sorted[distroIndex(tag, sorted.length)] === cluster.members[owner]) out.push(tag);
     }
     expect(out).toHaveLength(count);
     return out;
@@ -87,7 +49,7 @@ describe('Distro stand-in writes when the responsible node dies', () => {
     params: Record<string, string>,
   ): Promise<{ status: number; text: string; ms: number }> {
     const started = Date.now();
-    const response = await fetch(`${bases[via]}${path}?${new URLSearchParams(params).toString()}`, {
+    const response = await fetch(`${cluster.bases[via]}${path}?${new URLSearchParams(params).toString()}`, {
       method,
       signal: AbortSignal.timeout(10_000),
     });
@@ -96,52 +58,33 @@ describe('Distro stand-in writes when the responsible node dies', () => {
   }
 
   function standInWarnings(i: number, peer: string): string[] {
-    return procs[i]!.output.filter((line) => line.includes('as a stand-in') && line.includes(peer));
+    return cluster.procs[i]!.output.filter((line) => line.includes('as a stand-in') && line.includes(peer));
   }
 
   async function standInCount(i: number, peer: string): Promise<number> {
-    const text = await (await fetch(`${bases[i]}/metrics`)).text();
+    const text = await (await fetch(`${cluster.bases[i]}/metrics`)).text();
     const line = text.split('\n').find((l) => l.startsWith(`distro_standin_writes_total{peer="${peer}"}`));
     return line === undefined ? 0 : Number(line.split(' ').pop());
   }
 
   /** Nacos API answers of node `i` with a 5xx status, from its request metrics. */
   async function serverErrors(i: number): Promise<string[]> {
-    const text = await (await fetch(`${bases[i]}/metrics`)).text();
+    const text = await (await fetch(`${cluster.bases[i]}/metrics`)).text();
     return text
       .split('\n')
       .filter((l) => /^http_request_duration_seconds_count\{[^}]*route="\/nacos\/[^}]*status="5\d\d"/.test(l));
   }
 
-  /** Every node sees every peer UP, so all agree on who is responsible for what. */
-  async function allUp(timeoutMs: number): Promise<void> {
-    await eventually(
-      async () => {
-        for (let i = 0; i < 3; i++) if ((await status(i)).members.some((m) => m.state !== 'UP')) return false;
-        return true;
-      },
-      timeoutMs,
-      100,
-    );
-  }
-
   beforeAll(async () => {
-    ports = await freePorts(3);
-    members = ports.map((p) => `127.0.0.1:${p}`);
     clients = NacosClients.start();
-    for (let i = 0; i < 3; i++) await start(i);
-    await allUp(30000);
+    cluster = await ProcessCluster.start(3, STANDIN_ENV);
     // One server address only: the client has nowhere else to retry a failed write.
-    await clients.create('app', bases[0]);
+    await clients.create('app', cluster.bases[0]);
   }, 120000);
 
   afterAll(async () => {
     clients?.stop();
-    for (const proc of procs) {
-      proc?.kill('SIGCONT');
-      proc?.kill('SIGKILL');
-    }
-    await Promise.all(procs.flatMap((p) => (p ? [p.exited] : [])));
+    await cluster?.stop();
   });
 
   it('should stand in for a paused node without waiting for probes, and forward to it again once it answers', async () => {
@@ -149,7 +92,7 @@ describe('Distro stand-in writes when the responsible node dies', () => {
     const [pausedIp, pausedPort] = paused.split(':');
     const [resumedIp, resumedPort] = resumed.split(':');
 
-    procs[1]!.kill('SIGSTOP');
+    cluster.procs[1]!.kill('SIGSTOP');
     try {
       // The first write waits out the short forward deadline, the next ones are not even tried there.
       const answers = [];
@@ -160,14 +103,14 @@ describe('Distro stand-in writes when the responsible node dies', () => {
       for (const answer of answers) expect(answer).toMatchObject({ status: 200, text: 'ok' });
       for (const answer of answers) expect(answer.ms).toBeLessThan(WRITE_BOUND_MS);
       expect(await hosts(0)).toContain(paused);
-      expect((await status(0)).members.find((m) => m.id === members[1])?.state).not.toBe('UP');
+      expect((await status(0)).members.find((m) => m.id === cluster.members[1])?.state).not.toBe('UP');
     } finally {
-      procs[1]!.kill('SIGCONT');
+      cluster.procs[1]!.kill('SIGCONT');
     }
 
     await eventually(async () => (await status(0)).members.every((m) => m.state === 'UP'), 20000, 100);
-    expect(standInWarnings(0, members[1])).toHaveLength(1);
-    expect(procs[0]!.output.some((l) => l.includes(`${members[1]} answers again`))).toBe(true);
+    expect(standInWarnings(0, cluster.members[1])).toHaveLength(1);
+    expect(cluster.procs[0]!.output.some((l) => l.includes(`${cluster.members[1]} answers again`))).toBe(true);
     // Forwarding resumed: a write through A for an address B is responsible for lands on B.
     const before = (await status(1)).ownedClients;
     const answer = await write(0, 'POST', '/nacos/v1/ns/instance', {
@@ -188,11 +131,11 @@ describe('Distro stand-in writes when the responsible node dies', () => {
     [viaHttp, viaClient] = await addressesOf(2, 2, '10.62.0');
     const [ip, port] = viaHttp.split(':');
     const [clientIp, clientPort] = viaClient.split(':');
-    const peer = members[2];
+    const peer = cluster.members[2];
     const countBefore = await standInCount(0, peer);
 
-    procs[2]!.kill('SIGKILL');
-    await procs[2]!.exited;
+    cluster.procs[2]!.kill('SIGKILL');
+    await cluster.procs[2]!.exited;
 
     const answers = [
       await write(0, 'POST', '/nacos/v1/ns/instance', { serviceName: SERVICE, ip, port, metadata: '{"v":"1"}' }),
@@ -225,7 +168,7 @@ describe('Distro stand-in writes when the responsible node dies', () => {
 
   it('should list the stand-in writes on the restarted node and on the third node', async () => {
     expect(viaHttp).toBeDefined();
-    await start(2);
+    await cluster.startMember(2);
     // The stand-in's write is versioned like any other: Distro merges it on every node, and the
     // restarted node's older copy from its snapshot cannot replace it.
     await eventually(
