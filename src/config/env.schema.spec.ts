@@ -38,6 +38,21 @@ describe(parseEnv.name, () => {
     expect(() => parseEnv({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN must be at least 16 characters/);
   });
 
+  it('should refuse a token that is not printable without quoting it, and trim a trailing newline', () => {
+    const pasted = 'Sekr3t-0123456789\u0001-marker';
+    for (const name of ['ADMIN_TOKEN', 'DISTRO_TOKEN', 'REGISTRY_API_TOKEN']) {
+      expect(() => parseEnv({ [name]: pasted })).toThrow(
+        expect.objectContaining({
+          message: expect.stringMatching(new RegExp(`${name} must not contain control characters`)),
+        }),
+      );
+      expect(() => parseEnv({ [name]: pasted })).toThrow(
+        expect.objectContaining({ message: expect.not.stringContaining('Sekr3t') }),
+      );
+    }
+    expect(parseEnv({ DISTRO_TOKEN: 'Sekr3t-0123456789-marker\n' }).DISTRO_TOKEN).toBe('Sekr3t-0123456789-marker');
+  });
+
   it('should never put a secret value into an error message', () => {
     expect(() => parseEnv({ DATABASE_URL: 'notaurl-with-secret-hunter2' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),

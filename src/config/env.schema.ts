@@ -1,3 +1,4 @@
+import { printableViolation } from '@/common/text-rule';
 /**
  * The one environment schema of distro-sync. Every variable the process reads is declared here,
  * with a description (shown in errors and docs) and a `sensitive` flag (never logged or echoed).
@@ -50,6 +51,11 @@ export const parsers = {
     (minLength: number) =>
     (raw: string): string => {
       if (raw.length < minLength) fail(`must be at least ${minLength} characters long`);
+      // Tokens travel in gRPC metadata and HTTP headers, where a control character is refused with an
+      // error quoting the whole value (surrounding blanks, such as the trailing newline `echo` leaves
+      // in a mounted Secret, are trimmed before this). The value itself is never quoted here.
+      const reason = printableViolation(raw);
+      if (reason !== undefined) fail(`${reason} (tokens and secrets are printable text)`);
       return raw;
     },
   oneOf:
