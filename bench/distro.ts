@@ -76,11 +76,17 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-export async function run({ quick }: BenchOptions): Promise<BenchResult> {
+const PARTS = ['replication', 'faults', 'memory'];
+
+export async function run({ quick, only }: BenchOptions): Promise<BenchResult> {
+  if (only !== undefined && !PARTS.includes(only))
+    throw new Error(`distro has no part "${only}" (${PARTS.join(', ')})`);
+  const wanted = (part: string) => only === undefined || only === part;
+  const none: Part = { rows: [], notes: [] };
   try {
-    const first = await runReplication(quick);
-    const faults = await runFaults(quick);
-    const memory = await runMemory(quick ? 10_000 : 100_000);
+    const first = wanted('replication') ? await runReplication(quick) : none;
+    const faults = wanted('faults') ? await runFaults(quick) : none;
+    const memory = wanted('memory') ? await runMemory(quick ? 10_000 : 100_000) : none;
     return {
       name: 'distro',
       rows: [...first.rows, ...faults.rows, ...memory.rows],
@@ -172,6 +178,7 @@ async function runReplication(quick: boolean): Promise<Part> {
       registry.replacePublications(`bench-${i}`, 'connection', publications(i), { owner: self });
     }
     const started = performance.now();
+    const startedTicks = process.hrtime.bigint();
     const writeSeconds = (started - registerStarted) / 1000;
     const cpuBefore = [process.cpuUsage(), cpuSeconds(children[0].pid), cpuSeconds(children[1].pid)] as const;
     // Done when both peers hold every client and every instance: a call's clients are merged as one
@@ -183,6 +190,8 @@ async function runReplication(quick: boolean): Promise<Part> {
       POLL_MS,
     );
     const distroSeconds = (performance.now() - started) / 1000;
+    // CLOCK_MONOTONIC in µs, the clock of V8 CPU profiles on Linux: the window of (a) in B's and C's profiles.
+    const window = [startedTicks / 1000n, process.hrtime.bigint() / 1000n];
     const aCpu = process.cpuUsage(cpuBefore[0]);
     const peerCpu = [cpuSeconds(children[0].pid), cpuSeconds(children[1].pid)].map((after, i) => {
       const before = cpuBefore[i + 1] as number | undefined;
@@ -343,6 +352,9 @@ async function runReplication(quick: boolean): Promise<Part> {
         `(a) is timed from the moment all ${clients.toLocaleString('en-US')} registrations on A are acknowledged (one synchronous burst of ${writeSeconds.toFixed(2)} s, so Distro cannot start before the clock) until B and C both hold every client and instance (their /nacos/v1/ns/operator/metrics, constant time to answer, polled every ${POLL_MS} ms; earlier versions of this benchmark polled the Distro status, which walks every client on each answer). Counting the registrations too, end to end: ${Math.round(instances / (writeSeconds + distroSeconds)).toLocaleString('en-US')} instances/s. The first row sets replication against the work each receiver cannot avoid: decoding the same requests and merging them into a fresh registry, in this process, warm, without any transport, took ${applySeconds.toFixed(3)} s (best of three) — the CPU each of B and C must spend at least, on two cores shared by three processes. The second row is the reference of earlier records: bare gRPC sinks that take prebuilt bytes and decode nothing, so its ratio charges Distro with encoding on A and with decoding, validation and registry updates on B and C.`,
         `CPU used during (a): A ${((aCpu.user + aCpu.system) / 1e6).toFixed(2)} s (bench process: sync encoding plus the polling), B ${peerCpu[0]?.toFixed(2) ?? '?'} s, C ${peerCpu[1]?.toFixed(2) ?? '?'} s (decoding, validation, registry updates, answering the polls) — over ${distroSeconds.toFixed(2)} s of wall time on a machine shared with other work.`,
         `CPU used by the raw baseline: A ${((rawACpu.user + rawACpu.system) / 1e6).toFixed(2)} s, the two sinks ${sinkCpu.map((c) => c?.toFixed(2) ?? '?').join(' s and ')} s (/proc counts in 10 ms ticks) over ${rawSeconds.toFixed(2)} s. The budget the target leaves: at 0.5 of one receiver's own decode and merge, (a) must end within ${(2 * applySeconds).toFixed(2)} s, at most ${(2 * applySeconds * cores).toFixed(2)} CPU-s on this machine's ${cores} cores for A, B and C together, of which B's and C's decode and merge take ${(2 * applySeconds).toFixed(2)} CPU-s and the bare transport of the same bytes ${((rawACpu.user + rawACpu.system) / 1e6 + sinkCpu.reduce<number>((x, c) => x + (c ?? 0), 0)).toFixed(2)} CPU-s.`,
+        ...(process.env.DISTRO_BENCH_PROFILE
+          ? [`(a) ran from ${window[0]} to ${window[1]} µs of the monotonic clock (the profiles' timestamps).`]
+          : []),
         `Node A runs in the benchmark process, B and C are separate processes, warmed before (a) by replicating and then deleting ${warmClients.toLocaleString('en-US')} clients (as a running node, not a fresh one, would be); DISTRO_SYNC_DELAY_MS=${config.distro.syncDelayMs}, ${BATCH} clients per sync call, ${IN_FLIGHT} calls in flight per peer (the raw baseline too), ${samples} latency samples at ~40/s polled over HTTP every 1 ms (the poll adds up to ~2 ms). (c): one round of A against B and C (verify interval 600 s, so no timer round interferes): ${round.lacking} clients found different${round.discarded > 0 ? `, ${round.discarded} round(s) discarded because a peer changed state meanwhile (its own verify would have been counted)` : ''}.`,
       ],
     };

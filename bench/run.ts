@@ -28,6 +28,8 @@ export interface BenchResult {
 
 export interface BenchOptions {
   quick: boolean;
+  /** `--only <part>`: run one part of a benchmark (distro: replication, faults, memory); all when unset. */
+  only?: string;
 }
 
 const ALL = ['registry', 'distro', 'grpc', 'sync'];
@@ -64,11 +66,13 @@ export function speedProbe(): number {
   return best;
 }
 
-const HELP = `usage: npm run bench -- [registry|distro|grpc|sync ...] [--quick]
+const HELP = `usage: npm run bench -- [registry|distro|grpc|sync ...] [--quick] [--only <part>]
 
 Runs the named benchmarks (all four when none is named) and prints one table each.
 Full-size runs also update docs/benchmarks.json and docs/benchmarks.md (the newest run of each
 benchmark is kept); --quick uses smaller sizes, finishes in under two minutes, and only prints.
+--only <part> runs one part of a benchmark and only prints (distro: replication for (a)-(c),
+faults for (d)-(e), memory for (f)).
 Every run is also kept in bench/results/<time>.json. Set DATABASE_URL to run the sync benchmark
 on Postgres (scratch databases are created and dropped); embedded PGlite otherwise.`;
 
@@ -78,10 +82,13 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  const unknown = args.filter((a) => a.startsWith('--') && a !== '--quick');
-  const names = args.filter((a) => !a.startsWith('--'));
+  const onlyAt = args.indexOf('--only');
+  const only = onlyAt >= 0 ? args[onlyAt + 1] : undefined;
+  const rest = onlyAt >= 0 ? args.filter((_, i) => i !== onlyAt && i !== onlyAt + 1) : args;
+  const unknown = rest.filter((a) => a.startsWith('--') && a !== '--quick');
+  const names = rest.filter((a) => !a.startsWith('--'));
   const missing = names.filter((n) => !ALL.includes(n));
-  if (unknown.length > 0 || missing.length > 0) {
+  if (unknown.length > 0 || missing.length > 0 || (onlyAt >= 0 && only === undefined)) {
     console.error(`unknown ${[...unknown, ...missing].join(' ')}\n\n${HELP}`);
     process.exitCode = 2;
     return;
@@ -94,7 +101,7 @@ async function main(): Promise<void> {
     const before = speedProbe();
     const t0 = performance.now();
     const mod = (await import(join(__dirname, `${name}.js`))) as { run: (o: BenchOptions) => Promise<BenchResult> };
-    const result = await mod.run({ quick });
+    const result = await mod.run({ quick, only });
     const seconds = (performance.now() - t0) / 1000;
     const recorded: RecordedResult = {
       ...result,
@@ -107,10 +114,13 @@ async function main(): Promise<void> {
   }
   const dir = join(__dirname, '..', '..', 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, `${Date.now()}${quick ? '-quick' : ''}.json`), JSON.stringify({ quick, results }, null, 2));
+  writeFileSync(
+    join(dir, `${Date.now()}${quick ? '-quick' : ''}${only ? `-${only}` : ''}.json`),
+    JSON.stringify({ quick, only, results }, null, 2),
+  );
   const total = Math.round((performance.now() - started) / 1000);
-  if (quick) {
-    console.log(`quick run: ${total} s in all; docs/benchmarks.md is only updated by full-size runs`);
+  if (quick || only !== undefined) {
+    console.log(`partial run: ${total} s in all; docs/benchmarks.md is only updated by full-size runs of every part`);
     return;
   }
   const jsonPath = join(DOCS, 'benchmarks.json');
