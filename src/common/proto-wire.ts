@@ -20,6 +20,7 @@ export class WireFormatError extends Error {
 }
 
 export function varintSize(value: number): number {
+  if (value < 128) return 1;
   let size = 1;
   while (value >= 128) {
     value = Math.floor(value / 128);
@@ -27,6 +28,8 @@ export function varintSize(value: number): number {
   }
   return size;
 }
+
+const TWO_POW_32 = 0x100000000;
 
 /** Appends fields to a growing buffer; proto3 defaults (0, '', false) are omitted like any encoder does. */
 export class ProtoWriter {
@@ -58,13 +61,51 @@ export class ProtoWriter {
     return Buffer.from(this.buf.subarray(0, this.pos));
   }
 
+  /**
+   * The bytes written, without a copy: for a writer used once (a Sync request of hundreds of KiB is
+   * otherwise copied whole once more on the send path). The writer must not be written to again.
+   */
+  detach(): Buffer {
+    const out = this.buf.subarray(0, this.pos);
+    this.buf = Buffer.alloc(0);
+    this.pos = 0;
+    return out;
+  }
+
   varint(value: number): void {
     this.ensure(10);
-    while (value >= 128) {
-      this.buf[this.pos++] = (value % 128) | 128;
-      value = Math.floor(value / 128);
+    const buf = this.buf;
+    let pos = this.pos;
+    if (value < TWO_POW_32) {
+      // Tags, lengths, ports: 32-bit integer arithmetic.
+      let v = value >>> 0;
+      while (v >= 128) {
+        buf[pos++] = (v & 127) | 128;
+        v >>>= 7;
+      }
+      buf[pos++] = v;
+    } else if (value <= Number.MAX_SAFE_INTEGER) {
+      // Versions (about 2^51): the low 28 bits, then the rest, each in 32-bit arithmetic rather than
+      // eight double divisions.
+      let low = value >>> 0;
+      for (let i = 0; i < 4; i++) {
+        buf[pos++] = (low & 127) | 128;
+        low >>>= 7;
+      }
+      let v = (low | (Math.floor(value / TWO_POW_32) << 4)) >>> 0;
+      while (v >= 128) {
+        buf[pos++] = (v & 127) | 128;
+        v >>>= 7;
+      }
+      buf[pos++] = v;
+    } else {
+      while (value >= 128) {
+        buf[pos++] = (value % 128) | 128;
+        value = Math.floor(value / 128);
+      }
+      buf[pos++] = value;
     }
-    this.buf[this.pos++] = value;
+    this.pos = pos;
   }
 
   tag(field: number, wireType: number): void {

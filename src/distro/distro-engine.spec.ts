@@ -32,9 +32,9 @@ class FakeProcessor implements DistroDataProcessor<Item>, DistroCodec<Item> {
   get(key: string): Item | 'unknown' | 'not-owned' {
     return this.owned.get(key) ?? 'unknown';
   }
-  stamp(key: string): string | undefined {
+  stamp(key: string): number | undefined {
     const item = this.owned.get(key);
-    return item && `${item.revision}:${item.deleted === true}`;
+    return item && item.revision * 2 + (item.deleted === true ? 1 : 0);
   }
   bucketDigests(): BucketDigests {
     const digests = [0, 0];

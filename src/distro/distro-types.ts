@@ -73,10 +73,10 @@ export interface DistroDataProcessor<T> {
   /** Current state of a key this node speaks for; `unknown` (nothing held) and `not-owned` are skipped. */
   get(key: string): T | 'unknown' | 'not-owned';
   /**
-   * A token that changes whenever `get(key)` would return other data, while this node speaks for
+   * A number that changes whenever `get(key)` would return other data, while this node speaks for
    * the key; undefined otherwise. Equal stamps let peers share one encoding of the item.
    */
-  stamp(key: string): string | undefined;
+  stamp(key: string): number | undefined;
   /** Verify sender: the digest of each bucket of the items this node speaks for. */
   bucketDigests(): BucketDigests;
   /** Verify sender: the items this node speaks for in the given buckets, with their digests, by bucket. */

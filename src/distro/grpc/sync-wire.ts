@@ -12,7 +12,7 @@ export function encodeSyncRequest(from: string, type: string, clients: readonly 
   w.string(SYNC.from, from);
   w.string(SYNC.type, type);
   for (const bytes of clients) w.bytes(SYNC.clients, bytes);
-  return w.finish();
+  return w.detach();
 }
 
 /** A SyncRequest read up to its clients: the sender is checked before the clients are decoded. */
@@ -64,7 +64,7 @@ export function encodeSnapshotChunk(clients: readonly Uint8Array[]): Buffer {
   for (const bytes of clients) size += bytes.length + 6;
   const w = new ProtoWriter(size);
   for (const bytes of clients) w.bytes(SNAPSHOT_CLIENTS, bytes);
-  return w.finish();
+  return w.detach();
 }
 
 /** Splits a SnapshotChunk into its items (views of `bytes`); throws InvalidPayloadError. */

@@ -240,6 +240,40 @@ describe(ClientDataProcessor.name, () => {
     });
   });
 
+  describe('stamp', () => {
+    it('should change whenever what get returns changes: a local write, a merged copy, tombstones purged', () => {
+      const payments: ServiceKey = { ...orders, name: 'payments' };
+      const id = '10.0.0.1:80#true';
+      a.registry.registerInstance(id, 'ipport', orders, { ip: '10.0.0.1', port: 80 });
+      a.registry.registerInstance(id, 'ipport', payments, { ip: '10.0.0.1', port: 80 });
+      const first = a.processor.stamp(id);
+      expect(a.processor.stamp(id)).toBe(first);
+
+      a.registry.deregisterInstance(id, orders, 'DEFAULT', '10.0.0.1', 80);
+      const deregistered = a.processor.stamp(id);
+      expect(deregistered).not.toBe(first);
+
+      syncAll(a, b);
+      b.registry.updateInstance(id, payments, 'DEFAULT', '10.0.0.1', 80, { weight: 3 });
+      syncAll(b, a);
+      const merged = a.processor.stamp(id);
+      expect(merged).not.toBe(deregistered);
+
+      // Purging the tombstone changes the client without an event: the stamp must move all the same.
+      expect(a.processor.expire(Date.now() + OPTIONS.tombstoneTtlMs + 1000).tombstones).toBe(1);
+      expect((a.processor.get(id) as ClientSyncData).tombstones).toBeUndefined();
+      expect(a.processor.stamp(id)).not.toBe(merged);
+    });
+
+    it('should be undefined for a client this node does not speak for', () => {
+      a.registry.registerInstance('conn-a', 'connection', orders, { ip: '10.0.0.2', port: 1 }, { owner: A });
+      syncAll(a, b);
+
+      expect(b.processor.stamp('conn-a')).toBeUndefined();
+      expect(b.processor.stamp('nobody')).toBeUndefined();
+    });
+  });
+
   describe('verify', () => {
     it('should find nothing to do in one call when both hold the same', () => {
       for (let i = 1; i <= 40; i++) {

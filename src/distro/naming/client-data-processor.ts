@@ -79,6 +79,11 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
   /** Client → sequence number of its last change (any change, merged or local), for `stamp`. */
   private readonly changes = new Map<string, number>();
   private changeSequence = 0;
+  /**
+   * The sequence number at the last purge of tombstones past their window: purging changes clients
+   * without an event, so every stamp moves past it (each cached encoding is made again once).
+   */
+  private purgedAt = 0;
   private readonly unsubscribe: () => void;
   private readonly scratch = new ProtoWriter(64 * 1024);
   /** Last time a clock-skew warning was logged (one a minute at most). */
@@ -134,10 +139,12 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
     return data === undefined || !inScope(client) ? 'unknown' : data;
   }
 
-  stamp(key: string): string | undefined {
+  stamp(key: string): number | undefined {
     const client = this.registry.replicatedClient(key);
     if (client === undefined || !this.speaksFor(client)) return undefined;
-    return `${this.changes.get(key) ?? 0}:${client.revision}:${client.tombstoneCount}:${client.floor}`;
+    // A number, not a string of the client's version fields: it is read for every client of every
+    // call to every peer, and turning 53-bit versions into text cost more than the lookup itself.
+    return Math.max(this.changes.get(key) ?? 0, this.purgedAt);
   }
 
   bucketDigests(): BucketDigests {
@@ -255,6 +262,7 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
     const tombstones = this.registry.purgeHistory(now, this.options.tombstoneTtlMs);
     // Ghosts whose history aged out are gone without an event: forget their change numbers too.
     if (tombstones > 0) {
+      this.purgedAt = ++this.changeSequence;
       for (const id of this.changes.keys())
         if (this.registry.replicatedClient(id) === undefined) this.changes.delete(id);
     }
