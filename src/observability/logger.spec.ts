@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { forgetSecretsForTest, registerSecret } from '@/common/secret-scrubber';
 import { AppConfig } from '@/config/app-config';
-import { createRootLogger, scrubLogLine } from './logger';
+import { createRootLogger, scrubLogLine, serializeError } from './logger';
 
 describe(createRootLogger.name, () => {
   afterEach(() => forgetSecretsForTest());
@@ -52,5 +52,21 @@ describe(scrubLogLine.name, () => {
   it('should leave a line without secrets as it is', () => {
     const line = '{"level":30,"msg":"took task orders"}\n';
     expect(scrubLogLine(line)).toBe(line);
+  });
+});
+
+describe('serializeError', () => {
+  it('should keep type, message and stack of a database error but never its parameters', () => {
+    const err = Object.assign(new Error('duplicate key value violates unique constraint'), {
+      name: 'QueryFailedError',
+      code: '23505',
+      query: 'INSERT INTO cluster (name, credentials) VALUES ($1, $2)',
+      parameters: ['region-a', 'sealed-credential-bytes'],
+      driverError: { parameters: ['region-a', 'sealed-credential-bytes'] },
+    });
+    const out = JSON.stringify(serializeError(err));
+    expect(out).toContain('duplicate key value');
+    expect(out).toContain('23505');
+    expect(out).not.toContain('sealed-credential-bytes');
   });
 });

@@ -60,6 +60,7 @@ export function createRootLogger(config: AppConfig, destination?: pino.Destinati
     // msg, err.message, err.stack and every other field — passes the secret scrubber before it is
     // written. Cheap: a handful of known secrets and three patterns over one line.
     hooks: { streamWrite: scrubLogLine },
+    serializers: { err: serializeError },
   };
   if (destination) return pino(options, destination);
   if (pretty) {
@@ -69,4 +70,18 @@ export function createRootLogger(config: AppConfig, destination?: pino.Destinati
     });
   }
   return pino(options);
+}
+
+/**
+ * Pino's error serializer without what a database error carries beside its message: a TypeORM
+ * `QueryFailedError` holds the statement's `parameters` (a cluster's sealed credentials among
+ * them) and the driver's own error with them again. SQL parameters never reach a log line.
+ */
+export function serializeError(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+  if (out && typeof out === 'object') {
+    delete out.parameters;
+    delete out.driverError;
+  }
+  return out;
 }
