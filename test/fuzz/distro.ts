@@ -6,9 +6,8 @@ import type { DistroMethodName } from '@/distro/grpc/distro-proto';
 import type { FuzzContext } from './support/fuzz-context';
 import type { FuzzNode } from './support/fuzz-node';
 import { fuzz } from './support/fuzz-run';
-import { UNDECODABLE } from './support/grpc-probe';
-import { runRawGrpcCase } from './support/raw-grpc-case';
-import type { CaseAuth, CaseMessage } from './support/raw-grpc-case';
+import { rawCases, runRawGrpcCase } from './support/raw-grpc-case';
+import type { RawCase } from './support/raw-grpc-case';
 import { hostileString } from './support/hostile';
 import { SECRETS } from './support/secrets';
 
@@ -122,30 +121,9 @@ const MESSAGES: Record<Method, fc.Arbitrary<object>> = {
   }),
 };
 
-interface DistroCase {
-  method: Method;
-  message: CaseMessage;
-  auth: CaseAuth;
-}
+type DistroCase = RawCase<Method>;
 
-const distroCase: fc.Arbitrary<DistroCase> = fc.constantFrom(...METHODS).chain((method) =>
-  fc.record({
-    method: fc.constant(method),
-    message: fc.oneof(
-      { weight: 4, arbitrary: MESSAGES[method].map((value) => ({ kind: 'message' as const, value })) },
-      {
-        weight: 1,
-        arbitrary: fc
-          .oneof(
-            fc.constantFrom(...UNDECODABLE),
-            fc.uint8Array({ maxLength: 48 }).map((a) => Buffer.from(a)),
-          )
-          .map((bytes) => ({ kind: 'bytes' as const, bytes })),
-      },
-    ),
-    auth: fc.constantFrom<DistroCase['auth']>('right', 'right', 'none', 'wrong'),
-  }),
-);
+const distroCase = rawCases(METHODS, MESSAGES);
 
 function withSelf(value: unknown, self: string): unknown {
   if (value === 'SELF') return self;

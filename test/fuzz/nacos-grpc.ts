@@ -16,8 +16,7 @@ import { fuzz } from './support/fuzz-run';
 import type { Violation } from './support/fuzz-run';
 import { UNDECODABLE, grpcFailure, unaryRaw } from './support/grpc-probe';
 import { anyJson, deepJson, hostileString, mutated, wrongValue } from './support/hostile';
-import { encodeQuery, httpCall } from './support/http-probe';
-import { NACOS_USER, SECRETS, markerIn } from './support/secrets';
+import { markerIn, nacosLogin } from './support/secrets';
 
 const EDGE = 'nacos-grpc';
 
@@ -307,16 +306,7 @@ export function describeNacosGrpcFuzz(ctx: FuzzContext): void {
 
   describe('Nacos gRPC', () => {
     beforeAll(async () => {
-      const login = await httpCall(ctx.tokened.base, {
-        method: 'POST',
-        path: '/nacos/v1/auth/login',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: encodeQuery([
-          ['username', NACOS_USER],
-          ['password', SECRETS.NACOS_PASSWORD],
-        ]),
-      });
-      accessToken = (JSON.parse(login.text) as { accessToken: string }).accessToken;
+      accessToken = await nacosLogin(ctx.tokened.base);
       for (const [node, headers] of [
         [ctx.open, {}],
         [ctx.tokened, { accessToken }],

@@ -7,7 +7,7 @@ import type { Violation } from './support/fuzz-run';
 import { hostileString, looseNumber, mutated, numberText } from './support/hostile';
 import { encodeQuery, httpCall } from './support/http-probe';
 import type { HttpAnswer } from './support/http-probe';
-import { NACOS_USER, SECRETS, markerIn } from './support/secrets';
+import { NACOS_USER, SECRETS, markerIn, nacosLogin } from './support/secrets';
 
 const EDGE = 'nacos-http';
 
@@ -328,16 +328,7 @@ export function describeNacosHttpFuzz(ctx: FuzzContext): void {
 
   describe('Nacos HTTP v1/v2', () => {
     beforeAll(async () => {
-      const login = await httpCall(ctx.tokened.base, {
-        method: 'POST',
-        path: '/nacos/v1/auth/login',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: encodeQuery([
-          ['username', NACOS_USER],
-          ['password', SECRETS.NACOS_PASSWORD],
-        ]),
-      });
-      accessToken = (JSON.parse(login.text) as { accessToken: string }).accessToken;
+      accessToken = await nacosLogin(ctx.tokened.base);
     });
 
     it('should keep every property on hostile params (open node)', async () => {

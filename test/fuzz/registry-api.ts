@@ -5,8 +5,8 @@ import type { FuzzContext } from './support/fuzz-context';
 import type { FuzzNode } from './support/fuzz-node';
 import { fuzz } from './support/fuzz-run';
 import { UNDECODABLE } from './support/grpc-probe';
-import { runRawGrpcCase } from './support/raw-grpc-case';
-import type { CaseAuth, CaseMessage } from './support/raw-grpc-case';
+import { rawCases, runRawGrpcCase } from './support/raw-grpc-case';
+import type { RawCase } from './support/raw-grpc-case';
 import { hostileString } from './support/hostile';
 import { SECRETS } from './support/secrets';
 
@@ -62,31 +62,9 @@ const MESSAGES: Record<Method, fc.Arbitrary<object>> = {
   Watch: fc.record({ selector }),
 };
 
-interface RegistryCase {
-  method: Method;
-  /** A well-formed message with hostile values, or bytes that are not the message. */
-  message: CaseMessage;
-  auth: CaseAuth;
-}
+type RegistryCase = RawCase<Method>;
 
-const registryCase: fc.Arbitrary<RegistryCase> = fc.constantFrom(...METHODS).chain((method) =>
-  fc.record({
-    method: fc.constant(method),
-    message: fc.oneof(
-      { weight: 4, arbitrary: MESSAGES[method].map((value) => ({ kind: 'message' as const, value })) },
-      {
-        weight: 1,
-        arbitrary: fc
-          .oneof(
-            fc.constantFrom(...UNDECODABLE),
-            fc.uint8Array({ maxLength: 48 }).map((a) => Buffer.from(a)),
-          )
-          .map((bytes) => ({ kind: 'bytes' as const, bytes })),
-      },
-    ),
-    auth: fc.constantFrom<RegistryCase['auth']>('right', 'right', 'none', 'wrong'),
-  }),
-);
+const registryCase = rawCases(METHODS, MESSAGES);
 
 /** The registry API (`registry.v1.RegistryService` on the Nacos gRPC port), with and without its token. */
 export function describeRegistryApiFuzz(ctx: FuzzContext): void {

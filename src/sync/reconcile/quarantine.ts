@@ -6,13 +6,10 @@ import type { CopyRecord } from './copy-plan';
 export type RefusedBy = 'ledger' | 'target';
 
 /** A source instance that the ledger or the target refused, kept out of the task on its own. */
-export interface RejectedCopy {
-  namespace: string;
-  groupName: string;
-  serviceName: string;
-  clusterName: string;
-  ip: string;
-  port: number;
+export interface RejectedCopy extends Pick<
+  CopyRecord,
+  'namespace' | 'groupName' | 'serviceName' | 'clusterName' | 'ip' | 'port'
+> {
   refusedBy: RefusedBy;
   reason: string;
   /** When it was first refused, as it is now. */

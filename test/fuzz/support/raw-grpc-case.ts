@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
+import fc from 'fast-check';
 import type { FuzzContext } from './fuzz-context';
 import type { FuzzNode } from './fuzz-node';
 import type { Violation } from './fuzz-run';
-import { bearer, grpcFailure, streamRaw, unaryRaw } from './grpc-probe';
+import { UNDECODABLE, bearer, grpcFailure, streamRaw, unaryRaw } from './grpc-probe';
 import { markerIn } from './secrets';
 
 /** Which token a case presents: the node's own, a wrong one, or none. */
@@ -10,6 +11,39 @@ export type CaseAuth = 'right' | 'wrong' | 'none';
 
 /** A message as the fuzz built it: undecodable bytes, or a value the edge's codec encodes. */
 export type CaseMessage = { kind: 'bytes'; bytes: Buffer } | { kind: 'message'; value: object };
+
+/** One call of a fuzzed gRPC edge: a method, its message (or bytes that are not one) and a token. */
+export interface RawCase<M extends string> {
+  method: M;
+  message: CaseMessage;
+  auth: CaseAuth;
+}
+
+/**
+ * Cases for a protobuf edge: mostly well-formed messages with hostile values (`messages`), one in
+ * five undecodable bytes; the right token twice as often as none or a wrong one.
+ */
+export function rawCases<M extends string>(
+  methods: readonly M[],
+  messages: Record<M, fc.Arbitrary<object>>,
+): fc.Arbitrary<RawCase<M>> {
+  const bytes = fc
+    .oneof(
+      fc.constantFrom(...UNDECODABLE),
+      fc.uint8Array({ maxLength: 48 }).map((a) => Buffer.from(a)),
+    )
+    .map((b) => ({ kind: 'bytes' as const, bytes: b }));
+  return fc.constantFrom(...methods).chain((method) =>
+    fc.record({
+      method: fc.constant(method),
+      message: fc.oneof(
+        { weight: 4, arbitrary: messages[method].map((value) => ({ kind: 'message' as const, value })) },
+        { weight: 1, arbitrary: bytes },
+      ),
+      auth: fc.constantFrom<CaseAuth>('right', 'right', 'none', 'wrong'),
+    }),
+  );
+}
 
 export interface RawGrpcCall {
   edge: string;

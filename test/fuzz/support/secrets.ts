@@ -1,3 +1,4 @@
+import { encodeQuery, httpCall } from './http-probe';
 /**
  * Marker secrets: every env secret of a tokened fuzz node and every cluster credential the fuzz
  * sends holds one, so any response, header or log line quoting a secret is found by a plain
@@ -49,4 +50,18 @@ export function markerIn(text: string): string | undefined {
   const at = text.indexOf(MARK);
   if (at < 0) return undefined;
   return JSON.stringify(text.slice(Math.max(0, at - 60), at + 60));
+}
+
+/** Logs the fuzz user in to a node with Nacos auth on and returns its access token. */
+export async function nacosLogin(base: string): Promise<string> {
+  const login = await httpCall(base, {
+    method: 'POST',
+    path: '/nacos/v1/auth/login',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: encodeQuery([
+      ['username', NACOS_USER],
+      ['password', SECRETS.NACOS_PASSWORD],
+    ]),
+  });
+  return (JSON.parse(login.text) as { accessToken: string }).accessToken;
 }
