@@ -3,7 +3,8 @@
  * services and region B (another node process) pulling them with one `*` task. Measures the time
  * to full convergence, steady-state lag from a write in A to its visibility in B, ledger rows per
  * single change and B's RSS per 100,000 copies; then, in this process on the same Postgres, the
- * ledger's batched write against a raw `unnest` upsert of the same rows.
+ * ledger's batched write against a raw `unnest` upsert of the same rows (`--only ledger`: that
+ * comparison alone).
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -242,7 +243,19 @@ async function manyTasks(
   ];
 }
 
+/** `--only ledger`: the ledger's batched write against the raw upsert, without the two regions. */
+async function ledgerOnly(databaseUrl: string | undefined, rows: number): Promise<BenchResult> {
+  const db = await scratchDatabase(databaseUrl, 'distro_sync_bench_ledger');
+  try {
+    return { name: 'sync', rows: [await ledgerVsRaw(db, rows)], notes: [] };
+  } finally {
+    await dropDatabase(databaseUrl, 'distro_sync_bench_ledger');
+  }
+}
+
 export async function run(options: BenchOptions): Promise<BenchResult> {
+  if (options.only !== undefined && options.only !== 'ledger') throw new Error(`sync has one part: ledger`);
+  if (options.only === 'ledger') return ledgerOnly(process.env.DATABASE_URL, options.quick ? 10_000 : 100_000);
   const services = options.quick ? 1_000 : 10_000;
   const perService = 10;
   const total = services * perService;
