@@ -12,7 +12,7 @@ import { Database } from '@/database/database';
 import { RegistryApiClient } from '@/nacos/registry-api';
 import type { PublishItem } from '@/nacos/registry-api';
 import { desiredCopies } from '@/sync/reconcile/copy-plan';
-import { SyncLedger } from '@/sync/reconcile/sync-ledger';
+import { LedgerRepository, ledgerColumns } from '@/sync/store/ledger.repository';
 import { freePorts, spawnBenchNode, waitFor } from './distro-rig';
 import { dropDatabase, scratchDatabase } from './scratch-db';
 import { percentile } from './grpc-rigs';
@@ -91,7 +91,7 @@ function items(services: number, perService: number): PublishItem[] {
   return out;
 }
 
-/** The ledger's statement against a raw unnest upsert of the same rows, in one Postgres. */
+/** The ledger repository's upsert against a raw unnest upsert of the same rows, in one Postgres. */
 async function ledgerVsRaw(url: string | undefined, rows: number): Promise<BenchRow> {
   const db = await Database.open({ url, dataDir: 'memory', poolSize: 2, startupTimeoutMs: 30_000 }, quiet);
   try {
@@ -117,7 +117,7 @@ async function ledgerVsRaw(url: string | undefined, rows: number): Promise<Bench
       })),
       { taskId: task, sourceClusterId: a, sourceClusterName: 'a', targetClusterId: b },
     );
-    const ledger = new SyncLedger(ds);
+    const ledger = new LedgerRepository(ds);
     let t0 = process.hrtime.bigint();
     await ds.transaction((tx) => ledger.upsert(tx, task, '1', copies));
     const ledgerMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -130,19 +130,8 @@ async function ledgerVsRaw(url: string | undefined, rows: number): Promise<Bench
          FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::float8[], $9::bool[], $10::bool[], $11::jsonb[])
            AS u(n, g, s, c, ip, p, w, h, e, m)
        ON CONFLICT (task_id, namespace, group_name, service_name, cluster_name, ip, port) DO UPDATE SET weight = EXCLUDED.weight`,
-      [
-        task,
-        copies.map((c) => c.namespace),
-        copies.map((c) => c.groupName),
-        copies.map((c) => c.serviceName),
-        copies.map((c) => c.clusterName),
-        copies.map((c) => c.ip),
-        copies.map((c) => c.port),
-        copies.map((c) => c.weight),
-        copies.map((c) => c.healthy),
-        copies.map((c) => c.enabled),
-        copies.map((c) => JSON.stringify(c.metadata)),
-      ],
+      // The same column arrays the ledger sends (ledgerColumns), so both statements take identical input.
+      [task, ...ledgerColumns(copies)],
     );
     const rawMs = Number(process.hrtime.bigint() - t0) / 1e6;
     return {
