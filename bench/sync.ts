@@ -3,7 +3,8 @@
  * services and region B (another node process) pulling them with one `*` task. Measures the time
  * to full convergence, steady-state lag from a write in A to its visibility in B, ledger rows per
  * single change and B's RSS per 100,000 copies; then, in this process on the same Postgres, the
- * ledger's batched write against a raw `unnest` upsert of the same rows.
+ * ledger's batched write against a raw `unnest` upsert of the same rows (`--only ledger`: that
+ * comparison alone).
  */
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { Database } from '@/database/database';
 import { RegistryApiClient } from '@/nacos/registry-api';
 import type { PublishItem } from '@/nacos/registry-api';
 import { desiredCopies } from '@/sync/reconcile/copy-plan';
-import { SyncLedger } from '@/sync/reconcile/sync-ledger';
+import { LedgerRepository, ledgerColumns } from '@/sync/store/ledger.repository';
 import { freePorts, spawnBenchNode, waitFor } from './distro-rig';
 import { dropDatabase, scratchDatabase } from './scratch-db';
 import { percentile } from './grpc-rigs';
@@ -90,7 +91,7 @@ function items(services: number, perService: number): PublishItem[] {
   return out;
 }
 
-/** The ledger's statement against a raw unnest upsert of the same rows, in one Postgres. */
+/** The ledger repository's upsert against a raw unnest upsert of the same rows, in one Postgres. */
 async function ledgerVsRaw(url: string | undefined, rows: number): Promise<BenchRow> {
   const db = await Database.open({ url, dataDir: 'memory', poolSize: 2, startupTimeoutMs: 30_000 }, quiet);
   try {
@@ -116,7 +117,7 @@ async function ledgerVsRaw(url: string | undefined, rows: number): Promise<Bench
       })),
       { taskId: task, sourceClusterId: a, sourceClusterName: 'a', targetClusterId: b },
     );
-    const ledger = new SyncLedger(ds);
+    const ledger = new LedgerRepository(ds);
     let t0 = process.hrtime.bigint();
     await ds.transaction((tx) => ledger.upsert(tx, task, '1', copies));
     const ledgerMs = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -129,19 +130,8 @@ async function ledgerVsRaw(url: string | undefined, rows: number): Promise<Bench
          FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::float8[], $9::bool[], $10::bool[], $11::jsonb[])
            AS u(n, g, s, c, ip, p, w, h, e, m)
        ON CONFLICT (task_id, namespace, group_name, service_name, cluster_name, ip, port) DO UPDATE SET weight = EXCLUDED.weight`,
-      [
-        task,
-        copies.map((c) => c.namespace),
-        copies.map((c) => c.groupName),
-        copies.map((c) => c.serviceName),
-        copies.map((c) => c.clusterName),
-        copies.map((c) => c.ip),
-        copies.map((c) => c.port),
-        copies.map((c) => c.weight),
-        copies.map((c) => c.healthy),
-        copies.map((c) => c.enabled),
-        copies.map((c) => JSON.stringify(c.metadata)),
-      ],
+      // The same column arrays the ledger sends (ledgerColumns), so both statements take identical input.
+      [task, ...ledgerColumns(copies)],
     );
     const rawMs = Number(process.hrtime.bigint() - t0) / 1e6;
     return {
@@ -242,7 +232,19 @@ async function manyTasks(
   ];
 }
 
+/** `--only ledger`: the ledger's batched write against the raw upsert, without the two regions. */
+async function ledgerOnly(databaseUrl: string | undefined, rows: number): Promise<BenchResult> {
+  const db = await scratchDatabase(databaseUrl, 'distro_sync_bench_ledger');
+  try {
+    return { name: 'sync', rows: [await ledgerVsRaw(db, rows)], notes: [] };
+  } finally {
+    await dropDatabase(databaseUrl, 'distro_sync_bench_ledger');
+  }
+}
+
 export async function run(options: BenchOptions): Promise<BenchResult> {
+  if (options.only !== undefined && options.only !== 'ledger') throw new Error(`sync has one part: ledger`);
+  if (options.only === 'ledger') return ledgerOnly(process.env.DATABASE_URL, options.quick ? 10_000 : 100_000);
   const services = options.quick ? 1_000 : 10_000;
   const perService = 10;
   const total = services * perService;

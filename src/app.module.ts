@@ -11,6 +11,7 @@ import { DistroModule } from '@/distro/distro.module';
 import { NacosHttpModule } from '@/nacos/nacos-http.module';
 import { NacosGrpcModule } from '@/nacos/nacos-grpc.module';
 import { SyncModule } from '@/sync/sync.module';
+import { ENTITIES as SYNC_ENTITIES } from '@/sync/entities';
 
 /** The whole node: config, logging, database, observability, and (in later parts) the protocols. */
 @Module({})
@@ -34,7 +35,8 @@ export class AppModule {
             { path: 'metrics', method: RequestMethod.ALL },
           ],
         }),
-        DatabaseModule,
+        // The database maps the entities of the modules that own them; it imports none itself.
+        DatabaseModule.forRoot({ entities: SYNC_ENTITIES }),
         ObservabilityModule,
         RegistryHostModule,
         // Protocol modules (Nacos HTTP, Nacos gRPC, Distro, sync) are added below, one line each.

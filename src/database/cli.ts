@@ -1,5 +1,6 @@
 /**
- * `npm run migration:run | migration:revert | migration:generate -- <Name>`.
+ * `npm run migration:run | migration:revert | migration:generate -- <Name>`, started by
+ * src/migration-cli.ts, which passes the entities (the database module imports no feature module).
  * Uses DATABASE_URL, or the embedded database under DATA_DIR like the app does. `generate` diffs
  * the entities against a freshly migrated throwaway database unless DATABASE_URL is given, and
  * writes the new migration into migrations/ (and its index) for review.
@@ -7,6 +8,7 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AppConfig } from '@/config';
+import type { Entities } from './data-source';
 import { Database } from './database';
 import { revertLastMigration } from './migrator';
 
@@ -14,14 +16,16 @@ const MIGRATIONS_DIR = resolve(__dirname, '..', '..', '..', 'migrations');
 const MIGRATION_LIST = resolve(__dirname, '..', '..', '..', 'src', 'database', 'migration-list.ts');
 const log = { log: (m: string) => console.log(m), warn: (m: string) => console.warn(m) };
 
-async function main(): Promise<void> {
-  const [command, name] = process.argv.slice(2);
+/** Runs one migration command (`args`: run | revert | generate <Name>) over a DataSource mapping `entities`. */
+export async function runMigrationCli(args: string[], entities: Entities): Promise<void> {
+  const [command, name] = args;
   const config = AppConfig.fromEnv();
   const settings = {
     url: config.database.url,
     dataDir: command === 'generate' && !config.database.url ? 'memory' : config.database.dataDir,
     poolSize: 1,
     startupTimeoutMs: config.database.startupTimeoutMs,
+    entities,
   };
   switch (command) {
     case 'run': {
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      throw new Error('usage: cli.js run | revert | generate <Name>');
+      throw new Error('usage: migration-cli.js run | revert | generate <Name>');
   }
 }
 
@@ -106,8 +110,3 @@ function writeMigrationList(): void {
       `\n\nexport const MIGRATIONS = [${entries.map((e) => e.cls).join(', ')}];\n`,
   );
 }
-
-main().catch((err: unknown) => {
-  console.error((err as Error).message);
-  process.exit(1);
-});

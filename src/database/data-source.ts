@@ -1,12 +1,17 @@
 import { DataSource } from 'typeorm';
-import { ENTITIES } from '@/sync/entities';
+import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migration-list';
+
+/** The entity classes a DataSource maps; given by whoever composes the process (the database knows none). */
+export type Entities = NonNullable<DataSourceOptions['entities']>;
 
 export interface DataSourceSettings {
   url: string;
   poolSize: number;
   /** Fails a connection attempt after this long instead of hanging (readiness must answer). */
   connectTimeoutMs?: number;
+  /** Mapped entities; none for a DataSource that only runs SQL and migrations. */
+  entities?: Entities;
 }
 
 /** A TypeORM DataSource over the pg driver; schema changes come only from migrations. */
@@ -14,7 +19,7 @@ export function createDataSource(settings: DataSourceSettings): DataSource {
   return new DataSource({
     type: 'postgres',
     url: settings.url,
-    entities: ENTITIES,
+    entities: settings.entities ?? [],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsRun: false,

@@ -1,33 +1,44 @@
 import { Global, Logger, Module } from '@nestjs/common';
-import type { OnApplicationShutdown } from '@nestjs/common';
+import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@/config';
+import type { Entities } from './data-source';
 import { Database } from './database';
 
-/** Opens the database (embedded or external), migrates it, and closes it last at shutdown. */
+/**
+ * Opens the database (embedded or external), migrates it, and closes it last at shutdown. The
+ * entities it maps come from the composition (`forRoot({ entities })`): the database module knows
+ * no feature module.
+ */
 @Global()
-@Module({
-  providers: [
-    {
-      provide: Database,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
-        Database.open(
-          {
-            url: config.database.url,
-            dataDir: config.database.dataDir,
-            poolSize: config.database.poolSize,
-            startupTimeoutMs: config.database.startupTimeoutMs,
-          },
-          new Logger('Database'),
-        ),
-    },
-    { provide: DataSource, inject: [Database], useFactory: (db: Database) => db.dataSource },
-  ],
-  exports: [Database, DataSource],
-})
+@Module({})
 export class DatabaseModule implements OnApplicationShutdown {
   constructor(private readonly database: Database) {}
+
+  static forRoot(options: { entities: Entities }): DynamicModule {
+    return {
+      module: DatabaseModule,
+      providers: [
+        {
+          provide: Database,
+          inject: [AppConfig],
+          useFactory: (config: AppConfig) =>
+            Database.open(
+              {
+                url: config.database.url,
+                dataDir: config.database.dataDir,
+                poolSize: config.database.poolSize,
+                startupTimeoutMs: config.database.startupTimeoutMs,
+                entities: options.entities,
+              },
+              new Logger('Database'),
+            ),
+        },
+        { provide: DataSource, inject: [Database], useFactory: (db: Database) => db.dataSource },
+      ],
+      exports: [Database, DataSource],
+    };
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.database.close();

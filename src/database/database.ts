@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { createDataSource } from './data-source';
+import type { Entities } from './data-source';
 import { EmbeddedPostgres } from './embedded-postgres';
 import type { MigrationReport } from './migrator';
 import { runMigrations } from './migrator';
@@ -11,6 +12,8 @@ export interface DatabaseSettings {
   poolSize: number;
   /** How long start-up keeps retrying an unreachable database before giving up. */
   startupTimeoutMs: number;
+  /** The entities the DataSource maps (the sync module's); none when only SQL and migrations run. */
+  entities?: Entities;
 }
 
 export interface DatabaseLog {
@@ -39,6 +42,7 @@ export class Database {
       const dataSource = createDataSource({
         url: embedded?.url ?? (settings.url as string),
         poolSize: embedded ? 1 : settings.poolSize,
+        entities: settings.entities,
       });
       await initializeWithRetry(dataSource, settings.startupTimeoutMs, log);
       const report = await runMigrations(dataSource);

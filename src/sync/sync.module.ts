@@ -9,6 +9,7 @@ import { LocalRegistryAdapter } from './adapters/local-adapter';
 import { NacosClusterAdapter } from './adapters/nacos-cluster-adapter';
 import { ClusterService } from './clusters/cluster.service';
 import { ClustersController } from './clusters/clusters.controller';
+import { SyncStore } from './store/sync-store';
 import { SyncLedgerReader } from './tasks/sync-ledger-reader';
 import { TaskDiffService } from './tasks/task-diff.service';
 import { TaskEventLog } from './tasks/task-event-log';
@@ -17,7 +18,6 @@ import { TasksController } from './tasks/tasks.controller';
 import { SyncMetrics } from './worker/sync-metrics';
 import { SyncScheduler } from './worker/sync-scheduler';
 import { SyncWorker } from './worker/sync-worker';
-import { TaskStateWriter } from './worker/task-state-writer';
 import { WorkersController } from './worker/workers.controller';
 
 /** Sync tasks: the admin API over clusters and tasks, and this replica's leased workers. */
@@ -25,6 +25,7 @@ import { WorkersController } from './worker/workers.controller';
   imports: [ScheduleModule.forRoot()],
   controllers: [ClustersController, TasksController, WorkersController],
   providers: [
+    SyncStore,
     AdapterFactory,
     ClusterService,
     TaskService,
@@ -34,7 +35,6 @@ import { WorkersController } from './worker/workers.controller';
     SyncMetrics,
     SyncScheduler,
     SyncWorker,
-    TaskStateWriter,
   ],
   exports: [AdapterFactory, SyncWorker],
 })

@@ -1,7 +1,9 @@
 import { Database } from '../../src/database/database';
 import { LeaseKeeper } from '../../src/sync/leases/lease-keeper';
 import type { LeaseListener } from '../../src/sync/leases/lease-keeper';
-import { LeaseLostError, TaskLeaseStore } from '../../src/sync/leases/task-lease-store';
+import { ENTITIES } from '../../src/sync/entities';
+import { LeaseLostError } from '../../src/sync/store/lease.repository';
+import { SyncStore } from '../../src/sync/store/sync-store';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
 
@@ -20,13 +22,16 @@ class RecordingListener implements LeaseListener {
 describe(LeaseKeeper.name, () => {
   let testDb: TestDatabase;
   let db: Database;
-  let store: TaskLeaseStore;
+  let store: SyncStore;
   const TTL = 1500;
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    db = await Database.open({ url: testDb.url, dataDir: 'memory', poolSize: 4, startupTimeoutMs: 10000 }, quiet);
-    store = new TaskLeaseStore(db.dataSource);
+    db = await Database.open(
+      { url: testDb.url, dataDir: 'memory', poolSize: 4, startupTimeoutMs: 10000, entities: ENTITIES },
+      quiet,
+    );
+    store = new SyncStore(db.dataSource);
     const [{ id: a }] = await db.dataSource.query(
       `INSERT INTO cluster (name, kind, addresses) VALUES ('a', 'distro', '{a:8848}') RETURNING id`,
     );
@@ -61,7 +66,8 @@ describe(LeaseKeeper.name, () => {
   it('should spread nine tasks 3/3/3 over three replicas, each task held exactly once', async () => {
     const sut = [keeper('w1'), keeper('w2'), keeper('w3')];
     // Heartbeats first, as replicas that start together see each other within a round.
-    for (const k of sut) await store.heartbeat({ id: k.workerId, hostname: 't', pid: 1, version: 't', address: null });
+    for (const k of sut)
+      await store.workers.heartbeat({ id: k.workerId, hostname: 't', pid: 1, version: 't', address: null });
     await rounds(sut, 3);
     expect(sut.map((k) => k.leases().length)).toEqual([3, 3, 3]);
     const all = sut.flatMap((k) => k.leases().map((l) => l.taskId));
@@ -73,7 +79,7 @@ describe(LeaseKeeper.name, () => {
     const dead = keeper('dead');
     const survivorEvents = new RecordingListener();
     const survivor = keeper('survivor', survivorEvents);
-    await store.heartbeat({ id: 'survivor', hostname: 't', pid: 1, version: 't', address: null });
+    await store.workers.heartbeat({ id: 'survivor', hostname: 't', pid: 1, version: 't', address: null });
     await rounds([dead, survivor], 2);
     expect(dead.leases().length + survivor.leases().length).toBe(9);
     const deadLeases = dead.leases();
@@ -92,9 +98,11 @@ describe(LeaseKeeper.name, () => {
 
     // The stale holder's fenced writes fail: it can never write under a lease it lost.
     const stale = deadLeases[0];
-    await expect(store.fenced(stale, 'dead', () => Promise.resolve('wrote'))).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(store.leases.fenced(stale, 'dead', () => Promise.resolve('wrote'))).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
     const current = survivor.lease(stale.taskId)!;
-    await expect(store.fenced(current, 'survivor', () => Promise.resolve('wrote'))).resolves.toBe('wrote');
+    await expect(store.leases.fenced(current, 'survivor', () => Promise.resolve('wrote'))).resolves.toBe('wrote');
     await survivor.retire();
   });
 

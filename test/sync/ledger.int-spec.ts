@@ -1,24 +1,32 @@
 import { Database } from '../../src/database/database';
 import { desiredCopies } from '../../src/sync/reconcile/copy-plan';
-import { SyncLedger } from '../../src/sync/reconcile/sync-ledger';
-import { LeaseLostError, TaskLeaseStore } from '../../src/sync/leases/task-lease-store';
+import { ENTITIES } from '../../src/sync/entities';
+import { LeaseLostError } from '../../src/sync/store/lease.repository';
+import type { LeaseRepository } from '../../src/sync/store/lease.repository';
+import { LedgerRepository } from '../../src/sync/store/ledger.repository';
+import { SyncStore } from '../../src/sync/store/sync-store';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
 
 const quiet = { log: () => undefined, warn: () => undefined };
 
-describe(SyncLedger.name, () => {
+describe(LedgerRepository.name, () => {
   let testDb: TestDatabase;
   let db: Database;
-  let sut: SyncLedger;
-  let leases: TaskLeaseStore;
+  let store: SyncStore;
+  let sut: LedgerRepository;
+  let leases: LeaseRepository;
   let taskId: string;
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    db = await Database.open({ url: testDb.url, dataDir: 'memory', poolSize: 2, startupTimeoutMs: 10000 }, quiet);
-    sut = new SyncLedger(db.dataSource);
-    leases = new TaskLeaseStore(db.dataSource);
+    db = await Database.open(
+      { url: testDb.url, dataDir: 'memory', poolSize: 2, startupTimeoutMs: 10000, entities: ENTITIES },
+      quiet,
+    );
+    store = new SyncStore(db.dataSource);
+    sut = store.ledger;
+    leases = store.leases;
     const [{ id: a }] = await db.dataSource.query(
       `INSERT INTO cluster (name, kind, addresses) VALUES ('a', 'distro', '{a:1}') RETURNING id`,
     );
@@ -71,7 +79,7 @@ describe(SyncLedger.name, () => {
   });
 
   it('should refuse a ledger write under a lease this replica no longer holds', async () => {
-    await leases.heartbeat({ id: 'w', hostname: 'h', pid: 1, version: 'v', address: null });
+    await store.workers.heartbeat({ id: 'w', hostname: 'h', pid: 1, version: 'v', address: null });
     const [held] = await leases.claim('w', 60000, 1);
     await leases.release('w', [held.taskId]);
     await expect(

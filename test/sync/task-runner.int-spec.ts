@@ -5,9 +5,10 @@ import { LocalRegistryAdapter } from '../../src/sync/adapters/local-adapter';
 import { CopyRefusedError } from '../../src/sync/adapters/registry-adapter';
 import type { RegistryAdapter } from '../../src/sync/adapters/registry-adapter';
 import { LeaseKeeper } from '../../src/sync/leases/lease-keeper';
-import { TaskLeaseStore } from '../../src/sync/leases/task-lease-store';
-import type { HeldLease } from '../../src/sync/leases/task-lease-store';
-import { SyncLedger } from '../../src/sync/reconcile/sync-ledger';
+import { ENTITIES } from '../../src/sync/entities';
+import type { HeldLease } from '../../src/sync/store/lease.repository';
+import type { LedgerRepository } from '../../src/sync/store/ledger.repository';
+import { SyncStore } from '../../src/sync/store/sync-store';
 import { TaskRunner } from '../../src/sync/reconcile/task-runner';
 import type { RunnerStatus, TaskDefinition } from '../../src/sync/reconcile/task-runner';
 import type { RejectedCopy } from '../../src/sync/reconcile/quarantine';
@@ -63,16 +64,19 @@ class FlakySource implements RegistryAdapter {
 describe(TaskRunner.name, () => {
   let testDb: TestDatabase;
   let db: Database;
-  let leases: TaskLeaseStore;
-  let ledger: SyncLedger;
+  let store: SyncStore;
+  let ledger: LedgerRepository;
   let clusterA: string;
   let clusterB: string;
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    db = await Database.open({ url: testDb.url, dataDir: 'memory', poolSize: 4, startupTimeoutMs: 10000 }, quiet);
-    leases = new TaskLeaseStore(db.dataSource);
-    ledger = new SyncLedger(db.dataSource);
+    db = await Database.open(
+      { url: testDb.url, dataDir: 'memory', poolSize: 4, startupTimeoutMs: 10000, entities: ENTITIES },
+      quiet,
+    );
+    store = new SyncStore(db.dataSource);
+    ledger = store.ledger;
     [{ id: clusterA }] = await db.dataSource.query(
       `INSERT INTO cluster (name, kind, addresses) VALUES ('a', 'distro', '{a:1}') RETURNING id`,
     );
@@ -132,7 +136,7 @@ describe(TaskRunner.name, () => {
     };
     const worker = `w-${name}`;
     const keeper = new LeaseKeeper(
-      leases,
+      store,
       { id: worker, hostname: 'h', pid: 1, version: 'v', address: null },
       { ttlMs: 60000, workerTtlMs: 60000, maxClaimPerRound: 1000 },
       {
@@ -159,7 +163,8 @@ describe(TaskRunner.name, () => {
           source,
           target,
           ledger,
-          leases,
+          leases: store.leases,
+          tasks: store.tasks,
           workerId: worker,
           settings: {
             debounceMs: 10,

@@ -1,4 +1,6 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
@@ -12,6 +14,29 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** `host:port` as Nacos clients take addresses; the gRPC port is port + 1000 unless given as `host:port/grpcPort`. */
 const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}(\/\d{1,5})?$/;
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+/**
+ * The decorators of one field, listed as they would be stacked over it and applied the same way
+ * (the bottom one first), so the validation messages and the OpenAPI schema come out unchanged.
+ */
+function field(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return applyDecorators(...[...decorators].reverse());
+}
+
+/** The addresses of a create or an update (the update's docs say less). */
+const AddressesField = (doc: ApiPropertyOptions): PropertyDecorator =>
+  field(
+    ApiPropertyOptional(doc),
+    IsOptionalNotNull(),
+    IsArray(),
+    ArrayMaxSize(32),
+    IsString({ each: true }),
+    Matches(ADDRESS, { each: true, message: 'each address must be host:port' }),
+  );
+
+/** An optional string field: printable, within `length` (`Length` or `MaxLength`). */
+const TextField = (length: PropertyDecorator, doc: ApiPropertyOptions = {}): PropertyDecorator =>
+  field(ApiPropertyOptional(doc), IsOptionalNotNull(), IsString(), length, IsPrintable());
 
 export class ClusterCreateDto {
   @ApiProperty({
@@ -30,101 +55,49 @@ export class ClusterCreateDto {
   @IsIn(SUPPORTED_CLUSTER_KINDS, { message: `kind must be one of ${SUPPORTED_CLUSTER_KINDS.join(', ')}` })
   kind!: (typeof SUPPORTED_CLUSTER_KINDS)[number];
 
-  @ApiPropertyOptional({ type: [String], example: ['ds-a-0.ds-a:8848'], description: 'host:httpPort; none for local' })
-  @IsOptionalNotNull()
-  @IsArray()
-  @ArrayMaxSize(32)
-  @IsString({ each: true })
-  @Matches(ADDRESS, { each: true, message: 'each address must be host:port' })
+  @AddressesField({ type: [String], example: ['ds-a-0.ds-a:8848'], description: 'host:httpPort; none for local' })
   addresses: string[] = [];
 
-  @ApiPropertyOptional({ description: 'Default namespace of the registry' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
+  @TextField(Length(1, 128), { description: 'Default namespace of the registry' })
   namespace?: string;
 
-  @ApiPropertyOptional()
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
+  @TextField(Length(1, 128))
   username?: string;
 
-  @ApiPropertyOptional({ description: 'Stored encrypted (SECRET_KEY); never returned' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 512)
-  @IsPrintable()
+  @TextField(Length(1, 512), { description: 'Stored encrypted (SECRET_KEY); never returned' })
   password?: string;
 
-  @ApiPropertyOptional({ description: 'Registry API token of a distro cluster; stored encrypted, never returned' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 1024)
-  @IsPrintable()
+  @TextField(Length(1, 1024), {
+    description: 'Registry API token of a distro cluster; stored encrypted, never returned',
+  })
   token?: string;
 
-  @ApiPropertyOptional()
-  @IsOptionalNotNull()
-  @IsString()
-  @MaxLength(512)
-  @IsPrintable()
+  @TextField(MaxLength(512))
   description?: string;
 }
 
 export class ClusterUpdateDto {
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptionalNotNull()
-  @IsArray()
-  @ArrayMaxSize(32)
-  @IsString({ each: true })
-  @Matches(ADDRESS, { each: true, message: 'each address must be host:port' })
+  @AddressesField({ type: [String] })
   addresses?: string[];
 
-  @ApiPropertyOptional()
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
+  @TextField(Length(1, 128))
   namespace?: string;
 
-  @ApiPropertyOptional()
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
+  @TextField(Length(1, 128))
   username?: string;
 
-  @ApiPropertyOptional({ description: 'Replaces the stored password; empty string removes it' })
-  @IsOptionalNotNull()
-  @IsString()
-  @MaxLength(512)
-  @IsPrintable()
+  @TextField(MaxLength(512), { description: 'Replaces the stored password; empty string removes it' })
   password?: string;
 
-  @ApiPropertyOptional({ description: 'Replaces the stored token; empty string removes it' })
-  @IsOptionalNotNull()
-  @IsString()
-  @MaxLength(1024)
-  @IsPrintable()
+  @TextField(MaxLength(1024), { description: 'Replaces the stored token; empty string removes it' })
   token?: string;
 
-  @ApiPropertyOptional()
-  @IsOptionalNotNull()
-  @IsString()
-  @MaxLength(512)
-  @IsPrintable()
+  @TextField(MaxLength(512))
   description?: string;
 }
 
 export class ClusterListQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Substring of the name' })
-  @IsOptionalNotNull()
-  @IsString()
-  @MaxLength(128)
-  @IsPrintable()
+  @TextField(MaxLength(128), { description: 'Substring of the name' })
   name?: string;
 }
 

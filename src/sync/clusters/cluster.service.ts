@@ -1,11 +1,11 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource, ILike } from 'typeorm';
-import type { Repository } from 'typeorm';
 import { registerSecret, scrubSecrets } from '@/common/secret-scrubber';
 import { AppConfig } from '@/config';
 import { mapConstraintErrors } from '../common/db-errors';
 import type { Page } from '../common/page.dto';
-import { ClusterEntity } from '../entities';
+import type { ClusterEntity } from '../entities';
+import { SyncStore } from '../store/sync-store';
+import type { ClusterRepository } from '../store/cluster.repository';
 import type { ClusterCheckDto, ClusterCreateDto, ClusterListQueryDto, ClusterUpdateDto } from './cluster.dto';
 import { AdapterFactory } from '../adapters/adapter-factory';
 import type { RegistryAdapter } from '../adapters/registry-adapter';
@@ -23,15 +23,15 @@ const CONFLICTS = {
 /** Registries that tasks read and write; credentials are sealed with SECRET_KEY. */
 @Injectable()
 export class ClusterService {
-  private readonly repo: Repository<ClusterEntity>;
+  private readonly repo: ClusterRepository;
   private readonly sealer: CredentialSealer;
 
   constructor(
-    db: DataSource,
+    store: SyncStore,
     config: AppConfig,
     private readonly adapters: AdapterFactory,
   ) {
-    this.repo = db.getRepository(ClusterEntity);
+    this.repo = store.clusters;
     this.sealer = new CredentialSealer(config.sync.secretKey);
   }
 
@@ -40,7 +40,7 @@ export class ClusterService {
       throw new BadRequestException(['addresses must be empty for a local cluster']);
     if (dto.kind !== 'local' && dto.addresses.length === 0)
       throw new BadRequestException([`addresses must name at least one host:port for a ${dto.kind} cluster`]);
-    const entity = this.repo.create({
+    const cluster = {
       name: dto.name,
       kind: dto.kind,
       addresses: dto.addresses,
@@ -48,22 +48,16 @@ export class ClusterService {
       username: dto.username ?? null,
       credentials: this.seal({ password: dto.password, token: dto.token }),
       description: dto.description ?? null,
-    });
-    return mapConstraintErrors(() => this.repo.save(entity), CONFLICTS);
+    };
+    return mapConstraintErrors(() => this.repo.insert(cluster), CONFLICTS);
   }
 
   async list(query: ClusterListQueryDto): Promise<Page<ClusterEntity>> {
-    const [items, total] = await this.repo.findAndCount({
-      where: query.name ? { name: ILike(`%${escapeLike(query.name)}%`) } : {},
-      order: { name: 'ASC' },
-      skip: (query.page - 1) * query.pageSize,
-      take: query.pageSize,
-    });
-    return { items, total, page: query.page, pageSize: query.pageSize };
+    return this.repo.page(query.name, query.page, query.pageSize);
   }
 
   async get(id: string): Promise<ClusterEntity> {
-    const found = await this.repo.findOneBy({ id });
+    const found = await this.repo.findOne(id);
     if (!found) throw new NotFoundException(`cluster ${id} not found`);
     return found;
   }
@@ -88,12 +82,12 @@ export class ClusterService {
       };
       cluster.credentials = this.seal(next);
     }
-    return mapConstraintErrors(() => this.repo.save(cluster), CONFLICTS);
+    return mapConstraintErrors(() => this.repo.update(cluster), CONFLICTS);
   }
 
   async remove(id: string): Promise<void> {
     await this.get(id);
-    await mapConstraintErrors(() => this.repo.delete({ id }), CONFLICTS);
+    await mapConstraintErrors(() => this.repo.delete(id), CONFLICTS);
   }
 
   /** Reaches the registry through its adapter; never throws for an unreachable one. Texts are scrubbed. */
@@ -137,8 +131,4 @@ export class ClusterService {
     }
     return this.sealer.seal(secrets);
   }
-}
-
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -1,5 +1,14 @@
+import type { HeldLease, LeaseRepository } from '../store/lease.repository';
+import type { TaskRepository } from '../store/task.repository';
+import type { WorkerInfo, WorkerRepository } from '../store/worker.repository';
 import { balanceLeases } from './lease-balancer';
-import type { HeldLease, TaskLeaseStore, WorkerInfo } from './task-lease-store';
+
+/** The tables a keeper reads and writes: its heartbeat, the leases, and how many tasks there are. */
+export interface LeaseKeeperStore {
+  leases: LeaseRepository;
+  workers: WorkerRepository;
+  tasks: Pick<TaskRepository, 'count'>;
+}
 
 export interface LeaseKeeperSettings {
   /** Lease lifetime; another replica may take a task this long after its holder's last renewal. */
@@ -31,7 +40,7 @@ export class LeaseKeeper {
   private readonly startedAt = Date.now();
 
   constructor(
-    private readonly store: TaskLeaseStore,
+    private readonly store: LeaseKeeperStore,
     private readonly worker: WorkerInfo,
     private readonly settings: LeaseKeeperSettings,
     private readonly listener: LeaseListener,
@@ -53,8 +62,8 @@ export class LeaseKeeper {
   }
 
   async round(): Promise<void> {
-    await this.store.heartbeat(this.worker);
-    const renewed = await this.store.renew(this.worker.id, this.settings.ttlMs);
+    await this.store.workers.heartbeat(this.worker);
+    const renewed = await this.store.leases.renew(this.worker.id, this.settings.ttlMs);
     const still = new Set(renewed.map((l) => l.taskId));
     for (const taskId of [...this.held.keys()]) {
       if (!still.has(taskId)) {
@@ -65,8 +74,8 @@ export class LeaseKeeper {
     for (const lease of renewed) this.held.set(lease.taskId, lease);
 
     const [tasks, liveWorkers] = await Promise.all([
-      this.store.taskCount(),
-      this.store.liveWorkerCount(this.settings.workerTtlMs),
+      this.store.tasks.count(),
+      this.store.workers.liveCount(this.settings.workerTtlMs),
     ]);
     const warmingUp = Date.now() - this.startedAt < this.settings.workerTtlMs;
     const decision = balanceLeases(
@@ -75,14 +84,14 @@ export class LeaseKeeper {
     );
     if (decision.release > 0) {
       const give = [...this.held.keys()].sort().slice(-decision.release);
-      await this.store.release(this.worker.id, give);
+      await this.store.leases.release(this.worker.id, give);
       for (const taskId of give) {
         this.held.delete(taskId);
         this.listener.lost(taskId, 'released');
       }
     }
     if (decision.claim > 0) {
-      for (const lease of await this.store.claim(this.worker.id, this.settings.ttlMs, decision.claim)) {
+      for (const lease of await this.store.leases.claim(this.worker.id, this.settings.ttlMs, decision.claim)) {
         this.held.set(lease.taskId, lease);
         this.listener.acquired(lease);
       }
@@ -94,6 +103,7 @@ export class LeaseKeeper {
     const taskIds = [...this.held.keys()];
     this.held.clear();
     for (const taskId of taskIds) this.listener.lost(taskId, 'released');
-    await this.store.retire(this.worker.id);
+    await this.store.leases.releaseAll(this.worker.id);
+    await this.store.workers.remove(this.worker.id);
   }
 }

@@ -10,8 +10,10 @@ import type {
   SourceWatch,
 } from '../adapters/registry-adapter';
 import { Backoff } from '../common/backoff';
-import type { HeldLease, TaskLeaseStore } from '../leases/task-lease-store';
-import { LeaseLostError } from '../leases/task-lease-store';
+import type { HeldLease, LeaseRepository } from '../store/lease.repository';
+import { LeaseLostError } from '../store/lease.repository';
+import type { LedgerRepository } from '../store/ledger.repository';
+import type { TaskRepository } from '../store/task.repository';
 import { bisectRefused, isRefusedByDatabase } from './bisect';
 import type { Refusal } from './bisect';
 import {
@@ -26,7 +28,6 @@ import {
 import type { CopyContext, CopyRecord, TaskSelector } from './copy-plan';
 import { Quarantine } from './quarantine';
 import type { RefusedBy, RejectedCopy } from './quarantine';
-import type { SyncLedger } from './sync-ledger';
 
 export type RunnerStatus = 'running' | 'paused' | 'deleting';
 
@@ -125,8 +126,9 @@ export interface RunnerEvents {
 export interface RunnerDeps {
   source: RegistryAdapter;
   target: RegistryAdapter;
-  ledger: SyncLedger;
-  leases: TaskLeaseStore;
+  ledger: LedgerRepository;
+  leases: LeaseRepository;
+  tasks: Pick<TaskRepository, 'deleteDeleting'>;
   workerId: string;
   settings: RunnerSettings;
   events: RunnerEvents;
@@ -644,7 +646,7 @@ export class TaskRunner {
       await this.fenced(async (tx) => {
         await this.deps.ledger.remove(tx, this.task.id, all);
         if (this.deps.events.eventIn) await this.deps.events.eventIn(tx, kind, message, { ...details });
-        await tx.query(`DELETE FROM sync_task WHERE id = $1 AND status = 'deleting'`, [this.task.id]);
+        await this.deps.tasks.deleteDeleting(tx, this.task.id);
       });
       this.ledger.clear();
       this.deleted = true;

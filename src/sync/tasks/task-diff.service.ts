@@ -1,12 +1,12 @@
 import { BadGatewayException, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { scrubbedMessage } from '@/common/secret-scrubber';
 import { AdapterFactory } from '../adapters/adapter-factory';
 import type { RegistryAdapter, ServiceSnapshot } from '../adapters/registry-adapter';
 import { ClusterService } from '../clusters/cluster.service';
 import { ServiceSelector, desiredCopies, diffCopies } from '../reconcile/copy-plan';
 import type { CopyDiff, CopyRecord, TaskSelector } from '../reconcile/copy-plan';
-import { SyncLedger } from '../reconcile/sync-ledger';
+import type { LedgerRepository } from '../store/ledger.repository';
+import { SyncStore } from '../store/sync-store';
 import { TaskService } from './task.service';
 
 /** Lists in a diff are cut at this many entries; the counts are always complete. */
@@ -21,15 +21,15 @@ export interface TaskDiff {
 /** A dry run of a reconcile: what it would add, update and remove in the target right now. */
 @Injectable()
 export class TaskDiffService {
-  private readonly ledger: SyncLedger;
+  private readonly ledger: LedgerRepository;
 
   constructor(
-    db: DataSource,
+    store: SyncStore,
     private readonly tasks: TaskService,
     private readonly clusters: ClusterService,
     private readonly adapters: AdapterFactory,
   ) {
-    this.ledger = new SyncLedger(db);
+    this.ledger = store.ledger;
   }
 
   async diff(taskId: string): Promise<TaskDiff> {

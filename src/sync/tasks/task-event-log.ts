@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import type { EntityManager, Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Page } from '../common/page.dto';
 import { storableJson, storableText } from '../common/storable-text';
-import { TaskEventEntity } from '../entities';
+import type { TaskEventEntity } from '../entities';
+import { SyncStore } from '../store/sync-store';
 
 export interface TaskEventInput {
   taskId: string | null;
@@ -21,33 +21,24 @@ export interface TaskEventInput {
  */
 @Injectable()
 export class TaskEventLog {
-  private readonly repo: Repository<TaskEventEntity>;
+  constructor(private readonly store: SyncStore) {}
 
-  constructor(db: DataSource) {
-    this.repo = db.getRepository(TaskEventEntity);
-  }
-
+  /** Records an event, inside `tx` when given (the change it records commits with it). */
   async record(event: TaskEventInput, tx?: EntityManager): Promise<void> {
-    const repo = tx ? tx.getRepository(TaskEventEntity) : this.repo;
-    await repo.save(
-      repo.create({
+    await this.store.events.insert(
+      {
         taskId: event.taskId,
         taskName: event.taskName,
         kind: event.kind.slice(0, 64),
         actor: event.actor.slice(0, 128),
         message: storableText(event.message, 2048),
         details: event.details ? (storableJson(event.details) as Record<string, unknown>) : null,
-      }),
+      },
+      tx,
     );
   }
 
   async list(taskId: string, page: number, pageSize: number): Promise<Page<TaskEventEntity>> {
-    const [items, total] = await this.repo.findAndCount({
-      where: { taskId },
-      order: { createdAt: 'DESC', id: 'DESC' },
-      skip: (page - 1) * pageSize,
-      take: pageSize,
-    });
-    return { items, total, page, pageSize };
+    return this.store.events.page(taskId, page, pageSize);
   }
 }

@@ -1,11 +1,9 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { DataSource, In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { sqlRows } from '@/database/sql';
 import { mapConstraintErrors } from '../common/db-errors';
 import type { Page } from '../common/page.dto';
-import { ClusterEntity, SyncTaskEntity, TaskStateEntity } from '../entities';
-import type { TaskStatus } from '../entities';
+import type { ClusterEntity, TaskStatus } from '../entities';
+import { SyncStore } from '../store/sync-store';
 import type { TaskCreateDto, TaskListQueryDto, TaskView } from './task.dto';
 import { TaskEventLog } from './task-event-log';
 
@@ -22,18 +20,18 @@ const ADMIN = 'admin';
 @Injectable()
 export class TaskService {
   constructor(
-    private readonly db: DataSource,
+    private readonly store: SyncStore,
     private readonly events: TaskEventLog,
   ) {}
 
   async create(dto: TaskCreateDto): Promise<TaskView> {
-    const id = await this.db.transaction((tx) => this.insert(tx, dto));
+    const id = await this.store.tasks.transaction((tx) => this.insert(tx, dto));
     return this.get(id);
   }
 
   /** Creates every task or none. */
   async createBatch(dtos: TaskCreateDto[]): Promise<TaskView[]> {
-    const ids = await this.db.transaction(async (tx) => {
+    const ids = await this.store.tasks.transaction(async (tx) => {
       const out: string[] = [];
       for (const [i, dto] of dtos.entries()) {
         try {
@@ -56,28 +54,8 @@ export class TaskService {
   }
 
   async list(query: TaskListQueryDto): Promise<Page<TaskView>> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (sql: string, value: unknown): void => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (query.status) add('t.status = ?', query.status);
-    if (query.sourceClusterId) add('t.source_cluster_id = ?', query.sourceClusterId);
-    if (query.targetClusterId) add('t.target_cluster_id = ?', query.targetClusterId);
-    if (query.name) add(`t.name ILIKE ?`, `%${query.name.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [{ n }] = await sqlRows<{ n: number }>(
-      this.db,
-      `SELECT count(*)::int AS n FROM sync_task t ${clause}`,
-      params,
-    );
-    const ids = await sqlRows<{ id: string }>(
-      this.db,
-      `SELECT t.id FROM sync_task t ${clause} ORDER BY t.name LIMIT ${query.pageSize} OFFSET ${(query.page - 1) * query.pageSize}`,
-      params,
-    );
-    return { items: await this.views(ids.map((r) => r.id)), total: n, page: query.page, pageSize: query.pageSize };
+    const { ids, total } = await this.store.tasks.page(query, query.page, query.pageSize);
+    return { items: await this.views(ids), total, page: query.page, pageSize: query.pageSize };
   }
 
   async get(id: string): Promise<TaskView> {
@@ -108,8 +86,8 @@ export class TaskService {
   async requestResync(id: string): Promise<TaskView> {
     const view = await this.get(id);
     if (view.task.status === 'deleting') throw new ConflictException('the task is being deleted');
-    await this.db.transaction(async (tx) => {
-      await tx.update(SyncTaskEntity, { id }, { resyncRequestedAt: () => 'now()' });
+    await this.store.tasks.transaction(async (tx) => {
+      await this.store.tasks.stampRequest(tx, id, 'resync');
       await this.events.record(
         {
           taskId: id,
@@ -128,8 +106,8 @@ export class TaskService {
     const view = await this.get(id);
     const hold = view.state?.hold;
     if (!hold) throw new ConflictException('the task holds no deletions');
-    await this.db.transaction(async (tx) => {
-      await tx.update(SyncTaskEntity, { id }, { holdReleaseRequestedAt: () => 'now()' });
+    await this.store.tasks.transaction(async (tx) => {
+      await this.store.tasks.stampRequest(tx, id, 'holdRelease');
       await this.events.record(
         {
           taskId: id,
@@ -155,9 +133,9 @@ export class TaskService {
     const view = await this.get(id);
     if (view.task.status === to) return view;
     if (!from.includes(view.task.status)) throw new ConflictException(`a ${view.task.status} task cannot become ${to}`);
-    await this.db.transaction(async (tx) => {
-      const result = await tx.update(SyncTaskEntity, { id, status: In(from) }, { status: to });
-      if (!result.affected) throw new ConflictException('the task changed meanwhile; retry');
+    await this.store.tasks.transaction(async (tx) => {
+      if (!(await this.store.tasks.setStatus(tx, id, from, to)))
+        throw new ConflictException('the task changed meanwhile; retry');
       await this.events.record({ taskId: id, taskName: view.task.name, kind, actor: ADMIN, message }, tx);
     });
     return this.get(id);
@@ -166,7 +144,7 @@ export class TaskService {
   private async insert(tx: EntityManager, dto: TaskCreateDto): Promise<string> {
     if (dto.sourceClusterId === dto.targetClusterId)
       throw new BadRequestException(['targetClusterId must differ from sourceClusterId']);
-    const clusters = await tx.findBy(ClusterEntity, { id: In([dto.sourceClusterId, dto.targetClusterId]) });
+    const clusters = await this.store.clusters.findByIds([dto.sourceClusterId, dto.targetClusterId], tx);
     const source = clusters.find((c) => c.id === dto.sourceClusterId);
     const target = clusters.find((c) => c.id === dto.targetClusterId);
     const missing = [
@@ -180,22 +158,20 @@ export class TaskService {
       dto.name ?? `${source.name}>${target.name}:${dto.namespace}/${dto.groupName}@@${dto.serviceName}`.slice(0, 128);
     const saved = await mapConstraintErrors(
       () =>
-        tx.save(
-          tx.create(SyncTaskEntity, {
-            name,
-            sourceClusterId: source.id,
-            targetClusterId: target.id,
-            namespace: dto.namespace,
-            groupName: dto.groupName,
-            serviceName: dto.serviceName,
-            exclude: dto.exclude,
-            maxDeleteRatio: dto.maxDeleteRatio,
-            status: 'running',
-          }),
-        ),
+        this.store.tasks.insert(tx, {
+          name,
+          sourceClusterId: source.id,
+          targetClusterId: target.id,
+          namespace: dto.namespace,
+          groupName: dto.groupName,
+          serviceName: dto.serviceName,
+          exclude: dto.exclude,
+          maxDeleteRatio: dto.maxDeleteRatio,
+          status: 'running',
+        }),
       CONFLICTS,
     );
-    await tx.insert(TaskStateEntity, { taskId: saved.id });
+    await this.store.states.insertEmpty(tx, saved.id);
     await this.events.record(
       {
         taskId: saved.id,
@@ -211,23 +187,19 @@ export class TaskService {
 
   private async views(ids: string[]): Promise<TaskView[]> {
     if (ids.length === 0) return [];
-    const tasks = await this.db.getRepository(SyncTaskEntity).findBy({ id: In(ids) });
-    const states = await this.db.getRepository(TaskStateEntity).findBy({ taskId: In(ids) });
-    const leases = await sqlRows<{ task_id: string; owner: string | null; expires_at: Date | null }>(
-      this.db,
-      `SELECT task_id, owner, expires_at FROM task_lease WHERE task_id = ANY($1::uuid[]) AND owner IS NOT NULL AND expires_at > now()`,
-      [ids],
-    );
+    const tasks = await this.store.tasks.findByIds(ids);
+    const states = await this.store.states.findByTaskIds(ids);
+    const leases = await this.store.leases.holders(ids);
     const byId = new Map(tasks.map((t) => [t.id, t]));
     return ids.flatMap((id) => {
       const task = byId.get(id);
       if (!task) return [];
-      const lease = leases.find((l) => l.task_id === id);
+      const lease = leases.find((l) => l.taskId === id);
       return [
         {
           task,
           owner: lease?.owner ?? null,
-          leaseExpiresAt: lease?.expires_at ?? null,
+          leaseExpiresAt: lease?.expiresAt ?? null,
           state: states.find((s) => s.taskId === id) ?? null,
         },
       ];

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { DataSource, In } from 'typeorm';
 import { Limiter } from '@/common/bounded';
 import { scrubbedMessage } from '@/common/secret-scrubber';
 import { AppConfig } from '@/config';
@@ -11,18 +10,16 @@ import type { RegistryAdapter } from '../adapters/registry-adapter';
 import { UnusableAdapter } from '../adapters/unusable-adapter';
 import { Backoff } from '../common/backoff';
 import { ClusterService } from '../clusters/cluster.service';
-import { ClusterEntity, SyncTaskEntity } from '../entities';
+import type { ClusterEntity, SyncTaskEntity } from '../entities';
 import { LeaseKeeper } from '../leases/lease-keeper';
-import { TaskLeaseStore } from '../leases/task-lease-store';
-import type { HeldLease } from '../leases/task-lease-store';
-import { SyncLedger } from '../reconcile/sync-ledger';
+import type { HeldLease } from '../store/lease.repository';
+import { SyncStore } from '../store/sync-store';
 import { TaskRunner, emptyTaskState } from '../reconcile/task-runner';
 import type { TaskDefinition } from '../reconcile/task-runner';
 import { TaskEventLog } from '../tasks/task-event-log';
 import { SyncScheduler } from './sync-scheduler';
 import { SyncMetrics } from './sync-metrics';
 import type { TaskLabels } from './sync-metrics';
-import { TaskStateWriter } from './task-state-writer';
 
 interface ActiveTask {
   runner: TaskRunner;
@@ -54,8 +51,6 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
   private readonly logger = new Logger(SyncWorker.name);
   readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   private readonly keeper: LeaseKeeper;
-  private readonly store: TaskLeaseStore;
-  private readonly ledger: SyncLedger;
   private readonly active = new Map<string, ActiveTask>();
   private readonly starting = new Map<string, Promise<void>>();
   /** Thousands of leases can arrive in one round; their starts (ledger load, snapshot, watch) queue here. */
@@ -72,19 +67,16 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
   private databaseDown = false;
 
   constructor(
-    private readonly db: DataSource,
+    private readonly store: SyncStore,
     private readonly config: AppConfig,
     private readonly clusters: ClusterService,
     private readonly adapters: AdapterFactory,
     private readonly events: TaskEventLog,
     private readonly scheduler: SyncScheduler,
-    private readonly stateWriter: TaskStateWriter,
     private readonly metrics: SyncMetrics,
   ) {
-    this.store = new TaskLeaseStore(db);
-    this.ledger = new SyncLedger(db);
     this.keeper = new LeaseKeeper(
-      this.store,
+      store,
       { id: this.id, hostname: hostname(), pid: process.pid, version: VERSION, address: null },
       { ttlMs: config.sync.leaseTtlMs, workerTtlMs: config.sync.leaseTtlMs, maxClaimPerRound: 100 },
       {
@@ -141,7 +133,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
     }
     const held = this.keeper.leases();
     if (held.length === 0) return;
-    const rows = await this.db.getRepository(SyncTaskEntity).findBy({ id: In(held.map((l) => l.taskId)) });
+    const rows = await this.store.tasks.findByIds(held.map((l) => l.taskId));
     const byId = new Map(rows.map((r) => [r.id, r]));
     // Starts run in the background (queued, bounded): a round that waited for thousands of them
     // would renew its leases too late. A task still starting is refreshed by the next round.
@@ -166,7 +158,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
       );
     this.metrics.leasesHeld.set({ worker: this.id }, held.length);
     for (const task of this.active.values()) this.metrics.observe(task.labels, this.id, task.runner.state);
-    await this.stateWriter.write(
+    await this.store.states.write(
       this.id,
       held.flatMap((l) => {
         const active = this.active.get(l.taskId);
@@ -240,7 +232,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
   private async startTask(lease: HeldLease): Promise<void> {
     // A start that waited its turn may find the lease gone; starting then would write unfenced.
     if (this.stopping || !this.stillHeld(lease)) return;
-    const row = await this.db.getRepository(SyncTaskEntity).findOneBy({ id: lease.taskId });
+    const row = await this.store.tasks.findOne(lease.taskId);
     if (!row) return;
     const [sourceCluster, targetCluster] = await Promise.all([
       this.clusters.get(row.sourceClusterId),
@@ -269,8 +261,9 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
     const runner = new TaskRunner(definition, lease, {
       source,
       target,
-      ledger: this.ledger,
-      leases: this.store,
+      ledger: this.store.ledger,
+      leases: this.store.leases,
+      tasks: this.store.tasks,
       workerId: this.id,
       settings: {
         debounceMs: this.config.sync.debounceMs,
@@ -352,7 +345,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async clustersOf(rows: SyncTaskEntity[]): Promise<Map<string, ClusterEntity>> {
     const ids = [...new Set(rows.flatMap((r) => [r.sourceClusterId, r.targetClusterId]))];
-    const clusters = ids.length > 0 ? await this.db.getRepository(ClusterEntity).findBy({ id: In(ids) }) : [];
+    const clusters = ids.length > 0 ? await this.store.clusters.findByIds(ids) : [];
     return new Map(clusters.map((c) => [c.id, c]));
   }
 

@@ -1,8 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
 import { AdminApi } from '@/common/admin-token.guard';
-import { sqlRows } from '@/database/sql';
+import { SyncStore } from '../store/sync-store';
 
 export class WorkerResponseDto {
   @ApiProperty() id!: string;
@@ -18,35 +17,20 @@ export class WorkerResponseDto {
 @AdminApi()
 @Controller('api/v1/workers')
 export class WorkersController {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly store: SyncStore) {}
 
   @Get()
   @ApiOperation({ summary: 'Replicas running sync workers, their leases and last heartbeat' })
   @ApiOkResponse({ type: [WorkerResponseDto] })
   async list(): Promise<WorkerResponseDto[]> {
-    const rows = await sqlRows<{
-      id: string;
-      hostname: string;
-      pid: number;
-      version: string;
-      started_at: Date;
-      heartbeat_at: Date;
-      leases: string[] | null;
-    }>(
-      this.db,
-      `SELECT w.id, w.hostname, w.pid, w.version, w.started_at, w.heartbeat_at,
-              array_agg(l.task_id::text ORDER BY l.task_id) FILTER (WHERE l.task_id IS NOT NULL) AS leases
-         FROM worker w LEFT JOIN task_lease l ON l.owner = w.id AND l.expires_at > now()
-        GROUP BY w.id ORDER BY w.id`,
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      hostname: r.hostname,
-      pid: r.pid,
-      version: r.version,
-      startedAt: new Date(r.started_at).toISOString(),
-      lastHeartbeatAt: new Date(r.heartbeat_at).toISOString(),
-      leases: r.leases ?? [],
+    return (await this.store.workers.list()).map((w) => ({
+      id: w.id,
+      hostname: w.hostname,
+      pid: w.pid,
+      version: w.version,
+      startedAt: w.startedAt.toISOString(),
+      lastHeartbeatAt: w.heartbeatAt.toISOString(),
+      leases: w.leases,
     }));
   }
 }

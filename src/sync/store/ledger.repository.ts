@@ -1,9 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { sqlRows } from '@/database/sql';
-import type { CopyRecord } from './copy-plan';
+import type { CopyRecord } from '../reconcile/copy-plan';
 
 /** A ledger row as Postgres returns it. */
-export interface LedgerRow {
+interface LedgerRow {
   namespace: string;
   group_name: string;
   service_name: string;
@@ -16,12 +16,19 @@ export interface LedgerRow {
   metadata: Record<string, string>;
 }
 
+/** A ledger row as the operators' listing shows it: the copy, and which holding wrote it when. */
+export interface LedgerEntry extends CopyRecord {
+  generation: string;
+  writtenAt: Date;
+}
+
 /**
- * The ledger of one task: every copy it wrote into its target. Written in batches (one `unnest`
- * statement per batch, whatever its size), so a burst costs a handful of round trips; read in full
- * when a replica takes a task over, so it knows exactly what the task owns in the target.
+ * `synced_instance`, the ledger of each task: every copy it wrote into its target. Written in
+ * batches (one `unnest` statement per batch, whatever its size), so a burst costs a handful of
+ * round trips; read in full when a replica takes a task over, so it knows exactly what the task
+ * owns in the target.
  */
-export class SyncLedger {
+export class LedgerRepository {
   constructor(private readonly db: DataSource) {}
 
   async load(taskId: string, tx?: EntityManager): Promise<CopyRecord[]> {
@@ -46,20 +53,7 @@ export class SyncLedger {
        ON CONFLICT (task_id, namespace, group_name, service_name, cluster_name, ip, port) DO UPDATE
          SET weight = EXCLUDED.weight, healthy = EXCLUDED.healthy, enabled = EXCLUDED.enabled,
              metadata = EXCLUDED.metadata, generation = EXCLUDED.generation, written_at = now()`,
-      [
-        taskId,
-        generation,
-        copies.map((c) => c.namespace),
-        copies.map((c) => c.groupName),
-        copies.map((c) => c.serviceName),
-        copies.map((c) => c.clusterName),
-        copies.map((c) => c.ip),
-        copies.map((c) => c.port),
-        copies.map((c) => c.weight),
-        copies.map((c) => c.healthy),
-        copies.map((c) => c.enabled),
-        copies.map((c) => JSON.stringify(c.metadata)),
-      ],
+      [taskId, generation, ...ledgerColumns(copies)],
     );
   }
 
@@ -72,15 +66,7 @@ export class SyncLedger {
           AS u(namespace, group_name, service_name, cluster_name, ip, port)
         WHERE s.task_id = $1 AND s.namespace = u.namespace AND s.group_name = u.group_name
           AND s.service_name = u.service_name AND s.cluster_name = u.cluster_name AND s.ip = u.ip AND s.port = u.port`,
-      [
-        taskId,
-        copies.map((c) => c.namespace),
-        copies.map((c) => c.groupName),
-        copies.map((c) => c.serviceName),
-        copies.map((c) => c.clusterName),
-        copies.map((c) => c.ip),
-        copies.map((c) => c.port),
-      ],
+      [taskId, ...keyColumns(copies)],
     );
   }
 
@@ -92,10 +78,55 @@ export class SyncLedger {
     );
     return rows[0]?.n ?? 0;
   }
+
+  /** One page of a task's ledger in key order, and the task's row count. */
+  async page(taskId: string, page: number, pageSize: number): Promise<{ total: number; entries: LedgerEntry[] }> {
+    const total = await this.count(taskId);
+    const rows = await sqlRows<LedgerRow & { generation: string; written_at: Date }>(
+      this.db,
+      `SELECT * FROM synced_instance WHERE task_id = $1
+        ORDER BY namespace, group_name, service_name, cluster_name, ip, port LIMIT $2 OFFSET $3`,
+      [taskId, pageSize, (page - 1) * pageSize],
+    );
+    return {
+      total,
+      entries: rows.map((r) => ({
+        ...copyOfRow(r),
+        generation: String(r.generation),
+        writtenAt: new Date(r.written_at),
+      })),
+    };
+  }
+}
+
+/** The key columns of `copies`, one array each, in the order of the table's key. */
+function keyColumns(copies: readonly CopyRecord[]): unknown[][] {
+  return [
+    copies.map((c) => c.namespace),
+    copies.map((c) => c.groupName),
+    copies.map((c) => c.serviceName),
+    copies.map((c) => c.clusterName),
+    copies.map((c) => c.ip),
+    copies.map((c) => c.port),
+  ];
+}
+
+/**
+ * Every written column of `copies`, one array each (the key's, then weight, healthy, enabled,
+ * metadata): the `unnest` parameters of the upsert, and of the benchmark's raw baseline.
+ */
+export function ledgerColumns(copies: readonly CopyRecord[]): unknown[][] {
+  return [
+    ...keyColumns(copies),
+    copies.map((c) => c.weight),
+    copies.map((c) => c.healthy),
+    copies.map((c) => c.enabled),
+    copies.map((c) => JSON.stringify(c.metadata)),
+  ];
 }
 
 /** The copy a ledger row records. */
-export function copyOfRow(r: LedgerRow): CopyRecord {
+function copyOfRow(r: LedgerRow): CopyRecord {
   return {
     namespace: r.namespace,
     groupName: r.group_name,

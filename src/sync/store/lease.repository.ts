@@ -8,14 +8,6 @@ export interface HeldLease {
   expiresAt: Date;
 }
 
-export interface WorkerInfo {
-  id: string;
-  hostname: string;
-  pid: number;
-  version: string;
-  address: string | null;
-}
-
 /** Thrown when a fenced write finds that this replica no longer holds the lease it wrote under. */
 export class LeaseLostError extends Error {
   constructor(
@@ -27,37 +19,20 @@ export class LeaseLostError extends Error {
   }
 }
 
+/** Who holds a task's lease now (a live lease only), for the task views. */
+export interface LeaseHolder {
+  taskId: string;
+  owner: string | null;
+  expiresAt: Date | null;
+}
+
 /**
- * The Postgres side of task leases. Every time comparison uses the database clock (now()), so
- * replicas with skewed clocks still agree on who holds what.
+ * `task_lease`: which replica holds each task, until when, at which generation. Every time
+ * comparison uses the database clock (now()), so replicas with skewed clocks still agree on who
+ * holds what.
  */
-export class TaskLeaseStore {
+export class LeaseRepository {
   constructor(private readonly db: DataSource) {}
-
-  /** Records that this replica is alive (insert or refresh). */
-  async heartbeat(worker: WorkerInfo): Promise<void> {
-    await this.db.query(
-      `INSERT INTO worker (id, hostname, pid, version, address, started_at, heartbeat_at)
-       VALUES ($1, $2, $3, $4, $5, now(), now())
-       ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), address = EXCLUDED.address`,
-      [worker.id, worker.hostname, worker.pid, worker.version, worker.address],
-    );
-  }
-
-  /** Replicas whose heartbeat is younger than ttlMs. */
-  async liveWorkerCount(ttlMs: number): Promise<number> {
-    const rows = await sqlRows<{ n: number }>(
-      this.db,
-      `SELECT count(*)::int AS n FROM worker WHERE heartbeat_at > now() - make_interval(secs => $1::double precision / 1000)`,
-      [ttlMs],
-    );
-    return rows[0]?.n ?? 0;
-  }
-
-  async taskCount(): Promise<number> {
-    const rows = await sqlRows<{ n: number }>(this.db, `SELECT count(*)::int AS n FROM sync_task`);
-    return rows[0]?.n ?? 0;
-  }
 
   /** Extends every lease this replica still validly holds; the ones missing from the answer are lost. */
   async renew(workerId: string, ttlMs: number): Promise<HeldLease[]> {
@@ -111,10 +86,19 @@ export class TaskLeaseStore {
     );
   }
 
-  /** Removes this replica's heartbeat (clean shutdown) so peers rebalance without waiting. */
-  async retire(workerId: string): Promise<void> {
+  /** Hands back every lease of a replica (clean shutdown). */
+  async releaseAll(workerId: string): Promise<void> {
     await this.db.query(`UPDATE task_lease SET owner = NULL, expires_at = now() WHERE owner = $1`, [workerId]);
-    await this.db.query(`DELETE FROM worker WHERE id = $1`, [workerId]);
+  }
+
+  /** The live holders of the given tasks (a task nobody holds is missing from the answer). */
+  async holders(taskIds: string[]): Promise<LeaseHolder[]> {
+    const rows = await sqlRows<{ task_id: string; owner: string | null; expires_at: Date | null }>(
+      this.db,
+      `SELECT task_id, owner, expires_at FROM task_lease WHERE task_id = ANY($1::uuid[]) AND owner IS NOT NULL AND expires_at > now()`,
+      [taskIds],
+    );
+    return rows.map((r) => ({ taskId: r.task_id, owner: r.owner, expiresAt: r.expires_at }));
   }
 
   /**

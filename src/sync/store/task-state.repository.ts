@@ -1,20 +1,31 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { In } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { TaskStateEntity } from '../entities';
 import type { TaskRejectedCopy } from '../entities';
 import { storableText } from '../common/storable-text';
-import type { HeldLease } from '../leases/task-lease-store';
 import type { RejectedCopy } from '../reconcile/quarantine';
 import type { LiveTaskState } from '../reconcile/task-runner';
+import type { HeldLease } from './lease.repository';
 
 /**
- * Persists the live state of every task a replica holds in one statement per round. Fenced in
- * SQL: a row is only written while this replica holds that task's lease at that generation.
- * Error texts pass the secret scrubber here, on their way to the API, whatever produced them.
+ * `task_state`: the live state of each task as its holder last wrote it. A replica writes the
+ * state of every task it holds in one statement per round, fenced in SQL: a row is only written
+ * while this replica holds that task's lease at that generation. Error texts pass the secret
+ * scrubber here, on their way to the API, whatever produced them.
  */
-@Injectable()
-export class TaskStateWriter {
+export class TaskStateRepository {
   constructor(private readonly db: DataSource) {}
 
+  /** The empty state row of a new task, in the transaction that creates it. */
+  async insertEmpty(tx: EntityManager, taskId: string): Promise<void> {
+    await tx.insert(TaskStateEntity, { taskId });
+  }
+
+  async findByTaskIds(taskIds: string[]): Promise<TaskStateEntity[]> {
+    return this.db.getRepository(TaskStateEntity).findBy({ taskId: In(taskIds) });
+  }
+
+  /** The live state of each held task, written only where this replica still holds it at that generation. */
   async write(workerId: string, entries: Array<{ lease: HeldLease; state: LiveTaskState }>): Promise<void> {
     if (entries.length === 0) return;
     const ts = (n: number | null): string | null => (n === null ? null : new Date(n).toISOString());

@@ -1,0 +1,56 @@
+import { ILike, In } from 'typeorm';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
+import type { Page } from '../common/page.dto';
+import { ClusterEntity } from '../entities';
+
+/** The columns of a new `cluster` row (id and times come from the database). */
+export type NewCluster = Pick<
+  ClusterEntity,
+  'name' | 'kind' | 'addresses' | 'namespace' | 'username' | 'credentials' | 'description'
+>;
+
+/** `cluster`: the registries tasks read and write. Constraint errors reach the caller as the driver raises them. */
+export class ClusterRepository {
+  private readonly repo: Repository<ClusterEntity>;
+
+  constructor(db: DataSource) {
+    this.repo = db.getRepository(ClusterEntity);
+  }
+
+  async insert(cluster: NewCluster): Promise<ClusterEntity> {
+    return this.repo.save(this.repo.create(cluster));
+  }
+
+  /** Writes back a cluster read with `findOne` and changed. */
+  async update(cluster: ClusterEntity): Promise<ClusterEntity> {
+    return this.repo.save(cluster);
+  }
+
+  /** Clusters by name, a page at a time; `name` matches any part of it, regardless of case. */
+  async page(name: string | undefined, page: number, pageSize: number): Promise<Page<ClusterEntity>> {
+    const [items, total] = await this.repo.findAndCount({
+      where: name ? { name: ILike(`%${escapeLike(name)}%`) } : {},
+      order: { name: 'ASC' },
+      skip: (page - 1) * pageSize,
+      take: pageSize,
+    });
+    return { items, total, page, pageSize };
+  }
+
+  async findOne(id: string): Promise<ClusterEntity | null> {
+    return this.repo.findOneBy({ id });
+  }
+
+  /** The clusters of the given ids that exist, inside `tx` when given. */
+  async findByIds(ids: string[], tx?: EntityManager): Promise<ClusterEntity[]> {
+    return tx ? tx.findBy(ClusterEntity, { id: In(ids) }) : this.repo.findBy({ id: In(ids) });
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.repo.delete({ id });
+  }
+}
+
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
