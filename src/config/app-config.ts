@@ -69,8 +69,9 @@ function readSections(env: Readonly<Record<string, string | undefined>>): Sectio
 
 /**
  * The typed, validated configuration of one process, read once at boot: the sections themselves
- * (`config.distro.syncDelayMs`). ConfigModule provides it and each section on its own, so a part may
- * inject just its section (`DistroConfig`).
+ * (`config.distro.syncDelayMs`). ConfigModule provides it and each section on its own: a part that
+ * reads one section injects just that one (`AdminTokenGuard` takes `AdminConfig`); one that reads
+ * several takes AppConfig.
  */
 export class AppConfig {
   readonly node: NodeConfig;

@@ -1,8 +1,8 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@/config';
 import { Database } from './database';
+import { DatabaseConfig } from './database.config';
 
 /** Opens the database (embedded or external), migrates it, and closes it last at shutdown. */
 @Global()
@@ -10,17 +10,8 @@ import { Database } from './database';
   providers: [
     {
       provide: Database,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
-        Database.open(
-          {
-            url: config.database.url,
-            dataDir: config.database.dataDir,
-            poolSize: config.database.poolSize,
-            startupTimeoutMs: config.database.startupTimeoutMs,
-          },
-          new Logger('Database'),
-        ),
+      inject: [DatabaseConfig],
+      useFactory: (config: DatabaseConfig) => Database.open(config, new Logger('Database')),
     },
     { provide: DataSource, inject: [Database], useFactory: (db: Database) => db.dataSource },
   ],
