@@ -17,7 +17,12 @@ export async function startNacosGrpc(): Promise<{
   Logger.overrideLogger(['error']);
   const config = AppConfig.fromEnv({ HTTP_PORT: '0', NACOS_GRPC_PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'memory' });
   const registry = new Registry();
-  const server = new NacosGrpcServer(config, registry, new StandaloneRouting(), new NacosAuthService(config));
+  const server = new NacosGrpcServer(
+    config,
+    registry,
+    new StandaloneRouting(),
+    new NacosAuthService(config.nacos.auth),
+  );
   await server.onApplicationBootstrap();
   return { server, registry, close: () => server.beforeApplicationShutdown() };
 }

@@ -69,8 +69,8 @@ export async function startNode(config: AppConfig, rootLogger = createRootLogger
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/json' });
 
   try {
-    await bindingPort('HTTP_PORT', { host: config.host, port: config.http.port }, () =>
-      app.listen(config.http.port, config.host),
+    await bindingPort('HTTP_PORT', { host: config.node.host, port: config.http.port }, () =>
+      app.listen(config.http.port, config.node.host),
     );
   } catch (err) {
     await app.close();
@@ -78,7 +78,7 @@ export async function startNode(config: AppConfig, rootLogger = createRootLogger
   }
   const address = app.getHttpServer().address();
   const httpPort = typeof address === 'object' && address ? address.port : config.http.port;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const shownHost = config.node.host === '0.0.0.0' || config.node.host === '::' ? '127.0.0.1' : config.node.host;
   const base = `http://${shownHost}:${httpPort}`;
   const urls = { api: `${base}/api/v1`, docs: `${base}/api/docs`, metrics: `${base}/metrics` };
 

@@ -47,9 +47,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: closing readiness, finishing in-flight requests');
     // A hung dependency must not keep a pod in Terminating forever.
     setTimeout(() => {
-      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'graceful shutdown timed out; exiting');
+      logger.error({ timeoutMs: config.node.shutdownTimeoutMs }, 'graceful shutdown timed out; exiting');
       process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
+    }, config.node.shutdownTimeoutMs).unref();
     node.close().then(
       () => {
         logger.info('stopped cleanly');

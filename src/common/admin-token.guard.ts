@@ -2,7 +2,7 @@ import { Injectable, UnauthorizedException, UseGuards, applyDecorators } from '@
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { AppConfig } from '@/config';
+import { AdminConfig } from './admin-token.config';
 import { secretsEqual } from './secret-compare';
 
 /**
@@ -11,10 +11,10 @@ import { secretsEqual } from './secret-compare';
  */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly config: AdminConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const expected = this.config.admin.token;
+    const expected = this.config.token;
     if (!expected) return true;
     const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);

@@ -1,188 +1,127 @@
+import { AdminConfig } from '@/common/admin-token.config';
 import { registerSecret } from '@/common/secret-scrubber';
-import type { EnvValues } from './env.schema';
-import { EnvError, describeEnv, parseEnv, sensitiveTexts } from './env.schema';
+import { DatabaseConfig } from '@/database/database.config';
+import { DistroConfig } from '@/distro/distro.config';
+import { HttpConfig } from '@/http.config';
+import { NacosAuthConfig } from '@/nacos/auth/nacos-auth.config';
+import { NacosGrpcConfig, RegistryApiConfig } from '@/nacos/grpc/nacos-grpc.config';
+import { NacosBeatConfig } from '@/nacos/http/heartbeat.config';
+import { NacosUdpConfig } from '@/nacos/udp/udp-push.config';
+import { NodeConfig } from '@/node.config';
+import { LoggingConfig } from '@/observability/logging.config';
+import { SyncConfig } from '@/sync/sync.config';
+import { envFields } from './env-field';
+import type { EnvField } from './env-field';
+import { EnvError, deriveDefaults, readSection, valuesByName } from './read-env';
+import type { SectionClass } from './read-env';
 
-/** The typed, validated configuration of one process, read once at boot. */
-export class AppConfig {
-  readonly nodeEnv: EnvValues['NODE_ENV'];
-  readonly host: string;
-  readonly http: { port: number; bodyLimit: number };
-  readonly nacosGrpc: {
-    port: number;
-    maxMessageBytes: number;
-    keepaliveMs: number;
-    detectionIdleMs: number;
-    pushDelayMs: number;
-    pushAckTimeoutMs: number;
-  };
-  readonly registryApi: {
-    token?: string;
-    defaultTtlMs: number;
-    maxTtlMs: number;
-    maxPublications: number;
-    maxWatches: number;
-  };
-  readonly distro: {
-    port: number;
-    members: string[];
-    membersDns?: string;
-    token?: string;
-    self?: string;
-    syncDelayMs: number;
-    verifyIntervalMs: number;
-    clientExpireMs: number;
-    tombstoneTtlMs: number;
-    replicationTimeoutMs: number;
-    maxClockSkewMs: number;
-    probeIntervalMs: number;
-    callTimeoutMs: number;
-    forwardTimeoutMs: number;
-    snapshotTimeoutMs: number;
-    loadRetryMs: number;
-    bootstrapWaitMs: number;
-    allowFirstNode: boolean;
-    dnsRefreshMs: number;
-    dnsServer?: string;
-  };
-  readonly database: { url?: string; dataDir: string; poolSize: number; startupTimeoutMs: number };
-  readonly admin: { token?: string };
-  readonly nacos: {
-    auth: {
-      enabled: boolean;
-      users: ReadonlyArray<{ username: string; password: string }>;
-      secret?: string;
-      tokenTtlMs: number;
-    };
-    beat: { intervalMs: number; unhealthyMs: number; deleteMs: number; checkMs: number };
-    udp: { pushDelayMs: number; retries: number; subscriberTtlMs: number };
-  };
-  readonly log: { level: EnvValues['LOG_LEVEL']; format?: EnvValues['LOG_FORMAT'] };
-  readonly shutdownTimeoutMs: number;
-  readonly sync: {
-    secretKey?: string;
-    leaseTtlMs: number;
-    leaseRenewMs: number;
-    clientTtlMs: number;
-    fullReconcileMs: number;
-    debounceMs: number;
-    protectHoldMs: number;
-    protectMinDeletes: number;
-    retryBaseMs: number;
-    retryMaxMs: number;
-    deleteTargetWaitMs: number;
-  };
+/**
+ * Every section of the environment. Each part declares its own beside its code; this list is the
+ * one place that knows them all (the composition root), so no part imports another's section.
+ */
+const SECTIONS = {
+  node: NodeConfig,
+  http: HttpConfig,
+  nacosGrpc: NacosGrpcConfig,
+  registryApi: RegistryApiConfig,
+  distro: DistroConfig,
+  database: DatabaseConfig,
+  admin: AdminConfig,
+  nacosAuth: NacosAuthConfig,
+  nacosBeat: NacosBeatConfig,
+  nacosUdp: NacosUdpConfig,
+  log: LoggingConfig,
+  sync: SyncConfig,
+} satisfies Record<string, SectionClass>;
 
-  constructor(private readonly values: EnvValues) {
-    // Every secret of the environment is known to the scrubber before anything can log or answer.
-    for (const secret of sensitiveTexts(values)) registerSecret(secret);
-    this.nodeEnv = values.NODE_ENV;
-    this.host = values.HOST;
-    this.http = { port: values.HTTP_PORT, bodyLimit: values.BODY_LIMIT_BYTES };
-    this.nacosGrpc = {
-      port: values.NACOS_GRPC_PORT,
-      maxMessageBytes: values.NACOS_GRPC_MAX_MESSAGE_BYTES,
-      keepaliveMs: values.NACOS_GRPC_KEEPALIVE_MS,
-      detectionIdleMs: values.NACOS_GRPC_DETECTION_IDLE_MS,
-      pushDelayMs: values.NACOS_GRPC_PUSH_DELAY_MS,
-      pushAckTimeoutMs: values.NACOS_GRPC_PUSH_ACK_TIMEOUT_MS,
-    };
-    this.registryApi = {
-      // The registry API falls back to the admin token: both guard writes an operator controls.
-      token: values.REGISTRY_API_TOKEN ?? values.ADMIN_TOKEN,
-      defaultTtlMs: values.REGISTRY_API_DEFAULT_TTL_MS,
-      maxTtlMs: values.REGISTRY_API_MAX_TTL_MS,
-      maxPublications: values.REGISTRY_API_MAX_PUBLICATIONS,
-      maxWatches: values.REGISTRY_API_MAX_WATCHES,
-    };
-    this.distro = {
-      port: values.DISTRO_PORT,
-      members: values.DISTRO_MEMBERS,
-      membersDns: values.DISTRO_MEMBERS_DNS,
-      token: values.DISTRO_TOKEN,
-      self: values.DISTRO_SELF?.[0],
-      syncDelayMs: values.DISTRO_SYNC_DELAY_MS,
-      verifyIntervalMs: values.DISTRO_VERIFY_INTERVAL_MS,
-      clientExpireMs: values.DISTRO_CLIENT_EXPIRE_MS,
-      tombstoneTtlMs: values.DISTRO_TOMBSTONE_TTL_MS,
-      replicationTimeoutMs: values.DISTRO_REPLICATION_TIMEOUT_MS,
-      maxClockSkewMs: values.DISTRO_MAX_CLOCK_SKEW_MS,
-      probeIntervalMs: values.DISTRO_PROBE_INTERVAL_MS,
-      callTimeoutMs: values.DISTRO_CALL_TIMEOUT_MS,
-      forwardTimeoutMs: values.DISTRO_FORWARD_TIMEOUT_MS,
-      snapshotTimeoutMs: values.DISTRO_SNAPSHOT_TIMEOUT_MS,
-      loadRetryMs: values.DISTRO_LOAD_RETRY_MS,
-      bootstrapWaitMs: values.DISTRO_BOOTSTRAP_WAIT_MS,
-      allowFirstNode: values.DISTRO_ALLOW_FIRST_NODE,
-      dnsRefreshMs: values.DISTRO_DNS_REFRESH_MS,
-      dnsServer: values.DISTRO_DNS_SERVER?.[0],
-    };
-    this.database = {
-      url: values.DATABASE_URL,
-      dataDir: values.DATA_DIR,
-      poolSize: values.DATABASE_POOL_SIZE,
-      startupTimeoutMs: values.DATABASE_STARTUP_TIMEOUT_MS,
-    };
-    this.admin = { token: values.ADMIN_TOKEN };
-    this.nacos = {
-      auth: {
-        enabled: values.NACOS_AUTH_ENABLED,
-        users: values.NACOS_AUTH_USERS,
-        secret: values.NACOS_AUTH_SECRET,
-        tokenTtlMs: values.NACOS_AUTH_TOKEN_TTL_MS,
-      },
-      beat: {
-        intervalMs: values.NACOS_CLIENT_BEAT_INTERVAL_MS,
-        unhealthyMs: values.NACOS_CLIENT_BEAT_UNHEALTHY_MS,
-        deleteMs: values.NACOS_CLIENT_BEAT_DELETE_MS,
-        checkMs: values.NACOS_CLIENT_BEAT_CHECK_MS,
-      },
-      udp: {
-        pushDelayMs: values.NACOS_UDP_PUSH_DELAY_MS,
-        retries: values.NACOS_UDP_PUSH_RETRIES,
-        subscriberTtlMs: values.NACOS_UDP_SUBSCRIBER_TTL_MS,
-      },
-    };
-    AppConfig.checkNacos(this.nacos);
-    this.log = { level: values.LOG_LEVEL, format: values.LOG_FORMAT };
-    this.shutdownTimeoutMs = values.SHUTDOWN_TIMEOUT_MS;
-    this.sync = {
-      secretKey: values.SECRET_KEY,
-      leaseTtlMs: values.SYNC_LEASE_TTL_MS,
-      leaseRenewMs: values.SYNC_LEASE_RENEW_MS,
-      clientTtlMs: values.SYNC_CLIENT_TTL,
-      fullReconcileMs: values.SYNC_FULL_RECONCILE_MS,
-      debounceMs: values.SYNC_DEBOUNCE_MS,
-      protectHoldMs: values.SYNC_PROTECT_HOLD_MS,
-      protectMinDeletes: values.SYNC_PROTECT_MIN_DELETES,
-      retryBaseMs: values.SYNC_RETRY_BASE_MS,
-      retryMaxMs: Math.max(values.SYNC_RETRY_MAX_MS, values.SYNC_RETRY_BASE_MS),
-      deleteTargetWaitMs: values.SYNC_DELETE_TARGET_WAIT_MS,
-    };
+type Sections = { [K in keyof typeof SECTIONS]: InstanceType<(typeof SECTIONS)[K]> };
+
+/** One environment variable as the docs list it: where it is declared, its default and whether it is secret. */
+export interface EnvVariable extends EnvField {
+  section: string;
+  /** The field's initializer (undefined when unset by default or derived). */
+  default: unknown;
+}
+
+/** Every variable the process reads, section by section, in declaration order. */
+export const ENV_VARIABLES: readonly EnvVariable[] = Object.values(SECTIONS).flatMap((sectionClass) => {
+  const defaults = new sectionClass() as unknown as Record<string, unknown>;
+  return envFields(sectionClass).map((field) => ({
+    ...field,
+    section: sectionClass.name,
+    default: defaults[field.property],
+  }));
+});
+
+/** Reads every section; throws one EnvError naming every bad variable of every section. */
+function readSections(env: Readonly<Record<string, string | undefined>>): Sections {
+  const problems: string[] = [];
+  const sections: Record<string, object> = {};
+  for (const [key, sectionClass] of Object.entries(SECTIONS) as Array<[string, SectionClass]>) {
+    const read = readSection(sectionClass, env);
+    sections[key] = read.section;
+    problems.push(...read.problems);
   }
+  if (problems.length > 0) throw new EnvError(problems);
+  deriveDefaults(Object.values(sections));
+  return sections as Sections;
+}
 
-  /** Rules across the NACOS_* variables, checked once the single values parsed. */
-  private static checkNacos(nacos: AppConfig['nacos']): void {
-    const problems: string[] = [];
-    if (nacos.auth.enabled && !nacos.auth.secret) {
-      problems.push('NACOS_AUTH_SECRET is required when NACOS_AUTH_ENABLED=true (it signs the access tokens)');
-    }
-    if (nacos.auth.enabled && nacos.auth.users.length === 0) {
-      problems.push('NACOS_AUTH_USERS must name at least one user:password when NACOS_AUTH_ENABLED=true');
-    }
-    if (nacos.beat.deleteMs < nacos.beat.unhealthyMs) {
-      problems.push('NACOS_CLIENT_BEAT_DELETE_MS must not be shorter than NACOS_CLIENT_BEAT_UNHEALTHY_MS');
-    }
-    if (problems.length > 0) throw new EnvError(problems);
+/**
+ * The typed, validated configuration of one process, read once at boot: the sections themselves
+ * (`config.distro.syncDelayMs`). ConfigModule provides it and each section on its own: a part that
+ * reads one section injects just that one (`AdminTokenGuard` takes `AdminConfig`); one that reads
+ * several takes AppConfig.
+ */
+export class AppConfig {
+  readonly node: NodeConfig;
+  readonly http: HttpConfig;
+  readonly nacosGrpc: NacosGrpcConfig;
+  readonly registryApi: RegistryApiConfig;
+  readonly distro: DistroConfig;
+  readonly database: DatabaseConfig;
+  readonly admin: AdminConfig;
+  readonly nacos: { auth: NacosAuthConfig; beat: NacosBeatConfig; udp: NacosUdpConfig };
+  readonly log: LoggingConfig;
+  readonly sync: SyncConfig;
+
+  private constructor(private readonly sections: Sections) {
+    this.node = sections.node;
+    this.http = sections.http;
+    this.nacosGrpc = sections.nacosGrpc;
+    this.registryApi = sections.registryApi;
+    this.distro = sections.distro;
+    this.database = sections.database;
+    this.admin = sections.admin;
+    this.nacos = { auth: sections.nacosAuth, beat: sections.nacosBeat, udp: sections.nacosUdp };
+    this.log = sections.log;
+    this.sync = sections.sync;
+    // Every secret of the environment is known to the scrubber before anything can log or answer.
+    for (const secret of sensitiveTexts(this)) registerSecret(secret);
   }
 
   /** Reads the process environment; throws EnvError naming every bad variable. */
-  static fromEnv(env: Record<string, string | undefined> = process.env): AppConfig {
-    return new AppConfig(parseEnv(env));
+  static fromEnv(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
+    return new AppConfig(readSections(env));
   }
 
-  /** Every setting with secrets masked, safe to log. */
+  /** Every section instance, for the providers of ConfigModule. */
+  allSections(): readonly object[] {
+    return Object.values(this.sections);
+  }
+
+  /** Every variable by name with its value, secrets included: for tests and tools, never for logs. */
+  valuesByName(): Record<string, unknown> {
+    return valuesByName(this.allSections());
+  }
+
+  /** Every setting by variable name with secrets masked, safe to log. */
   describe(): Record<string, unknown> {
-    return describeEnv(this.values);
+    const values = this.valuesByName();
+    for (const variable of ENV_VARIABLES) {
+      if (variable.sensitive && values[variable.name] !== undefined) values[variable.name] = '***';
+    }
+    return values;
   }
 
   /** Warnings an operator should see at start-up (open endpoints and the like). */
@@ -194,3 +133,37 @@ export class AppConfig {
     return out;
   }
 }
+
+/**
+ * Every secret text the sensitive variables hold, for the secret scrubber: the values themselves,
+ * each password of a user list, and the password of a URL (as written and decoded).
+ */
+export function sensitiveTexts(config: AppConfig): string[] {
+  const out: string[] = [];
+  const add = (v: unknown): void => {
+    if (typeof v === 'string') {
+      out.push(v);
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) && URL.canParse(v)) {
+        const password = new URL(v).password;
+        if (password) out.push(password, decodedOrSame(password));
+      }
+    } else if (Array.isArray(v)) {
+      for (const item of v) add(item);
+    } else if (v && typeof v === 'object' && 'password' in v) {
+      add(v.password);
+    }
+  };
+  const values = config.valuesByName();
+  for (const variable of ENV_VARIABLES) if (variable.sensitive) add(values[variable.name]);
+  return out;
+}
+
+function decodedOrSame(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // a stray % : the text as written is registered already
+  }
+}
+
+export { EnvError };

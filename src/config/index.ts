@@ -1,3 +1,2 @@
-export { AppConfig } from './app-config';
+export { AppConfig, ENV_VARIABLES, EnvError } from './app-config';
 export { ConfigModule } from './config.module';
-export { EnvError, envSchema, parseEnv } from './env.schema';

@@ -1,9 +1,9 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@/config';
 import type { Entities } from './data-source';
 import { Database } from './database';
+import { DatabaseConfig } from './database.config';
 
 /**
  * Opens the database (embedded or external), migrates it, and closes it last at shutdown. The
@@ -21,18 +21,9 @@ export class DatabaseModule implements OnApplicationShutdown {
       providers: [
         {
           provide: Database,
-          inject: [AppConfig],
-          useFactory: (config: AppConfig) =>
-            Database.open(
-              {
-                url: config.database.url,
-                dataDir: config.database.dataDir,
-                poolSize: config.database.poolSize,
-                startupTimeoutMs: config.database.startupTimeoutMs,
-                entities: options.entities,
-              },
-              new Logger('Database'),
-            ),
+          inject: [DatabaseConfig],
+          useFactory: (config: DatabaseConfig) =>
+            Database.open({ ...config, entities: options.entities }, new Logger('Database')),
         },
         { provide: DataSource, inject: [Database], useFactory: (db: Database) => db.dataSource },
       ],

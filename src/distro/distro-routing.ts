@@ -78,7 +78,7 @@ export class DistroRouting extends ClusterRouting {
     this.port = port;
     if (!this.clustered) return undefined;
     const d = this.config.distro;
-    const self = resolveSelf(d.self, d.members, port, this.config.host);
+    const self = resolveSelf(d.self, d.members, port, this.config.node.host);
     const log = engineLog(this.logger, () => self, DEBUG_LEVELS.has(this.config.log.level));
     const members = new DistroMembers(self, log);
     this.registry.nodeId = self;

@@ -68,8 +68,8 @@ export class DistroService implements OnModuleInit, BeforeApplicationShutdown, O
     server.onRefused = (reason) => this.metrics.refused.inc({ reason });
     const port = await bindingPort(
       'DISTRO_PORT',
-      { host: this.config.host, port: this.config.distro.port, note: 'HTTP_PORT + 1001 unless set' },
-      () => server.start(this.config.host, this.config.distro.port),
+      { host: this.config.node.host, port: this.config.distro.port, note: 'HTTP_PORT + 1001 unless set' },
+      () => server.start(this.config.node.host, this.config.distro.port),
     );
     this.server = server;
     const runtime = this.routing.start(port, this.metrics);

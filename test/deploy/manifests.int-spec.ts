@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { envSchema, parseEnv } from '../../src/config/env.schema';
-import type { EnvVar } from '../../src/config/env.schema';
+import { AppConfig, ENV_VARIABLES } from '../../src/config/app-config';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { createTestDatabase } from '../support/test-database';
@@ -13,9 +12,7 @@ import { kustomize, splitImage } from './kustomize';
 import { RenderedRegion } from './rendered-region';
 
 const REQUIRED_SECRETS = ['DATABASE_URL', 'DISTRO_TOKEN', 'ADMIN_TOKEN', 'SECRET_KEY'];
-const SENSITIVE = (Object.entries(envSchema) as Array<[string, EnvVar<unknown>]>)
-  .filter(([, spec]) => spec.sensitive)
-  .map(([name]) => name);
+const SENSITIVE = ENV_VARIABLES.filter((v) => v.sensitive).map((v) => v.name);
 /** Stand-ins for the Secret's values, to check that the pods' whole environment parses. */
 const SECRET_VALUES: Record<string, string> = {
   DATABASE_URL: 'postgres://distro:pw@postgres:5432/distro',
@@ -52,9 +49,9 @@ describe('deploy/k8s manifests', () => {
     });
 
     it("should use the app's default ports in the pods, the ConfigMap and the Services", () => {
-      const defaults = parseEnv({});
+      const defaults = AppConfig.fromEnv({});
       const env = region.plainEnv(app);
-      const ports = { http: defaults.HTTP_PORT, grpc: defaults.NACOS_GRPC_PORT, distro: defaults.DISTRO_PORT };
+      const ports = { http: defaults.http.port, grpc: defaults.nacosGrpc.port, distro: defaults.distro.port };
       expect(ports).toEqual({ http: 8848, grpc: 9848, distro: 9849 });
       for (const [name, port] of Object.entries(ports)) expect(region.containerPort(app, name)).toBe(port);
       expect([env.HTTP_PORT, env.NACOS_GRPC_PORT, env.DISTRO_PORT].map(Number)).toEqual([8848, 9848, 9849]);
@@ -68,11 +65,11 @@ describe('deploy/k8s manifests', () => {
     });
 
     it('should give the app only variables it reads, whose values it accepts', () => {
-      const unknown = region.envNames(app).filter((name) => !(name in envSchema));
+      const unknown = region.envNames(app).filter((name) => !ENV_VARIABLES.some((v) => v.name === name));
       expect(unknown).toEqual([]);
       const env = { ...region.plainEnv(app), ...SECRET_VALUES };
-      expect(() => parseEnv(env)).not.toThrow();
-      expect(parseEnv(env).LOG_FORMAT).toBe('json');
+      expect(() => AppConfig.fromEnv(env)).not.toThrow();
+      expect(AppConfig.fromEnv(env).log.format).toBe('json');
     });
 
     it('should take every secret the app needs from the Secret, and no secret from plain values', () => {
@@ -92,22 +89,22 @@ describe('deploy/k8s manifests', () => {
     });
 
     it('should probe the health routes on the HTTP port, with a start-up budget longer than the database wait', () => {
-      const env = parseEnv({ ...region.plainEnv(app), ...SECRET_VALUES });
+      const config = AppConfig.fromEnv({ ...region.plainEnv(app), ...SECRET_VALUES });
       expect(app.livenessProbe?.httpGet?.path).toBe('/health/live');
       expect(app.readinessProbe?.httpGet?.path).toBe('/health/ready');
       expect(app.startupProbe?.httpGet?.path).toBe('/health/live');
       for (const probe of [app.livenessProbe, app.readinessProbe, app.startupProbe]) {
-        expect(region.containerPort(app, probe!.httpGet!.port)).toBe(env.HTTP_PORT);
+        expect(region.containerPort(app, probe!.httpGet!.port)).toBe(config.http.port);
       }
       const startupBudget = app.startupProbe!.periodSeconds! * app.startupProbe!.failureThreshold!;
-      expect(startupBudget * 1000).toBeGreaterThan(env.DATABASE_STARTUP_TIMEOUT_MS);
+      expect(startupBudget * 1000).toBeGreaterThan(config.database.startupTimeoutMs);
     });
 
     it("should give the pod a grace period a little above the app's shutdown timeout", () => {
-      const env = parseEnv({ ...region.plainEnv(app), ...SECRET_VALUES });
+      const { shutdownTimeoutMs } = AppConfig.fromEnv({ ...region.plainEnv(app), ...SECRET_VALUES }).node;
       const grace = pod.terminationGracePeriodSeconds! * 1000;
-      expect(grace).toBeGreaterThan(env.SHUTDOWN_TIMEOUT_MS);
-      expect(grace).toBeLessThanOrEqual(env.SHUTDOWN_TIMEOUT_MS + 30000);
+      expect(grace).toBeGreaterThan(shutdownTimeoutMs);
+      expect(grace).toBeLessThanOrEqual(shutdownTimeoutMs + 30000);
     });
 
     it('should pin every image by tag or digest, never latest', () => {

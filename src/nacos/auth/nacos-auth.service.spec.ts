@@ -11,7 +11,7 @@ function make(env: Record<string, string> = {}): NacosAuthService {
       NACOS_AUTH_SECRET: SECRET,
       NACOS_AUTH_TOKEN_TTL_MS: '60000',
       ...env,
-    }),
+    }).nacos.auth,
   );
 }
 

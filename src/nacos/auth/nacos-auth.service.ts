@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '@/config';
+import { NacosAuthConfig } from './nacos-auth.config';
 import { secretsEqual } from '@/common/secret-compare';
 
 export interface NacosLogin {
@@ -26,19 +26,19 @@ function base64url(input: string | Buffer): string {
 export class NacosAuthService {
   private readonly users: ReadonlyMap<string, string>;
 
-  constructor(private readonly config: AppConfig) {
-    this.users = new Map(config.nacos.auth.users.map(({ username, password }) => [username, password]));
+  constructor(private readonly config: NacosAuthConfig) {
+    this.users = new Map(config.users.map(({ username, password }) => [username, password]));
   }
 
   get enabled(): boolean {
-    return this.config.nacos.auth.enabled;
+    return this.config.enabled;
   }
 
   /** A token for valid credentials, undefined otherwise. */
   login(username: string | undefined, password: string | undefined, now: number = Date.now()): NacosLogin | undefined {
     // Without a secret nothing is signed: there is no default key.
-    if (this.config.nacos.auth.secret === undefined || !this.checkPassword(username, password)) return undefined;
-    const ttlMs = this.config.nacos.auth.tokenTtlMs;
+    if (this.config.secret === undefined || !this.checkPassword(username, password)) return undefined;
+    const ttlMs = this.config.tokenTtlMs;
     const payload = { sub: username, exp: Math.ceil((now + ttlMs) / 1000) };
     const unsigned = `${base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${base64url(JSON.stringify(payload))}`;
     return {
@@ -86,7 +86,7 @@ export class NacosAuthService {
   }
 
   private sign(data: string): string {
-    return createHmac('sha256', this.config.nacos.auth.secret ?? '')
+    return createHmac('sha256', this.config.secret ?? '')
       .update(data)
       .digest('base64url');
   }

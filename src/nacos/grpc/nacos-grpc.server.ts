@@ -85,13 +85,13 @@ export class NacosGrpcServer implements OnApplicationBootstrap, BeforeApplicatio
       requestBiStream: this.acceptor.stream.bind(this.acceptor),
     });
     server.addService(this.registryApi.definition(), this.registryApi.handlers());
-    const address = { host: this.config.host, port, note: 'HTTP_PORT + 1000 unless set' };
+    const address = { host: this.config.node.host, port, note: 'HTTP_PORT + 1000 unless set' };
     this.boundPort = await bindingPort(
       'NACOS_GRPC_PORT',
       address,
       () =>
         new Promise<number>((resolve, reject) =>
-          server.bindAsync(`${this.config.host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+          server.bindAsync(`${this.config.node.host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
             err ? reject(err) : resolve(bound),
           ),
         ),

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '@/config';
 import { ClusterRouting } from '@/distro/cluster-routing';
 import { Registry } from '@/registry';
+import { NacosBeatConfig } from './heartbeat.config';
 
 /**
  * The one periodic task that turns silent ip-port instances unhealthy and removes dead ones,
@@ -16,11 +16,11 @@ export class HeartbeatExpiry implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly registry: Registry,
     private readonly routing: ClusterRouting,
-    private readonly config: AppConfig,
+    private readonly beat: NacosBeatConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.run(Date.now()), this.config.nacos.beat.checkMs);
+    this.timer = setInterval(() => this.run(Date.now()), this.beat.checkMs);
     this.timer.unref();
   }
 

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig } from '@/config';
 import { Registry, groupedName, ipPortClientId } from '@/registry';
 import type { InstanceInput, InstancePatch, ServiceKey, ServicePage } from '@/registry';
 import { UdpPushService } from '@/nacos/udp/udp-push.service';
 import { NacosErrorCode, NacosRequestError } from './nacos-errors';
 import { MAX_PAGE_SIZE, parseMetadata, validIp, validName, validPort, validWeight } from './nacos-params';
 import type { NacosParams } from './nacos-params';
+import { NacosBeatConfig } from './heartbeat.config';
 import { buildServiceInfo } from './service-info';
 import type { BeatTimings, ServiceInfoView } from './service-info';
 import { ClusterRouting } from '@/distro/cluster-routing';
@@ -40,10 +40,10 @@ export class NacosNamingService {
   constructor(
     private readonly registry: Registry,
     private readonly udp: UdpPushService,
-    config: AppConfig,
+    beat: NacosBeatConfig,
     private readonly routing: ClusterRouting,
   ) {
-    const { intervalMs, unhealthyMs, deleteMs } = config.nacos.beat;
+    const { intervalMs, unhealthyMs, deleteMs } = beat;
     this.timings = { intervalMs, unhealthyMs, deleteMs };
   }
 

@@ -85,10 +85,10 @@ export class UdpPushService implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    const socket = createSocket(isIP(this.config.host) === 6 ? 'udp6' : 'udp4');
+    const socket = createSocket(isIP(this.config.node.host) === 6 ? 'udp6' : 'udp4');
     socket.on('message', (message) => this.onAck(message));
     socket.on('error', (err) => this.logger.warn({ err }, 'UDP push socket error'));
-    socket.bind(0, this.config.host);
+    socket.bind(0, this.config.node.host);
     socket.unref();
     this.socket = socket;
     this.unlisten = this.registry.events.on('serviceChanged', ({ key }) => this.markDirty(key));

@@ -1,27 +1,35 @@
-import { AppConfig } from './app-config';
-import { EnvError, parseEnv, sensitiveTexts } from './env.schema';
+import { AppConfig, EnvError, sensitiveTexts } from './app-config';
 
-describe(parseEnv.name, () => {
+const values = (env: Record<string, string>): Record<string, unknown> => AppConfig.fromEnv(env).valuesByName();
+
+describe(`${AppConfig.name}.fromEnv`, () => {
   it('should give every default for an empty environment', () => {
-    const sut = parseEnv({});
-    expect(sut.HTTP_PORT).toBe(8848);
-    expect(sut.NACOS_GRPC_PORT).toBe(9848);
-    expect(sut.DISTRO_PORT).toBe(9849);
-    expect(sut.DISTRO_MEMBERS).toEqual([]);
-    expect(sut.DATABASE_URL).toBeUndefined();
-    expect(sut.DATA_DIR).toBe('./data');
+    const sut = AppConfig.fromEnv({});
+    expect(sut.http.port).toBe(8848);
+    expect(sut.nacosGrpc.port).toBe(9848);
+    expect(sut.distro.port).toBe(9849);
+    expect(sut.distro.members).toEqual([]);
+    expect(sut.database.url).toBeUndefined();
+    expect(sut.database.dataDir).toBe('./data');
   });
 
   it('should derive the gRPC ports from HTTP_PORT unless they are set', () => {
-    expect(parseEnv({ HTTP_PORT: '18848' })).toMatchObject({ NACOS_GRPC_PORT: 19848, DISTRO_PORT: 19849 });
-    expect(parseEnv({ HTTP_PORT: '18848', DISTRO_PORT: '7000' })).toMatchObject({ DISTRO_PORT: 7000 });
-    expect(parseEnv({ HTTP_PORT: '0' })).toMatchObject({ NACOS_GRPC_PORT: 0, DISTRO_PORT: 0 });
+    expect(values({ HTTP_PORT: '18848' })).toMatchObject({ NACOS_GRPC_PORT: 19848, DISTRO_PORT: 19849 });
+    expect(values({ HTTP_PORT: '18848', DISTRO_PORT: '7000' })).toMatchObject({ DISTRO_PORT: 7000 });
+    expect(values({ HTTP_PORT: '0' })).toMatchObject({ NACOS_GRPC_PORT: 0, DISTRO_PORT: 0 });
   });
 
-  it('should name every bad variable and why, all at once', () => {
+  it('should name every bad variable and why, all at once, across sections', () => {
     let error: unknown;
     try {
-      parseEnv({ HTTP_PORT: 'eighty', DISTRO_MEMBERS: 'a:1,b', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+      AppConfig.fromEnv({
+        HTTP_PORT: 'eighty',
+        DISTRO_MEMBERS: 'a:1,b',
+        DATABASE_URL: 'mysql://x',
+        LOG_LEVEL: 'loud',
+        NACOS_AUTH_ENABLED: 'true',
+        SYNC_DEBOUNCE_MS: '-1',
+      });
     } catch (err) {
       error = err;
     }
@@ -30,41 +38,63 @@ describe(parseEnv.name, () => {
     expect(problems).toMatch(/HTTP_PORT must be a port number 0-65535, got "eighty"/);
     expect(problems).toMatch(/DISTRO_MEMBERS "b" is not host:port/);
     expect(problems).toMatch(/DATABASE_URL must be a postgres:\/\/ URL/);
-    expect(problems).toMatch(/LOG_LEVEL must be one of/);
+    expect(problems).toMatch(/LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"/);
+    expect(problems).toMatch(/NACOS_AUTH_SECRET is required when NACOS_AUTH_ENABLED=true/);
+    expect(problems).toMatch(/SYNC_DEBOUNCE_MS must be between 0 and 60000, got -1 \(Source changes/);
+    expect((error as EnvError).problems).toHaveLength(7);
   });
 
   it('should reject a port above 65535 and a token too short to be a secret', () => {
-    expect(() => parseEnv({ HTTP_PORT: '70000' })).toThrow(/HTTP_PORT/);
-    expect(() => parseEnv({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN must be at least 16 characters/);
+    expect(() => AppConfig.fromEnv({ HTTP_PORT: '70000' })).toThrow(
+      /HTTP_PORT must be a port number 0-65535, got 70000/,
+    );
+    expect(() => AppConfig.fromEnv({ ADMIN_TOKEN: 'short' })).toThrow(/ADMIN_TOKEN must be at least 16 characters/);
   });
 
   it('should refuse a token that is not printable without quoting it, and trim a trailing newline', () => {
     const pasted = 'Sekr3t-0123456789\u0001-marker';
     for (const name of ['ADMIN_TOKEN', 'DISTRO_TOKEN', 'REGISTRY_API_TOKEN']) {
-      expect(() => parseEnv({ [name]: pasted })).toThrow(
+      expect(() => AppConfig.fromEnv({ [name]: pasted })).toThrow(
         expect.objectContaining({
           message: expect.stringMatching(new RegExp(`${name} must not contain control characters`)),
         }),
       );
-      expect(() => parseEnv({ [name]: pasted })).toThrow(
+      expect(() => AppConfig.fromEnv({ [name]: pasted })).toThrow(
         expect.objectContaining({ message: expect.not.stringContaining('Sekr3t') }),
       );
     }
-    expect(parseEnv({ DISTRO_TOKEN: 'Sekr3t-0123456789-marker\n' }).DISTRO_TOKEN).toBe('Sekr3t-0123456789-marker');
+    expect(AppConfig.fromEnv({ DISTRO_TOKEN: 'Sekr3t-0123456789-marker\n' }).distro.token).toBe(
+      'Sekr3t-0123456789-marker',
+    );
   });
 
   it('should never put a secret value into an error message', () => {
-    expect(() => parseEnv({ DATABASE_URL: 'notaurl-with-secret-hunter2' })).toThrow(
+    expect(() => AppConfig.fromEnv({ DATABASE_URL: 'notaurl-with-secret-hunter2' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
+    expect(() => AppConfig.fromEnv({ NACOS_AUTH_USERS: 'hunter2-without-colon' })).toThrow(
+      expect.objectContaining({
+        message: expect.stringMatching(/NACOS_AUTH_USERS must be user:password pairs/) as string,
+      }),
+    );
+    expect(() => AppConfig.fromEnv({ NACOS_AUTH_USERS: 'hunter2-without-colon' })).toThrow(
       expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
     );
   });
 
   it('should parse a member list with spaces and an IPv6 literal', () => {
-    expect(parseEnv({ DISTRO_MEMBERS: ' 10.0.0.1:9849, [::1]:9849 ,node-2.ds:9849' }).DISTRO_MEMBERS).toEqual([
+    expect(AppConfig.fromEnv({ DISTRO_MEMBERS: ' 10.0.0.1:9849, [::1]:9849 ,node-2.ds:9849' }).distro.members).toEqual([
       '10.0.0.1:9849',
       '[::1]:9849',
       'node-2.ds:9849',
     ]);
+  });
+
+  it('should treat a blank variable as unset', () => {
+    expect(AppConfig.fromEnv({ HTTP_PORT: '  ', LOG_LEVEL: '' })).toMatchObject({
+      http: { port: 8848 },
+      log: { level: 'info' },
+    });
   });
 });
 
@@ -97,7 +127,7 @@ describe(AppConfig.name, () => {
 
 describe(sensitiveTexts.name, () => {
   it('should name every sensitive value, each user password and a database URL password', () => {
-    const values = parseEnv({
+    const config = AppConfig.fromEnv({
       ADMIN_TOKEN: 'admin-marker-0123456',
       DISTRO_TOKEN: 'distro-marker-012345',
       REGISTRY_API_TOKEN: 'registry-marker-0123',
@@ -107,7 +137,7 @@ describe(sensitiveTexts.name, () => {
       DATABASE_URL: 'postgres://app:db%2Fpw-marker@db:5432/app',
       HOST: '127.0.0.1',
     });
-    expect(sensitiveTexts(values)).toEqual(
+    expect(sensitiveTexts(config)).toEqual(
       expect.arrayContaining([
         'admin-marker-0123456',
         'distro-marker-012345',
@@ -118,6 +148,6 @@ describe(sensitiveTexts.name, () => {
         'db/pw-marker',
       ]),
     );
-    expect(sensitiveTexts(values)).not.toContain('127.0.0.1');
+    expect(sensitiveTexts(config)).not.toContain('127.0.0.1');
   });
 });
