@@ -10,7 +10,7 @@ import type { BenchOptions, BenchResult, BenchRow } from './run';
 import { NacosTransport } from '@/nacos/client';
 import type { NacosInstance } from '@/nacos/grpc/messages';
 import { encodePayload } from '@/nacos/grpc/payload';
-import { nacosProto, serviceClient } from '@/nacos/grpc/protos';
+import { nacosProto, serviceClient } from '@/common/protos';
 import { instanceInputs } from '@/nacos/grpc/naming-input';
 import { Registry, serviceKey } from '@/registry';
 import { percentile, rawCaller, startNacosGrpc, startRawEcho, startRawFanOut, throughput } from './grpc-rigs';

@@ -3,7 +3,7 @@ import { NacosClientError, NacosNamingClient } from '@/nacos/client';
 import { NacosErrorCode } from '@/nacos/grpc/messages';
 import { decodePayload, encodePayload } from '@/nacos/grpc/payload';
 import type { WirePayload } from '@/nacos/grpc/payload';
-import { nacosProto, serviceClient } from '@/nacos/grpc/protos';
+import { nacosProto, serviceClient } from '@/common/protos';
 import { Registry, serviceKey } from '@/registry';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';

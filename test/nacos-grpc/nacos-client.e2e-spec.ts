@@ -4,7 +4,7 @@ import type { NacosServiceInfo } from '@/nacos/client';
 import { NacosErrorCode } from '@/nacos/grpc/messages';
 import { decodePayload, encodeJson } from '@/nacos/grpc/payload';
 import type { WirePayload } from '@/nacos/grpc/payload';
-import { nacosProto, serviceClient } from '@/nacos/grpc/protos';
+import { nacosProto, serviceClient } from '@/common/protos';
 import { Registry, serviceKey } from '@/registry';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';

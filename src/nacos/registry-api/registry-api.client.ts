@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { NO_CHANNELZ } from '@/common/grpc-options';
-import { registryProto, serviceClient } from '@/nacos/grpc/protos';
+import { registryProto, serviceClient } from '@/common/protos';
 import type {
   ListRequest,
   ListResponse,
