@@ -8,8 +8,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Database } from '@/database/database';
-import { RegistryApiClient } from '@/nacos/registry-api';
-import type { PublishItem } from '@/nacos/registry-api';
+import { RegistryApiClient } from '@/sync/adapters/registry-api.client';
+import type { PublishItem } from '@/sync/adapters/registry-api.client';
 import { desiredCopies } from '@/sync/reconcile/copy-plan';
 import { SyncLedger } from '@/sync/reconcile/sync-ledger';
 import { freePorts, spawnBenchNode, waitFor } from './distro-rig';

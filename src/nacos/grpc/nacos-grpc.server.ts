@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { AppConfig } from '@/config';
 import { ClusterRouting } from '@/distro/cluster-routing';
 import { NacosAuthService } from '@/nacos/auth/nacos-auth.service';
-import { RegistryApiService } from '@/nacos/registry-api/registry-api.service';
+import { RegistryApiService } from '@/registry-api';
 import { Registry } from '@/registry';
 import { ConnectionTable } from './connections';
 import type { NacosConnection } from './connections';

@@ -11,7 +11,7 @@ import type {
   RenewResponse,
   WatchEvent,
   WithdrawResponse,
-} from './registry-api.types';
+} from '@/registry-api';
 
 /** An instance to publish; omitted fields take the Nacos defaults (weight 1, healthy, enabled, DEFAULT). */
 export interface PublishInstance {
