@@ -7,7 +7,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { BenchOptions, BenchResult, BenchRow } from './run';
-import { NacosTransport } from '@/nacos/client';
+import { NacosTransport } from '@/sync/adapters/nacos-grpc-client';
 import type { NacosInstance } from '@/nacos/grpc/messages';
 import { encodePayload } from '@/nacos/grpc/payload';
 import { nacosProto, serviceClient } from '@/common/protos';

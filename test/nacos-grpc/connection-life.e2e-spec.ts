@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { NacosClientError, NacosNamingClient } from '@/nacos/client';
+import { NacosClientError, NacosNamingClient } from '@/sync/adapters/nacos-grpc-client';
 import { NacosErrorCode } from '@/nacos/grpc/messages';
 import { decodePayload, encodePayload } from '@/nacos/grpc/payload';
 import type { WirePayload } from '@/nacos/grpc/payload';

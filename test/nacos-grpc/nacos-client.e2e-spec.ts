@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { NacosClientError, NacosNamingClient } from '@/nacos/client';
-import type { NacosServiceInfo } from '@/nacos/client';
+import { NacosClientError, NacosNamingClient } from '@/sync/adapters/nacos-grpc-client';
+import type { NacosServiceInfo } from '@/sync/adapters/nacos-grpc-client';
 import { NacosErrorCode } from '@/nacos/grpc/messages';
 import { decodePayload, encodeJson } from '@/nacos/grpc/payload';
 import type { WirePayload } from '@/nacos/grpc/payload';
