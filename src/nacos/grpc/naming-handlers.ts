@@ -21,7 +21,7 @@ import {
   requestServiceKey,
 } from './naming-input';
 import type { GrpcSubscription } from './push';
-import { buildServiceInfo } from './service-info';
+import { buildGrpcServiceInfo } from '@/nacos/view/grpc-service-info';
 
 /** Largest page of ServiceListRequest (as Nacos's v2 API). */
 const MAX_PAGE_SIZE = 500;
@@ -98,7 +98,7 @@ export class NamingHandlers {
 
   private query(body: ServiceQueryRequest): NacosResponseBase {
     const key = requestServiceKey(body);
-    const serviceInfo = buildServiceInfo(
+    const serviceInfo = buildGrpcServiceInfo(
       this.registry,
       key,
       clusterList(body.cluster, 'cluster'),
@@ -116,7 +116,7 @@ export class NamingHandlers {
       const subscription: GrpcSubscription = { connectionId: connection.id, clusters };
       this.registry.subscribe(key, connection.id, subscription);
     }
-    const serviceInfo = buildServiceInfo(this.registry, key, clusters);
+    const serviceInfo = buildGrpcServiceInfo(this.registry, key, clusters);
     return okResponse(body.requestId, { serviceInfo });
   }
 

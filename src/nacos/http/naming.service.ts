@@ -6,8 +6,8 @@ import { UdpPushService } from '@/nacos/udp/udp-push.service';
 import { NacosErrorCode, NacosRequestError } from './nacos-errors';
 import { MAX_PAGE_SIZE, parseMetadata, validIp, validName, validPort, validWeight } from './nacos-params';
 import type { NacosParams } from './nacos-params';
-import { buildServiceInfo } from './service-info';
-import type { BeatTimings, ServiceInfoView } from './service-info';
+import { buildServiceInfo } from '@/nacos/view/service-info';
+import type { BeatTimings, ServiceInfoView } from '@/nacos/view/service-info';
 import { ClusterRouting } from '@/distro/cluster-routing';
 
 /** Nacos's beat answer codes. */

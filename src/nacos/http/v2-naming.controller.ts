@@ -5,7 +5,7 @@ import { NamingAccessGuard } from '@/nacos/auth/naming-access.guard';
 import { asV2 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
 import { NacosNamingService } from './naming.service';
-import type { ServiceInfoView } from './service-info';
+import type { ServiceInfoView } from '@/nacos/view/service-info';
 import { WriteForwarder } from './write-forwarder';
 
 /** The v2 envelope of every answer. */
