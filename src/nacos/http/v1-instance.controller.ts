@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { NamingAccessGuard } from '@/nacos/auth/naming-access.guard';
+import { NamingAccessGuard } from './naming-access.guard';
 import { asV1 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
 import { NacosNamingService } from './naming.service';
