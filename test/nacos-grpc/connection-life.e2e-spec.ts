@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { NacosClientError, NacosNamingClient } from '@/sync/adapters/nacos-grpc-client';
-import { NacosErrorCode } from '@/nacos/grpc/messages';
+import { NacosExceptionCode } from '@/nacos/grpc/messages';
 import { decodePayload, encodePayload } from '@/nacos/grpc/payload';
 import type { WirePayload } from '@/nacos/grpc/payload';
 import { nacosProto, serviceClient } from '@/common/protos';
@@ -107,6 +107,6 @@ describe('Nacos gRPC connection life', () => {
     const failure = await sut.register('early', { ip: '10.8.1.1', port: 1 }).catch((err: unknown) => err);
 
     expect(failure).toBeInstanceOf(NacosClientError);
-    expect((failure as NacosClientError).errorCode).toBe(NacosErrorCode.ServerStarting);
+    expect((failure as NacosClientError).errorCode).toBe(NacosExceptionCode.ServerStarting);
   });
 });

@@ -5,8 +5,11 @@
  */
 import type { HostView, ServiceInfoView } from '@/nacos/view/service-info';
 
-/** errorCode values of Nacos error responses (NacosException constants). */
-export enum NacosErrorCode {
+/**
+ * The `errorCode` of a gRPC error response: Nacos's NacosException constants (its ResponseCode is
+ * the `resultCode`, RESULT_SUCCESS / RESULT_FAIL below). Not the HTTP v2 codes (NacosV2ErrorCode).
+ */
+export enum NacosExceptionCode {
   BadRequest = 400,
   NoRight = 403,
   ServerError = 500,
