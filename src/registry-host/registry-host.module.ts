@@ -1,7 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@/config';
 import { Registry } from '@/registry';
-import { ClusterRouting } from '@/distro/cluster-routing';
+import { ClusterRouting } from '@/routing/cluster-routing';
 import { DistroRouting } from '@/distro/distro-routing';
 
 /**

@@ -1,4 +1,4 @@
-import { ClusterRouting } from '@/distro/cluster-routing';
+import { ClusterRouting } from '@/routing/cluster-routing';
 import { DistroService } from '@/distro/distro.service';
 import { NacosNamingClient } from '@/sync/adapters/nacos-grpc-client';
 import { serviceKey } from '@/registry';

@@ -4,7 +4,7 @@ import { NO_CHANNELZ } from '@/common/grpc-options';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
 import { AppConfig } from '@/config';
-import { ClusterRouting } from '@/distro/cluster-routing';
+import { ClusterRouting } from '@/routing/cluster-routing';
 import { NacosAuthService } from '@/nacos/auth/nacos-auth.service';
 import { RegistryApiService } from '@/registry-api';
 import { Registry } from '@/registry';

@@ -1,4 +1,4 @@
-import type { ClusterRouting } from '@/distro/cluster-routing';
+import type { ClusterRouting } from '@/routing/cluster-routing';
 import { DEFAULT_GROUP } from '@/registry';
 import type { Registry } from '@/registry';
 import type { NacosConnection } from './connections';

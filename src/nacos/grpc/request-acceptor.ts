@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type * as grpc from '@grpc/grpc-js';
-import type { ClusterRouting } from '@/distro/cluster-routing';
+import type { ClusterRouting } from '@/routing/cluster-routing';
 import type { ConnectionStream, ConnectionTable } from './connections';
 import { NacosExceptionCode, errorResponse, okResponse } from './messages';
 import type { NacosResponseBase } from './messages';

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@/config';
-import { ClusterRouting } from '@/distro/cluster-routing';
+import { ClusterRouting } from '@/routing/cluster-routing';
 import { Registry } from '@/registry';
 
 /**

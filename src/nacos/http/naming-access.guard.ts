@@ -1,7 +1,7 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ClusterRouting } from '@/distro/cluster-routing';
+import { ClusterRouting } from '@/routing/cluster-routing';
 import { NacosAuthService } from '@/nacos/auth/nacos-auth.service';
 import { NOT_INITIALIZED_MESSAGE } from './nacos-errors';
 import { NacosParams } from './nacos-params';

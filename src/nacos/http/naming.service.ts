@@ -8,7 +8,7 @@ import { MAX_PAGE_SIZE, parseMetadata, validIp, validName, validPort, validWeigh
 import type { NacosParams } from './nacos-params';
 import { buildServiceInfo } from '@/nacos/view/service-info';
 import type { BeatTimings, ServiceInfoView } from '@/nacos/view/service-info';
-import { ClusterRouting } from '@/distro/cluster-routing';
+import { ClusterRouting } from '@/routing/cluster-routing';
 
 /** Nacos's beat answer codes. */
 export const BEAT_OK = 10200;
