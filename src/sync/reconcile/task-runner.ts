@@ -9,7 +9,7 @@ import type {
   ServiceSnapshot,
   SourceWatch,
 } from '../adapters/registry-adapter';
-import { Backoff } from '../common/backoff';
+import { Backoff } from '@/common/backoff';
 import type { HeldLease, TaskLeaseStore } from '../leases/task-lease-store';
 import { LeaseLostError } from '../leases/task-lease-store';
 import { bisectRefused, isRefusedByDatabase } from './bisect';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { TaskRejectedCopy } from '../entities';
-import { storableText } from '../common/storable-text';
+import { storableText } from '@/common/storable-text';
 import type { HeldLease } from '../leases/task-lease-store';
 import type { RejectedCopy } from '../reconcile/quarantine';
 import type { LiveTaskState } from '../reconcile/task-runner';
