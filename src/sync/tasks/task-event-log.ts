@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager, Repository } from 'typeorm';
-import type { Page } from '../common/page.dto';
+import type { Page } from '@/admin/page.dto';
 import { storableJson, storableText } from '@/common/storable-text';
 import { TaskEventEntity } from '../entities';
 

@@ -2,8 +2,8 @@ import { BadRequestException, ConflictException, Injectable, NotFoundException }
 import { DataSource, In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { sqlRows } from '@/database/sql';
-import { mapConstraintErrors } from '../common/db-errors';
-import type { Page } from '../common/page.dto';
+import { mapConstraintErrors } from '@/admin/constraint-errors';
+import type { Page } from '@/admin/page.dto';
 import { ClusterEntity, SyncTaskEntity, TaskStateEntity } from '../entities';
 import type { TaskStatus } from '../entities';
 import type { TaskCreateDto, TaskListQueryDto, TaskView } from './task.dto';

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { AdminApi } from '@/common/admin-token.guard';
+import { AdminApi } from '@/admin/admin-token.guard';
 import { sqlRows } from '@/database/sql';
 
 export class WorkerResponseDto {
