@@ -1,7 +1,8 @@
 /**
  * JSON shapes of the Nacos 2.x gRPC client protocol, as carried in `Payload.body.value`. Field
  * names follow the Nacos Java classes (`com.alibaba.nacos.api.*.remote.request|response`), which
- * the SDKs of every language mirror. Shared by the server (src/nacos/grpc) and our client.
+ * the SDKs of every language mirror. Shared by the server (src/nacos/grpc) and our client
+ * (src/sync/adapters/nacos-grpc-client).
  */
 import type { HostView, ServiceInfoView } from '@/nacos/view/service-info';
 
