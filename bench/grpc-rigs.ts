@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NO_CHANNELZ } from '@/common/grpc-options';
 import * as grpc from '@grpc/grpc-js';
 import { AppConfig } from '@/config';
-import { StandaloneRouting } from '@/distro/cluster-routing';
+import { StandaloneRouting } from '@/routing/cluster-routing';
 import { NacosAuthService } from '@/nacos/auth/nacos-auth.service';
 import { NacosGrpcServer } from '@/nacos/grpc/nacos-grpc.server';
 import { Registry } from '@/registry';

@@ -6,7 +6,7 @@
  * side by side so the receiving side is not one event loop reading a thousand connections in turn.
  */
 import * as grpc from '@grpc/grpc-js';
-import { NacosTransport } from '@/nacos/client';
+import { NacosTransport } from '@/sync/adapters/nacos-grpc-client';
 import { RAW_STREAM_PATH } from './grpc-rigs';
 import { NO_CHANNELZ } from '@/common/grpc-options';
 

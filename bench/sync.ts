@@ -9,8 +9,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Database } from '@/database/database';
-import { RegistryApiClient } from '@/nacos/registry-api';
-import type { PublishItem } from '@/nacos/registry-api';
+import { RegistryApiClient } from '@/sync/adapters/registry-api.client';
+import type { PublishItem } from '@/sync/adapters/registry-api.client';
 import { desiredCopies } from '@/sync/reconcile/copy-plan';
 import { LedgerRepository, ledgerColumns } from '@/sync/store/ledger.repository';
 import { freePorts, spawnBenchNode, waitFor } from './distro-rig';

@@ -6,7 +6,7 @@ import type { AppConfig } from '@/config';
 import { ConfigModule } from '@/config';
 import { DatabaseModule } from '@/database';
 import { ObservabilityModule } from '@/observability';
-import { RegistryHostModule } from '@/registry-host/registry-host.module';
+import { CoreModule } from '@/core.module';
 import { DistroModule } from '@/distro/distro.module';
 import { NacosHttpModule } from '@/nacos/nacos-http.module';
 import { NacosGrpcModule } from '@/nacos/nacos-grpc.module';
@@ -38,7 +38,7 @@ export class AppModule {
         // The database maps the entities of the modules that own them; it imports none itself.
         DatabaseModule.forRoot({ entities: SYNC_ENTITIES }),
         ObservabilityModule,
-        RegistryHostModule,
+        CoreModule,
         // Protocol modules (Nacos HTTP, Nacos gRPC, Distro, sync) are added below, one line each.
         DistroModule,
         NacosHttpModule,

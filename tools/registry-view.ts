@@ -1,5 +1,5 @@
-import { RegistryApiClient } from '@/nacos/registry-api';
-import type { RegistryInstance } from '@/nacos/registry-api';
+import type { RegistryInstance } from '@/registry-api';
+import { RegistryApiClient } from '@/sync/adapters/registry-api.client';
 
 /** The keys a sync task adds to every copy (docs/sync.md "What a copy is"). */
 export const SYNC_KEYS = ['syncSource', 'sourceClusterId', 'destClusterId', 'syncTaskId'] as const;

@@ -1,6 +1,6 @@
 import type { NacosNamingClient as NacosHttpClient } from 'nacos';
 import type { NacosNamingClient as RustGrpcClient, NacosServiceInstance } from 'nacos-sdk-rust-binding-node';
-import { NacosNamingClient as OwnGrpcClient } from '@/nacos/client';
+import { NacosNamingClient as OwnGrpcClient } from '@/sync/adapters/nacos-grpc-client';
 import type { Region } from './regions';
 import { V1Registrar } from './v1-registrar';
 

@@ -1,4 +1,4 @@
-import { NacosNamingClient } from '@/nacos/client';
+import { NacosNamingClient } from '@/sync/adapters/nacos-grpc-client';
 import type { Region } from './regions';
 import { instanceLine } from './registry-view';
 import type { HeldInstance } from './registry-view';

@@ -1,4 +1,4 @@
-import { AdminConfig } from '@/common/admin-token.config';
+import { AdminConfig } from '@/admin/admin-token.config';
 import { registerSecret } from '@/common/secret-scrubber';
 import { DatabaseConfig } from '@/database/database.config';
 import { DistroConfig } from '@/distro/distro.config';

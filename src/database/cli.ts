@@ -3,7 +3,7 @@
  * src/migration-cli.ts, which passes the entities (the database module imports no feature module).
  * Uses DATABASE_URL, or the embedded database under DATA_DIR like the app does. `generate` diffs
  * the entities against a freshly migrated throwaway database unless DATABASE_URL is given, and
- * writes the new migration into migrations/ (and its index) for review.
+ * writes the new migration into migrations/ and lists it in src/database/migration-list.ts, for review.
  */
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';

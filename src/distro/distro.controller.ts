@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminApi } from '@/common/admin-token.guard';
+import { AdminApi } from '@/admin/admin-token.guard';
 import { DistroService } from './distro.service';
 import { DistroStatusResponseDto } from './distro-status.dto';
 

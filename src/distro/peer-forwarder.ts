@@ -1,5 +1,5 @@
-import { MemberLeavingError, MemberUnreachableError } from './cluster-routing';
-import type { ForwardedHttpRequest, ForwardedHttpResponse } from './cluster-routing';
+import { MemberLeavingError, MemberUnreachableError } from '@/routing/cluster-routing';
+import type { ForwardedHttpRequest, ForwardedHttpResponse } from '@/routing/cluster-routing';
 import type { DistroMembers } from './distro-members';
 import { PeerCallError } from './distro-types';
 import { LEAVING_DETAILS } from './grpc/distro-grpc-server';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { NacosAuthController } from './auth/nacos-auth.controller';
+import { NacosAuthController } from './http/nacos-auth.controller';
 import { NacosAuthService } from './auth/nacos-auth.service';
-import { NamingAccessGuard } from './auth/naming-access.guard';
+import { NamingAccessGuard } from './http/naming-access.guard';
 import { HeartbeatExpiry } from './http/heartbeat-expiry';
 import { NacosNamingService } from './http/naming.service';
 import { V1InstanceController } from './http/v1-instance.controller';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ClusterRouting } from '@/distro/cluster-routing';
+import { ClusterRouting } from '@/routing/cluster-routing';
 import { Registry } from '@/registry';
 import { AdapterFactory } from './adapters/adapter-factory';
 import { DistroRegistryAdapter } from './adapters/distro-adapter';

@@ -1,6 +1,6 @@
-import { ClusterRouting } from '@/distro/cluster-routing';
+import { ClusterRouting } from '@/routing/cluster-routing';
 import { DistroService } from '@/distro/distro.service';
-import { NacosNamingClient } from '@/nacos/client';
+import { NacosNamingClient } from '@/sync/adapters/nacos-grpc-client';
 import { serviceKey } from '@/registry';
 import type { TestNode } from '../support/app';
 import { eventually, registryOf, startCluster } from '../support/distro-cluster';

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
-import { registryProto, serviceClient } from '@/nacos/grpc/protos';
+import { registryProto, serviceClient } from '@/common/protos';
 import type { FuzzContext } from './support/fuzz-context';
 import type { FuzzNode } from './support/fuzz-node';
 import { fuzz } from './support/fuzz-run';

@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
-import { NacosClientError, NacosNamingClient } from '@/nacos/client';
-import { NacosErrorCode } from '@/nacos/grpc/messages';
+import { NacosClientError, NacosNamingClient } from '@/sync/adapters/nacos-grpc-client';
+import { NacosExceptionCode } from '@/nacos/grpc/messages';
 import { decodePayload, encodePayload } from '@/nacos/grpc/payload';
 import type { WirePayload } from '@/nacos/grpc/payload';
-import { nacosProto, serviceClient } from '@/nacos/grpc/protos';
+import { nacosProto, serviceClient } from '@/common/protos';
 import { Registry, serviceKey } from '@/registry';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
@@ -107,6 +107,6 @@ describe('Nacos gRPC connection life', () => {
     const failure = await sut.register('early', { ip: '10.8.1.1', port: 1 }).catch((err: unknown) => err);
 
     expect(failure).toBeInstanceOf(NacosClientError);
-    expect((failure as NacosClientError).errorCode).toBe(NacosErrorCode.ServerStarting);
+    expect((failure as NacosClientError).errorCode).toBe(NacosExceptionCode.ServerStarting);
   });
 });

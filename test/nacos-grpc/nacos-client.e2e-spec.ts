@@ -1,10 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
-import { NacosClientError, NacosNamingClient } from '@/nacos/client';
-import type { NacosServiceInfo } from '@/nacos/client';
-import { NacosErrorCode } from '@/nacos/grpc/messages';
+import { NacosClientError, NacosNamingClient } from '@/sync/adapters/nacos-grpc-client';
+import type { NacosServiceInfo } from '@/sync/adapters/nacos-grpc-client';
+import { NacosExceptionCode } from '@/nacos/grpc/messages';
 import { decodePayload, encodeJson } from '@/nacos/grpc/payload';
 import type { WirePayload } from '@/nacos/grpc/payload';
-import { nacosProto, serviceClient } from '@/nacos/grpc/protos';
+import { nacosProto, serviceClient } from '@/common/protos';
 import { Registry, serviceKey } from '@/registry';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
@@ -153,7 +153,7 @@ describe(NacosNamingClient.name, () => {
       await right.register('secure', { ip: '10.4.0.2', port: 2 });
 
       expect(failure).toBeInstanceOf(NacosClientError);
-      expect((failure as NacosClientError).errorCode).toBe(NacosErrorCode.NoRight);
+      expect((failure as NacosClientError).errorCode).toBe(NacosExceptionCode.NoRight);
       expect(ports(await right.query('secure'))).toEqual([2]);
     });
   });
@@ -168,13 +168,15 @@ describe(NacosNamingClient.name, () => {
       const noType = await rawRequest(port, { metadata: { type: '' }, body: { value: Buffer.from('{}') } });
       const notProtobuf = await rawBytes(port, Buffer.from('GET / HTTP/1.1\r\n'));
 
-      expect(noConnection.body).toEqual(expect.objectContaining({ errorCode: NacosErrorCode.ConnectionUnregistered }));
-      expect(badJson.body).toEqual(expect.objectContaining({ errorCode: NacosErrorCode.ParseError }));
+      expect(noConnection.body).toEqual(
+        expect.objectContaining({ errorCode: NacosExceptionCode.ConnectionUnregistered }),
+      );
+      expect(badJson.body).toEqual(expect.objectContaining({ errorCode: NacosExceptionCode.ParseError }));
       expect(noType.type).toBe('ErrorResponse');
       expect(notProtobuf.type).toBe('ErrorResponse');
       expect(notProtobuf.body).toEqual(
         expect.objectContaining({
-          errorCode: NacosErrorCode.ParseError,
+          errorCode: NacosExceptionCode.ParseError,
           message: expect.stringMatching(/^not a Nacos Payload message: /),
         }),
       );
@@ -189,20 +191,20 @@ describe(NacosNamingClient.name, () => {
         [0x1a, 0x03, 0x12, 0x09, 0x00],
       ]) {
         const answer = await rawBytes(port, Buffer.from(bytes));
-        expect(answer.body).toEqual(expect.objectContaining({ errorCode: NacosErrorCode.ParseError }));
+        expect(answer.body).toEqual(expect.objectContaining({ errorCode: NacosExceptionCode.ParseError }));
       }
 
       const sut = client([`127.0.0.1:${port}`]);
       const badPort = await sut.register('svc', { ip: '10.5.0.1', port: 70000 }).catch((err: unknown) => err);
       expect(badPort).toEqual(
-        expect.objectContaining({ errorCode: NacosErrorCode.BadRequest, message: expect.stringMatching(/port/) }),
+        expect.objectContaining({ errorCode: NacosExceptionCode.BadRequest, message: expect.stringMatching(/port/) }),
       );
       const unknownType = await (
         sut as unknown as { transport: { request(t: string, b: object): Promise<unknown> } }
       ).transport
         .request('NoSuchRequest', {})
         .catch((err: unknown) => err);
-      expect(unknownType).toEqual(expect.objectContaining({ errorCode: NacosErrorCode.NoHandler }));
+      expect(unknownType).toEqual(expect.objectContaining({ errorCode: NacosExceptionCode.NoHandler }));
       // The server is still fine.
       await sut.register('svc', { ip: '10.5.0.1', port: 7000 });
       expect(ports(await sut.query('svc'))).toEqual([7000]);
@@ -219,7 +221,7 @@ describe(NacosNamingClient.name, () => {
           (err: unknown) => err,
         );
       const bad = (field: RegExp) =>
-        expect.objectContaining({ errorCode: NacosErrorCode.BadRequest, message: expect.stringMatching(field) });
+        expect.objectContaining({ errorCode: NacosExceptionCode.BadRequest, message: expect.stringMatching(field) });
 
       expect(
         await refused(sut.register('nul-svc', { ip: '10.13.0.1', port: 80, metadata: { '\u0000': '\u0000' } })),

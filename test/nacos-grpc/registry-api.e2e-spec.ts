@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
-import { RegistryApiClient } from '@/nacos/registry-api';
-import type { PublishItem, WatchEvent } from '@/nacos/registry-api';
+import type { WatchEvent } from '@/registry-api';
+import { RegistryApiClient } from '@/sync/adapters/registry-api.client';
+import type { PublishItem } from '@/sync/adapters/registry-api.client';
 import { Registry, serviceKey } from '@/registry';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';

@@ -1,7 +1,7 @@
 import { Client, Metadata, credentials, status } from '@grpc/grpc-js';
 import { NO_CHANNELZ } from '@/common/grpc-options';
 import type { ServiceError } from '@grpc/grpc-js';
-import type { ForwardedHttpRequest, ForwardedHttpResponse } from '../cluster-routing';
+import type { ForwardedHttpRequest, ForwardedHttpResponse } from '@/routing/cluster-routing';
 import { PeerCallError } from '../distro-types';
 import type { BucketDigests, DistroTransport, PeerFailure, SyncResult, VerifyEntry } from '../distro-types';
 import { DISTRO_SERVICE, MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';

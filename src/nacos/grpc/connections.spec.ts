@@ -2,7 +2,7 @@ import { ConnectionTable, splitPeer } from './connections';
 import type { ConnectionStream } from './connections';
 import { decodePayload } from './payload';
 import type { WirePayload } from './payload';
-import { nacosProto, serviceClient } from './protos';
+import { nacosProto, serviceClient } from '@/common/protos';
 
 /** Records what the table writes; the bytes are decoded with the real Payload codec. */
 function recordingStream(): { stream: ConnectionStream; written: ReturnType<typeof decodePayload>[] } {

@@ -1,12 +1,16 @@
 /**
  * JSON shapes of the Nacos 2.x gRPC client protocol, as carried in `Payload.body.value`. Field
  * names follow the Nacos Java classes (`com.alibaba.nacos.api.*.remote.request|response`), which
- * the SDKs of every language mirror. Shared by the server (src/nacos/grpc) and our client.
+ * the SDKs of every language mirror. Shared by the server (src/nacos/grpc) and our client
+ * (src/sync/adapters/nacos-grpc-client).
  */
-import type { HostView } from '@/nacos/http/service-info';
+import type { HostView, ServiceInfoView } from '@/nacos/view/service-info';
 
-/** errorCode values of Nacos error responses (NacosException constants). */
-export enum NacosErrorCode {
+/**
+ * The `errorCode` of a gRPC error response: Nacos's NacosException constants (its ResponseCode is
+ * the `resultCode`, RESULT_SUCCESS / RESULT_FAIL below). Not the HTTP v2 codes (NacosV2ErrorCode).
+ */
+export enum NacosExceptionCode {
   BadRequest = 400,
   NoRight = 403,
   ServerError = 500,
@@ -61,19 +65,8 @@ export interface NacosInstance {
 /** A host in a ServiceInfo, with the Nacos heartbeat fields the SDKs expect (the shape HTTP answers too). */
 export type NacosHost = HostView;
 
-/** What queries answer and pushes carry; `name` is ungrouped, `groupName` set. */
-export interface NacosServiceInfo {
-  name: string;
-  groupName: string;
-  clusters: string;
-  cacheMillis: number;
-  hosts: NacosHost[];
-  lastRefTime: number;
-  checksum: string;
-  allIPs: boolean;
-  reachProtectionThreshold: boolean;
-  valid: boolean;
-}
+/** What queries answer and pushes carry (the HTTP shape); `name` is ungrouped, `groupName` set. */
+export type NacosServiceInfo = ServiceInfoView;
 
 // ---- client → server ---------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
-import type { ClusterRouting } from '@/distro/cluster-routing';
+import type { ClusterRouting } from '@/routing/cluster-routing';
 import { DEFAULT_GROUP } from '@/registry';
 import type { Registry } from '@/registry';
 import type { NacosConnection } from './connections';
-import { NacosErrorCode, okResponse } from './messages';
+import { NacosExceptionCode, okResponse } from './messages';
 import type {
   BatchInstanceRequest,
   InstanceRequest,
@@ -21,7 +21,7 @@ import {
   requestServiceKey,
 } from './naming-input';
 import type { GrpcSubscription } from './push';
-import { buildServiceInfo } from './service-info';
+import { buildGrpcServiceInfo } from '@/nacos/view/grpc-service-info';
 
 /** Largest page of ServiceListRequest (as Nacos's v2 API). */
 const MAX_PAGE_SIZE = 500;
@@ -65,7 +65,10 @@ export class NamingHandlers {
         break;
       }
       default:
-        throw new NacosRequestError(NacosErrorCode.BadRequest, `unsupported InstanceRequest type ${String(body.type)}`);
+        throw new NacosRequestError(
+          NacosExceptionCode.BadRequest,
+          `unsupported InstanceRequest type ${String(body.type)}`,
+        );
     }
     return okResponse(body.requestId, { type: body.type });
   }
@@ -89,7 +92,7 @@ export class NamingHandlers {
       }
       default:
         throw new NacosRequestError(
-          NacosErrorCode.BadRequest,
+          NacosExceptionCode.BadRequest,
           `unsupported BatchInstanceRequest type ${String(body.type)}`,
         );
     }
@@ -98,7 +101,7 @@ export class NamingHandlers {
 
   private query(body: ServiceQueryRequest): NacosResponseBase {
     const key = requestServiceKey(body);
-    const serviceInfo = buildServiceInfo(
+    const serviceInfo = buildGrpcServiceInfo(
       this.registry,
       key,
       clusterList(body.cluster, 'cluster'),
@@ -116,7 +119,7 @@ export class NamingHandlers {
       const subscription: GrpcSubscription = { connectionId: connection.id, clusters };
       this.registry.subscribe(key, connection.id, subscription);
     }
-    const serviceInfo = buildServiceInfo(this.registry, key, clusters);
+    const serviceInfo = buildGrpcServiceInfo(this.registry, key, clusters);
     return okResponse(body.requestId, { serviceInfo });
   }
 
@@ -124,9 +127,9 @@ export class NamingHandlers {
     const pageNo = body.pageNo ?? 1;
     const pageSize = body.pageSize ?? 10;
     if (!Number.isInteger(pageNo) || pageNo < 1)
-      throw new NacosRequestError(NacosErrorCode.BadRequest, 'pageNo must be ≥ 1');
+      throw new NacosRequestError(NacosExceptionCode.BadRequest, 'pageNo must be ≥ 1');
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-      throw new NacosRequestError(NacosErrorCode.BadRequest, `pageSize must be 1-${MAX_PAGE_SIZE}`);
+      throw new NacosRequestError(NacosExceptionCode.BadRequest, `pageSize must be 1-${MAX_PAGE_SIZE}`);
     }
     const { namespace, group } = requestGroup(body);
     const page = this.registry.listServices(namespace, { group: group ?? DEFAULT_GROUP, pageNo, pageSize });

@@ -1,4 +1,4 @@
-import { NacosErrorCode } from './messages';
+import { NacosExceptionCode } from './messages';
 import {
   NacosRequestError,
   clusterList,
@@ -29,7 +29,7 @@ describe('naming input', () => {
     });
 
     it('should reject a missing or malformed service name with 400', () => {
-      expect(errorOf(() => requestServiceKey({})).errorCode).toBe(NacosErrorCode.BadRequest);
+      expect(errorOf(() => requestServiceKey({})).errorCode).toBe(NacosExceptionCode.BadRequest);
       expect(errorOf(() => requestServiceKey({ serviceName: 'a@@b' })).message).toMatch(/serviceName/);
     });
   });

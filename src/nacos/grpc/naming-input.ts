@@ -1,7 +1,7 @@
 import { metadataTextViolation, printableViolation } from '@/common/text-rule';
 import { DEFAULT_CLUSTER, serviceKey } from '@/registry';
 import type { InstanceAddress, InstanceInput, ServiceKey } from '@/registry';
-import { NacosErrorCode } from './messages';
+import { NacosExceptionCode } from './messages';
 import type { NacosInstance, NamingRequestBase } from './messages';
 
 /** Longest namespace, group, service or cluster name accepted (Nacos allows far less in practice). */
@@ -14,7 +14,7 @@ const NAME = /^[^\s@#]+$/;
 /** A request failed in a way the client should see as a Nacos error code. */
 export class NacosRequestError extends Error {
   constructor(
-    readonly errorCode: NacosErrorCode,
+    readonly errorCode: NacosExceptionCode,
     message: string,
   ) {
     super(message);
@@ -23,7 +23,7 @@ export class NacosRequestError extends Error {
 }
 
 function invalid(message: string): never {
-  throw new NacosRequestError(NacosErrorCode.BadRequest, message);
+  throw new NacosRequestError(NacosExceptionCode.BadRequest, message);
 }
 
 /**

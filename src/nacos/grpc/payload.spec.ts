@@ -9,7 +9,7 @@ import {
   serializePayload,
 } from './payload';
 import type { WirePayload } from './payload';
-import { nacosProto, serviceClient } from './protos';
+import { nacosProto, serviceClient } from '@/common/protos';
 
 // protobufjs (through proto-loader) reads and writes the same .proto independently of our codec.
 const generic = serviceClient(nacosProto(), 'Request').service.request;

@@ -3,7 +3,7 @@ import { ConnectionTable } from './connections';
 import type { ConnectionStream, NacosConnection } from './connections';
 import { decodePayload } from './payload';
 import type { WirePayload } from './payload';
-import { nacosProto, serviceClient } from './protos';
+import { nacosProto, serviceClient } from '@/common/protos';
 import { FAN_OUT_TURN_MS, PushDispatcher } from './push';
 import type { GrpcSubscription, PushOptions } from './push';
 

@@ -3,7 +3,7 @@ import { formatServiceKey } from '@/registry';
 import type { Registry, ServiceKey } from '@/registry';
 import type { AnswerWaiter, ConnectionTable, NacosConnection, PreparedRequest } from './connections';
 import type { NotifySubscriberRequest } from './messages';
-import { buildServiceInfo } from './service-info';
+import { buildGrpcServiceInfo } from '@/nacos/view/grpc-service-info';
 
 /** What a gRPC subscriber asked for, kept as its info in the registry's subscriber book. */
 export interface GrpcSubscription {
@@ -252,7 +252,7 @@ export class PushDispatcher {
       namespace: key.namespace,
       serviceName: key.name,
       groupName: key.group,
-      serviceInfo: buildServiceInfo(this.registry, key, clusters),
+      serviceInfo: buildGrpcServiceInfo(this.registry, key, clusters),
     };
     return this.connections.prepare('NotifySubscriberRequest', JSON.stringify(request));
   }

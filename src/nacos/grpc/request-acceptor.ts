@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type * as grpc from '@grpc/grpc-js';
-import type { ClusterRouting } from '@/distro/cluster-routing';
+import type { ClusterRouting } from '@/routing/cluster-routing';
 import type { ConnectionStream, ConnectionTable } from './connections';
-import { NacosErrorCode, errorResponse, okResponse } from './messages';
+import { NacosExceptionCode, errorResponse, okResponse } from './messages';
 import type { NacosResponseBase } from './messages';
 import type { NamingHandlers } from './naming-handlers';
 import { NacosRequestError } from './naming-input';
@@ -105,26 +105,26 @@ export class RequestAcceptor {
     }
     const connection = this.connections.byTransport(peer);
     if (connection === undefined) {
-      return errorResponse(requestId, NacosErrorCode.ConnectionUnregistered, 'Connection is unregistered.');
+      return errorResponse(requestId, NacosExceptionCode.ConnectionUnregistered, 'Connection is unregistered.');
     }
     this.connections.touch(connection);
     if (decoded.type === 'HealthCheckRequest') return okResponse(requestId, {});
     const handler = this.naming.handlerFor(decoded.type);
     if (handler === undefined) {
-      return errorResponse(requestId, NacosErrorCode.NoHandler, `RequestHandler Not Found: ${decoded.type}`);
+      return errorResponse(requestId, NacosExceptionCode.NoHandler, `RequestHandler Not Found: ${decoded.type}`);
     }
     if (!this.routing.initialized())
-      return errorResponse(requestId, NacosErrorCode.ServerStarting, SERVER_STARTING_MESSAGE);
+      return errorResponse(requestId, NacosExceptionCode.ServerStarting, SERVER_STARTING_MESSAGE);
     const denied = this.checkCredentials(decoded.headers);
-    if (denied !== undefined) return errorResponse(requestId, NacosErrorCode.NoRight, denied);
+    if (denied !== undefined) return errorResponse(requestId, NacosExceptionCode.NoRight, denied);
     return handler(connection, decoded.body);
   }
 
   private failure(err: unknown, decoded: DecodedPayload | undefined): NacosResponseBase {
     const requestId = typeof decoded?.body.requestId === 'string' ? decoded.body.requestId : undefined;
     if (err instanceof NacosRequestError) return errorResponse(requestId, err.errorCode, err.message);
-    if (err instanceof PayloadError) return errorResponse(requestId, NacosErrorCode.ParseError, err.message);
+    if (err instanceof PayloadError) return errorResponse(requestId, NacosExceptionCode.ParseError, err.message);
     this.logger.error({ type: decoded?.type, err }, 'gRPC request failed');
-    return errorResponse(requestId, NacosErrorCode.ServerError, 'internal error');
+    return errorResponse(requestId, NacosExceptionCode.ServerError, 'internal error');
   }
 }

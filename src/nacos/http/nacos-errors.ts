@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 
-/** Nacos v2 error codes (com.alibaba.nacos.api.model.v2.ErrorCode) that the naming API answers. */
-export enum NacosErrorCode {
+/** Nacos v2 error codes (com.alibaba.nacos.api.model.v2.ErrorCode) that the HTTP naming API answers. */
+export enum NacosV2ErrorCode {
   ParameterMissing = 10000,
   AccessDenied = 10001,
   ParameterValidateError = 20002,
@@ -13,16 +13,16 @@ export enum NacosErrorCode {
   ServiceNotExist = 21008,
 }
 
-const ABSTRACTS: Record<NacosErrorCode, string> = {
-  [NacosErrorCode.ParameterMissing]: 'parameter missing',
-  [NacosErrorCode.AccessDenied]: 'access denied',
-  [NacosErrorCode.ParameterValidateError]: 'parameter validate error',
-  [NacosErrorCode.ServiceNameError]: 'service name error',
-  [NacosErrorCode.WeightError]: 'weight error',
-  [NacosErrorCode.InstanceMetadataError]: 'instance metadata error',
-  [NacosErrorCode.InstanceNotFound]: 'instance not found',
-  [NacosErrorCode.InstanceError]: 'instance error',
-  [NacosErrorCode.ServiceNotExist]: 'service not exist',
+const ABSTRACTS: Record<NacosV2ErrorCode, string> = {
+  [NacosV2ErrorCode.ParameterMissing]: 'parameter missing',
+  [NacosV2ErrorCode.AccessDenied]: 'access denied',
+  [NacosV2ErrorCode.ParameterValidateError]: 'parameter validate error',
+  [NacosV2ErrorCode.ServiceNameError]: 'service name error',
+  [NacosV2ErrorCode.WeightError]: 'weight error',
+  [NacosV2ErrorCode.InstanceMetadataError]: 'instance metadata error',
+  [NacosV2ErrorCode.InstanceNotFound]: 'instance not found',
+  [NacosV2ErrorCode.InstanceError]: 'instance error',
+  [NacosV2ErrorCode.ServiceNotExist]: 'service not exist',
 };
 
 /**
@@ -32,14 +32,14 @@ const ABSTRACTS: Record<NacosErrorCode, string> = {
 export class NacosRequestError extends Error {
   constructor(
     readonly status: number,
-    readonly code: NacosErrorCode,
+    readonly code: NacosV2ErrorCode,
     message: string,
   ) {
     super(message);
     this.name = 'NacosRequestError';
   }
 
-  static badParam(code: NacosErrorCode, message: string): NacosRequestError {
+  static badParam(code: NacosV2ErrorCode, message: string): NacosRequestError {
     return new NacosRequestError(400, code, message);
   }
 

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { DEFAULT_CLUSTER, DEFAULT_GROUP, DEFAULT_NAMESPACE, GROUP_SEPARATOR, serviceKey } from '@/registry';
 import type { ServiceKey } from '@/registry';
 import { metadataViolation, parseStrictInteger, parseStrictNumber, printableViolation } from '@/common/text-rule';
-import { NacosErrorCode, NacosRequestError } from './nacos-errors';
+import { NacosV2ErrorCode, NacosRequestError } from './nacos-errors';
 
 /** Longest namespace, group, service or cluster name accepted. */
 export const MAX_NAME_LENGTH = 256;
@@ -59,7 +59,7 @@ export class NacosParams {
   required(name: string): string {
     const value = this.optional(name);
     if (value === undefined) {
-      throw NacosRequestError.badParam(NacosErrorCode.ParameterMissing, `Param '${name}' is required.`);
+      throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterMissing, `Param '${name}' is required.`);
     }
     return value;
   }
@@ -87,7 +87,10 @@ export class NacosParams {
   cluster(param = 'clusterName'): string {
     const value = this.name(param, this.optional(param)) ?? DEFAULT_CLUSTER;
     if (value.includes(',')) {
-      throw NacosRequestError.badParam(NacosErrorCode.ParameterValidateError, `Param '${param}' must not contain ','.`);
+      throw NacosRequestError.badParam(
+        NacosV2ErrorCode.ParameterValidateError,
+        `Param '${param}' must not contain ','.`,
+      );
     }
     return value;
   }
@@ -126,7 +129,7 @@ export class NacosParams {
       const value = NACOS_BOOLEANS.get(raw.toLowerCase());
       if (value === undefined) {
         throw NacosRequestError.badParam(
-          NacosErrorCode.ParameterValidateError,
+          NacosV2ErrorCode.ParameterValidateError,
           `Param '${name}' must be true or false.`,
         );
       }
@@ -147,7 +150,7 @@ export class NacosParams {
     const value = parseStrictInteger(raw);
     if (value === undefined || value < 1) {
       throw NacosRequestError.badParam(
-        NacosErrorCode.ParameterValidateError,
+        NacosV2ErrorCode.ParameterValidateError,
         `Param '${name}' must be a positive integer.`,
       );
     }
@@ -185,7 +188,7 @@ export function validName(param: string, value: string): string {
   const reason =
     value.length > MAX_NAME_LENGTH ? `must be at most ${MAX_NAME_LENGTH} characters` : printableViolation(value);
   if (reason !== undefined) {
-    throw NacosRequestError.badParam(NacosErrorCode.ParameterValidateError, `Param '${param}' ${reason}.`);
+    throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterValidateError, `Param '${param}' ${reason}.`);
   }
   return value;
 }
@@ -206,7 +209,7 @@ export function parseServiceName(raw: string, namespace: string, group: string |
   const namePart = raw.slice(at + GROUP_SEPARATOR.length);
   if (groupPart === '' || namePart === '' || namePart.includes(GROUP_SEPARATOR)) {
     throw NacosRequestError.badParam(
-      NacosErrorCode.ServiceNameError,
+      NacosV2ErrorCode.ServiceNameError,
       `Param 'serviceName' is illegal, it should be format as 'groupName@@serviceName', got '${raw}'.`,
     );
   }
@@ -216,7 +219,7 @@ export function parseServiceName(raw: string, namespace: string, group: string |
 export function validIp(param: string, value: string): string {
   if (value.length > 253 || (isIP(value) === 0 && !HOSTNAME.test(value))) {
     throw NacosRequestError.badParam(
-      NacosErrorCode.ParameterValidateError,
+      NacosV2ErrorCode.ParameterValidateError,
       `Param '${param}' is not an IP address or host name.`,
     );
   }
@@ -227,7 +230,10 @@ export function validIp(param: string, value: string): string {
 export function validPort(param: string, value: string | number): number {
   const port = typeof value === 'number' ? value : (parseStrictInteger(value) ?? NaN);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw NacosRequestError.badParam(NacosErrorCode.ParameterValidateError, `Param '${param}' must be a port 1-65535.`);
+    throw NacosRequestError.badParam(
+      NacosV2ErrorCode.ParameterValidateError,
+      `Param '${param}' must be a port 1-65535.`,
+    );
   }
   return port;
 }
@@ -236,7 +242,7 @@ export function validPort(param: string, value: string | number): number {
 export function validWeight(value: string | number): number {
   const weight = typeof value === 'number' ? value : (parseStrictNumber(value) ?? NaN);
   if (!Number.isFinite(weight) || weight < 0 || weight > 10000) {
-    throw NacosRequestError.badParam(NacosErrorCode.WeightError, `Param 'weight' must be a number from 0 to 10000.`);
+    throw NacosRequestError.badParam(NacosV2ErrorCode.WeightError, `Param 'weight' must be a number from 0 to 10000.`);
   }
   return weight;
 }
@@ -244,7 +250,7 @@ export function validWeight(value: string | number): number {
 /** Metadata as a JSON object, or Nacos's older `k=v,k2=v2` form; values become strings. */
 export function parseMetadata(raw: string): Record<string, string> {
   const invalid = (why: string): NacosRequestError =>
-    NacosRequestError.badParam(NacosErrorCode.InstanceMetadataError, `Param 'metadata' ${why}.`);
+    NacosRequestError.badParam(NacosV2ErrorCode.InstanceMetadataError, `Param 'metadata' ${why}.`);
   if (Buffer.byteLength(raw) > MAX_METADATA_BYTES) throw invalid(`exceeds ${MAX_METADATA_BYTES} bytes`);
   let entries: Array<[string, unknown]>;
   if (raw.startsWith('{')) {

@@ -2,13 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { Registry, groupedName, ipPortClientId } from '@/registry';
 import type { InstanceInput, InstancePatch, ServiceKey, ServicePage } from '@/registry';
 import { UdpPushService } from '@/nacos/udp/udp-push.service';
-import { NacosErrorCode, NacosRequestError } from './nacos-errors';
+import { NacosV2ErrorCode, NacosRequestError } from './nacos-errors';
 import { MAX_PAGE_SIZE, parseMetadata, validIp, validName, validPort, validWeight } from './nacos-params';
 import type { NacosParams } from './nacos-params';
 import { NacosBeatConfig } from './heartbeat.config';
-import { buildServiceInfo } from './service-info';
-import type { BeatTimings, ServiceInfoView } from './service-info';
-import { ClusterRouting } from '@/distro/cluster-routing';
+import { buildServiceInfo } from '@/nacos/view/service-info';
+import type { BeatTimings, ServiceInfoView } from '@/nacos/view/service-info';
+import { ClusterRouting } from '@/routing/cluster-routing';
 
 /** Nacos's beat answer codes. */
 export const BEAT_OK = 10200;
@@ -88,7 +88,7 @@ export class NacosNamingService {
     if (metadata !== undefined) patch.metadata = metadata;
     if (this.registry.getPublication(clientId, key, cluster, ip, port) === undefined) {
       throw NacosRequestError.badParam(
-        NacosErrorCode.InstanceError,
+        NacosV2ErrorCode.InstanceError,
         `instance not exist: ${ip}:${port} in cluster ${cluster} of ${describe(key)}`,
       );
     }
@@ -171,7 +171,7 @@ export class NacosNamingService {
     const cluster = params.cluster();
     const instance = this.registry.getInstance(key, cluster, ip, port);
     if (instance === undefined || !instance.enabled) {
-      throw new NacosRequestError(404, NacosErrorCode.InstanceNotFound, 'no matched ip found!');
+      throw new NacosRequestError(404, NacosV2ErrorCode.InstanceNotFound, 'no matched ip found!');
     }
     return {
       service: groupedName(key.group, key.name),
@@ -197,7 +197,7 @@ export class NacosNamingService {
     const key = params.service();
     const summary = this.registry.getService(key);
     if (summary === undefined) {
-      throw NacosRequestError.badParam(NacosErrorCode.ServiceNotExist, `service not found: ${describe(key)}`);
+      throw NacosRequestError.badParam(NacosV2ErrorCode.ServiceNotExist, `service not found: ${describe(key)}`);
     }
     return {
       namespaceId: key.namespace,
@@ -214,7 +214,7 @@ export class NacosNamingService {
     const raw = params.optional('beat');
     if (raw === undefined) return undefined;
     const invalid = (why: string): NacosRequestError =>
-      NacosRequestError.badParam(NacosErrorCode.ParameterValidateError, `Param 'beat' ${why}.`);
+      NacosRequestError.badParam(NacosV2ErrorCode.ParameterValidateError, `Param 'beat' ${why}.`);
     if (Buffer.byteLength(raw) > MAX_BEAT_BYTES) throw invalid(`exceeds ${MAX_BEAT_BYTES} bytes`);
     let parsed: unknown;
     try {

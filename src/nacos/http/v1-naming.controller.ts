@@ -2,7 +2,7 @@ import { Controller, Get, Req, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Registry } from '@/registry';
-import { NamingAccessGuard } from '@/nacos/auth/naming-access.guard';
+import { NamingAccessGuard } from './naming-access.guard';
 import { UdpPushService } from '@/nacos/udp/udp-push.service';
 import { asV1 } from './nacos-errors';
 import { NacosParams } from './nacos-params';

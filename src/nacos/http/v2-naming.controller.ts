@@ -1,11 +1,11 @@
 import { Controller, Delete, Get, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { NamingAccessGuard } from '@/nacos/auth/naming-access.guard';
+import { NamingAccessGuard } from './naming-access.guard';
 import { asV2 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
 import { NacosNamingService } from './naming.service';
-import type { ServiceInfoView } from './service-info';
+import type { ServiceInfoView } from '@/nacos/view/service-info';
 import { WriteForwarder } from './write-forwarder';
 
 /** The v2 envelope of every answer. */

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClusterRouting, MemberLeavingError, MemberUnreachableError } from '@/distro/cluster-routing';
-import type { ForwardedHttpRequest, ForwardedHttpResponse } from '@/distro/cluster-routing';
+import { ClusterRouting, MemberLeavingError, MemberUnreachableError } from '@/routing/cluster-routing';
+import type { ForwardedHttpRequest, ForwardedHttpResponse } from '@/routing/cluster-routing';
 import type { NacosParams } from './nacos-params';
 import { WriteForwarder } from './write-forwarder';
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClusterRouting, MemberUnreachableError } from '@/distro/cluster-routing';
-import type { ForwardedHttpRequest } from '@/distro/cluster-routing';
+import { ClusterRouting, MemberUnreachableError } from '@/routing/cluster-routing';
+import type { ForwardedHttpRequest } from '@/routing/cluster-routing';
 import type { NacosParams } from './nacos-params';
 
 /** Marks a request one node replayed on another, so it is never forwarded twice. */

@@ -9,8 +9,8 @@ import { AppConfig } from '@/config';
 import { Metrics } from '@/observability';
 import { Registry, formatServiceKey } from '@/registry';
 import type { ServiceKey } from '@/registry';
-import { buildServiceInfo } from '@/nacos/http/service-info';
-import type { BeatTimings } from '@/nacos/http/service-info';
+import { buildServiceInfo } from '@/nacos/view/service-info';
+import type { BeatTimings } from '@/nacos/view/service-info';
 
 /** Where a v1 client listens for pushes of one service, and which clusters it asked for. */
 export interface UdpTarget {

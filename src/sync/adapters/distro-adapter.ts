@@ -1,10 +1,11 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { RegistryApiClient } from '@/nacos/registry-api';
-import type { PublishItem, RegistryInstance, ServiceSnapshot as WireSnapshot } from '@/nacos/registry-api';
+import type { RegistryInstance, ServiceSnapshot as WireSnapshot } from '@/registry-api';
 import { DEFAULT_CLUSTER } from '@/registry';
 import type { CopyRecord, TaskSelector } from '../reconcile/copy-plan';
 import { SYNC_TASK_KEY, ServiceSelector } from '../reconcile/copy-plan';
 import { grpcAddresses } from './cluster-addresses';
+import { RegistryApiClient } from './registry-api.client';
+import type { PublishItem } from './registry-api.client';
 import type {
   CopyOwner,
   ReachabilityReport,

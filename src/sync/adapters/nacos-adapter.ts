@@ -1,5 +1,5 @@
-import { NacosNamingClient } from '@/nacos/client';
-import type { NacosHost } from '@/nacos/client';
+import { NacosNamingClient } from './nacos-grpc-client';
+import type { NacosHost } from './nacos-grpc-client';
 import { DEFAULT_CLUSTER, formatServiceKey } from '@/registry';
 import type { ServiceKey } from '@/registry';
 import type { CopyRecord, TaskSelector } from '../reconcile/copy-plan';

@@ -4,7 +4,7 @@ import type { ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
-import { PageMetaDto, PageQueryDto } from '../common/page.dto';
+import { PageMetaDto, PageQueryDto } from '@/admin/page.dto';
 import type { ClusterEntity, ClusterKind } from '../entities';
 
 /** Kinds the workers can speak today (`zookeeper` is reserved in the schema for later). */

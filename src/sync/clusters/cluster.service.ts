@@ -1,8 +1,8 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { registerSecret, scrubSecrets } from '@/common/secret-scrubber';
 import { AppConfig } from '@/config';
-import { mapConstraintErrors } from '../common/db-errors';
-import type { Page } from '../common/page.dto';
+import { mapConstraintErrors } from '@/admin/constraint-errors';
+import type { Page } from '@/admin/page.dto';
 import type { ClusterEntity } from '../entities';
 import { SyncStore } from '../store/sync-store';
 import type { ClusterRepository } from '../store/cluster.repository';

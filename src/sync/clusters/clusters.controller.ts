@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminApi } from '@/common/admin-token.guard';
+import { AdminApi } from '@/admin/admin-token.guard';
 import {
   ClusterCheckDto,
   ClusterCreateDto,

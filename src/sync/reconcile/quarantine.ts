@@ -1,4 +1,4 @@
-import { Backoff } from '../common/backoff';
+import { Backoff } from '@/common/backoff';
 import { copyId, copyKey, sameCopy, serviceId } from './copy-plan';
 import type { CopyRecord } from './copy-plan';
 

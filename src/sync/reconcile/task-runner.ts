@@ -9,7 +9,7 @@ import type {
   ServiceSnapshot,
   SourceWatch,
 } from '../adapters/registry-adapter';
-import { Backoff } from '../common/backoff';
+import { Backoff } from '@/common/backoff';
 import type { HeldLease, LeaseRepository } from '../store/lease.repository';
 import { LeaseLostError } from '../store/lease.repository';
 import type { LedgerRepository } from '../store/ledger.repository';

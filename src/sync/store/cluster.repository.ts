@@ -1,6 +1,6 @@
 import { ILike, In } from 'typeorm';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
-import type { Page } from '../common/page.dto';
+import type { Page } from '@/admin/page.dto';
 import { ClusterEntity } from '../entities';
 
 /** The columns of a new `cluster` row (id and times come from the database). */

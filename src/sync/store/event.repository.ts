@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager, Repository } from 'typeorm';
-import type { Page } from '../common/page.dto';
+import type { Page } from '@/admin/page.dto';
 import { TaskEventEntity } from '../entities';
 
 /** The columns of a new `task_event` row (id and time come from the database). */

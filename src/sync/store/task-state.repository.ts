@@ -2,7 +2,7 @@ import { In } from 'typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { TaskStateEntity } from '../entities';
 import type { TaskRejectedCopy } from '../entities';
-import { storableText } from '../common/storable-text';
+import { storableText } from '@/common/storable-text';
 import type { RejectedCopy } from '../reconcile/quarantine';
 import type { LiveTaskState } from '../reconcile/task-runner';
 import type { HeldLease } from './lease.repository';

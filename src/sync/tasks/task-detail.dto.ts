@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PageMetaDto } from '../common/page.dto';
+import { PageMetaDto } from '@/admin/page.dto';
 import type { TaskEventEntity } from '../entities';
 
 /** A source instance the ledger or the target refused; the task keeps it out until it changes. */

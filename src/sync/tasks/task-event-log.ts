@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { Page } from '../common/page.dto';
-import { storableJson, storableText } from '../common/storable-text';
+import type { Page } from '@/admin/page.dto';
+import { storableJson, storableText } from '@/common/storable-text';
 import type { TaskEventEntity } from '../entities';
 import { SyncStore } from '../store/sync-store';
 

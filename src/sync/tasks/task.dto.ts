@@ -15,7 +15,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
-import { PageMetaDto, PageQueryDto } from '../common/page.dto';
+import { PageMetaDto, PageQueryDto } from '@/admin/page.dto';
 import { TASK_STATUSES } from '../entities';
 import type { SyncTaskEntity, TaskHold, TaskRejectedCopy, TaskStatus } from '../entities';
 import { TaskRejectedCopyDto } from './task-detail.dto';

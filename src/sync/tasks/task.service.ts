@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { mapConstraintErrors } from '../common/db-errors';
-import type { Page } from '../common/page.dto';
+import { mapConstraintErrors } from '@/admin/constraint-errors';
+import type { Page } from '@/admin/page.dto';
 import type { ClusterEntity, TaskStatus } from '../entities';
 import { SyncStore } from '../store/sync-store';
 import type { TaskCreateDto, TaskListQueryDto, TaskView } from './task.dto';

@@ -7,8 +7,8 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminApi } from '@/common/admin-token.guard';
-import { PageQueryDto } from '../common/page.dto';
+import { AdminApi } from '@/admin/admin-token.guard';
+import { PageQueryDto } from '@/admin/page.dto';
 import { TaskBatchCreateDto, TaskCreateDto, TaskListQueryDto, TaskPageDto, TaskResponseDto, mapTask } from './task.dto';
 import { TaskDiffDto, TaskEventPageDto, TaskInstancePageDto, mapTaskEvent } from './task-detail.dto';
 import { TaskDiffService } from './task-diff.service';

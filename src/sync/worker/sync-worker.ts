@@ -8,7 +8,7 @@ import { AppConfig } from '@/config';
 import { AdapterFactory } from '../adapters/adapter-factory';
 import type { RegistryAdapter } from '../adapters/registry-adapter';
 import { UnusableAdapter } from '../adapters/unusable-adapter';
-import { Backoff } from '../common/backoff';
+import { Backoff } from '@/common/backoff';
 import { ClusterService } from '../clusters/cluster.service';
 import type { ClusterEntity, SyncTaskEntity } from '../entities';
 import { LeaseKeeper } from '../leases/lease-keeper';

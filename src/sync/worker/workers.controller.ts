@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { AdminApi } from '@/common/admin-token.guard';
+import { AdminApi } from '@/admin/admin-token.guard';
 import { SyncStore } from '../store/sync-store';
 
 export class WorkerResponseDto {

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { NO_CHANNELZ } from '@/common/grpc-options';
 import * as grpc from '@grpc/grpc-js';
-import { NacosErrorCode, RESULT_SUCCESS, okResponse } from '@/nacos/grpc/messages';
+import { NacosExceptionCode, RESULT_SUCCESS, okResponse } from '@/nacos/grpc/messages';
 import type {
   ConnectionSetupRequest,
   NacosRequests,
@@ -56,7 +56,7 @@ interface Link {
 
 const SETUP_CHECKS = 10;
 /** errorCode of a request on a connection the server does not know: reconnect. */
-const UNREGISTERED: number = NacosErrorCode.ConnectionUnregistered;
+const UNREGISTERED: number = NacosExceptionCode.ConnectionUnregistered;
 
 /**
  * One Nacos gRPC connection with failover: the handshake (ServerCheckRequest, then the bi-stream
@@ -227,7 +227,7 @@ export class NacosTransport extends EventEmitter<TransportEvents> {
       }
       await new Promise((resolve) => setTimeout(resolve, 20 * (attempt + 1)));
     }
-    throw new NacosClientError(NacosErrorCode.ConnectionUnregistered, 'server never registered the connection');
+    throw new NacosClientError(NacosExceptionCode.ConnectionUnregistered, 'server never registered the connection');
   }
 
   private call<K extends keyof NacosRequests>(
@@ -245,7 +245,7 @@ export class NacosTransport extends EventEmitter<TransportEvents> {
         try {
           resolve(decodePayload(payload).body as unknown as NacosResponses[K]);
         } catch (decodeError) {
-          reject(new NacosClientError(NacosErrorCode.ParseError, `${type}: ${String(decodeError)}`));
+          reject(new NacosClientError(NacosExceptionCode.ParseError, `${type}: ${String(decodeError)}`));
         }
       });
     });

@@ -1,9 +1,9 @@
 import { Controller, HttpCode, HttpException, HttpStatus, Post, Req } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { NacosParams } from '@/nacos/http/nacos-params';
-import { NacosAuthService } from './nacos-auth.service';
-import type { NacosLogin } from './nacos-auth.service';
+import { NacosAuthService } from '@/nacos/auth/nacos-auth.service';
+import type { NacosLogin } from '@/nacos/auth/nacos-auth.service';
+import { NacosParams } from './nacos-params';
 
 /** Nacos login: credentials as params (query or form), answer with an access token. */
 @ApiExcludeController()

@@ -47,7 +47,8 @@ export class MemberLeavingError extends MemberUnreachableError {
 
 /**
  * Which node of the region is responsible for what, and how to reach it. The Nacos edges ask it
- * where a v1 write belongs and whether beat expiry is theirs to run; Distro implements it.
+ * where a v1 write belongs and whether beat expiry is theirs to run; Distro implements it. A port:
+ * it lives outside distro/ so that its users never import Distro to reach it.
  */
 export abstract class ClusterRouting {
   /** This node's member id (its Distro address), or 'standalone'. */

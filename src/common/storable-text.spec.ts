@@ -1,4 +1,4 @@
-import { forgetSecretsForTest, registerSecret } from '@/common/secret-scrubber';
+import { forgetSecretsForTest, registerSecret } from './secret-scrubber';
 import { storableJson, storableText } from './storable-text';
 
 describe(storableText.name, () => {

@@ -1,10 +1,10 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { ClusterRouting } from '@/distro/cluster-routing';
-import { NOT_INITIALIZED_MESSAGE } from '@/nacos/http/nacos-errors';
-import { NacosParams } from '@/nacos/http/nacos-params';
-import { NacosAuthService } from './nacos-auth.service';
+import { ClusterRouting } from '@/routing/cluster-routing';
+import { NacosAuthService } from '@/nacos/auth/nacos-auth.service';
+import { NOT_INITIALIZED_MESSAGE } from './nacos-errors';
+import { NacosParams } from './nacos-params';
 
 /**
  * In front of every Nacos naming route: 503 until Distro is initialized (as Nacos's server

@@ -3,7 +3,7 @@ import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminConfig } from './admin-token.config';
-import { secretsEqual } from './secret-compare';
+import { secretsEqual } from '@/common/secret-compare';
 
 /**
  * Guards the admin API with `Authorization: Bearer <ADMIN_TOKEN>` when ADMIN_TOKEN is set (start-up

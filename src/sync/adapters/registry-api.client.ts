@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { NO_CHANNELZ } from '@/common/grpc-options';
-import { registryProto, serviceClient } from '@/nacos/grpc/protos';
+import { registryProto, serviceClient } from '@/common/protos';
 import type {
   ListRequest,
   ListResponse,
@@ -11,7 +11,7 @@ import type {
   RenewResponse,
   WatchEvent,
   WithdrawResponse,
-} from './registry-api.types';
+} from '@/registry-api';
 
 /** An instance to publish; omitted fields take the Nacos defaults (weight 1, healthy, enabled, DEFAULT). */
 export interface PublishInstance {

@@ -1,15 +1,18 @@
 import type { Registry, ServiceKey } from '@/registry';
-import { CACHE_MILLIS, DEFAULT_BEAT_TIMINGS, hostView } from '@/nacos/http/service-info';
-import type { NacosServiceInfo } from './messages';
+import { CACHE_MILLIS, DEFAULT_BEAT_TIMINGS, hostView } from './service-info';
+import type { ServiceInfoView } from './service-info';
 
-/** The ServiceInfo of a service as queries answer and pushes carry it (enabled instances only). */
-export function buildServiceInfo(
+/**
+ * The ServiceInfo of a service as gRPC queries answer and gRPC pushes carry it (enabled instances
+ * only): the HTTP shape, but `name` ungrouped and the revision as checksum.
+ */
+export function buildGrpcServiceInfo(
   registry: Registry,
   key: ServiceKey,
   clusters: readonly string[],
   healthyOnly = false,
   now = Date.now(),
-): NacosServiceInfo {
+): ServiceInfoView {
   const hosts = registry
     .listInstances(key, { clusters, healthyOnly, enabledOnly: true })
     .map((i) => hostView(i, DEFAULT_BEAT_TIMINGS));

@@ -1,4 +1,4 @@
-import { scrubSecrets } from '@/common/secret-scrubber';
+import { scrubSecrets } from './secret-scrubber';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 

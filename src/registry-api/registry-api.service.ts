@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
 import { secretsEqual } from '@/common/secret-compare';
-import type { ClusterRouting } from '@/distro/cluster-routing';
-import { registryProto, serviceClient } from '@/nacos/grpc/protos';
+import type { ClusterRouting } from '@/routing/cluster-routing';
+import { registryProto, serviceClient } from '@/common/protos';
 import { formatServiceKey, serviceKey } from '@/registry';
 import type { Instance, PublicationData, Registry, ServiceKey } from '@/registry';
 import { RegistryApiError, invalidArgument, publicationsOf, selectorOf, taskIdOf, ttlOf } from './registry-api.input';

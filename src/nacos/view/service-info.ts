@@ -32,7 +32,7 @@ export interface HostView {
   instanceIdGenerator: string;
 }
 
-/** The ServiceInfo of `/instance/list` and of UDP pushes. */
+/** The ServiceInfo of `/instance/list` and of UDP pushes; gRPC carries the same shape (grpc-service-info.ts). */
 export interface ServiceInfoView {
   name: string;
   groupName: string;

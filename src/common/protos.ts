@@ -5,7 +5,7 @@ import * as protoLoader from '@grpc/proto-loader';
 
 /** The top-level `proto/` folder, found from both `src/` (tests) and `dist/src/` (built). */
 function protoRoot(): string {
-  for (const candidate of [resolve(__dirname, '../../../proto'), resolve(__dirname, '../../../../proto')]) {
+  for (const candidate of [resolve(__dirname, '../../proto'), resolve(__dirname, '../../../proto')]) {
     if (existsSync(join(candidate, 'nacos', 'nacos_grpc_service.proto'))) return candidate;
   }
   throw new Error(`proto/ folder not found from ${__dirname}`);

@@ -1,12 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@/config';
 import { Registry } from '@/registry';
-import { ClusterRouting } from '@/distro/cluster-routing';
+import { ClusterRouting } from '@/routing/cluster-routing';
 import { DistroRouting } from '@/distro/distro-routing';
 
 /**
- * Hosts the plain, Nest-free registry in the app: the one Registry instance every protocol edge
- * shares, and the ClusterRouting that says which node is responsible for what.
+ * The node's core, as global providers: the one Registry instance every protocol edge shares (the
+ * plain, Nest-free registry), and the ClusterRouting that says which node is responsible for what,
+ * bound here to Distro's. Part of the composition root beside app.module.ts: it may import any part,
+ * and no part imports it.
  */
 @Global()
 @Module({
@@ -23,4 +25,4 @@ import { DistroRouting } from '@/distro/distro-routing';
   ],
   exports: [Registry, ClusterRouting, DistroRouting],
 })
-export class RegistryHostModule {}
+export class CoreModule {}
