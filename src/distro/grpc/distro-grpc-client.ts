@@ -4,7 +4,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '../cluster-routing';
 import { PeerCallError } from '../distro-types';
 import type { BucketDigests, DistroTransport, PeerFailure, SyncResult, VerifyEntry } from '../distro-types';
-import { DISTRO_SERVICE, MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
+import { DISTRO_SERVICE, FLOW_CONTROL_WINDOW, MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
 import type {
   DistroMethodName,
   WireForwardResponse,
@@ -36,6 +36,8 @@ export interface DistroClientOptions {
 export const CHANNEL_OPTIONS = {
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  // What the peer sends us (snapshot chunks) flows without waiting for a window update every 64 KiB.
+  'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
   // Pings on idle channels find a silently dead peer (no RST, e.g. a partition) between probes.
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 5_000,
