@@ -12,7 +12,7 @@ import type {
   WireSyncResponse,
   WireVerifyResponse,
 } from './distro-proto';
-import { decodeSnapshotChunk, encodeSyncRequest } from './sync-wire';
+import { SyncRequests, decodeSnapshotChunk } from './sync-wire';
 
 export interface DistroClientOptions {
   /** This node's member id, sent as `from`. */
@@ -76,11 +76,14 @@ function asPeerError(error: unknown): PeerCallError {
 /** The Distro transport over gRPC: one channel per peer, token in `authorization` metadata. */
 export class DistroGrpcClient implements DistroTransport {
   private readonly channels = new Map<string, Client>();
+  private readonly syncRequests: SyncRequests;
 
-  constructor(private readonly options: DistroClientOptions) {}
+  constructor(private readonly options: DistroClientOptions) {
+    this.syncRequests = new SyncRequests(options.self, options.type);
+  }
 
   async sync(peer: string, items: readonly Uint8Array[]): Promise<SyncResult & { bytes: number }> {
-    const request = encodeSyncRequest(this.options.self, this.options.type, items);
+    const request = this.syncRequests.request(items);
     const { response } = await this.unary<WireSyncResponse>(
       peer,
       'Sync',
