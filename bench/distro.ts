@@ -171,6 +171,12 @@ async function runReplication(quick: boolean): Promise<Part> {
       POLL_MS,
     );
 
+    // What Distro sent besides the batches during (a): read before the burst and after the CPU figures.
+    const bases = [a.urls.metrics.replace(/\/metrics$/, ''), ...peers];
+    const trafficBefore = await distroTraffic(bases);
+    let stateChanges = 0;
+    routing.runtime!.members.onChange(() => stateChanges++);
+
     // (a) throughput through Distro. The registrations are one synchronous burst, so no Distro work
     // starts before they are all acknowledged; the clock starts then and stops when B and C hold all.
     const registerStarted = performance.now();
@@ -179,6 +185,7 @@ async function runReplication(quick: boolean): Promise<Part> {
     }
     const started = performance.now();
     const startedTicks = process.hrtime.bigint();
+    const stateChangesBefore = stateChanges;
     const writeSeconds = (started - registerStarted) / 1000;
     const cpuBefore = [process.cpuUsage(), cpuSeconds(children[0].pid), cpuSeconds(children[1].pid)] as const;
     // Done when both peers hold every client and every instance: a call's clients are merged as one
@@ -197,6 +204,8 @@ async function runReplication(quick: boolean): Promise<Part> {
       const before = cpuBefore[i + 1] as number | undefined;
       return after === undefined || before === undefined ? undefined : after - before;
     });
+    const aStateChanges = stateChanges - stateChangesBefore;
+    const traffic = (await distroTraffic(bases)).map((v, i) => v - trafficBefore[i]);
 
     // (a) raw baseline: the same request bytes in the same batches, as many calls in flight per peer as Distro
     const batches: Buffer[] = [];
@@ -352,6 +361,7 @@ async function runReplication(quick: boolean): Promise<Part> {
         `(a) is timed from the moment all ${clients.toLocaleString('en-US')} registrations on A are acknowledged (one synchronous burst of ${writeSeconds.toFixed(2)} s, so Distro cannot start before the clock) until B and C both hold every client and instance (their /nacos/v1/ns/operator/metrics, constant time to answer, polled every ${POLL_MS} ms; earlier versions of this benchmark polled the Distro status, which walks every client on each answer). Counting the registrations too, end to end: ${Math.round(instances / (writeSeconds + distroSeconds)).toLocaleString('en-US')} instances/s. The first row sets replication against the work each receiver cannot avoid: decoding the same requests and merging them into a fresh registry, in this process, warm, without any transport, took ${applySeconds.toFixed(3)} s (best of three) — the CPU each of B and C must spend at least, on two cores shared by three processes. The second row is the reference of earlier records: bare gRPC sinks that take prebuilt bytes and decode nothing, so its ratio charges Distro with encoding on A and with decoding, validation and registry updates on B and C.`,
         `CPU used during (a): A ${((aCpu.user + aCpu.system) / 1e6).toFixed(2)} s (bench process: sync encoding plus the polling), B ${peerCpu[0]?.toFixed(2) ?? '?'} s, C ${peerCpu[1]?.toFixed(2) ?? '?'} s (decoding, validation, registry updates, answering the polls) — over ${distroSeconds.toFixed(2)} s of wall time on a machine shared with other work.`,
         `CPU used by the raw baseline: A ${((rawACpu.user + rawACpu.system) / 1e6).toFixed(2)} s, the two sinks ${sinkCpu.map((c) => c?.toFixed(2) ?? '?').join(' s and ')} s (/proc counts in 10 ms ticks) over ${rawSeconds.toFixed(2)} s. The budget the target leaves: at 0.5 of one receiver's own decode and merge, (a) must end within ${(2 * applySeconds).toFixed(2)} s, at most ${(2 * applySeconds * cores).toFixed(2)} CPU-s on this machine's ${cores} cores for A, B and C together, of which B's and C's decode and merge take ${(2 * applySeconds).toFixed(2)} CPU-s and the bare transport of the same bytes ${((rawACpu.user + rawACpu.system) / 1e6 + sinkCpu.reduce<number>((x, c) => x + (c ?? 0), 0)).toFixed(2)} CPU-s.`,
+        `Distro traffic during (a): A made ${traffic[0]} sync calls (the ${clients.toLocaleString('en-US')} clients in batches of ${BATCH} to 2 peers need ${2 * Math.ceil(clients / BATCH)}); the three nodes made ${traffic[1]} verify calls; A saw its peers change state ${aStateChanges} times. A peer that misses a probe's deadline (${Math.min(config.distro.callTimeoutMs, Math.max(500, config.distro.probeIntervalMs))} ms here, 2 s at the production probe interval) turns SUSPICIOUS, and is verified at once when it answers again: in the middle of the burst every client still on its way differs, so on a loaded machine such flips add verify exchanges to (a).`,
         ...(process.env.DISTRO_BENCH_PROFILE
           ? [`(a) ran from ${window[0]} to ${window[1]} µs of the monotonic clock (the profiles' timestamps).`]
           : []),
@@ -420,6 +430,15 @@ function interleave<T>(...lists: T[][]): T[] {
 
 function range<T>(from: number, count: number, make: (k: number) => T): T[] {
   return Array.from({ length: count }, (_, i) => make(from + i));
+}
+
+/** A's sync calls (first) and every node's verify calls (second), summed over labels. */
+async function distroTraffic(bases: readonly string[]): Promise<[number, number]> {
+  const [sync, ...verify] = await Promise.all([
+    counter(bases[0], 'distro_sync_rpcs_total'),
+    ...bases.map((b) => counter(b, 'distro_verify_rpcs_total')),
+  ]);
+  return [sync, verify.reduce((x, v) => x + v, 0)];
 }
 
 /** Sum of a counter over all its labels, from a node's /metrics. */

@@ -191,4 +191,44 @@ describe(PeerSyncQueue.name, () => {
 
     expect(calls).toEqual([['x'], ['x']]);
   });
+
+  it('should not send a verify repair of a key again while the call carrying it is in flight, but a change after it', async () => {
+    calls = [];
+    const release: Array<(ok: boolean) => void> = [];
+    sut = new PeerSyncQueue(
+      'b:1',
+      (keys) => {
+        calls.push(keys);
+        return new Promise<void>((resolve, reject) =>
+          release.push((ok) => (ok ? resolve() : reject(new Error('refused')))),
+        );
+      },
+      { ...options, delayMs: 0, maxInFlight: 1 },
+      () => undefined,
+    );
+
+    sut.enqueue(['a', 'b']);
+    await until(() => calls.length === 1);
+    sut.enqueue(['a', 'c'], true);
+    release.shift()?.(true);
+    await until(() => calls.length === 2);
+    expect(calls).toEqual([['a', 'b'], ['c']]);
+
+    sut.enqueue(['c'], true);
+    sut.enqueue(['c']);
+    release.shift()?.(true);
+    await until(() => calls.length === 3);
+    expect(calls[2]).toEqual(['c']);
+    release.shift()?.(true);
+
+    // A failed call puts its keys back: the repair skipped meanwhile is not lost.
+    sut.enqueue(['d']);
+    await until(() => calls.length === 4);
+    sut.enqueue(['d'], true);
+    release.shift()?.(false);
+    await until(() => calls.length === 5, 5000);
+    release.shift()?.(true);
+    expect(calls.slice(3)).toEqual([['d'], ['d']]);
+    await until(() => sut.depth === 0);
+  });
 });

@@ -50,13 +50,19 @@ export class PeerSyncQueue {
     return this.pending.size;
   }
 
-  /** Queues keys; `now` skips the per-key delay (verify repairs). */
+  /**
+   * Queues keys; `now` skips the per-key delay (verify repairs). A repair of a key that a call in
+   * flight carries, unchanged since (a change would have queued it again), is that call itself: it
+   * is not sent a second time (a peer verified in the middle of a burst lacks every key on the way).
+   * Should the call fail, its keys are queued again anyway.
+   */
   enqueue(keys: Iterable<string>, now = false): void {
     if (this.stopped) return;
     const time = this.clock();
     this.forgetOldSends(time);
     let earliest = Infinity;
     for (const key of keys) {
+      if (now && this.sending.has(key) && !this.pending.has(key)) continue;
       const last = now ? undefined : this.sentAt.get(key);
       const readyAt = last === undefined ? time : last + this.options.delayMs;
       const queued = this.pending.get(key);

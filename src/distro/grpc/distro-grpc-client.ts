@@ -4,7 +4,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '@/routing/cluster-routing';
 import { PeerCallError } from '../distro-types';
 import type { BucketDigests, DistroTransport, PeerFailure, SyncResult, VerifyEntry } from '../distro-types';
-import { DISTRO_SERVICE, MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
+import { DISTRO_SERVICE, FLOW_CONTROL_WINDOW, MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
 import type {
   DistroMethodName,
   WireForwardResponse,
@@ -12,7 +12,7 @@ import type {
   WireSyncResponse,
   WireVerifyResponse,
 } from './distro-proto';
-import { decodeSnapshotChunk, encodeSyncRequest } from './sync-wire';
+import { SyncRequests, decodeSnapshotChunk } from './sync-wire';
 
 export interface DistroClientOptions {
   /** This node's member id, sent as `from`. */
@@ -36,6 +36,8 @@ export interface DistroClientOptions {
 export const CHANNEL_OPTIONS = {
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  // What the peer sends us (snapshot chunks) flows without waiting for a window update every 64 KiB.
+  'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
   // Pings on idle channels find a silently dead peer (no RST, e.g. a partition) between probes.
   'grpc.keepalive_time_ms': 10_000,
   'grpc.keepalive_timeout_ms': 5_000,
@@ -74,11 +76,14 @@ function asPeerError(error: unknown): PeerCallError {
 /** The Distro transport over gRPC: one channel per peer, token in `authorization` metadata. */
 export class DistroGrpcClient implements DistroTransport {
   private readonly channels = new Map<string, Client>();
+  private readonly syncRequests: SyncRequests;
 
-  constructor(private readonly options: DistroClientOptions) {}
+  constructor(private readonly options: DistroClientOptions) {
+    this.syncRequests = new SyncRequests(options.self, options.type);
+  }
 
   async sync(peer: string, items: readonly Uint8Array[]): Promise<SyncResult & { bytes: number }> {
-    const request = encodeSyncRequest(this.options.self, this.options.type, items);
+    const request = this.syncRequests.request(items);
     const { response } = await this.unary<WireSyncResponse>(
       peer,
       'Sync',

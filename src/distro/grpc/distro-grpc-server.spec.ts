@@ -1,7 +1,9 @@
+import { connect } from 'node:http2';
 import { Client, Metadata, credentials, status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { DistroPeerHandler } from './distro-grpc-server';
 import { DistroGrpcServer } from './distro-grpc-server';
+import { FLOW_CONTROL_WINDOW } from './distro-proto';
 
 const TOKEN = 'distro-token-0123456789';
 /** Bytes protobuf cannot decode (a tag with wire type 7). */
@@ -76,5 +78,25 @@ describe(DistroGrpcServer.name, () => {
         expect(refused).toEqual(['unauthenticated', 'unauthenticated', 'invalid payload']);
       },
     );
+  });
+
+  describe('flow control', () => {
+    it('should let a peer send FLOW_CONTROL_WINDOW bytes, per call and per connection, before waiting for a window update', async () => {
+      const session = connect(`http://127.0.0.1:${port}`);
+      try {
+        // The server's SETTINGS carry the per-call window; its WINDOW_UPDATE on the connection follows.
+        await new Promise((resolve) => session.once('remoteSettings', resolve));
+        const deadline = Date.now() + 5000;
+        while ((session.state.remoteWindowSize ?? 0) < FLOW_CONTROL_WINDOW && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+
+        expect(FLOW_CONTROL_WINDOW).toBeGreaterThan(65_535);
+        expect(session.remoteSettings.initialWindowSize).toBe(FLOW_CONTROL_WINDOW);
+        expect(session.state.remoteWindowSize).toBe(FLOW_CONTROL_WINDOW);
+      } finally {
+        session.close();
+      }
+    });
   });
 });

@@ -1,3 +1,5 @@
+import type { EventEmitter } from 'node:events';
+import type { Http2Session } from 'node:http2';
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import { NO_CHANNELZ } from '@/common/grpc-options';
 import type { Metadata, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData } from '@grpc/grpc-js';
@@ -6,7 +8,7 @@ import { MemberLeavingError } from '@/routing/cluster-routing';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '@/routing/cluster-routing';
 import { InvalidPayloadError } from '../distro-types';
 import type { BucketDigests, SyncResult, VerifyEntry } from '../distro-types';
-import { DISTRO_PROTOCOL, MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
+import { DISTRO_PROTOCOL, FLOW_CONTROL_WINDOW, MAX_MESSAGE_BYTES, distroMethods } from './distro-proto';
 import type {
   DistroMethodName,
   WireForwardRequest,
@@ -62,6 +64,32 @@ class CallError extends Error {
 }
 
 /**
+ * grpc-js (1.14) has a client option for the receive window (`grpc-node.flow_control_window`) but
+ * none for a server, so the server's HTTP/2 settings are set where grpc-js keeps them before it
+ * binds: each call's window is FLOW_CONTROL_WINDOW instead of 64 KiB.
+ */
+function widenStreamWindow(server: Server): void {
+  const internals = server as unknown as { commonServerOptions?: { settings?: Record<string, unknown> } };
+  const options = internals.commonServerOptions;
+  if (options === undefined) return;
+  options.settings = { ...options.settings, initialWindowSize: FLOW_CONTROL_WINDOW };
+}
+
+/** And each peer connection's window, as the grpc-js client does for its own option, once bound. */
+function widenConnectionWindow(server: Server): void {
+  const internals = server as unknown as { http2Servers?: Map<EventEmitter, unknown> };
+  for (const http2Server of internals.http2Servers?.keys() ?? []) {
+    http2Server.on('session', (session: Http2Session) => {
+      try {
+        session.setLocalWindowSize(FLOW_CONTROL_WINDOW);
+      } catch {
+        // A session closed at once keeps its default window; nothing is sent on it anyway.
+      }
+    });
+  }
+}
+
+/**
  * The Distro peer server. Requests arrive as raw bytes and are decoded here, so a payload that is
  * not a valid message is INVALID_ARGUMENT (grpc-js itself would say INTERNAL) and changes nothing.
  */
@@ -93,6 +121,7 @@ export class DistroGrpcServer {
         },
       ]),
     ) as unknown as ServiceDefinition;
+    widenStreamWindow(this.server);
     this.server.addService(raw, {
       Sync: this.unary('Sync', (req: SyncRequestHead, from) => {
         this.checkType(req.type);
@@ -128,8 +157,12 @@ export class DistroGrpcServer {
   start(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, bound) => {
-        if (error) reject(error);
-        else resolve(bound);
+        if (error) {
+          reject(error);
+          return;
+        }
+        widenConnectionWindow(this.server);
+        resolve(bound);
       });
     });
   }

@@ -5,6 +5,14 @@ import type { MethodDefinition } from '@grpc/proto-loader';
 
 /** Largest message either side accepts; snapshots stream in chunks well below it. */
 export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+/**
+ * HTTP/2 receive window of a peer connection and of each call on it, both ways (the protocol's
+ * default is 64 KiB each). A Sync call carries hundreds of KiB: with 64 KiB a sender stops every
+ * 64 KiB until the receiver's event loop — busy applying the call before — reads and grants more, and
+ * every other call on the connection (the probes among them) waits behind it. With this window a
+ * whole batch, and the probe after it, travel at once.
+ */
+export const FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
 
 export const DISTRO_SERVICE = 'distro.v2.DistroPeer';
 /** The Distro protocol version this node speaks (the proto package's). */

@@ -2,7 +2,13 @@ import { ProtoWriter } from '@/common/proto-wire';
 import type { ClientSyncData } from '@/registry';
 import { InvalidPayloadError, decodeClients, encodeClientData } from '../naming/client-data-codec';
 import { distroMethods } from './distro-proto';
-import { decodeSnapshotChunk, decodeSyncRequest, encodeSnapshotChunk, encodeSyncRequest } from './sync-wire';
+import {
+  SyncRequests,
+  decodeSnapshotChunk,
+  decodeSyncRequest,
+  encodeSnapshotChunk,
+  encodeSyncRequest,
+} from './sync-wire';
 
 const TYPE = 'Nacos:Naming:v2:ClientData';
 
@@ -100,5 +106,23 @@ describe('sync wire', () => {
     const generic = distroMethods.Snapshot.responseDeserialize(chunk) as { clients: Array<{ clientId: string }> };
     expect(generic.clients.map((c) => c.clientId)).toEqual(['s1', 's2']);
     expect(() => decodeSnapshotChunk(Buffer.from([0x0a, 0x02, 0x08]))).toThrow(InvalidPayloadError);
+  });
+
+  it('should build one request for the same encoded items sent to several peers, and a new one for others', () => {
+    const [c1, c2, c3] = ['c1', 'c2', 'c3'].map((id) => encodeClientData(client(id)));
+    const sut = new SyncRequests('a:1', TYPE);
+
+    const first = sut.request([c1, c2]);
+    const again = sut.request([c1, c2]);
+    const other = sut.request([c1, c3]);
+    const equalBytes = sut.request([c1, Buffer.from(c3)]);
+
+    expect(again).toBe(first);
+    expect(first).toEqual(encodeSyncRequest('a:1', TYPE, [c1, c2]));
+    expect(other).not.toBe(first);
+    expect(decodeClients(decodeSyncRequest(other).items).map((c) => c.clientId)).toEqual(['c1', 'c3']);
+    // Items are compared by identity: equal bytes in another buffer make a request of their own.
+    expect(equalBytes).not.toBe(other);
+    expect(equalBytes).toEqual(other);
   });
 });

@@ -15,6 +15,35 @@ export function encodeSyncRequest(from: string, type: string, clients: readonly 
   return w.detach();
 }
 
+/**
+ * The Sync request built last, handed out again for the same items. The engine encodes a client
+ * once per change and gives every peer's queue the same bytes, so in a burst the peers' calls carry
+ * the very same items, in the same order: their request is built once, not once per peer. Items are
+ * compared by identity (encoded bytes are never changed in place); one request is kept.
+ */
+export class SyncRequests {
+  private last: { items: readonly Uint8Array[]; bytes: Buffer } | undefined;
+
+  constructor(
+    private readonly from: string,
+    private readonly type: string,
+  ) {}
+
+  request(items: readonly Uint8Array[]): Buffer {
+    const last = this.last;
+    if (last !== undefined && sameItems(last.items, items)) return last.bytes;
+    const bytes = encodeSyncRequest(this.from, this.type, items);
+    this.last = { items, bytes };
+    return bytes;
+  }
+}
+
+function sameItems(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** A SyncRequest read up to its clients: the sender is checked before the clients are decoded. */
 export interface SyncRequestHead {
   from: string;

@@ -359,6 +359,46 @@ describe(ClientDataProcessor.name, () => {
       const used = new Set(Array.from({ length: 200 }, (_, i) => bucketOf(`10.0.${i}.1:80#true`, 16)));
       expect(used.size).toBe(16);
     });
+
+    it('should compute the digests again after any change, and reuse them while nothing changed', () => {
+      // A second processor over the same registry, asked once per step, computes them afresh each time.
+      const fresh = () => {
+        const other = new ClientDataProcessor(a.registry, a.mapper, A, OPTIONS, { debug() {}, warn() {} });
+        const digests = other.bucketDigests();
+        other.close();
+        return digests;
+      };
+      const id = ipPortClientId('10.0.0.1', 80);
+      const steps: Array<() => void> = [
+        () => a.registry.registerInstance(id, 'ipport', orders, { ip: '10.0.0.1', port: 80 }),
+        () => a.registry.registerInstance(id, 'ipport', orders, { ip: '10.0.0.2', port: 80 }),
+        () => a.registry.deregisterInstance(id, orders, 'DEFAULT', '10.0.0.1', 80),
+        () => a.registry.replacePublications('conn-1', 'connection', [], { owner: A }),
+        () => a.registry.removeClient(id),
+        () => a.processor.expire(Date.now() + 2 * OPTIONS.tombstoneTtlMs),
+      ];
+      const seen = [a.processor.bucketDigests()];
+      for (const step of steps) {
+        step();
+        const digests = a.processor.bucketDigests();
+        expect(digests).toEqual(fresh());
+        const walks = jest.spyOn(a.registry, 'replicatedClients');
+        expect(a.processor.bucketDigests()).toEqual(digests);
+        expect(walks).not.toHaveBeenCalled();
+        walks.mockRestore();
+        seen.push(digests);
+      }
+
+      // Every step changed the digests, except the connection that publishes nothing; the purge past the
+      // window left nothing, as at the start.
+      const distinct = seen.map((d) => d.digests.join(','));
+      expect(new Set(distinct).size).toBe(5);
+      expect(distinct[4]).toBe(distinct[3]);
+      expect(distinct[6]).toBe(distinct[0]);
+      // Callers get their own copy.
+      a.processor.bucketDigests().digests.fill(0);
+      expect(a.processor.bucketDigests()).toEqual(fresh());
+    });
   });
 
   describe('onLocalChange', () => {

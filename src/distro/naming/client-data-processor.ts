@@ -84,6 +84,13 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
    * without an event, so every stamp moves past it (each cached encoding is made again once).
    */
   private purgedAt = 0;
+  /**
+   * The bucket digests last computed and the number of changes (every client event, and every purge)
+   * they saw: a verify round with nothing changed since, or a peer turning UP again in the middle of
+   * a burst, reuses them instead of walking every client again.
+   */
+  private digestsSeen: { generation: number; value: BucketDigests } | undefined;
+  private generation = 0;
   private readonly unsubscribe: () => void;
   private readonly scratch = new ProtoWriter(64 * 1024);
   /** Last time a clock-skew warning was logged (one a minute at most). */
@@ -104,6 +111,7 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
     private readonly clock: () => number = Date.now,
   ) {
     this.unsubscribe = registry.events.on('clientChanged', (event) => {
+      this.generation++;
       if (event.removed && registry.replicatedClient(event.clientId) === undefined) this.changes.delete(event.clientId);
       else this.changes.set(event.clientId, ++this.changeSequence);
     });
@@ -148,6 +156,14 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
   }
 
   bucketDigests(): BucketDigests {
+    const seen = this.digestsSeen;
+    if (seen?.generation === this.generation) return { buckets: seen.value.buckets, digests: [...seen.value.digests] };
+    const value = this.computeBucketDigests();
+    this.digestsSeen = { generation: this.generation, value };
+    return { buckets: value.buckets, digests: [...value.digests] };
+  }
+
+  private computeBucketDigests(): BucketDigests {
     let count = 0;
     for (const client of this.registry.replicatedClients()) if (this.speaksFor(client) && inScope(client)) count++;
     const buckets = bucketCount(count);
@@ -262,6 +278,7 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
     const tombstones = this.registry.purgeHistory(now, this.options.tombstoneTtlMs);
     // Ghosts whose history aged out are gone without an event: forget their change numbers too.
     if (tombstones > 0) {
+      this.generation++;
       this.purgedAt = ++this.changeSequence;
       for (const id of this.changes.keys())
         if (this.registry.replicatedClient(id) === undefined) this.changes.delete(id);
