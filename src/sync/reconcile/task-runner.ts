@@ -1,14 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { scrubbedMessage } from '@/common/secret-scrubber';
 import type { ServiceKey } from '@/registry';
-import { isRefusedByTarget } from '../adapters/registry-adapter';
-import type {
-  CopyOwner,
-  RegistryAdapter,
-  ServiceCopies,
-  ServiceSnapshot,
-  SourceWatch,
-} from '../adapters/registry-adapter';
+import type { ServiceSnapshot, SourceRegistry, SourceWatch } from '../adapters/source-registry';
+import { isRefusedByTarget } from '../adapters/target-registry';
+import type { CopyOwner, ServiceCopies, TargetRegistry } from '../adapters/target-registry';
 import { Backoff } from '../common/backoff';
 import type { HeldLease, TaskLeaseStore } from '../leases/task-lease-store';
 import { LeaseLostError } from '../leases/task-lease-store';
@@ -123,8 +118,8 @@ export interface RunnerEvents {
 }
 
 export interface RunnerDeps {
-  source: RegistryAdapter;
-  target: RegistryAdapter;
+  source: SourceRegistry;
+  target: TargetRegistry;
   ledger: SyncLedger;
   leases: TaskLeaseStore;
   workerId: string;
