@@ -1,10 +1,10 @@
-import type { Registry, ServiceKey } from '@/registry';
+import type { NamingRegistry, ServiceKey } from '@/registry';
 import { CACHE_MILLIS, DEFAULT_BEAT_TIMINGS, hostView } from '@/nacos/http/service-info';
 import type { NacosServiceInfo } from './messages';
 
 /** The ServiceInfo of a service as queries answer and pushes carry it (enabled instances only). */
 export function buildServiceInfo(
-  registry: Registry,
+  registry: NamingRegistry,
   key: ServiceKey,
   clusters: readonly string[],
   healthyOnly = false,

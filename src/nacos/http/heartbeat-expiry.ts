@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@/config';
 import { ClusterRouting } from '@/distro/cluster-routing';
 import { Registry } from '@/registry';
+import type { NamingRegistry } from '@/registry';
 
 /**
  * The one periodic task that turns silent ip-port instances unhealthy and removes dead ones,
@@ -14,7 +15,7 @@ export class HeartbeatExpiry implements OnApplicationBootstrap, OnApplicationShu
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly registry: Registry,
+    @Inject(Registry) private readonly registry: NamingRegistry,
     private readonly routing: ClusterRouting,
     private readonly config: AppConfig,
   ) {}

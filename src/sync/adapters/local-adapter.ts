@@ -1,4 +1,4 @@
-import type { Registry } from '@/registry';
+import type { NamingRegistry } from '@/registry';
 import { DEFAULT_CLUSTER } from '@/registry';
 import { SYNC_TASK_KEY, ServiceSelector, copyInstance } from '../reconcile/copy-plan';
 import type { CopyRecord, TaskSelector } from '../reconcile/copy-plan';
@@ -18,7 +18,7 @@ export function syncClientId(taskId: string): string {
  */
 export class LocalRegistryAdapter implements SourceRegistry, TargetRegistry {
   constructor(
-    private readonly registry: Registry,
+    private readonly registry: NamingRegistry,
     private readonly selfId: () => string,
     private readonly clock: () => number = Date.now,
   ) {}
