@@ -1,7 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@/config';
 import { Registry } from '@/registry';
-import type { ClientSyncData } from '@/registry';
+import type { ClientSyncData, DistroRegistryView } from '@/registry';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '@/routing/cluster-routing';
 import { DistroEngine } from './distro-engine';
@@ -59,7 +59,7 @@ export class DistroRouting extends ClusterRouting {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly registry: Registry,
+    @Inject(Registry) private readonly registry: DistroRegistryView,
   ) {
     super();
   }

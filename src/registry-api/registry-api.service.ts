@@ -4,7 +4,7 @@ import { secretsEqual } from '@/common/secret-compare';
 import type { ClusterRouting } from '@/routing/cluster-routing';
 import { registryProto, serviceClient } from '@/common/protos';
 import { formatServiceKey, serviceKey } from '@/registry';
-import type { Instance, PublicationData, Registry, ServiceKey } from '@/registry';
+import type { Instance, PublicationData, NamingRegistry, ServiceKey } from '@/registry';
 import { RegistryApiError, invalidArgument, publicationsOf, selectorOf, taskIdOf, ttlOf } from './registry-api.input';
 import type { SelectorMatcher } from './registry-api.input';
 import { syncClientId } from './registry-api.types';
@@ -61,7 +61,7 @@ export class RegistryApiService {
   private readonly decoders = new Map<string, (bytes: Buffer) => unknown>();
 
   constructor(
-    private readonly registry: Registry,
+    private readonly registry: NamingRegistry,
     private readonly routing: ClusterRouting,
     private readonly options: RegistryApiOptions,
     private readonly clock: () => number = Date.now,

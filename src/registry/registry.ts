@@ -33,6 +33,7 @@ import type { DesiredPublication } from './publications';
 import { SubscriberBook } from './subscribers';
 import { HybridClock, versionAt } from './version';
 import { publicationKey, tombstoneKey } from './client';
+import type { DistroRegistryView } from './distro-view';
 import type { ReplicatedClient } from './client';
 
 /**
@@ -42,7 +43,7 @@ import type { ReplicatedClient } from './client';
  * When several clients publish the same ip:port in the same service and cluster, all
  * publications are kept (as in Nacos) but queries show one: the newest write (by version).
  */
-export class Registry {
+export class Registry implements DistroRegistryView {
   private readonly catalog = new ServiceCatalog();
   private readonly clientTable = new ClientTable();
   private readonly writer = new PublicationWriter(this.clientTable);

@@ -1,8 +1,9 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import { Registry } from '@/registry';
+import type { NamingRegistry } from '@/registry';
 import { AdapterFactory } from './adapters/adapter-factory';
 import { DistroRegistryAdapter } from './adapters/distro-adapter';
 import { LocalRegistryAdapter } from './adapters/local-adapter';
@@ -41,7 +42,7 @@ import { WorkersController } from './worker/workers.controller';
 export class SyncModule implements OnModuleInit {
   constructor(
     private readonly adapters: AdapterFactory,
-    private readonly registry: Registry,
+    @Inject(Registry) private readonly registry: NamingRegistry,
     private readonly routing: ClusterRouting,
   ) {}
 

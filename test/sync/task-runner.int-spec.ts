@@ -2,7 +2,7 @@ import { Database } from '../../src/database/database';
 import { Registry } from '../../src/registry';
 import type { ServiceKey } from '../../src/registry';
 import { LocalRegistryAdapter } from '../../src/sync/adapters/local-adapter';
-import { CopyRefusedError } from '../../src/sync/adapters/registry-adapter';
+import { CopyRefusedError } from '../../src/sync/adapters/target-registry';
 import type { RegistryAdapter } from '../../src/sync/adapters/registry-adapter';
 import { LeaseKeeper } from '../../src/sync/leases/lease-keeper';
 import { ENTITIES } from '../../src/sync/entities';

@@ -1,5 +1,5 @@
 import { versionTime } from '@/registry';
-import type { ClientSyncData, Registry, ReplicatedClient } from '@/registry';
+import type { ClientSyncData, DistroRegistryView, ReplicatedClient } from '@/registry';
 import type { DistroMapper } from '../distro-mapper';
 import { distroIndex, ipPortTagOf } from '../distro-mapper';
 import { CLIENT_DATA_TYPE } from '../distro-types';
@@ -103,7 +103,7 @@ export class ClientDataProcessor implements DistroDataProcessor<ClientSyncData> 
   onRejected: (peer: string) => void = () => undefined;
 
   constructor(
-    private readonly registry: Registry,
+    private readonly registry: DistroRegistryView,
     private readonly mapper: DistroMapper,
     private readonly self: string,
     private readonly options: ClientDataProcessorOptions,

@@ -1,5 +1,5 @@
 import { bindingPort } from '@/common/startup-error';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { NO_CHANNELZ } from '@/common/grpc-options';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
@@ -8,6 +8,7 @@ import { ClusterRouting } from '@/routing/cluster-routing';
 import { NacosAuthService } from '@/nacos/auth/nacos-auth.service';
 import { RegistryApiService } from '@/registry-api';
 import { Registry } from '@/registry';
+import type { NamingRegistry } from '@/registry';
 import { ConnectionTable } from './connections';
 import type { NacosConnection } from './connections';
 import { NamingHandlers } from './naming-handlers';
@@ -41,7 +42,7 @@ export class NacosGrpcServer implements OnApplicationBootstrap, BeforeApplicatio
 
   constructor(
     private readonly config: AppConfig,
-    private readonly registry: Registry,
+    @Inject(Registry) private readonly registry: NamingRegistry,
     routing: ClusterRouting,
     auth: NacosAuthService,
   ) {

@@ -1,6 +1,6 @@
 import type { ClusterRouting } from '@/routing/cluster-routing';
 import { DEFAULT_GROUP } from '@/registry';
-import type { Registry } from '@/registry';
+import type { NamingRegistry } from '@/registry';
 import type { NacosConnection } from './connections';
 import { NacosExceptionCode, okResponse } from './messages';
 import type {
@@ -42,7 +42,7 @@ export class NamingHandlers {
   };
 
   constructor(
-    private readonly registry: Registry,
+    private readonly registry: NamingRegistry,
     private readonly routing: ClusterRouting,
   ) {}
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { formatServiceKey } from '@/registry';
-import type { Registry, ServiceKey } from '@/registry';
+import type { NamingRegistry, ServiceKey } from '@/registry';
 import type { AnswerWaiter, ConnectionTable, NacosConnection, PreparedRequest } from './connections';
 import type { NotifySubscriberRequest } from './messages';
 import { buildGrpcServiceInfo } from '@/nacos/view/grpc-service-info';
@@ -106,7 +106,7 @@ export class PushDispatcher {
   readonly stats = { sent: 0, acked: 0, failed: 0, lastFanOutMs: 0 };
 
   constructor(
-    private readonly registry: Registry,
+    private readonly registry: NamingRegistry,
     private readonly connections: ConnectionTable,
     private readonly options: PushOptions,
     private readonly now: () => number = () => performance.now(),

@@ -1,8 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import { Registry } from '@/registry';
 import { NacosBeatConfig } from './heartbeat.config';
+import type { NamingRegistry } from '@/registry';
 
 /**
  * The one periodic task that turns silent ip-port instances unhealthy and removes dead ones,
@@ -14,7 +15,7 @@ export class HeartbeatExpiry implements OnApplicationBootstrap, OnApplicationShu
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly registry: Registry,
+    @Inject(Registry) private readonly registry: NamingRegistry,
     private readonly routing: ClusterRouting,
     private readonly beat: NacosBeatConfig,
   ) {}

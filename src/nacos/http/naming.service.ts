@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Registry, groupedName, ipPortClientId } from '@/registry';
+import type { NamingRegistry } from '@/registry';
 import type { InstanceInput, InstancePatch, ServiceKey, ServicePage } from '@/registry';
 import { UdpPushService } from '@/nacos/udp/udp-push.service';
 import { NacosV2ErrorCode, NacosRequestError } from './nacos-errors';
@@ -38,7 +39,7 @@ export class NacosNamingService {
   readonly timings: BeatTimings;
 
   constructor(
-    private readonly registry: Registry,
+    @Inject(Registry) private readonly registry: NamingRegistry,
     private readonly udp: UdpPushService,
     beat: NacosBeatConfig,
     private readonly routing: ClusterRouting,

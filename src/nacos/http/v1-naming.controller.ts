@@ -1,7 +1,8 @@
-import { Controller, Get, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Req, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Registry } from '@/registry';
+import type { NamingRegistry } from '@/registry';
 import { NamingAccessGuard } from './naming-access.guard';
 import { UdpPushService } from '@/nacos/udp/udp-push.service';
 import { asV1 } from './nacos-errors';
@@ -15,7 +16,7 @@ import { NacosNamingService } from './naming.service';
 export class V1NamingController {
   constructor(
     private readonly naming: NacosNamingService,
-    private readonly registry: Registry,
+    @Inject(Registry) private readonly registry: NamingRegistry,
     private readonly udp: UdpPushService,
   ) {}
 

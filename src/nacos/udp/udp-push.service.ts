@@ -2,12 +2,13 @@ import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { AppConfig } from '@/config';
 import { Metrics } from '@/observability';
 import { Registry, formatServiceKey } from '@/registry';
+import type { NamingRegistry } from '@/registry';
 import type { ServiceKey } from '@/registry';
 import { buildServiceInfo } from '@/nacos/view/service-info';
 import type { BeatTimings } from '@/nacos/view/service-info';
@@ -70,7 +71,7 @@ export class UdpPushService implements OnModuleInit, OnApplicationShutdown {
   private readonly timings: BeatTimings;
 
   constructor(
-    private readonly registry: Registry,
+    @Inject(Registry) private readonly registry: NamingRegistry,
     private readonly config: AppConfig,
     metrics: Metrics,
   ) {

@@ -1,4 +1,4 @@
-import type { Registry, ServiceKey } from '@/registry';
+import type { NamingRegistry, ServiceKey } from '@/registry';
 import { CACHE_MILLIS, DEFAULT_BEAT_TIMINGS, hostView } from './service-info';
 import type { ServiceInfoView } from './service-info';
 
@@ -7,7 +7,7 @@ import type { ServiceInfoView } from './service-info';
  * only): the HTTP shape, but `name` ungrouped and the revision as checksum.
  */
 export function buildGrpcServiceInfo(
-  registry: Registry,
+  registry: NamingRegistry,
   key: ServiceKey,
   clusters: readonly string[],
   healthyOnly = false,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { groupedName } from '@/registry';
-import type { Instance, Registry, ServiceKey } from '@/registry';
+import type { Instance, NamingRegistry, ServiceKey } from '@/registry';
 
 /** How long a v1 client may cache a service before it polls again (Nacos's default). */
 export const CACHE_MILLIS = 10_000;
@@ -81,7 +81,7 @@ export function hostView(instance: Instance, timings: BeatTimings): HostView {
 
 /** Builds the ServiceInfo Nacos answers for a service: only enabled instances, grouped name. */
 export function buildServiceInfo(
-  registry: Registry,
+  registry: NamingRegistry,
   key: ServiceKey,
   query: ServiceInfoQuery,
   timings: BeatTimings,

@@ -6,15 +6,10 @@ import { SYNC_TASK_KEY, ServiceSelector } from '../reconcile/copy-plan';
 import { grpcAddresses } from './cluster-addresses';
 import { RegistryApiClient } from './registry-api.client';
 import type { PublishItem } from './registry-api.client';
-import type {
-  CopyOwner,
-  ReachabilityReport,
-  RegistryAdapter,
-  RenewOutcome,
-  ServiceCopies,
-  ServiceSnapshot,
-  SourceWatch,
-} from './registry-adapter';
+import { timedCheck } from './registry-endpoint';
+import type { ReachabilityReport } from './registry-endpoint';
+import type { ServiceSnapshot, SourceRegistry, SourceWatch } from './source-registry';
+import type { CopyOwner, RenewOutcome, ServiceCopies, TargetRegistry } from './target-registry';
 
 const PAGE_SIZE = 500;
 const WATCH_BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
@@ -24,7 +19,7 @@ const WATCH_BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
  * copies live under the task's sync client and are kept alive by one renewal per task. Calls go to
  * the first address that answers; a failing address sends the next call to the next one.
  */
-export class DistroRegistryAdapter implements RegistryAdapter {
+export class DistroRegistryAdapter implements SourceRegistry, TargetRegistry {
   private readonly addresses: string[];
   private current = 0;
   private client: RegistryApiClient;
@@ -140,16 +135,13 @@ export class DistroRegistryAdapter implements RegistryAdapter {
     return out;
   }
 
-  async check(): Promise<ReachabilityReport> {
-    const started = Date.now();
-    try {
+  check(): Promise<ReachabilityReport> {
+    return timedCheck(async () => {
       await this.call((c) =>
         c.list({ namespace: DEFAULT_NS, group_pattern: '*', service_pattern: '*' }, { page_size: 1 }),
       );
-      return { reachable: true, latencyMs: Date.now() - started, version: 'distro-sync registry.v1' };
-    } catch (err) {
-      return { reachable: false, latencyMs: Date.now() - started, error: describe(err) };
-    }
+      return { version: 'distro-sync registry.v1' };
+    }, describe);
   }
 
   close(): Promise<void> {

@@ -1,16 +1,10 @@
-import type { Registry } from '@/registry';
+import type { NamingRegistry } from '@/registry';
 import { DEFAULT_CLUSTER } from '@/registry';
 import { SYNC_TASK_KEY, ServiceSelector, copyInstance } from '../reconcile/copy-plan';
 import type { CopyRecord, TaskSelector } from '../reconcile/copy-plan';
-import type {
-  CopyOwner,
-  ReachabilityReport,
-  RegistryAdapter,
-  RenewOutcome,
-  ServiceCopies,
-  ServiceSnapshot,
-  SourceWatch,
-} from './registry-adapter';
+import type { ReachabilityReport } from './registry-endpoint';
+import type { ServiceSnapshot, SourceRegistry, SourceWatch } from './source-registry';
+import type { CopyOwner, RenewOutcome, ServiceCopies, TargetRegistry } from './target-registry';
 
 /** The id of the registry client that holds a task's copies. */
 export function syncClientId(taskId: string): string {
@@ -22,9 +16,9 @@ export function syncClientId(taskId: string): string {
  * under the task's sync client (replicated by Distro like any other client) and kept alive by
  * one expiry renewal per task.
  */
-export class LocalRegistryAdapter implements RegistryAdapter {
+export class LocalRegistryAdapter implements SourceRegistry, TargetRegistry {
   constructor(
-    private readonly registry: Registry,
+    private readonly registry: NamingRegistry,
     private readonly selfId: () => string,
     private readonly clock: () => number = Date.now,
   ) {}

@@ -5,15 +5,10 @@ import type { ServiceKey } from '@/registry';
 import type { CopyRecord, TaskSelector } from '../reconcile/copy-plan';
 import { SYNC_TASK_KEY, ServiceSelector, copyInstance } from '../reconcile/copy-plan';
 import { grpcAddresses } from './cluster-addresses';
-import type {
-  CopyOwner,
-  ReachabilityReport,
-  RegistryAdapter,
-  RenewOutcome,
-  ServiceCopies,
-  ServiceSnapshot,
-  SourceWatch,
-} from './registry-adapter';
+import { timedCheck } from './registry-endpoint';
+import type { ReachabilityReport } from './registry-endpoint';
+import type { ServiceSnapshot, SourceRegistry, SourceWatch } from './source-registry';
+import type { CopyOwner, RenewOutcome, ServiceCopies, TargetRegistry } from './target-registry';
 
 export interface NacosClusterSettings {
   addresses: readonly string[];
@@ -33,7 +28,7 @@ const PAGE_SIZE = 500;
  * as a target it registers each service's copies with one batch registration on its own
  * connection, so the copies are ephemeral in Nacos: they live as long as the connection.
  */
-export class NacosRegistryAdapter implements RegistryAdapter {
+export class NacosRegistryAdapter implements SourceRegistry, TargetRegistry {
   private readonly client: NacosNamingClient;
   /** Services this adapter wrote copies into, to list them back for drift repair. */
   private readonly written = new Map<string, ServiceKey>();
@@ -137,20 +132,12 @@ export class NacosRegistryAdapter implements RegistryAdapter {
     return out;
   }
 
-  async check(): Promise<ReachabilityReport> {
-    const started = Date.now();
-    try {
+  check(): Promise<ReachabilityReport> {
+    return timedCheck(async () => {
       await this.client.connect();
       await this.client.listServices({ pageSize: 1 });
-      return {
-        reachable: true,
-        latencyMs: Date.now() - started,
-        version: `nacos gRPC via ${this.client.server}`,
-        protocol: 'grpc',
-      };
-    } catch (err) {
-      return { reachable: false, latencyMs: Date.now() - started, error: (err as Error).message };
-    }
+      return { version: `nacos gRPC via ${this.client.server}`, protocol: 'grpc' };
+    });
   }
 
   close(): Promise<void> {

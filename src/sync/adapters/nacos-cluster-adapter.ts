@@ -5,15 +5,10 @@ import { NacosRegistryAdapter } from './nacos-adapter';
 import type { NacosClusterSettings } from './nacos-adapter';
 import { probeNacosGrpc } from './nacos-grpc-probe';
 import { NacosV1RegistryAdapter } from './nacos-v1-adapter';
-import type {
-  CopyOwner,
-  ReachabilityReport,
-  RegistryAdapter,
-  RenewOutcome,
-  ServiceCopies,
-  ServiceSnapshot,
-  SourceWatch,
-} from './registry-adapter';
+import type { RegistryAdapter } from './registry-adapter';
+import type { ReachabilityReport } from './registry-endpoint';
+import type { ServiceSnapshot, SourceRegistry, SourceWatch } from './source-registry';
+import type { CopyOwner, RenewOutcome, ServiceCopies, TargetRegistry } from './target-registry';
 
 export interface NacosClusterOptions extends NacosClusterSettings {
   /** The cluster's name, for the log line that says which protocol was chosen. */
@@ -44,7 +39,7 @@ const WATCH_RETRY_MS = 5000;
  * a 1.x version — and only when HTTP v1 answers; a gRPC port that merely times out is an error,
  * retried at the next call, not a reason to fall back.
  */
-export class NacosClusterAdapter implements RegistryAdapter {
+export class NacosClusterAdapter implements SourceRegistry, TargetRegistry {
   private choosing: Promise<Choice> | undefined;
   private chosen: Choice | undefined;
   private closed = false;

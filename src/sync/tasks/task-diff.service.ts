@@ -1,7 +1,7 @@
 import { BadGatewayException, Injectable } from '@nestjs/common';
 import { scrubbedMessage } from '@/common/secret-scrubber';
 import { AdapterFactory } from '../adapters/adapter-factory';
-import type { RegistryAdapter, ServiceSnapshot } from '../adapters/registry-adapter';
+import type { ServiceSnapshot, SourceRegistry } from '../adapters/source-registry';
 import { ClusterService } from '../clusters/cluster.service';
 import { ServiceSelector, desiredCopies, diffCopies } from '../reconcile/copy-plan';
 import type { CopyDiff, CopyRecord, TaskSelector } from '../reconcile/copy-plan';
@@ -73,7 +73,7 @@ export class TaskDiffService {
 
   /** The source's services, or a 502 naming the cluster when it cannot answer: its failure, not ours. */
   private async sourceSnapshot(
-    adapter: RegistryAdapter,
+    adapter: SourceRegistry,
     selector: TaskSelector,
     clusterName: string,
   ): Promise<ServiceSnapshot[]> {
