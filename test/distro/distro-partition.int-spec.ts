@@ -42,7 +42,15 @@ describe('Distro repair after a partition', () => {
       );
     }
     await eventually(() => registryOf(nodes[1]).listInstances(orders).length === 20, { timeoutMs: 3000 });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // B has them, and A sees C cut off (its probes and sends fail): the sends towards C were made and lost.
+    await eventually(
+      () =>
+        nodeA.app
+          .get(DistroRouting)
+          .runtime!.members.peers()
+          .some((p) => p.id === members[2] && p.state !== 'UP'),
+      { what: 'A to see C cut off' },
+    );
     expect(registryOf(nodeC).listInstances(orders)).toHaveLength(0);
 
     proxy.restore();
