@@ -1,5 +1,9 @@
-/** Three tiers: unit specs beside the code, integration specs in test/ (real Postgres when
- * DATABASE_URL is set, embedded PGlite otherwise), and process-level end-to-end specs. */
+// Five tiers, one jest project each; a spec's tier is its suffix (README, "Tests"):
+// - unit: `*.spec.ts` beside the code in src/, bench/ and tools/ — no servers, seconds;
+// - integration: `test/**/*.int-spec.ts` — whole nodes in-process (real Postgres when DATABASE_URL is set,
+//   embedded PGlite otherwise), at most a client SDK or a script as a child process;
+// - e2e: `test/**/*.e2e-spec.ts` — the built dist/ (or the demo and the soak tools) as real node processes;
+// - fuzz and faults below.
 const swc = [
   '@swc/jest',
   {
@@ -21,27 +25,24 @@ const common = {
   moduleNameMapper: { '^@/(.*)$': '<rootDir>/src/$1' },
   testEnvironment: 'node',
 };
+// The per-run template database (with DATABASE_URL) and the 60 s default limit of the specs under test/.
+const withDatabases = {
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
+};
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts'] },
     {
       ...common,
-      displayName: 'integration',
-      testMatch: ['<rootDir>/test/**/*.int-spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/bench/**/*.spec.ts', '<rootDir>/tools/**/*.spec.ts'],
     },
+    { ...common, ...withDatabases, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.int-spec.ts'] },
+    { ...common, ...withDatabases, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
     // Seeded, bounded fuzz of every edge (test/fuzz): in-process nodes only, about a minute in all.
     // Replay a failure with FUZZ_SEED/FUZZ_PATH; FUZZ_FINDINGS=<dir> lists every violation instead of the first.
-    {
-      ...common,
-      displayName: 'fuzz',
-      testMatch: ['<rootDir>/test/fuzz/**/*.fuzz-spec.ts'],
-      globalSetup: '<rootDir>/test/support/global-setup.ts',
-      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      setupFilesAfterEnv: ['<rootDir>/test/support/jest-setup.ts'],
-    },
+    { ...common, ...withDatabases, displayName: 'fuzz', testMatch: ['<rootDir>/test/fuzz/**/*.fuzz-spec.ts'] },
     // Fault injection (test/faults): real node processes in network namespaces with partitions, pauses and
     // packet loss. Needs root and iproute2; run with `npm test -- --selectProjects faults`.
     { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'] },

@@ -1,5 +1,5 @@
 /**
- * Processes and helpers of the Distro benchmark: spawned nodes, raw gRPC sinks, free ports, a switch
+ * Processes and helpers of the Distro benchmark: spawned nodes, raw gRPC sinks, a switch
  * that cuts one node off its peers and heals it, HTTP writes, and a digest of what a node lists.
  */
 import { spawn } from 'node:child_process';
@@ -16,20 +16,6 @@ import { NO_CHANNELZ } from '@/common/grpc-options';
 
 export const BENCH_TOKEN = 'distro-bench-token-0123456789';
 export const SINK_PATH = '/bench.Sink/Take';
-
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => {
-      const server = createServer();
-      return new Promise<ReturnType<typeof createServer>>((resolve) =>
-        server.listen(0, '127.0.0.1', () => resolve(server)),
-      );
-    }),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 /**
  * CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere.
@@ -70,19 +56,6 @@ export function getJson<T>(url: string): Promise<T> {
 /** Closes the polling connections so the benchmark process can exit. */
 export function closePolling(): void {
   pollAgent.destroy();
-}
-
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, stepMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
 }
 
 /**

@@ -40,7 +40,6 @@ import {
   closePolling,
   closeWriters,
   cpuSeconds,
-  freePorts,
   getJson,
   ContentReader,
   sameContent,
@@ -48,9 +47,10 @@ import {
   spawnBenchNode,
   spawnSink,
   stopBenchNode,
-  waitFor,
 } from './distro-rig';
 import type { NacosWrite } from './distro-rig';
+import { eventually } from '../tools/support/eventually';
+import { freePorts } from '../tools/support/free-ports';
 
 const PER_CLIENT = 10;
 /** Clients per sync call and calls in flight per peer, as DistroRouting configures the engine. */
@@ -137,15 +137,14 @@ async function runReplication(quick: boolean): Promise<Part> {
   const a = await startNode(config, createRootLogger(config, quiet));
   const peers = [`http://127.0.0.1:${bHttp}`, `http://127.0.0.1:${cHttp}`];
   try {
-    await waitFor(
+    await eventually(
       async () => (await Promise.all(peers.map((p) => fetch(`${p}/health/ready`)))).every((r) => r.status === 200),
-      60_000,
-      100,
+      { timeoutMs: 60_000, intervalMs: 100 },
     );
     const routing = a.app.get(DistroRouting);
-    await waitFor(
+    await eventually(
       () => Promise.resolve(routing.initialized() && routing.runtime!.members.peers().every((m) => m.state === 'UP')),
-      30_000,
+      { timeoutMs: 30_000, intervalMs: 20 },
     );
     const registry = a.app.get(Registry);
     const self = routing.selfId();
@@ -163,13 +162,15 @@ async function runReplication(quick: boolean): Promise<Part> {
     for (let i = 0; i < warmClients; i++) {
       registry.replacePublications(`warm-${i}`, 'connection', publications(i), { owner: self });
     }
-    await waitFor(async () => (await held()).every((m) => m.clientCount >= warmClients), 300_000, POLL_MS);
+    await eventually(async () => (await held()).every((m) => m.clientCount >= warmClients), {
+      timeoutMs: 300_000,
+      intervalMs: POLL_MS,
+    });
     for (let i = 0; i < warmClients; i++) registry.removeClient(`warm-${i}`);
-    await waitFor(
-      async () => (await held()).every((m) => m.clientCount === 0 && m.instanceCount === 0),
-      300_000,
-      POLL_MS,
-    );
+    await eventually(async () => (await held()).every((m) => m.clientCount === 0 && m.instanceCount === 0), {
+      timeoutMs: 300_000,
+      intervalMs: POLL_MS,
+    });
 
     // What Distro sent besides the batches during (a): read before the burst and after the CPU figures.
     const bases = [a.urls.metrics.replace(/\/metrics$/, ''), ...peers];
@@ -191,10 +192,9 @@ async function runReplication(quick: boolean): Promise<Part> {
     // Done when both peers hold every client and every instance: a call's clients are merged as one
     // registry operation, so this is "B and C hold all". The answer is a few hundred bytes; polling a
     // 1,000-instance service list instead would charge the peers with serialising it hundreds of times.
-    await waitFor(
+    await eventually(
       async () => (await held()).every((m) => m.clientCount >= clients && m.instanceCount >= instances),
-      300_000,
-      POLL_MS,
+      { timeoutMs: 300_000, intervalMs: POLL_MS },
     );
     const distroSeconds = (performance.now() - started) / 1000;
     // CLOCK_MONOTONIC in µs, the clock of V8 CPU profiles on Linux: the window of (a) in B's and C's profiles.
@@ -237,10 +237,13 @@ async function runReplication(quick: boolean): Promise<Part> {
           (e) => (e ? reject(e) : resolve()),
         ),
       );
-    await waitFor(async () => {
-      await Promise.all(sinks.map((s) => call(s, Buffer.alloc(0))));
-      return true;
-    }, 10_000);
+    await eventually(
+      async () => {
+        await Promise.all(sinks.map((s) => call(s, Buffer.alloc(0))));
+        return true;
+      },
+      { timeoutMs: 10_000, intervalMs: 20 },
+    );
     const rawCpuBefore = [process.cpuUsage(), cpuSeconds(children[2].pid), cpuSeconds(children[3].pid)] as const;
     const rawStarted = performance.now();
     await Promise.all(
@@ -283,12 +286,11 @@ async function runReplication(quick: boolean): Promise<Part> {
       );
       await Promise.all(
         peers.map((p) =>
-          waitFor(
+          eventually(
             async () =>
               (await getJson<{ hosts: unknown[] }>(`${p}/nacos/v1/ns/instance/list?serviceName=${service}`)).hosts
                 .length === 1,
-            10_000,
-            1,
+            { timeoutMs: 10_000, intervalMs: 1 },
           ),
         ),
       );
@@ -611,7 +613,7 @@ async function runFaults(quick: boolean): Promise<Part> {
       (s) => s.initialized && s.members.every((m) => m.state === 'UP'),
     );
   try {
-    await waitFor(allUp, 90_000, 100);
+    await eventually(allUp, { timeoutMs: 90_000, intervalMs: 100 });
     // Load: every client registered on A as a v1 registration is (ip-port, versioned), 10 services each.
     const registry = a.app.get(Registry);
     const now = Date.now();
@@ -651,7 +653,7 @@ async function runFaults(quick: boolean): Promise<Part> {
     const spawnedAt = performance.now();
     children[0] = spawnBenchNode(bEnv);
     let readyAt = 0;
-    await waitFor(
+    await eventually(
       async () => {
         // The init gate answers every Nacos route 503 until the snapshot is loaded; this one is constant time.
         const m = await getJson<Partial<NacosMetrics>>(`${bases[1]}/nacos/v1/ns/operator/metrics`);
@@ -659,8 +661,7 @@ async function runFaults(quick: boolean): Promise<Part> {
         readyAt = performance.now();
         return true;
       },
-      120_000,
-      10,
+      { timeoutMs: 120_000, intervalMs: 10 },
     );
     // The restarted node's own figure for loading its snapshot (the engine's observer sets it once).
     const snapshotSeconds = await counter(bases[1], 'distro_snapshot_duration_seconds');
@@ -682,17 +683,16 @@ async function runFaults(quick: boolean): Promise<Part> {
     if (updated.weight !== 2) throw new Error(`the restarted B lists a write made while it was down as before it`);
 
     // (e) partition: cut C off, write on both sides (with conflicts), heal.
-    await waitFor(allUp, 120_000, 100);
+    await eventually(allUp, { timeoutMs: 120_000, intervalMs: 100 });
     const cutAt = performance.now();
     await sw.cut();
-    await waitFor(
+    await eventually(
       async () => {
         const [sa, sb, sc] = await Promise.all([status(0), status(1), status(2)]);
         const cState = (s: DistroStatus) => s.members.find((m) => m.id === ids[2])?.state;
         return cState(sa) === 'DOWN' && cState(sb) === 'DOWN' && sc.members.every((m) => m.state === 'DOWN');
       },
-      120_000,
-      100,
+      { timeoutMs: 120_000, intervalMs: 100 },
     );
     const downAt = performance.now();
     mark('cut', cutAt);

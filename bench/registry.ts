@@ -11,7 +11,7 @@ import type { BenchOptions, BenchResult } from './run';
 import type { LoadReport } from './registry-load';
 import type { MemoryReport } from './registry-memory';
 import type { NodeMemoryReport } from './node-memory';
-import { freePorts } from './distro-rig';
+import { freePorts } from '../tools/support/free-ports';
 import { dropDatabase, scratchDatabase } from './scratch-db';
 
 const DIST = resolve(__dirname, '..');

@@ -13,7 +13,9 @@ import { RegistryApiClient } from '@/sync/adapters/registry-api.client';
 import type { PublishItem } from '@/sync/adapters/registry-api.client';
 import { desiredCopies } from '@/sync/reconcile/copy-plan';
 import { LedgerRepository, ledgerColumns } from '@/sync/store/ledger.repository';
-import { freePorts, spawnBenchNode, waitFor } from './distro-rig';
+import { eventually } from '../tools/support/eventually';
+import { freePorts } from '../tools/support/free-ports';
+import { spawnBenchNode } from './distro-rig';
 import { dropDatabase, scratchDatabase } from './scratch-db';
 import { percentile } from './grpc-rigs';
 import type { BenchOptions, BenchResult, BenchRow } from './run';
@@ -44,7 +46,7 @@ async function startRegion(databaseUrl: string | undefined): Promise<Region> {
     gcHook,
   );
   const base = `http://127.0.0.1:${http}`;
-  await waitFor(async () => (await fetch(`${base}/health/ready`)).ok, 60_000, 200);
+  await eventually(async () => (await fetch(`${base}/health/ready`)).ok, { timeoutMs: 60_000, intervalMs: 200 });
   return { base, grpc, child };
 }
 
@@ -217,7 +219,7 @@ async function manyTasks(
     }));
     await admin(b.base, 'POST', '/tasks/batch', { tasks });
   }
-  await waitFor(async () => (await appliedTasks(b, perTask)) === count, 300_000, 250);
+  await eventually(async () => (await appliedTasks(b, perTask)) === count, { timeoutMs: 300_000, intervalMs: 250 });
   const seconds = (Date.now() - started) / 1000;
   await collect(b);
   const rssAfter = await rss(b.base);
@@ -281,7 +283,10 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       groupName: '*',
       serviceName: '*',
     });
-    await waitFor(async () => (await admin(b.base, 'GET', `/tasks/${task.id}`)).applied === total, 300_000, 50);
+    await eventually(async () => (await admin(b.base, 'GET', `/tasks/${task.id}`)).applied === total, {
+      timeoutMs: 300_000,
+      intervalMs: 50,
+    });
     const convergeMs = Date.now() - started;
     rows.push({
       metric: `full convergence, ${total.toLocaleString('en-US')} instances in ${services.toLocaleString('en-US')} services`,
@@ -318,13 +323,12 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
       };
       const t0 = performance.now();
       await source.publish('lag', [item], { ttlMs: 600_000 });
-      await waitFor(
+      await eventually(
         async () => {
           const res = await fetch(`${b.base}/nacos/v1/ns/instance/list?serviceName=lag@@lag-${i}`);
           return ((await res.json()) as { hosts: unknown[] }).hosts.length === 1;
         },
-        10_000,
-        1,
+        { timeoutMs: 10_000, intervalMs: 1 },
       );
       lags.push(performance.now() - t0);
       await new Promise((r) => setTimeout(r, 20));

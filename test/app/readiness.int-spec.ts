@@ -1,3 +1,4 @@
+import { eventually } from '../../tools/support/eventually';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -5,14 +6,11 @@ import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
 
 async function waitForStatus(url: string, status: number, timeoutMs = 15000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = 0;
-  while (Date.now() < deadline) {
-    last = (await fetch(url)).status;
-    if (last === status) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${url} stayed at ${last}, expected ${status}`);
+  await eventually(async () => (await fetch(url)).status === status, {
+    timeoutMs,
+    intervalMs: 200,
+    what: `${url} to answer ${status}`,
+  });
 }
 
 describe('/health/ready and the database', () => {

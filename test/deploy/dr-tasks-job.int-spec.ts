@@ -17,7 +17,8 @@ type Row = { id: string; name: string; [key: string]: unknown };
 class FakeAdminApi {
   readonly rows: Record<'clusters' | 'tasks', Row[]> = { clusters: [], tasks: [] };
   readonly requests: string[] = [];
-  ready = true;
+  /** Readiness probes still to answer 503, as a node that is starting does. */
+  notReadyFor = 0;
   private server: Server | undefined;
   private nextId = 1;
 
@@ -37,7 +38,7 @@ class FakeAdminApi {
     const send = (status: number, body: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
-    if (url.pathname === '/health/ready') return send(this.ready ? 200 : 503, {});
+    if (url.pathname === '/health/ready') return send(this.notReadyFor-- > 0 ? 503 : 200, {});
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(401, { message: 'Unauthorized' });
     const collection = /^\/api\/v1\/(clusters|tasks)$/.exec(url.pathname)?.[1] as 'clusters' | 'tasks' | undefined;
     if (!collection) return send(404, {});
@@ -145,13 +146,12 @@ describe('create-dr-tasks.js (the DR-task Job)', () => {
   });
 
   it('should wait for the admin API to become ready', async () => {
-    sut.ready = false;
-    setTimeout(() => (sut.ready = true), 2500);
+    sut.notReadyFor = 1;
 
     const { code } = await runJob(env);
 
     expect(code).toBe(0);
-    expect(sut.requests.filter((r) => r === 'GET /health/ready').length).toBeGreaterThan(1);
+    expect(sut.requests.filter((r) => r === 'GET /health/ready')).toHaveLength(2);
   });
 
   it('should fail, without printing tokens, when the admin token is refused', async () => {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { eventually } from '../../tools/support/eventually';
 import { spawnNode } from '../support/node-process';
 import type { NodeProcess } from '../support/node-process';
 import { createTestDatabase } from '../support/test-database';
@@ -20,21 +21,6 @@ interface DistroStatus {
   self: string;
   initialized: boolean;
   members: Array<{ id: string; state: string }>;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${what} did not happen in ${timeoutMs} ms${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
 /**
@@ -83,16 +69,15 @@ describe('three pods configured as the StatefulSet configures them', () => {
     const expected = POD_IPS.map((ip) => `${ip}:${podEnv.DISTRO_PORT}`).sort();
     for (const ip of POD_IPS) {
       const status = await eventually(
-        `${ip} seeing both peers UP`,
         async () => {
           const res = await fetch(`http://${ip}:${httpPort}/api/v1/distro`, {
             headers: { authorization: `Bearer ${SECRETS.ADMIN_TOKEN}` },
           });
           const body = (await res.json()) as DistroStatus;
           const up = body.members.filter((m) => m.state === 'UP' && m.id !== body.self).length;
-          return body.initialized && up === 2 ? body : undefined;
+          return body.initialized && up === 2 && body;
         },
-        60000,
+        { timeoutMs: 60000, intervalMs: 250, what: `${ip} seeing both peers UP` },
       );
       expect(status.self).toBe(`${ip}:${podEnv.DISTRO_PORT}`);
       expect(
@@ -105,11 +90,11 @@ describe('three pods configured as the StatefulSet configures them', () => {
   it('should report ready on the readiness probe path', async () => {
     const path = region.app.readinessProbe!.httpGet!.path!;
     for (const ip of POD_IPS) {
-      await eventually(
-        `${ip} ready`,
-        async () => ((await fetch(`http://${ip}:${httpPort}${path}`)).status === 200 ? true : undefined),
-        30000,
-      );
+      await eventually(async () => (await fetch(`http://${ip}:${httpPort}${path}`)).status === 200, {
+        timeoutMs: 30000,
+        intervalMs: 250,
+        what: `${ip} ready`,
+      });
     }
   }, 60000);
 
@@ -122,13 +107,12 @@ describe('three pods configured as the StatefulSet configures them', () => {
     expect(register.status).toBe(200);
     for (const ip of POD_IPS.slice(1)) {
       await eventually(
-        `${service} visible on ${ip}`,
         async () => {
           const res = await fetch(`http://${ip}:${httpPort}/nacos/v1/ns/instance/list?serviceName=${service}`);
           const body = (await res.json()) as { hosts?: Array<{ ip: string; port: number }> };
-          return body.hosts?.some((h) => h.ip === '10.1.2.3' && h.port === 8080) ? true : undefined;
+          return body.hosts?.some((h) => h.ip === '10.1.2.3' && h.port === 8080) === true;
         },
-        20000,
+        { timeoutMs: 20000, intervalMs: 250, what: `${service} visible on ${ip}` },
       );
     }
   }, 60000);

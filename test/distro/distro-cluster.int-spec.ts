@@ -8,10 +8,10 @@ import { encodeClientData } from '../../src/distro/naming/client-data-codec';
 import { ipPortClientId, versionAt } from '../../src/registry';
 import type { ClientSyncData, ServiceKey } from '../../src/registry';
 import type { TestNode } from '../support/app';
+import { eventually } from '../../tools/support/eventually';
 import {
   DISTRO_TEST_TOKEN,
   distroLogs,
-  eventually,
   logged,
   registryDigest,
   registryOf,
@@ -80,7 +80,7 @@ describe('Distro cluster (3 in-process nodes)', () => {
 
   beforeAll(async () => {
     ({ nodes, members } = await startCluster(3));
-    await eventually(() => nodes.every((n) => routingOf(n).initialized()), 15000);
+    await eventually(() => nodes.every((n) => routingOf(n).initialized()), { timeoutMs: 15000 });
     await eventually(
       () =>
         nodes.every((n) =>
@@ -88,7 +88,7 @@ describe('Distro cluster (3 in-process nodes)', () => {
             .runtime!.members.peers()
             .every((p) => p.state === 'UP'),
         ),
-      10000,
+      { timeoutMs: 10000 },
     );
   });
 
@@ -105,7 +105,10 @@ describe('Distro cluster (3 in-process nodes)', () => {
         port: 8080,
       });
 
-      await eventually(() => nodes.every((n) => ipsOn(n).includes('10.1.0.1:8080')), 1000, 5);
+      await eventually(() => nodes.every((n) => ipsOn(n).includes('10.1.0.1:8080')), {
+        timeoutMs: 1000,
+        intervalMs: 5,
+      });
       expect(Date.now() - started).toBeLessThan(1000);
       const receivers = nodes.filter((n) => n !== owner);
       await eventually(() =>
@@ -123,11 +126,11 @@ describe('Distro cluster (3 in-process nodes)', () => {
       const owner = responsibleFor(nodes, '10.1.0.2', 8080);
       const clientId = ipPortClientId('10.1.0.2', 8080);
       registryOf(owner).registerInstance(clientId, 'ipport', orders, { ip: '10.1.0.2', port: 8080 });
-      await eventually(() => nodes.every((n) => ipsOn(n).includes('10.1.0.2:8080')), 2000);
+      await eventually(() => nodes.every((n) => ipsOn(n).includes('10.1.0.2:8080')), { timeoutMs: 2000 });
 
       registryOf(owner).deregisterInstance(clientId, orders, 'DEFAULT', '10.1.0.2', 8080);
 
-      await eventually(() => nodes.every((n) => !ipsOn(n).includes('10.1.0.2:8080')), 2000);
+      await eventually(() => nodes.every((n) => !ipsOn(n).includes('10.1.0.2:8080')), { timeoutMs: 2000 });
     });
 
     it('should replicate a connection client from the node holding it, with that node as owner', async () => {
@@ -140,7 +143,7 @@ describe('Distro cluster (3 in-process nodes)', () => {
         { owner: routingOf(holder).selfId() },
       );
 
-      await eventually(() => nodes.every((n) => ipsOn(n).includes('10.2.0.1:9000')), 2000);
+      await eventually(() => nodes.every((n) => ipsOn(n).includes('10.2.0.1:9000')), { timeoutMs: 2000 });
       expect(registryOf(nodes[0]).getClient('conn-1')).toMatchObject({
         local: false,
         owner: routingOf(holder).selfId(),
@@ -158,10 +161,9 @@ describe('Distro cluster (3 in-process nodes)', () => {
           { owner: routingOf(holder).selfId() },
         );
       }
-      await eventually(
-        () => nodes.every((n) => ipsOn(n).filter((a) => a.startsWith('10.3.0.1:')).length === 200),
-        3000,
-      );
+      await eventually(() => nodes.every((n) => ipsOn(n).filter((a) => a.startsWith('10.3.0.1:')).length === 200), {
+        timeoutMs: 3000,
+      });
       const metrics = await (await fetch(`${holder.base}/metrics`)).text();
       const calls = [...metrics.matchAll(/^distro_sync_rpcs_total\{peer="[^"]+",result="ok"\} (\d+)/gm)].map((m) =>
         Number(m[1]),
@@ -173,7 +175,7 @@ describe('Distro cluster (3 in-process nodes)', () => {
 
   describe('convergence', () => {
     it('should give every node the same registry content', async () => {
-      await eventually(() => new Set(nodes.map((n) => registryDigest(registryOf(n)))).size === 1, 5000);
+      await eventually(() => new Set(nodes.map((n) => registryDigest(registryOf(n)))).size === 1, { timeoutMs: 5000 });
       expect(registryDigest(registryOf(nodes[0]))).toContain('10.1.0.1:8080');
     });
   });

@@ -1,6 +1,8 @@
 import type { TestNode } from '../support/app';
 import { startTestNode } from '../support/app';
-import { distroEnv, eventually, freePorts } from '../support/distro-cluster';
+import { eventually } from '../../tools/support/eventually';
+import { freePorts } from '../../tools/support/free-ports';
+import { distroEnv } from '../support/distro-cluster';
 import { DistroTestDns } from '../support/distro-dns';
 
 interface Status {

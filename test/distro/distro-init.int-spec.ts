@@ -2,7 +2,9 @@ import { DistroRouting } from '../../src/distro/distro-routing';
 import type { ServiceKey } from '../../src/registry';
 import type { TestNode } from '../support/app';
 import { startTestNode } from '../support/app';
-import { distroEnv, distroLogs, eventually, freePorts, registryOf } from '../support/distro-cluster';
+import { eventually } from '../../tools/support/eventually';
+import { freePorts } from '../../tools/support/free-ports';
+import { distroEnv, distroLogs, registryOf } from '../support/distro-cluster';
 
 const orders: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
 
@@ -33,7 +35,7 @@ describe('Distro init gate', () => {
     // The peer comes up as the first node of the cluster, with a client of its own.
     const peer = await startTestNode(distroEnv(peerPort, members));
     nodes.push(peer);
-    await eventually(() => peer.app.get(DistroRouting).initialized(), 10000);
+    await eventually(() => peer.app.get(DistroRouting).initialized(), { timeoutMs: 10000 });
     registryOf(peer).registerInstance(
       'conn-early',
       'connection',
@@ -42,8 +44,8 @@ describe('Distro init gate', () => {
       { owner: members[1] },
     );
 
-    await eventually(async () => (await fetch(`${waiting.base}/health/ready`)).status === 200, 15000);
-    await eventually(() => registryOf(waiting).listInstances(orders).length === 1, 5000);
+    await eventually(async () => (await fetch(`${waiting.base}/health/ready`)).status === 200, { timeoutMs: 15000 });
+    await eventually(() => registryOf(waiting).listInstances(orders).length === 1, { timeoutMs: 5000 });
     expect((await fetch(`${waiting.base}/nacos/v1/ns/instance/list?serviceName=orders`)).status).toBe(200);
     expect(
       distroLogs(nodes, members[0]).some((l) => String(l.msg).includes('Distro protocol initialized: loaded snapshot')),
@@ -57,7 +59,7 @@ describe('Distro init gate', () => {
     const lone = await startTestNode(distroEnv(port, members, { DISTRO_BOOTSTRAP_WAIT_MS: '1000' }));
     nodes.push(lone);
 
-    await eventually(() => lone.app.get(DistroRouting).initialized(), 10000);
+    await eventually(() => lone.app.get(DistroRouting).initialized(), { timeoutMs: 10000 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(distroLogs(nodes, members[0]).some((l) => String(l.msg).includes('opening as the first node'))).toBe(true);
   });

@@ -2,7 +2,9 @@ import { DistroRouting } from '../../src/distro/distro-routing';
 import type { ServiceKey } from '../../src/registry';
 import type { TestNode } from '../support/app';
 import { startTestNode } from '../support/app';
-import { distroEnv, eventually, freePorts, registryDigest, registryOf } from '../support/distro-cluster';
+import { eventually } from '../../tools/support/eventually';
+import { freePorts } from '../../tools/support/free-ports';
+import { distroEnv, registryDigest, registryOf } from '../support/distro-cluster';
 import { TcpProxy } from '../support/tcp-proxy';
 
 const orders: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
@@ -27,7 +29,7 @@ describe('Distro repair after a partition', () => {
     nodes.push(await startTestNode(distroEnv(b, members, extra)));
     nodes.push(await startTestNode(distroEnv(cReal, members, { ...extra, DISTRO_SELF: members[2] })));
     const [nodeA, , nodeC] = nodes as [TestNode, TestNode, TestNode];
-    await eventually(() => nodes.every((n) => n.app.get(DistroRouting).initialized()), 15000);
+    await eventually(() => nodes.every((n) => n.app.get(DistroRouting).initialized()), { timeoutMs: 15000 });
 
     proxy.cut();
     for (let i = 0; i < 20; i++) {
@@ -39,13 +41,23 @@ describe('Distro repair after a partition', () => {
         { owner: members[0] },
       );
     }
-    await eventually(() => registryOf(nodes[1]).listInstances(orders).length === 20, 3000);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await eventually(() => registryOf(nodes[1]).listInstances(orders).length === 20, { timeoutMs: 3000 });
+    // B has them, and A sees C cut off (its probes and sends fail): the sends towards C were made and lost.
+    await eventually(
+      () =>
+        nodeA.app
+          .get(DistroRouting)
+          .runtime!.members.peers()
+          .some((p) => p.id === members[2] && p.state !== 'UP'),
+      { what: 'A to see C cut off' },
+    );
     expect(registryOf(nodeC).listInstances(orders)).toHaveLength(0);
 
     proxy.restore();
     const restored = Date.now();
-    await eventually(() => registryDigest(registryOf(nodeC)) === registryDigest(registryOf(nodeA)), 10000);
+    await eventually(() => registryDigest(registryOf(nodeC)) === registryDigest(registryOf(nodeA)), {
+      timeoutMs: 10000,
+    });
     // Two verify intervals, plus one probe round and gRPC's reconnect backoff (≤ 1 s) to see C again.
     expect(Date.now() - restored).toBeLessThan(2 * VERIFY_MS + 1500);
   });

@@ -1,9 +1,11 @@
 import { ClusterRouting } from '@/routing/cluster-routing';
+import { DistroRouting } from '@/distro/distro-routing';
 import { DistroService } from '@/distro/distro.service';
 import { NacosNamingClient } from '@/sync/adapters/nacos-grpc-client';
 import { serviceKey } from '@/registry';
 import type { TestNode } from '../support/app';
-import { eventually, registryOf, startCluster } from '../support/distro-cluster';
+import { eventually } from '../../tools/support/eventually';
+import { registryOf, startCluster } from '../support/distro-cluster';
 
 /**
  * A node that is shut down (SIGTERM: a rolling restart, planned maintenance) is going, not its
@@ -35,8 +37,16 @@ describe('Distro: a node shutting down', () => {
     await eventually(() => expect(hostsOn(staying, 'orders')).toEqual(['10.40.0.1:8080']));
 
     await leaving.close();
-    // Long enough for a replicated delete to have arrived, well inside DISTRO_CLIENT_EXPIRE_MS.
-    await new Promise((r) => setTimeout(r, 1000));
+    // Everything the leaving node sent went out before its close resolved; once the staying node has
+    // seen it go (its probes fail) it has read what came before — a replicated delete would be applied.
+    await eventually(
+      () =>
+        staying.app
+          .get(DistroRouting)
+          .runtime!.members.peers()
+          .every((peer) => peer.state !== 'UP'),
+      { what: 'the staying node to see the leaving one go' },
+    );
     expect(hostsOn(staying, 'orders')).toEqual(['10.40.0.1:8080']);
     expect(
       leaving.logs.some((l) => l.msg === 'gRPC connection closed by shutdown; its instances stay with the peers'),

@@ -1,5 +1,5 @@
 import { distroIndex } from '../../src/distro/distro-mapper';
-import { eventually } from '../support/distro-cluster';
+import { eventually } from '../../tools/support/eventually';
 import { ProcessCluster } from '../support/process-cluster';
 import type { ProcessDistroStatus } from '../support/process-cluster';
 import { NacosClients } from '../nacos-http/support';
@@ -108,7 +108,10 @@ describe('Distro stand-in writes when the responsible node dies', () => {
       cluster.procs[1]!.kill('SIGCONT');
     }
 
-    await eventually(async () => (await status(0)).members.every((m) => m.state === 'UP'), 20000, 100);
+    await eventually(async () => (await status(0)).members.every((m) => m.state === 'UP'), {
+      timeoutMs: 20000,
+      intervalMs: 100,
+    });
     expect(standInWarnings(0, cluster.members[1])).toHaveLength(1);
     expect(cluster.procs[0]!.output.some((l) => l.includes(`${cluster.members[1]} answers again`))).toBe(true);
     // Forwarding resumed: a write through A for an address B is responsible for lands on B.
@@ -178,8 +181,7 @@ describe('Distro stand-in writes when the responsible node dies', () => {
         missing.push(`C lacks ${[viaHttp, viaClient].filter((a) => !c.includes(a)).join(' ')}`);
         if (missing.some((m) => !m.endsWith('lacks '))) throw new Error(missing.join('; '));
       },
-      20000,
-      100,
+      { timeoutMs: 20000, intervalMs: 100 },
     );
   }, 60000);
 });

@@ -2,9 +2,11 @@ import type { NacosServiceInstance } from 'nacos-sdk-rust-binding-node';
 import { serviceKey } from '@/registry';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { distroEnv, freePorts, registryOf } from '../support/distro-cluster';
+import { freePorts } from '../../tools/support/free-ports';
+import { distroEnv, registryOf } from '../support/distro-cluster';
 import { RustSdkDriver } from './rust-sdk';
-import { eventually, freePortPair } from './support';
+import { eventually } from '../../tools/support/eventually';
+import { freePortPair } from './support';
 
 const GROUP = 'DEFAULT_GROUP';
 
@@ -36,8 +38,7 @@ describe('Rust SDK clients on two nodes of a 3-node Distro cluster', () => {
         const ready = await Promise.all(nodes.map((node) => fetch(`${node.base}/health/ready`).then((r) => r.ok)));
         return ready.every(Boolean);
       },
-      'the cluster to be ready',
-      30_000,
+      { what: 'the cluster to be ready', timeoutMs: 30_000 },
     );
   });
 
@@ -65,8 +66,7 @@ describe('Rust SDK clients on two nodes of a 3-node Distro cluster', () => {
           ports(
             await driver.call<NacosServiceInstance[]>(name, 'getAllInstances', 'shared', GROUP, [], false),
           ).join() === '5001,5002',
-        `client ${name} to see both instances`,
-        10_000,
+        { what: `client ${name} to see both instances`, timeoutMs: 10_000 },
       );
     }
 
@@ -82,8 +82,7 @@ describe('Rust SDK clients on two nodes of a 3-node Distro cluster', () => {
               .map((each) => each.port)
               .join() === '5002',
         ),
-      "the dead client's instance to go on every node",
-      15_000,
+      { what: "the dead client's instance to go on every node", timeoutMs: 15_000 },
     );
   });
 });

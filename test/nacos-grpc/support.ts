@@ -45,20 +45,3 @@ export async function startSdkCompatibleNode(env: Record<string, string> = {}): 
     }
   }
 }
-
-/** Polls `probe` until it returns a truthy value or the deadline passes (then throws with `what`). */
-export async function eventually<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value) return value;
-      last = value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${String(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

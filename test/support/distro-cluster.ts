@@ -1,23 +1,7 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { freePorts } from '../../tools/support/free-ports';
 import { Registry } from '../../src/registry';
 import type { TestNode } from './app';
 import { startTestNode } from './app';
-
-/** Free loopback ports, found by binding :0 and releasing: Distro members must be named up front. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => {
-      const server = createServer();
-      return new Promise<ReturnType<typeof createServer>>((resolve) =>
-        server.listen(0, '127.0.0.1', () => resolve(server)),
-      );
-    }),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 export const DISTRO_TEST_TOKEN = 'distro-test-token-0123456789';
 
@@ -35,27 +19,6 @@ export function distroEnv(port: number, members: string[], extra: Record<string,
     DISTRO_BOOTSTRAP_WAIT_MS: '500',
     ...extra,
   };
-}
-
-/** Polls until `check` passes (returns true or does not throw) or the deadline ends; rethrows the last failure. */
-export async function eventually(
-  check: () => boolean | Promise<boolean> | void | Promise<void>,
-  timeoutMs = 10000,
-  stepMs = 25,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = new Error('condition never held');
-  while (Date.now() < deadline) {
-    try {
-      const result = await check();
-      if (result !== false) return;
-      last = new Error('condition returned false');
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
-  throw last;
 }
 
 /** A stable digest of everything a node's registry shows: every namespace, service and instance. */

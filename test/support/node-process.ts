@@ -25,10 +25,11 @@ export function spawnNode(env: Record<string, string>, options: { readyTimeoutMs
   let timer: NodeJS.Timeout | undefined;
   const ready = new Promise<string>((resolveReady, rejectReady) => {
     onReady = resolveReady;
-    timer = setTimeout(
-      () => rejectReady(new Error(`node not ready in time:\n${output.join('\n')}`)),
-      options.readyTimeoutMs ?? 30000,
-    );
+    // A node that never got ready is killed: left running it would load the machine for every spec after.
+    timer = setTimeout(() => {
+      rejectReady(new Error(`node not ready in time:\n${output.join('\n')}`));
+      child.kill('SIGKILL');
+    }, options.readyTimeoutMs ?? 30000);
     child.once('exit', (code) => rejectReady(new Error(`node exited (${code}) before ready:\n${output.join('\n')}`)));
   });
   ready.then(

@@ -1,5 +1,7 @@
 import { distroIndex } from '../../src/distro/distro-mapper';
-import { DISTRO_TEST_TOKEN, eventually, freePorts } from './distro-cluster';
+import { eventually } from '../../tools/support/eventually';
+import { freePorts } from '../../tools/support/free-ports';
+import { DISTRO_TEST_TOKEN } from './distro-cluster';
 import { spawnNode } from './node-process';
 import type { NodeProcess } from './node-process';
 
@@ -57,10 +59,16 @@ export class ProcessCluster {
       ports.map((p) => `127.0.0.1:${p}`),
       extraEnv,
     );
-    for (let i = 0; i < size; i++) await cluster.startMember(i);
-    // A formed cluster: the first nodes saw the later ones DOWN until they started, so wait until all
-    // agree on who is responsible for what before any check begins.
-    await cluster.allUp(formedWithinMs);
+    try {
+      for (let i = 0; i < size; i++) await cluster.startMember(i);
+      // A formed cluster: the first nodes saw the later ones DOWN until they started, so wait until all
+      // agree on who is responsible for what before any check begins.
+      await cluster.allUp(formedWithinMs);
+    } catch (err) {
+      // The caller never gets the cluster to stop: stop what did start.
+      await cluster.stop();
+      throw err;
+    }
     return cluster;
   }
 
@@ -74,7 +82,10 @@ export class ProcessCluster {
     });
     this.procs[i] = proc;
     this.bases[i] = await proc.ready;
-    await eventually(async () => (await fetch(`${this.bases[i]}/health/ready`)).status === 200, 20000, 100);
+    await eventually(async () => (await fetch(`${this.bases[i]}/health/ready`)).status === 200, {
+      timeoutMs: 20000,
+      intervalMs: 100,
+    });
   }
 
   /** Member `i`'s Distro status (`GET /api/v1/distro`). */
@@ -91,8 +102,7 @@ export class ProcessCluster {
         }
         return true;
       },
-      timeoutMs,
-      100,
+      { timeoutMs: timeoutMs, intervalMs: 100 },
     );
   }
 

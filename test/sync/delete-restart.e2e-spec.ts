@@ -4,7 +4,7 @@ import { spawnNode } from '../support/node-process';
 import type { NodeProcess } from '../support/node-process';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../tools/support/eventually';
 
 const TOKEN = 'delete-restart-admin-token-0';
 
@@ -74,10 +74,10 @@ describe('a task deletion interrupted by a crash', () => {
     for (const ip of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) {
       await fetch(`${b1}/nacos/v1/ns/instance?serviceName=orders&ip=${ip}&port=80&ephemeral=false`, { method: 'POST' });
     }
-    await eventually(async () => expect(await copiesInA()).toBe(3), 8000);
+    await eventually(async () => expect(await copiesInA()).toBe(3), { timeoutMs: 8000 });
     await eventually(
       async () => expect((await call(b1, 'GET', `/api/v1/tasks/${task.id}/instances`)).body.total).toBe(3),
-      5000,
+      { timeoutMs: 5000 },
     );
 
     expect((await call(b1, 'DELETE', `/api/v1/tasks/${task.id}`)).status).toBe(202);
@@ -88,7 +88,9 @@ describe('a task deletion interrupted by a crash', () => {
     const second = spawnNode(envB(dbB.url));
     processes.push(second);
     const b2 = await second.ready;
-    await eventually(async () => expect(await copiesInA()).toBe(0), 15000);
-    await eventually(async () => expect((await call(b2, 'GET', `/api/v1/tasks/${task.id}`)).status).toBe(404), 10000);
+    await eventually(async () => expect(await copiesInA()).toBe(0), { timeoutMs: 15000 });
+    await eventually(async () => expect((await call(b2, 'GET', `/api/v1/tasks/${task.id}`)).status).toBe(404), {
+      timeoutMs: 10000,
+    });
   }, 60000);
 });

@@ -1,3 +1,4 @@
+import { eventually } from '../../tools/support/eventually';
 import { Database } from '../../src/database/database';
 import { LeaseKeeper } from '../../src/sync/leases/lease-keeper';
 import type { LeaseListener } from '../../src/sync/leases/lease-keeper';
@@ -88,7 +89,18 @@ describe(LeaseKeeper.name, () => {
     // `dead` stops: no more rounds. Before the TTL nobody may take its tasks.
     await survivor.round();
     expect(survivor.leases().length).toBeLessThan(9);
-    await new Promise((r) => setTimeout(r, TTL + 300));
+    // Until the store's own clock says so: dead's heartbeat is older than the worker TTL and its leases expired.
+    await eventually(
+      async () => {
+        const [{ n }] = await db.dataSource.query(
+          `SELECT (SELECT count(*) FROM worker WHERE id = 'dead' AND heartbeat_at > now() - make_interval(secs => $1::double precision / 1000))
+                + (SELECT count(*) FROM task_lease WHERE owner = 'dead' AND expires_at > now()) AS n`,
+          [TTL],
+        );
+        return Number(n) === 0;
+      },
+      { what: "dead's heartbeat and leases to lapse" },
+    );
     await rounds([survivor], 2);
     expect(survivor.leases()).toHaveLength(9);
     for (const old of deadLeases) {

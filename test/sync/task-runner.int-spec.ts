@@ -14,7 +14,7 @@ import type { RunnerStatus, TaskDefinition } from '../../src/sync/reconcile/task
 import type { RejectedCopy } from '../../src/sync/reconcile/quarantine';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../tools/support/eventually';
 
 const quiet = { log: () => undefined, warn: () => undefined };
 const orders: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };

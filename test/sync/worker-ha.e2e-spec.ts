@@ -1,11 +1,12 @@
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { DISTRO_TEST_TOKEN, freePorts } from '../support/distro-cluster';
+import { freePorts } from '../../tools/support/free-ports';
+import { DISTRO_TEST_TOKEN } from '../support/distro-cluster';
 import { spawnNode } from '../support/node-process';
 import type { NodeProcess } from '../support/node-process';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../tools/support/eventually';
 
 const TOKEN = 'worker-ha-admin-token-00000';
 const TTL_MS = 3000;
@@ -73,7 +74,9 @@ interface Worker {
     }
     bases.push(...(await Promise.all(b.map((n) => n.ready))));
     for (const base of bases)
-      await eventually(async () => expect((await fetch(`${base}/health/ready`)).status).toBe(200), 20000);
+      await eventually(async () => expect((await fetch(`${base}/health/ready`)).status).toBe(200), {
+        timeoutMs: 20000,
+      });
   }, 90000);
 
   afterAll(async () => {
@@ -100,13 +103,18 @@ interface Worker {
       await registerInA(service, `10.0.${i}.2`);
     }
 
-    const workers: Worker[] = await eventually(async () => {
-      const list = (await call(bases[1], 'GET', '/api/v1/workers')) as Worker[];
-      expect(list.map((w) => w.leases.length).sort()).toEqual([3, 3, 3]);
-      return list;
-    }, 20000);
+    const workers: Worker[] = await eventually(
+      async () => {
+        const list = (await call(bases[1], 'GET', '/api/v1/workers')) as Worker[];
+        expect(list.map((w) => w.leases.length).sort()).toEqual([3, 3, 3]);
+        return list;
+      },
+      { timeoutMs: 20000 },
+    );
     for (const base of bases) {
-      await eventually(async () => expect(await copiesOn(base, 'svc-4')).toEqual(['10.0.4.1', '10.0.4.2']), 10000);
+      await eventually(async () => expect(await copiesOn(base, 'svc-4')).toEqual(['10.0.4.1', '10.0.4.2']), {
+        timeoutMs: 10000,
+      });
     }
 
     // The victim: the replica holding svc-4's task. Watch that service from another replica.
@@ -125,20 +133,30 @@ interface Worker {
     })();
     // Changes keep flowing while the holder dies.
     let next = 3;
-    const writer = setInterval(() => void registerInA('svc-4', `10.0.4.${next++}`), 250);
-    await new Promise((r) => setTimeout(r, 600));
+    let written = 0;
+    const writer = setInterval(() => void registerInA('svc-4', `10.0.4.${next++}`).then(() => written++), 250);
+    await eventually(() => written >= 2, { what: 'two writes before the kill' });
     victim.kill('SIGKILL');
     const killedAt = Date.now();
 
-    const taken = await eventually(async () => {
-      const t = await call(watcher, 'GET', `/api/v1/tasks/${task.id}`);
-      expect(t.owner).toEqual(expect.any(String));
-      expect(t.owner).not.toBe(holder.id);
-      return t;
-    }, TTL_MS + 10000);
-    const takeoverMs = Date.now() - killedAt;
+    const taken = await eventually(
+      async () => {
+        const t = await call(watcher, 'GET', `/api/v1/tasks/${task.id}`);
+        expect(t.owner).toEqual(expect.any(String));
+        expect(t.owner).not.toBe(holder.id);
+        return t;
+      },
+      { timeoutMs: TTL_MS + 10000 },
+    );
+    const takenAt = Date.now();
+    const takeoverMs = takenAt - killedAt;
     clearInterval(writer);
-    await new Promise((r) => setTimeout(r, 2500));
+    // Sampling goes on until the new holder has finished a full reconcile after the takeover: had it dropped
+    // a copy it adopted, the samples would show it.
+    await eventually(
+      async () => Date.parse((await call(watcher, 'GET', `/api/v1/tasks/${task.id}`)).lastReconcileAt ?? '') > takenAt,
+      { timeoutMs: 15_000, what: "the new holder's first full reconcile" },
+    );
     sampling = false;
     await sampler;
 
@@ -147,15 +165,18 @@ interface Worker {
     // Never fewer copies than before the kill: no copy disappeared at any moment.
     expect(Math.min(...samples)).toBeGreaterThanOrEqual(2);
     const expected = Array.from({ length: next - 1 }, (_, i) => `10.0.4.${i + 1}`).sort();
-    await eventually(async () => expect(await copiesOn(watcher, 'svc-4')).toEqual(expected), 8000);
+    await eventually(async () => expect(await copiesOn(watcher, 'svc-4')).toEqual(expected), { timeoutMs: 8000 });
     // The ledger names exactly what the target holds.
     const ledger = await call(watcher, 'GET', `/api/v1/tasks/${task.id}/instances?pageSize=500`);
     expect(ledger.items.map((i: { ip: string }) => i.ip).sort()).toEqual(expected);
     // The survivors now share the nine tasks.
-    await eventually(async () => {
-      const list = (await call(watcher, 'GET', '/api/v1/workers')) as Worker[];
-      const alive = list.filter((w) => w.pid !== holder.pid);
-      expect(alive.reduce((n, w) => n + w.leases.length, 0)).toBe(9);
-    }, 10000);
+    await eventually(
+      async () => {
+        const list = (await call(watcher, 'GET', '/api/v1/workers')) as Worker[];
+        const alive = list.filter((w) => w.pid !== holder.pid);
+        expect(alive.reduce((n, w) => n + w.leases.length, 0)).toBe(9);
+      },
+      { timeoutMs: 10000 },
+    );
   }, 120000);
 });

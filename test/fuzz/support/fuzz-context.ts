@@ -1,6 +1,6 @@
 import { createTestDatabase } from '../../support/test-database';
 import type { TestDatabase } from '../../support/test-database';
-import { freePorts } from '../../support/distro-cluster';
+import { freePorts } from '../../../tools/support/free-ports';
 import { FuzzNode } from './fuzz-node';
 import { Findings } from './fuzz-run';
 import { SECRETS, tokenedEnv } from './secrets';

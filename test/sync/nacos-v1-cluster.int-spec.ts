@@ -4,7 +4,7 @@ import { Registry, ipPortClientId } from '../../src/registry';
 import { NacosClients } from '../nacos-http/support';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../tools/support/eventually';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
 
@@ -73,6 +73,14 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
   const ips = async (node: TestNode, service: string): Promise<string[]> =>
     (await hosts(node, service)).map((h) => h.ip);
   /** Writes the legacy node answered on its instance route (from its own metrics). */
+  /** Beats the legacy node has answered, from its request metrics. */
+  const beats = async (): Promise<number> => {
+    const text = await (await fetch(`${legacy.base}/metrics`)).text();
+    const counts = text.split('\n').map((line) => /^http_request_duration_seconds_count\{(.*)\} (\d+)$/.exec(line));
+    return counts
+      .filter((m) => m && /route="\/nacos\/v1\/ns\/instance\/beat"/.test(m[1]))
+      .reduce((n, m) => n + Number(m![2]), 0);
+  };
   const instanceWrites = async (methods = 'POST|PUT|DELETE'): Promise<number> => {
     const text = await (await fetch(`${legacy.base}/metrics`)).text();
     let total = 0;
@@ -158,7 +166,9 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
     ).body;
     await register(b, 'pay', '10.6.0.1', { metadata: JSON.stringify({ zone: 'b1' }) });
     await register(b, 'pay', '10.6.0.2');
-    await eventually(async () => expect(await ips(legacy, 'pay')).toEqual(['10.6.0.1', '10.6.0.2']), 10_000);
+    await eventually(async () => expect(await ips(legacy, 'pay')).toEqual(['10.6.0.1', '10.6.0.2']), {
+      timeoutMs: 10_000,
+    });
     expect((await hosts(legacy, 'pay'))[0].metadata).toEqual({
       zone: 'b1',
       syncSource: 'region-b',
@@ -192,25 +202,29 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
 
     const [putsBefore, deletesBefore] = [await instanceWrites('PUT'), await instanceWrites('DELETE')];
     await nacos(b, 'PUT', '/instance', { serviceName: 'pay', ip: '10.6.0.2', port: 80, ephemeral: 'false', weight: 7 });
-    await eventually(async () => expect((await hosts(legacy, 'pay'))[1].weight).toBe(7), 5000);
+    await eventually(async () => expect((await hosts(legacy, 'pay'))[1].weight).toBe(7), { timeoutMs: 5000 });
     // In place: a PUT, not a deregistration and a new registration.
     expect(await instanceWrites('PUT')).toBeGreaterThan(putsBefore);
     expect(await instanceWrites('DELETE')).toBe(deletesBefore);
 
     await deregister(b, 'pay', '10.6.0.1');
-    await eventually(async () => expect(await ips(legacy, 'pay')).toEqual(['10.6.0.2']), 5000);
-    // Gone for good: no beat brings a removed copy back.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await eventually(async () => expect(await ips(legacy, 'pay')).toEqual(['10.6.0.2']), { timeoutMs: 5000 });
+    // Gone for good: no beat brings a removed copy back. Two beats of the copy left (every 300 ms) since:
+    // the removed one, beaten in the same rounds, would have been answered and brought back by now.
+    const beatsBefore = await beats();
+    await eventually(async () => (await beats()) >= beatsBefore + 2, { what: 'two more beats of the copy left' });
     expect(await ips(legacy, 'pay')).toEqual(['10.6.0.2']);
 
     // A copy removed by hand in the target comes back (beat answer 20404, or the next reconcile).
     await nacos(legacy, 'DELETE', '/instance', { serviceName: 'pay', ip: '10.6.0.2', port: 80, ephemeral: 'true' });
-    await eventually(async () => expect(await ips(legacy, 'pay')).toEqual(['10.6.0.2']), 5000);
+    await eventually(async () => expect(await ips(legacy, 'pay')).toEqual(['10.6.0.2']), { timeoutMs: 5000 });
 
     // Deleting the task removes exactly its copies; a native instance of the same service stays.
     await register(legacy, 'pay', '10.6.9.9');
     expect((await admin('DELETE', `/tasks/${task.id}`)).status).toBe(202);
-    await eventually(async () => expect((await admin('GET', `/tasks/${task.id}`)).status).toBe(404), 10_000);
+    await eventually(async () => expect((await admin('GET', `/tasks/${task.id}`)).status).toBe(404), {
+      timeoutMs: 10_000,
+    });
     expect(await ips(legacy, 'pay')).toEqual(['10.6.9.9']);
     await new Promise((resolve) => setTimeout(resolve, DELETE_MS));
     expect(await ips(legacy, 'pay')).toEqual(['10.6.9.9']);
@@ -219,12 +233,14 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
   it('should copy from the 1.x cluster by polling: register, update and deregister', async () => {
     await admin('POST', '/tasks', { sourceClusterId: ids.legacy, targetClusterId: ids.local, serviceName: 'legacy-*' });
     await register(legacy, 'legacy-orders', '10.5.0.1', { metadata: JSON.stringify({ v: '1' }) });
-    await eventually(async () => expect(await ips(b, 'legacy-orders')).toEqual(['10.5.0.1']), 10_000);
+    await eventually(async () => expect(await ips(b, 'legacy-orders')).toEqual(['10.5.0.1']), { timeoutMs: 10_000 });
     expect((await hosts(b, 'legacy-orders'))[0].metadata).toMatchObject({ v: '1', sourceClusterId: ids.legacy });
     await register(legacy, 'legacy-orders', '10.5.0.2');
     await register(legacy, 'legacy-stock', '10.5.1.1');
-    await eventually(async () => expect(await ips(b, 'legacy-orders')).toEqual(['10.5.0.1', '10.5.0.2']), 5000);
-    await eventually(async () => expect(await ips(b, 'legacy-stock')).toEqual(['10.5.1.1']), 5000);
+    await eventually(async () => expect(await ips(b, 'legacy-orders')).toEqual(['10.5.0.1', '10.5.0.2']), {
+      timeoutMs: 5000,
+    });
+    await eventually(async () => expect(await ips(b, 'legacy-stock')).toEqual(['10.5.1.1']), { timeoutMs: 5000 });
     await nacos(legacy, 'PUT', '/instance', {
       serviceName: 'legacy-orders',
       ip: '10.5.0.1',
@@ -232,9 +248,11 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
       ephemeral: 'false',
       metadata: JSON.stringify({ v: '2' }),
     });
-    await eventually(async () => expect((await hosts(b, 'legacy-orders'))[0].metadata.v).toBe('2'), 5000);
+    await eventually(async () => expect((await hosts(b, 'legacy-orders'))[0].metadata.v).toBe('2'), {
+      timeoutMs: 5000,
+    });
     await deregister(legacy, 'legacy-orders', '10.5.0.1');
-    await eventually(async () => expect(await ips(b, 'legacy-orders')).toEqual(['10.5.0.2']), 5000);
+    await eventually(async () => expect(await ips(b, 'legacy-orders')).toEqual(['10.5.0.2']), { timeoutMs: 5000 });
   });
 
   it('should copy every namespace of the 1.x cluster for a `*` selector (console namespace list)', async () => {
@@ -250,10 +268,13 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
       const res = await nacos(b, 'GET', '/instance/list', { serviceName: service, namespaceId });
       return ((await res.json()) as { hosts: Host[] }).hosts.map((h) => h.ip);
     };
-    await eventually(async () => {
-      expect(await inB('prod', 'multi-a')).toEqual(['10.8.0.1']);
-      expect(await inB('public', 'multi-b')).toEqual(['10.8.0.2']);
-    }, 10_000);
+    await eventually(
+      async () => {
+        expect(await inB('prod', 'multi-a')).toEqual(['10.8.0.1']);
+        expect(await inB('public', 'multi-b')).toEqual(['10.8.0.2']);
+      },
+      { timeoutMs: 10_000 },
+    );
   });
 
   it('should absorb a burst of 10,000 source changes with far fewer target writes, and converge', async () => {
@@ -270,9 +291,12 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
       serviceName: 'burst-*',
     });
     for (const each of all) await register(b, each.service, each.ip);
-    await eventually(async () => {
-      for (let s = 0; s < SERVICES; s++) expect(await hosts(legacy, `burst-${s}`)).toHaveLength(PER_SERVICE);
-    }, 15_000);
+    await eventually(
+      async () => {
+        for (let s = 0; s < SERVICES; s++) expect(await hosts(legacy, `burst-${s}`)).toHaveLength(PER_SERVICE);
+      },
+      { timeoutMs: 15_000 },
+    );
 
     const before = await instanceWrites();
     const registry = b.app.get(Registry);
@@ -288,11 +312,15 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
       if (change % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
     }
     const expected = new Map(all.map((each, i) => [each.ip, weightOf(CHANGES - all.length + i)]));
-    await eventually(async () => {
-      for (let s = 0; s < SERVICES; s++) {
-        for (const h of await hosts(legacy, `burst-${s}`)) expect([h.ip, h.weight]).toEqual([h.ip, expected.get(h.ip)]);
-      }
-    }, 20_000);
+    await eventually(
+      async () => {
+        for (let s = 0; s < SERVICES; s++) {
+          for (const h of await hosts(legacy, `burst-${s}`))
+            expect([h.ip, h.weight]).toEqual([h.ip, expected.get(h.ip)]);
+        }
+      },
+      { timeoutMs: 20_000 },
+    );
     const writes = (await instanceWrites()) - before;
     expect(writes).toBeGreaterThan(0);
     expect(writes).toBeLessThan(CHANGES / 10);

@@ -1,6 +1,6 @@
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../tools/support/eventually';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
 
@@ -88,17 +88,15 @@ describe('sync tasks with a nacos cluster', () => {
   it('should copy from a nacos source, discovering services that appear later', async () => {
     await admin('POST', '/tasks', { sourceClusterId: ids.nacos, targetClusterId: ids.local, serviceName: 'legacy-*' });
     await register(nacosNode, 'legacy-orders', '10.5.0.1');
-    await eventually(
-      async () => expect((await hosts(b, 'legacy-orders')).map((h) => h.ip)).toEqual(['10.5.0.1']),
-      8000,
-    );
+    await eventually(async () => expect((await hosts(b, 'legacy-orders')).map((h) => h.ip)).toEqual(['10.5.0.1']), {
+      timeoutMs: 8000,
+    });
     await register(nacosNode, 'legacy-orders', '10.5.0.2');
-    await eventually(async () => expect(await hosts(b, 'legacy-orders')).toHaveLength(2), 3000);
+    await eventually(async () => expect(await hosts(b, 'legacy-orders')).toHaveLength(2), { timeoutMs: 3000 });
     await register(nacosNode, 'legacy-orders', '10.5.0.1', 'DELETE');
-    await eventually(
-      async () => expect((await hosts(b, 'legacy-orders')).map((h) => h.ip)).toEqual(['10.5.0.2']),
-      3000,
-    );
+    await eventually(async () => expect((await hosts(b, 'legacy-orders')).map((h) => h.ip)).toEqual(['10.5.0.2']), {
+      timeoutMs: 3000,
+    });
   });
 
   it('should copy into a nacos target with batch registration, carrying the sync metadata', async () => {
@@ -107,10 +105,10 @@ describe('sync tasks with a nacos cluster', () => {
     ).body;
     await register(b, 'pay', '10.6.0.1');
     await register(b, 'pay', '10.6.0.2');
-    await eventually(async () => expect(await hosts(nacosNode, 'pay')).toHaveLength(2), 8000);
+    await eventually(async () => expect(await hosts(nacosNode, 'pay')).toHaveLength(2), { timeoutMs: 8000 });
     expect((await hosts(nacosNode, 'pay'))[0].metadata).toMatchObject({ syncTaskId: task.id, syncSource: 'region-b' });
     await register(b, 'pay', '10.6.0.1', 'DELETE');
     await register(b, 'pay', '10.6.0.2', 'DELETE');
-    await eventually(async () => expect(await hosts(nacosNode, 'pay')).toHaveLength(0), 3000);
+    await eventually(async () => expect(await hosts(nacosNode, 'pay')).toHaveLength(0), { timeoutMs: 3000 });
   });
 });

@@ -3,7 +3,7 @@ import type { TestNode } from '../support/app';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../tools/support/eventually';
 
 const TOKEN = 'db-outage-admin-token-00000';
 
@@ -66,7 +66,7 @@ describe('sync workers when Postgres is cut', () => {
   it('should keep the copies through the outage, lose no change made meanwhile, and catch up after', async () => {
     await inA('POST', '10.0.0.1');
     await inA('POST', '10.0.0.2');
-    await eventually(async () => expect(await copiesInB()).toEqual(['10.0.0.1', '10.0.0.2']), 3000);
+    await eventually(async () => expect(await copiesInB()).toEqual(['10.0.0.1', '10.0.0.2']), { timeoutMs: 3000 });
 
     const [task] = (await admin('GET', '/tasks')).items;
     proxy.cut();
@@ -92,12 +92,17 @@ describe('sync workers when Postgres is cut', () => {
     expect([...seen]).toEqual(['10.0.0.1,10.0.0.2']);
     proxy.restore();
 
-    await eventually(async () => expect(await copiesInB()).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4']), 10000);
-    await eventually(async () => {
-      const [task] = (await admin('GET', '/tasks')).items;
-      expect(task).toMatchObject({ applied: 3, desired: 3, sourceReachable: true, targetReachable: true });
-      const ledger = await admin('GET', `/tasks/${task.id}/instances`);
-      expect(ledger.items.map((i: { ip: string }) => i.ip).sort()).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4']);
-    }, 10000);
+    await eventually(async () => expect(await copiesInB()).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4']), {
+      timeoutMs: 10000,
+    });
+    await eventually(
+      async () => {
+        const [task] = (await admin('GET', '/tasks')).items;
+        expect(task).toMatchObject({ applied: 3, desired: 3, sourceReachable: true, targetReachable: true });
+        const ledger = await admin('GET', `/tasks/${task.id}/instances`);
+        expect(ledger.items.map((i: { ip: string }) => i.ip).sort()).toEqual(['10.0.0.2', '10.0.0.3', '10.0.0.4']);
+      },
+      { timeoutMs: 10000 },
+    );
   }, 60000);
 });

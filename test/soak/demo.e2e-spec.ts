@@ -1,4 +1,4 @@
-import { eventually } from '../support/eventually';
+import { eventually } from '../../tools/support/eventually';
 import { alive, runTool } from './tool-process';
 
 /** `npm run demo` as a user runs it in CI or a pipe: one compact line per second, narration, Ctrl-C. */
@@ -17,14 +17,15 @@ describe('demo', () => {
   it('should start two regions, sync them both ways, and stop every process on SIGINT', async () => {
     const demo = runTool('demo', ['--no-scenario', '--services', '4', '--instances', '3', '--duration', '150']);
     // Waits for the first sync, or fails at once with the output when the demo ends before it.
-    const deadline = Date.now() + 120_000;
-    while (!demo.stdout.includes('initial sync done')) {
-      if (demo.ended || Date.now() > deadline) {
-        demo.signal('SIGINT');
-        await demo.exit;
-        throw new Error(`no initial sync:\n${demo.stdout}\n${demo.stderr}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+    await eventually(() => demo.stdout.includes('initial sync done') || demo.ended, {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+      what: 'the initial sync',
+    }).catch(() => undefined);
+    if (!demo.stdout.includes('initial sync done')) {
+      demo.signal('SIGINT');
+      await demo.exit;
+      throw new Error(`no initial sync:\n${demo.stdout}\n${demo.stderr}`);
     }
     // 4 services x 3 instances per region, half over HTTP v1 and half over gRPC.
     expect(demo.stdout).toContain('region A: 12 instances registered with');
@@ -35,8 +36,7 @@ describe('demo', () => {
         expect(demo.stdout).toMatch(
           /A\[a1 initialized 12\+12, a2 initialized 12\+12, a3 initialized 12\+12\] B->A 12\/12/,
         ),
-      10_000,
-      250,
+      { timeoutMs: 10_000, intervalMs: 250 },
     );
     expect(demo.stdout).toMatch(/B\[b1 initialized 12\+12, b2 initialized 12\+12, b3 initialized 12\+12\] A->B 12\/12/);
     const pids = [...demo.stdout.matchAll(/[ab]\d pid (\d+)/g)].map((m) => Number(m[1]));

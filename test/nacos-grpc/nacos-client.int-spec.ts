@@ -8,7 +8,7 @@ import { nacosProto, serviceClient } from '@/common/protos';
 import { Registry, serviceKey } from '@/registry';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { eventually } from './support';
+import { eventually } from '../../tools/support/eventually';
 
 const ENV = { DATA_DIR: 'memory', LOG_LEVEL: 'warn', NACOS_GRPC_PORT: '0' };
 
@@ -108,14 +108,17 @@ describe(NacosNamingClient.name, () => {
       await first.close();
       const second = await start({ NACOS_GRPC_PORT: String(port) });
       const registry = second.app.get(Registry);
-      await eventually(
-        () => registry.listInstances(serviceKey('public', 'DEFAULT_GROUP', 'billing')).length === 1,
-        'the registration to be redone on the new server',
-        20_000,
-      );
-      await eventually(() => writer.register('billing', { ip: '10.2.0.2', port: 91 }).then(() => true), 'writer');
+      await eventually(() => registry.listInstances(serviceKey('public', 'DEFAULT_GROUP', 'billing')).length === 1, {
+        what: 'the registration to be redone on the new server',
+        timeoutMs: 20_000,
+      });
+      await eventually(() => writer.register('billing', { ip: '10.2.0.2', port: 91 }).then(() => true), {
+        what: 'writer',
+      });
 
-      await eventually(() => pushes.some((list) => list.join() === '90,91'), 'a push on the restored subscription');
+      await eventually(() => pushes.some((list) => list.join() === '90,91'), {
+        what: 'a push on the restored subscription',
+      });
     });
   });
 
@@ -279,7 +282,7 @@ describe(NacosNamingClient.name, () => {
 
       sut.close();
 
-      await eventually(() => registry.listInstances(key).length === 0, 'the instances to go');
+      await eventually(() => registry.listInstances(key).length === 0, { what: 'the instances to go' });
     });
   });
 });

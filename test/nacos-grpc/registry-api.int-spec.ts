@@ -5,7 +5,7 @@ import type { PublishItem } from '@/sync/adapters/registry-api.client';
 import { Registry, serviceKey } from '@/registry';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { eventually } from './support';
+import { eventually } from '../../tools/support/eventually';
 
 const TOKEN = 'registry-api-token-0123456789';
 
@@ -113,7 +113,7 @@ describe(RegistryApiClient.name, () => {
       }
       expect(ports('lease-svc')).toEqual([1, 2]);
 
-      await eventually(() => ports('lease-svc').length === 0, 'the lease to expire', 6000);
+      await eventually(() => ports('lease-svc').length === 0, { what: 'the lease to expire', timeoutMs: 6000 });
       await expect(sut.renew('t-lease')).rejects.toEqual(expect.objectContaining({ code: grpc.status.NOT_FOUND }));
     });
 
@@ -124,7 +124,7 @@ describe(RegistryApiClient.name, () => {
       const watch = client().watch({ service_pattern: 'adopt-svc' }, (event) =>
         counts.push(event.service.instances.length),
       );
-      await eventually(() => counts.length > 0, 'the snapshot');
+      await eventually(() => counts.length > 0, { what: 'the snapshot' });
       first.close(); // the writer dies; the lease outlives it
 
       const second = client();
@@ -133,7 +133,7 @@ describe(RegistryApiClient.name, () => {
         replace: true,
       });
 
-      await eventually(() => counts.includes(3), 'the adopted state');
+      await eventually(() => counts.includes(3), { what: 'the adopted state' });
       watch.cancel();
       expect(counts.every((count) => count >= 2)).toBe(true);
       expect(ports('adopt-svc')).toEqual([10, 11, 12]);
@@ -181,11 +181,11 @@ describe(RegistryApiClient.name, () => {
       await sut.publish('t-watch', [item('watch-svc', 1)]);
       const events: WatchEvent[] = [];
       const watch = sut.watch({ service_pattern: 'watch-*' }, (event) => events.push(event));
-      await eventually(() => events.length > 0, 'the snapshot');
+      await eventually(() => events.length > 0, { what: 'the snapshot' });
 
       for (let port = 2; port <= 20; port++) await sut.publish('t-watch', [item('watch-svc', port)]);
 
-      await eventually(() => events.length >= 20, 'all changes', 10_000);
+      await eventually(() => events.length >= 20, { what: 'all changes', timeoutMs: 10_000 });
       watch.cancel();
       expect(events[0]).toEqual(expect.objectContaining({ snapshot: true }));
       expect(events.map((each) => each.service.instances.length)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));

@@ -7,8 +7,8 @@ import { nacosProto, serviceClient } from '@/common/protos';
 import { Registry, serviceKey } from '@/registry';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { freePorts } from '../support/distro-cluster';
-import { eventually } from './support';
+import { freePorts } from '../../tools/support/free-ports';
+import { eventually } from '../../tools/support/eventually';
 
 type UnaryStub = grpc.Client & {
   request(p: WirePayload, cb: (err: grpc.ServiceError | null, r?: WirePayload) => void): void;
@@ -38,7 +38,7 @@ async function silentClient(port: number): Promise<{ close(): void; received: st
   stream.on('data', (payload: WirePayload) => received.push(decodePayload(payload).type));
   stream.on('error', () => undefined);
   stream.write(encodePayload('ConnectionSetupRequest', { clientVersion: 'silent', labels: {} }));
-  await eventually(async () => (await call('HealthCheckRequest', {})).resultCode === 200, 'registration');
+  await eventually(async () => (await call('HealthCheckRequest', {})).resultCode === 200, { what: 'registration' });
   await call('InstanceRequest', {
     serviceName: 'hung',
     type: 'registerInstance',
@@ -78,11 +78,10 @@ describe('Nacos gRPC connection life', () => {
     closers.push(() => healthy.close());
     await healthy.register('alive', { ip: '10.8.0.2', port: 2 });
 
-    await eventually(
-      () => registry.listInstances(serviceKey('public', 'DEFAULT_GROUP', 'hung')).length === 0,
-      'the silent connection to be dropped',
-      15_000,
-    );
+    await eventually(() => registry.listInstances(serviceKey('public', 'DEFAULT_GROUP', 'hung')).length === 0, {
+      what: 'the silent connection to be dropped',
+      timeoutMs: 15_000,
+    });
 
     expect(silent.received).toContain('ClientDetectionRequest');
     expect(registry.listInstances(serviceKey('public', 'DEFAULT_GROUP', 'alive'))).toHaveLength(1);

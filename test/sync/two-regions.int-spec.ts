@@ -2,7 +2,8 @@ import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../tools/support/eventually';
+import { runRounds } from '../support/sync-rounds';
 
 const TOKEN = 'two-regions-admin-token-000';
 const FAST = {
@@ -97,11 +98,14 @@ describe('sync tasks between two regions', () => {
     });
     ids.ordersTask = task.id;
     await register(a, 'orders', '10.0.0.1', { metadata: JSON.stringify({ zone: 'a1' }) });
-    const [copy] = await eventually(async () => {
-      const list = await hosts(b, 'orders');
-      expect(list).toHaveLength(1);
-      return list;
-    }, 1000);
+    const [copy] = await eventually(
+      async () => {
+        const list = await hosts(b, 'orders');
+        expect(list).toHaveLength(1);
+        return list;
+      },
+      { timeoutMs: 1000 },
+    );
     expect(copy.metadata).toEqual({
       zone: 'a1',
       syncSource: 'region-a',
@@ -124,11 +128,11 @@ describe('sync tasks between two regions', () => {
           weight: 7,
           metadata: expect.objectContaining({ zone: 'a2' }),
         }),
-      1000,
+      { timeoutMs: 1000 },
     );
 
     await nacos(a, 'DELETE', '/instance', { serviceName: 'orders', ip: '10.0.0.1', port: 8080, ephemeral: 'false' });
-    await eventually(async () => expect(await hosts(b, 'orders')).toHaveLength(0), 1000);
+    await eventually(async () => expect(await hosts(b, 'orders')).toHaveLength(0), { timeoutMs: 1000 });
   });
 
   it('should copy every group and namespace with a * task, and show the state and ledger', async () => {
@@ -145,10 +149,13 @@ describe('sync tasks between two regions', () => {
     await register(a, 'pay', '10.0.1.1', { groupName: 'billing' });
     await register(a, 'pay', '10.0.1.2', { groupName: 'billing' });
     await register(a, 'stock', '10.0.2.1', { namespaceId: 'prod' });
-    await eventually(async () => {
-      expect(await hosts(b, 'billing@@pay')).toHaveLength(2);
-      expect(await hosts(b, 'stock', { namespaceId: 'prod' })).toHaveLength(1);
-    }, 1000);
+    await eventually(
+      async () => {
+        expect(await hosts(b, 'billing@@pay')).toHaveLength(2);
+        expect(await hosts(b, 'stock', { namespaceId: 'prod' })).toHaveLength(1);
+      },
+      { timeoutMs: 1000 },
+    );
     const state = await eventually(async () => {
       const t = await admin(b, 'GET', `/tasks/${task.id}`);
       expect(t).toMatchObject({ applied: 3, desired: 3, sourceReachable: true, targetReachable: true });
@@ -177,10 +184,10 @@ describe('sync tasks between two regions', () => {
       expect(list.map((h) => h.ip).sort()).toEqual(['10.1.0.1', '10.2.0.1']);
       return list;
     };
-    await eventually(() => expectBoth(a), 1500);
-    await eventually(() => expectBoth(b), 1500);
-    // Stable: after several reconcile periods still exactly one native and one copy on each side.
-    await new Promise((r) => setTimeout(r, 2500));
+    await eventually(() => expectBoth(a), { timeoutMs: 1500 });
+    await eventually(() => expectBoth(b), { timeoutMs: 1500 });
+    // Stable: after two full reconciles of each task still exactly one native and one copy on each side.
+    await Promise.all([runRounds(a, 'sync-full-reconcile'), runRounds(b, 'sync-full-reconcile')]);
     const onA = await expectBoth(a);
     expect(onA.find((h) => h.ip === '10.1.0.1')?.metadata.sourceClusterId).toBeUndefined();
     expect(onA.find((h) => h.ip === '10.2.0.1')?.metadata.sourceClusterId).toBe(ids.aSeesB);
@@ -194,32 +201,42 @@ describe('sync tasks between two regions', () => {
     });
     await register(b, 'life', '10.9.9.9'); // a native of B
     await register(a, 'life', '10.3.0.1');
-    await eventually(async () => expect(await hosts(b, 'life')).toHaveLength(2), 1000);
+    await eventually(async () => expect(await hosts(b, 'life')).toHaveLength(2), { timeoutMs: 1000 });
 
     await admin(b, 'POST', `/tasks/${task.id}/pause`);
-    await new Promise((r) => setTimeout(r, 500));
+    // A lease round started after the pause carries the paused row to the runner, which holds still from then.
+    await runRounds(b, 'sync-lease-round', 1);
     await register(a, 'life', '10.3.0.2');
-    await new Promise((r) => setTimeout(r, 700));
+    // A full reconcile of B after the change (its watch event has had the same time): a running task copies it.
+    await runRounds(b, 'sync-full-reconcile', 1);
     expect(await hosts(b, 'life')).toHaveLength(2);
 
     await admin(b, 'POST', `/tasks/${task.id}/resume`);
-    await eventually(async () => expect(await hosts(b, 'life')).toHaveLength(3), 1500);
+    await eventually(async () => expect(await hosts(b, 'life')).toHaveLength(3), { timeoutMs: 1500 });
 
     await admin(b, 'DELETE', `/tasks/${task.id}`);
-    await eventually(async () => expect((await hosts(b, 'life')).map((h) => h.ip)).toEqual(['10.9.9.9']), 2000);
-    await eventually(async () => {
-      const res = await fetch(`${b.base}/api/v1/tasks/${task.id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
-      expect(res.status).toBe(404);
-    }, 2000);
+    await eventually(async () => expect((await hosts(b, 'life')).map((h) => h.ip)).toEqual(['10.9.9.9']), {
+      timeoutMs: 2000,
+    });
+    await eventually(
+      async () => {
+        const res = await fetch(`${b.base}/api/v1/tasks/${task.id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        expect(res.status).toBe(404);
+      },
+      { timeoutMs: 2000 },
+    );
   });
 
   it('should keep the copies when the source region stops, and say the source is unreachable', async () => {
     expect(await hosts(b, 'billing@@pay')).toHaveLength(2);
     await a.close();
-    await eventually(async () => {
-      const t = await admin(b, 'GET', `/tasks/${ids.allTask}`);
-      expect(t.sourceReachable).toBe(false);
-    }, 5000);
+    await eventually(
+      async () => {
+        const t = await admin(b, 'GET', `/tasks/${ids.allTask}`);
+        expect(t.sourceReachable).toBe(false);
+      },
+      { timeoutMs: 5000 },
+    );
     expect(await hosts(b, 'billing@@pay')).toHaveLength(2);
     expect(await hosts(b, 'stock', { namespaceId: 'prod' })).toHaveLength(1);
     const events = await admin(b, 'GET', `/tasks/${ids.allTask}/events`);
@@ -235,23 +252,29 @@ describe('sync tasks between two regions', () => {
       NACOS_GRPC_PORT: String(a.grpcPort),
       DISTRO_PORT: '0',
     });
-    const held = await eventually(async () => {
-      const t = await admin(b, 'GET', `/tasks/${ids.allTask}`);
-      expect(t.sourceReachable).toBe(true);
-      expect(t.hold).toMatchObject({ wouldDelete: 3, total: 3 });
-      return t;
-    }, 8000);
+    const held = await eventually(
+      async () => {
+        const t = await admin(b, 'GET', `/tasks/${ids.allTask}`);
+        expect(t.sourceReachable).toBe(true);
+        expect(t.hold).toMatchObject({ wouldDelete: 3, total: 3 });
+        return t;
+      },
+      { timeoutMs: 8000 },
+    );
     expect(held.applied).toBe(3);
     expect(await hosts(b, 'billing@@pay')).toHaveLength(2);
 
     await admin(b, 'POST', `/tasks/${ids.allTask}/release-hold`);
-    await eventually(async () => {
-      expect(await hosts(b, 'billing@@pay')).toHaveLength(0);
-      expect(await hosts(b, 'stock', { namespaceId: 'prod' })).toHaveLength(0);
-    }, 3000);
+    await eventually(
+      async () => {
+        expect(await hosts(b, 'billing@@pay')).toHaveLength(0);
+        expect(await hosts(b, 'stock', { namespaceId: 'prod' })).toHaveLength(0);
+      },
+      { timeoutMs: 3000 },
+    );
     await eventually(
       async () => expect(await admin(b, 'GET', `/tasks/${ids.allTask}`)).toMatchObject({ hold: null, applied: 0 }),
-      3000,
+      { timeoutMs: 3000 },
     );
     const events = await admin(b, 'GET', `/tasks/${ids.allTask}/events`);
     expect(events.items.map((e: { kind: string }) => e.kind)).toEqual(

@@ -4,7 +4,7 @@ import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../tools/support/eventually';
 
 const TOKEN = 'task-failures-admin-token-0';
 const SECRET_KEY = 'task-failures-secret-key-0123456789ab';
@@ -33,8 +33,8 @@ describe('tasks on a cluster whose credential is refused', () => {
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
-  const startFailures = (taskId: string): number =>
-    node.logs.filter((l) => l.taskId === taskId && String(l.msg).startsWith('could not start task')).length;
+  const startFailures = (taskId: string): Array<Record<string, unknown>> =>
+    node.logs.filter((l) => l.taskId === taskId && String(l.msg).startsWith('could not start task'));
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -83,15 +83,24 @@ describe('tasks on a cluster whose credential is refused', () => {
   });
 
   it('should back off each start with one log line per step, showing lastError and nextAttemptAt', async () => {
-    await eventually(() => expect(startFailures(taskIds[0])).toBeGreaterThanOrEqual(1), 5000);
-    const since = Date.now();
-    // 30 lease rounds: a start retried every round would log 30 lines per task here.
-    await new Promise((r) => setTimeout(r, 3000));
-    const elapsed = Date.now() - since + 1000;
+    // Three failed starts of every task, and each one waited for the nextAttemptAt the one before logged:
+    // steps of 200-400 and 400-800 ms, where a start retried at every lease round would come 100 ms apart.
+    await eventually(() => taskIds.every((id) => startFailures(id).length >= 3), {
+      timeoutMs: 15_000,
+      what: 'three failed starts of every task',
+    });
     for (const id of taskIds) {
-      // Steps of 200-400, 400-800, 800-1600, then 800-1600 ms: at most about one per 400 ms at first.
-      expect(startFailures(id)).toBeLessThanOrEqual(Math.ceil(elapsed / 400) + 1);
-      expect(startFailures(id)).toBeGreaterThanOrEqual(2);
+      const [first, second, third] = startFailures(id).map((l) => ({
+        at: Date.parse(String(l.time)),
+        next: Date.parse(String(l.nextAttemptAt)),
+      }));
+      for (const [before, after] of [
+        [first, second],
+        [second, third],
+      ]) {
+        expect(before.next - before.at).toBeGreaterThanOrEqual(190);
+        expect(after.at).toBeGreaterThanOrEqual(before.next - 20);
+      }
     }
     const { body: task } = await call('GET', `/tasks/${taskIds[0]}`);
     expect(task.lastError).toMatch(/illegal characters/);
@@ -118,7 +127,7 @@ describe('tasks on a cluster whose credential is refused', () => {
     const doomed = taskIds.slice(0, 3);
     for (const id of doomed) expect((await call('DELETE', `/tasks/${id}`)).status).toBe(202);
     for (const id of doomed)
-      await eventually(async () => expect((await call('GET', `/tasks/${id}`)).status).toBe(404), 8000);
+      await eventually(async () => expect((await call('GET', `/tasks/${id}`)).status).toBe(404), { timeoutMs: 8000 });
     const { rows } = await pg.query<{ task_name: string; details: { withdrawn: boolean } }>(
       `SELECT task_name, details FROM task_event WHERE kind = 'deleted'`,
     );

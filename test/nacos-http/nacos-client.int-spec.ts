@@ -1,6 +1,8 @@
+import { Registry, serviceKey } from '@/registry';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { NacosClients, call, eventually, listHosts } from './support';
+import { eventually } from '../../tools/support/eventually';
+import { NacosClients, call, listHosts } from './support';
 
 /** The real `nacos` npm client (v1 HTTP + UDP push), unchanged, against one standalone node. */
 describe('the nacos npm client against a standalone node', () => {
@@ -93,17 +95,31 @@ describe('the nacos npm client against a standalone node', () => {
     await sut.registerInstance('app', 'pushed', { ip: '10.5.0.1', port: 80 });
     await sut.create('watcher', node.base);
     await sut.subscribe('watcher', { serviceName: 'pushed' }, 'pushed');
-    await eventually(() => sut.notifications.find((each) => each.tag === 'pushed'), 5000, 'the first listing');
-    // The client polls once 1 s after subscribing, then every cacheMillis (10 s): wait past that
-    // first poll so that only a push can deliver the change in time.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await eventually(() => sut.notifications.find((each) => each.tag === 'pushed') ?? false, {
+      timeoutMs: 5000,
+      what: 'the first listing',
+    });
+    // The client polls once 1 s after subscribing, then every cacheMillis (10 s): once the node has
+    // seen that second poll (it refreshes the UDP subscription), only a push can deliver the change in time.
+    const lastPoll = () =>
+      Math.max(
+        0,
+        ...[
+          ...node.app
+            .get(Registry)
+            .subscribers(serviceKey('public', 'DEFAULT_GROUP', 'pushed'))
+            .values(),
+        ].map((info) => (info as { lastSeen?: number }).lastSeen ?? 0),
+      );
+    const firstPoll = await eventually(() => lastPoll() > 0 && lastPoll(), { what: 'the UDP subscription' });
+    await eventually(() => lastPoll() > firstPoll, { what: "the client's poll 1 s after subscribing" });
     const registeredAt = Date.now();
     await sut.registerInstance('app', 'pushed', { ip: '10.5.0.2', port: 80 });
     const update = await eventually(
       () =>
-        sut.notifications.find((each) => each.tag === 'pushed' && each.hosts.some((host) => host.ip === '10.5.0.2')),
-      3000,
-      'the pushed change',
+        sut.notifications.find((each) => each.tag === 'pushed' && each.hosts.some((host) => host.ip === '10.5.0.2')) ??
+        false,
+      { timeoutMs: 3000, what: 'the pushed change' },
     );
     expect(update.hosts.map((host) => host.ip).sort()).toEqual(['10.5.0.1', '10.5.0.2']);
     expect(update.at - registeredAt).toBeLessThan(1000);

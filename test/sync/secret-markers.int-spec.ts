@@ -4,7 +4,7 @@ import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../tools/support/eventually';
 
 /** Every secret below carries this; finding it anywhere a person can read is a leak. */
 const MARK = 'MRK7q';
@@ -135,8 +135,7 @@ describe('secret markers', () => {
           expect((t.body as { lastError: string | null }).lastError).not.toBeNull();
         }
       },
-      15000,
-      250,
+      { timeoutMs: 15000, intervalMs: 250 },
     );
     for (const id of Object.values(clusters)) await call('POST', `/api/v1/clusters/${id}/check`);
     // Validation errors with secrets in them, and a wrong admin token.
@@ -150,7 +149,9 @@ describe('secret markers', () => {
     await fetch(`${node.base}/api/v1/tasks`, { headers: { authorization: `Bearer ${MARK}-not-the-admin-token` } });
     // A deletion whose target grpc-js refuses the token of completes, and says so.
     expect((await call('DELETE', `/api/v1/tasks/${tasks[4]}`)).status).toBe(202);
-    await eventually(async () => expect((await call('GET', `/api/v1/tasks/${tasks[4]}`)).status).toBe(404), 10000);
+    await eventually(async () => expect((await call('GET', `/api/v1/tasks/${tasks[4]}`)).status).toBe(404), {
+      timeoutMs: 10000,
+    });
 
     await call('GET', '/api/v1/clusters');
     for (const id of Object.values(clusters)) await call('GET', `/api/v1/clusters/${id}`);

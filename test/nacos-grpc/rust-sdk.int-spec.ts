@@ -2,7 +2,8 @@ import type { NacosServiceInstance } from 'nacos-sdk-rust-binding-node';
 import { Registry, serviceKey } from '@/registry';
 import type { TestNode } from '../support/app';
 import { RustSdkDriver } from './rust-sdk';
-import { eventually, startSdkCompatibleNode } from './support';
+import { eventually } from '../../tools/support/eventually';
+import { startSdkCompatibleNode } from './support';
 
 const GROUP = 'DEFAULT_GROUP';
 
@@ -82,11 +83,10 @@ describe('Nacos gRPC server with the Rust SDK (nacos-sdk-rust-binding-node)', ()
     await sdk.call('main', 'registerInstance', 'stock', GROUP, { ip: '10.0.2.2', port: 7002 });
 
     const push = await eventually(
-      () => sdk.pushes.find((p) => p.client === 'watcher' && ports(p.instances).join() === '7001,7002'),
-      'the pushed change',
-      5000,
+      () => sdk.pushes.find((p) => p.client === 'watcher' && ports(p.instances).join() === '7001,7002') ?? false,
+      { what: 'the pushed change', timeoutMs: 5000 },
     );
-    expect(push!.at - changedAt).toBeLessThan(1000);
+    expect(push.at - changedAt).toBeLessThan(1000);
   });
 
   it('should remove the instances of a client whose process dies', async () => {
@@ -99,7 +99,9 @@ describe('Nacos gRPC server with the Rust SDK (nacos-sdk-rust-binding-node)', ()
 
     doomed.kill();
 
-    await eventually(() => registry.listInstances(key).length === 0, 'the instances to go with the connection');
+    await eventually(() => registry.listInstances(key).length === 0, {
+      what: 'the instances to go with the connection',
+    });
     const seen = await sdk.call<NacosServiceInstance[]>('main', 'getAllInstances', 'inventory', GROUP, [], false);
     expect(seen).toEqual([]);
   });

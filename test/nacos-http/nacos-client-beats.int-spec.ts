@@ -1,6 +1,7 @@
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { NacosClients, eventually, listHosts } from './support';
+import { eventually } from '../../tools/support/eventually';
+import { NacosClients, listHosts } from './support';
 import type { HostJson } from './support';
 
 const UNHEALTHY_MS = 1500;
@@ -47,11 +48,10 @@ describe('heartbeats of the nacos npm client', () => {
     // The client's first beat comes one default interval (10 s) after it started; from then on it
     // beats every clientBeatInterval the server answered (300 ms here). Until then the instance
     // expires, and the first beat, which carries the instance, registers it again.
-    await eventually(
-      async () => (Date.now() - registeredAt > DELETE_MS && (await host('10.9.0.1'))?.healthy ? true : undefined),
-      20_000,
-      'the beats to bring the instance back',
-    );
+    await eventually(async () => Date.now() - registeredAt > DELETE_MS && (await host('10.9.0.1'))?.healthy === true, {
+      timeoutMs: 20_000,
+      what: 'the beats to bring the instance back',
+    });
 
     // Beating: present and healthy throughout a window longer than the delete timeout.
     const until = Date.now() + DELETE_MS + 1000;
@@ -62,9 +62,9 @@ describe('heartbeats of the nacos npm client', () => {
 
     await sut.close('app');
     const stoppedAt = Date.now();
-    await eventually(async () => ((await host('10.9.0.1'))?.healthy === false ? true : undefined), 5000, 'unhealthy');
+    await eventually(async () => (await host('10.9.0.1'))?.healthy === false, { timeoutMs: 5000, what: 'unhealthy' });
     expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(UNHEALTHY_MS - 500);
-    await eventually(async () => ((await host('10.9.0.1')) === undefined ? true : undefined), 5000, 'removal');
+    await eventually(async () => (await host('10.9.0.1')) === undefined, { timeoutMs: 5000, what: 'removal' });
     expect(Date.now() - stoppedAt).toBeGreaterThanOrEqual(DELETE_MS - 500);
   });
 });
