@@ -6,6 +6,7 @@
  * ledger's batched write against a raw `unnest` upsert of the same rows (`--only ledger`: that
  * comparison alone).
  */
+import { adminRequest } from '../tools/support/admin-request';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Database } from '@/database/database';
@@ -55,14 +56,8 @@ interface AdminAnswer {
   applied: number;
 }
 
-async function admin(base: string, method: string, path: string, body?: unknown): Promise<AdminAnswer> {
-  const res = await fetch(`${base}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as AdminAnswer;
+function admin(base: string, method: string, path: string, body?: unknown): Promise<AdminAnswer> {
+  return adminRequest<AdminAnswer>(`${base}/api/v1${path}`, TOKEN, method, body);
 }
 
 /** Forces a full collection in the node (see gc-on-signal.ts) and lets it settle. */

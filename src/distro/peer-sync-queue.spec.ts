@@ -16,17 +16,22 @@ describe(PeerSyncQueue.name, () => {
 
   afterEach(() => sut.stop());
 
-  it('should coalesce repeated changes of a key within the delay into one call', async () => {
+  /** A queue whose sends succeed at once, each recorded in `calls` (emptied here). */
+  const recordingQueue = (overrides: Partial<typeof options> = {}): PeerSyncQueue => {
     calls = [];
-    sut = new PeerSyncQueue(
+    return new PeerSyncQueue(
       'b:1',
       (keys) => {
         calls.push(keys);
         return Promise.resolve();
       },
-      options,
+      { ...options, ...overrides },
       () => undefined,
     );
+  };
+
+  it('should coalesce repeated changes of a key within the delay into one call', async () => {
+    sut = recordingQueue();
 
     sut.enqueue(['x']);
     sut.enqueue(['x']);
@@ -38,16 +43,7 @@ describe(PeerSyncQueue.name, () => {
   });
 
   it('should split more keys than one batch into several calls', async () => {
-    calls = [];
-    sut = new PeerSyncQueue(
-      'b:1',
-      (keys) => {
-        calls.push(keys);
-        return Promise.resolve();
-      },
-      options,
-      () => undefined,
-    );
+    sut = recordingQueue();
 
     sut.enqueue(['a', 'b', 'c', 'd', 'e']);
     await until(() => calls.flat().length === 5);
@@ -130,16 +126,7 @@ describe(PeerSyncQueue.name, () => {
   });
 
   it('should send a change to an idle queue at once rather than after the delay', async () => {
-    calls = [];
-    sut = new PeerSyncQueue(
-      'b:1',
-      (keys) => {
-        calls.push(keys);
-        return Promise.resolve();
-      },
-      { ...options, delayMs: 60_000 },
-      () => undefined,
-    );
+    sut = recordingQueue({ delayMs: 60_000 });
 
     sut.enqueue(['x']);
     await until(() => calls.length === 1);
@@ -173,16 +160,7 @@ describe(PeerSyncQueue.name, () => {
   });
 
   it('should send verify repairs at once even for a key just sent', async () => {
-    calls = [];
-    sut = new PeerSyncQueue(
-      'b:1',
-      (keys) => {
-        calls.push(keys);
-        return Promise.resolve();
-      },
-      { ...options, delayMs: 60_000 },
-      () => undefined,
-    );
+    sut = recordingQueue({ delayMs: 60_000 });
 
     sut.enqueue(['x']);
     await until(() => calls.length === 1);

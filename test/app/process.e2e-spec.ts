@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { MIGRATIONS } from '../../src/database/migration-list';
-import { spawnNode } from '../support/node-process';
+import { killAll, spawnNode } from '../support/node-process';
 import type { NodeProcess } from '../support/node-process';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
@@ -25,10 +25,7 @@ describe('node process', () => {
   };
 
   afterEach(async () => {
-    for (const node of running.splice(0)) {
-      if (node.child.exitCode === null && node.child.signalCode === null) node.kill('SIGKILL');
-      await node.exited;
-    }
+    await killAll(running.splice(0));
   });
 
   it('should shut down cleanly on SIGTERM and exit 0 well within 10 s', async () => {

@@ -49,3 +49,9 @@ export function spawnNode(env: Record<string, string>, options: { readyTimeoutMs
   const exited = new Promise<number | string>((res) => child.once('exit', (code, signal) => res(code ?? signal ?? -1)));
   return { child, output, ready, exited, kill: (signal = 'SIGTERM') => child.kill(signal) };
 }
+
+/** Stops every node of `nodes` still running with SIGKILL (a spec's clean-up) and waits until all have exited. */
+export async function killAll(nodes: readonly NodeProcess[]): Promise<void> {
+  for (const node of nodes) if (node.child.exitCode === null && node.child.signalCode === null) node.kill('SIGKILL');
+  await Promise.all(nodes.map((node) => node.exited));
+}

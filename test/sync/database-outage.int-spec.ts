@@ -1,3 +1,4 @@
+import { adminRequest } from '../../tools/support/admin-request';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -15,16 +16,8 @@ describe('sync workers when Postgres is cut', () => {
   let a: TestNode;
   let b: TestNode;
 
-  const admin = async (method: string, path: string, body?: unknown): Promise<any> => {
-    const res = await fetch(`${b.base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = await res.json();
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const admin = (method: string, path: string, body?: unknown): Promise<any> =>
+    adminRequest(`${b.base}/api/v1${path}`, TOKEN, method, body);
   const inA = (method: string, ip: string) =>
     fetch(`${a.base}/nacos/v1/ns/instance?serviceName=orders&ip=${ip}&port=80&ephemeral=false`, { method });
   const copiesInB = async (): Promise<string[]> => {

@@ -1,6 +1,6 @@
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { spawnNode } from '../support/node-process';
+import { killAll, spawnNode } from '../support/node-process';
 import type { NodeProcess } from '../support/node-process';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
@@ -44,8 +44,7 @@ describe('a task deletion interrupted by a crash', () => {
   });
 
   afterAll(async () => {
-    for (const p of processes) if (p.child.exitCode === null && p.child.signalCode === null) p.kill('SIGKILL');
-    await Promise.all(processes.map((p) => p.exited));
+    await killAll(processes);
     await a?.close();
     await Promise.all([dbA?.drop(), dbB?.drop()]);
   });

@@ -1,3 +1,4 @@
+import { adminRequest } from '../../tools/support/admin-request';
 import { Registry } from '../../src/registry';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
@@ -30,16 +31,8 @@ describe('a source instance the ledger refuses', () => {
   let b: TestNode;
   let taskId: string;
 
-  const admin = async (node: TestNode, method: string, path: string, body?: unknown): Promise<any> => {
-    const res = await fetch(`${node.base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = await res.json();
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const admin = (node: TestNode, method: string, path: string, body?: unknown): Promise<any> =>
+    adminRequest(`${node.base}/api/v1${path}`, TOKEN, method, body);
   const register = async (node: TestNode, service: string, ip: string, metadata: Record<string, string> = {}) => {
     const qs = new URLSearchParams({ serviceName: service, ip, port: '80', metadata: JSON.stringify(metadata) });
     const res = await fetch(`${node.base}/nacos/v1/ns/instance?${qs.toString()}`, { method: 'POST' });

@@ -1,3 +1,4 @@
+import { adminRequest } from '../../tools/support/admin-request';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { createTestDatabase } from '../support/test-database';
@@ -32,16 +33,8 @@ describe('sync tasks between two regions', () => {
   let b: TestNode;
   const ids: Record<string, string> = {};
 
-  const admin = async (node: TestNode, method: string, path: string, body?: unknown): Promise<any> => {
-    const res = await fetch(`${node.base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = res.status === 204 ? undefined : await res.json();
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-    return json;
-  };
+  const admin = (node: TestNode, method: string, path: string, body?: unknown): Promise<any> =>
+    adminRequest(`${node.base}/api/v1${path}`, TOKEN, method, body);
   const nacos = async (
     node: TestNode,
     method: string,

@@ -1,8 +1,9 @@
+import { adminRequest } from '../../tools/support/admin-request';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { freePorts } from '../../tools/support/free-ports';
 import { DISTRO_TEST_TOKEN } from '../support/distro-cluster';
-import { spawnNode } from '../support/node-process';
+import { killAll, spawnNode } from '../support/node-process';
 import type { NodeProcess } from '../support/node-process';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
@@ -28,16 +29,8 @@ interface Worker {
   const b: NodeProcess[] = [];
   const bases: string[] = [];
 
-  const call = async (base: string, method: string, path: string, body?: unknown): Promise<any> => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const call = (base: string, method: string, path: string, body?: unknown): Promise<any> =>
+    adminRequest(`${base}${path}`, TOKEN, method, body);
   const registerInA = (service: string, ip: string) =>
     fetch(`${a.base}/nacos/v1/ns/instance?serviceName=${service}&ip=${ip}&port=80&ephemeral=false`, { method: 'POST' });
   const copiesOn = async (base: string, service: string): Promise<string[]> => {
@@ -80,8 +73,7 @@ interface Worker {
   }, 90000);
 
   afterAll(async () => {
-    for (const n of b) if (n.child.exitCode === null && n.child.signalCode === null) n.kill('SIGKILL');
-    await Promise.all(b.map((n) => n.exited));
+    await killAll(b);
     await a?.close();
     await Promise.all([dbA?.drop(), dbB?.drop()]);
   });
