@@ -4,10 +4,12 @@ import { InitialSchema1795314278003 } from '../../migrations/1795314278003-Initi
 import { TaskCommands1795316000000 } from '../../migrations/1795316000000-TaskCommands';
 import { ClusterNameCaseInsensitive1795316160000 } from '../../migrations/1795316160000-ClusterNameCaseInsensitive';
 import { TaskRejectedAndRetry1795400000000 } from '../../migrations/1795400000000-TaskRejectedAndRetry';
+import { ClusterLayouts1795500000000 } from '../../migrations/1795500000000-ClusterLayouts';
 
 export const MIGRATIONS = [
   InitialSchema1795314278003,
   TaskCommands1795316000000,
   ClusterNameCaseInsensitive1795316160000,
   TaskRejectedAndRetry1795400000000,
+  ClusterLayouts1795500000000,
 ];

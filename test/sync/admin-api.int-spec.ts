@@ -82,6 +82,22 @@ describe('admin API: clusters and tasks', () => {
       expect(JSON.stringify(badAddr.body)).toMatch(/host:port/);
       const badName = await call('POST', '/api/v1/clusters', { name: 'bad name\u0000', kind: 'local' });
       expect(badName.status).toBe(400);
+      const layout = await call('POST', '/api/v1/clusters', {
+        name: 'x4',
+        kind: 'nacos',
+        addresses: ['a:1'],
+        layout: 'dubbo',
+      });
+      expect(layout.status).toBe(400);
+      expect(JSON.stringify(layout.body)).toMatch(/layout applies to zookeeper and etcd clusters only/);
+      const prefix = await call('POST', '/api/v1/clusters', {
+        name: 'x5',
+        kind: 'nacos',
+        addresses: ['a:1'],
+        prefix: '/x',
+      });
+      expect(prefix.status).toBe(400);
+      expect(JSON.stringify(prefix.body)).toMatch(/prefix applies to/);
     });
 
     it('should answer conflicts with 409: a taken name, a second local cluster', async () => {

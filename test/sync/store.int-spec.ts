@@ -29,6 +29,8 @@ describe('SyncStore workers and lease holders', () => {
       username: null,
       credentials: null,
       description: null,
+      layout: null,
+      prefix: null,
     });
     const b = await store.clusters.insert({
       name: 'b',
@@ -38,6 +40,8 @@ describe('SyncStore workers and lease holders', () => {
       username: null,
       credentials: null,
       description: null,
+      layout: null,
+      prefix: null,
     });
     tasks = [];
     for (let i = 0; i < 3; i++) {

@@ -5,9 +5,10 @@ import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
 import { PageMetaDto, PageQueryDto } from '@/admin/page.dto';
+import { CLUSTER_KINDS } from '../entities';
 import type { ClusterEntity, ClusterKind } from '../entities';
 
-/** Kinds the workers can speak today (`zookeeper` is reserved in the schema for later). */
+/** Kinds the workers can speak today (the schema also accepts `zookeeper` and `etcd`, whose adapters come with their own change). */
 export const SUPPORTED_CLUSTER_KINDS = ['local', 'distro', 'nacos'] as const satisfies readonly ClusterKind[];
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -74,6 +75,17 @@ export class ClusterCreateDto {
 
   @TextField(MaxLength(512))
   description?: string;
+
+  @TextField(Length(1, 32), {
+    description:
+      'How a zookeeper or etcd cluster lays out its services: zookeeper `dubbo` (default), `dubbo-app`, `spring-cloud`; etcd `grpc-naming` (default), `kratos`',
+  })
+  layout?: string;
+
+  @TextField(Length(1, 512), {
+    description: "Root path (zookeeper) or key prefix (etcd) of the layout; the layout's default when left out",
+  })
+  prefix?: string;
 }
 
 export class ClusterUpdateDto {
@@ -94,6 +106,12 @@ export class ClusterUpdateDto {
 
   @TextField(MaxLength(512))
   description?: string;
+
+  @TextField(Length(1, 32), { description: 'Another layout of the same kind' })
+  layout?: string;
+
+  @TextField(MaxLength(512), { description: "Replaces the prefix; empty string = the layout's default" })
+  prefix?: string;
 }
 
 export class ClusterListQueryDto extends PageQueryDto {
@@ -104,12 +122,14 @@ export class ClusterListQueryDto extends PageQueryDto {
 export class ClusterResponseDto {
   @ApiProperty() id!: string;
   @ApiProperty() name!: string;
-  @ApiProperty({ enum: ['local', 'distro', 'nacos', 'zookeeper'] }) kind!: ClusterKind;
+  @ApiProperty({ enum: CLUSTER_KINDS }) kind!: ClusterKind;
   @ApiProperty({ type: [String] }) addresses!: string[];
   @ApiProperty({ nullable: true, type: String }) namespace!: string | null;
   @ApiProperty({ nullable: true, type: String }) username!: string | null;
   @ApiProperty({ description: 'A password or token is stored (never shown)' }) hasCredentials!: boolean;
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'zookeeper and etcd only' }) layout!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: "null = the layout's default" }) prefix!: string | null;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
 }
@@ -139,6 +159,8 @@ export function mapCluster(c: ClusterEntity): ClusterResponseDto {
     username: c.username,
     hasCredentials: c.credentials !== null,
     description: c.description,
+    layout: c.layout,
+    prefix: c.prefix,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };

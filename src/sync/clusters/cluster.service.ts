@@ -3,7 +3,8 @@ import { registerSecret, scrubSecrets } from '@/common/secret-scrubber';
 import { AppConfig } from '@/config';
 import { mapConstraintErrors } from '@/admin/constraint-errors';
 import type { Page } from '@/admin/page.dto';
-import type { ClusterEntity } from '../entities';
+import type { ClusterEntity, ClusterKind } from '../entities';
+import { checkPrefix, resolveLayout } from './cluster-kinds';
 import { SyncStore } from '../store/sync-store';
 import type { ClusterRepository } from '../store/cluster.repository';
 import type { ClusterCheckDto, ClusterCreateDto, ClusterListQueryDto, ClusterUpdateDto } from './cluster.dto';
@@ -11,6 +12,15 @@ import { AdapterFactory } from '../adapters/adapter-factory';
 import type { RegistryAdapter } from '../adapters/registry-adapter';
 import { CredentialSealer } from './credential-sealer';
 import type { ClusterSecrets } from './credential-sealer';
+
+/** The layout a cluster is stored with, or a 400 naming the field (see cluster-kinds.ts). */
+function layoutOf(kind: ClusterKind, layout: string | undefined, prefix: string | undefined): string | null {
+  const resolved = resolveLayout(kind, layout);
+  if ('error' in resolved) throw new BadRequestException([resolved.error]);
+  const prefixError = checkPrefix(kind, prefix);
+  if (prefixError) throw new BadRequestException([prefixError]);
+  return resolved.layout;
+}
 
 const CONFLICTS = {
   UQ_cluster_name: 'a cluster with this name exists',
@@ -40,6 +50,7 @@ export class ClusterService {
       throw new BadRequestException(['addresses must be empty for a local cluster']);
     if (dto.kind !== 'local' && dto.addresses.length === 0)
       throw new BadRequestException([`addresses must name at least one host:port for a ${dto.kind} cluster`]);
+    const layout = layoutOf(dto.kind, dto.layout, dto.prefix);
     const cluster = {
       name: dto.name,
       kind: dto.kind,
@@ -48,6 +59,8 @@ export class ClusterService {
       username: dto.username ?? null,
       credentials: this.seal({ password: dto.password, token: dto.token }),
       description: dto.description ?? null,
+      layout,
+      prefix: dto.prefix ?? null,
     };
     return mapConstraintErrors(() => this.repo.insert(cluster), CONFLICTS);
   }
@@ -74,6 +87,10 @@ export class ClusterService {
     if (dto.namespace !== undefined) cluster.namespace = dto.namespace;
     if (dto.username !== undefined) cluster.username = dto.username;
     if (dto.description !== undefined) cluster.description = dto.description;
+    if (dto.layout !== undefined || dto.prefix !== undefined) {
+      cluster.layout = layoutOf(cluster.kind, dto.layout ?? cluster.layout ?? undefined, dto.prefix);
+    }
+    if (dto.prefix !== undefined) cluster.prefix = dto.prefix || null;
     if (dto.password !== undefined || dto.token !== undefined) {
       const current = this.secretsOf(cluster);
       const next: ClusterSecrets = {

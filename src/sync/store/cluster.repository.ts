@@ -6,7 +6,7 @@ import { ClusterEntity } from '../entities';
 /** The columns of a new `cluster` row (id and times come from the database). */
 export type NewCluster = Pick<
   ClusterEntity,
-  'name' | 'kind' | 'addresses' | 'namespace' | 'username' | 'credentials' | 'description'
+  'name' | 'kind' | 'addresses' | 'namespace' | 'username' | 'credentials' | 'description' | 'layout' | 'prefix'
 >;
 
 /** `cluster`: the registries tasks read and write. Constraint errors reach the caller as the driver raises them. */

@@ -1,0 +1,45 @@
+import type { ClusterKind } from '../entities';
+
+/**
+ * How a registry that is not Nacos-like lays out its services, per kind; the first is the default.
+ * ZooKeeper: `dubbo` (Dubbo 2.x interfaces, `/dubbo/<interface>/providers/<url>`), `dubbo-app`
+ * (Dubbo 3 applications, `/services/<app>/<ip:port>`), `spring-cloud` (`/services/<id>/<instance>`).
+ * etcd: `grpc-naming` (gRPC-go's `<service>/<addr>` keys), `kratos` (`/microservices/<name>/<id>`).
+ * The other kinds have one shape and take no layout.
+ */
+export const CLUSTER_LAYOUTS: Partial<Record<ClusterKind, readonly string[]>> = {
+  zookeeper: ['dubbo', 'dubbo-app', 'spring-cloud'],
+  etcd: ['grpc-naming', 'kratos'],
+};
+
+/**
+ * The layout a cluster of `kind` is stored with: the one given, the kind's default when none is,
+ * null for kinds without layouts. Returns an error text naming the field for a layout the kind
+ * does not have, or a layout given to a kind that takes none.
+ */
+export function resolveLayout(
+  kind: ClusterKind,
+  layout: string | undefined,
+): { layout: string | null } | { error: string } {
+  const layouts = CLUSTER_LAYOUTS[kind];
+  if (!layouts)
+    return layout === undefined ? { layout: null } : { error: `layout applies to ${layoutKinds()} clusters only` };
+  if (layout === undefined) return { layout: layouts[0] };
+  if (!layouts.includes(layout))
+    return { error: `layout must be one of ${layouts.join(', ')} for ${article(kind)} ${kind} cluster` };
+  return { layout };
+}
+
+/** Returns an error text when `prefix` is given to a kind without layouts. */
+export function checkPrefix(kind: ClusterKind, prefix: string | undefined): string | undefined {
+  if (prefix !== undefined && !CLUSTER_LAYOUTS[kind]) return `prefix applies to ${layoutKinds()} clusters only`;
+  return undefined;
+}
+
+function layoutKinds(): string {
+  return Object.keys(CLUSTER_LAYOUTS).join(' and ');
+}
+
+function article(kind: string): string {
+  return /^[aeiou]/.test(kind) ? 'an' : 'a';
+}
