@@ -23,6 +23,8 @@ export interface ZooKeeperServer {
   start(): Promise<void>;
   /** Stops the server and removes its data. */
   stop(): Promise<void>;
+  /** The sessions that hold ephemeral znodes now (16 hex digits each, as ZooKeeperConnection names them), with their paths. */
+  ephemerals(): Promise<Map<string, string[]>>;
 }
 
 export interface ZooKeeperServerOptions {
@@ -35,7 +37,7 @@ export interface ZooKeeperServerOptions {
 
 /**
  * A throwaway standalone ZooKeeper on a free loopback port with a temporary data dir, for tests and
- * the demo; `srvr` is the one four-letter word it answers (the readiness probe and the cluster check).
+ * the demo; `srvr` (the readiness probe, the cluster check) and `dump` (the sessions holding ephemeral znodes) are the four-letter words it answers.
  */
 export async function startZooKeeper(options: ZooKeeperServerOptions = {}): Promise<ZooKeeperServer> {
   const dir = mkdtempSync(join(tmpdir(), 'distro-sync-zk-'));
@@ -49,7 +51,7 @@ export async function startZooKeeper(options: ZooKeeperServerOptions = {}): Prom
       `clientPort=${port}`,
       'clientPortAddress=127.0.0.1',
       'admin.enableServer=false',
-      '4lw.commands.whitelist=srvr',
+      '4lw.commands.whitelist=srvr,dump',
       'maxClientCnxns=0',
       '',
     ].join('\n'),
@@ -105,5 +107,22 @@ export async function startZooKeeper(options: ZooKeeperServerOptions = {}): Prom
       await kill();
       rmSync(dir, { recursive: true, force: true });
     },
+    ephemerals: async () => parseEphemerals(await fourLetterWord(`127.0.0.1:${port}`, 'dump', 2000)),
   };
+}
+
+/** The `Sessions with Ephemerals` part of a `dump` answer: `0x…:` lines, each followed by its paths. */
+export function parseEphemerals(dump: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const part = dump.split(/Sessions with Ephemerals \(\d+\):/)[1] ?? '';
+  let current: string[] | undefined;
+  for (const line of part.split('\n')) {
+    const session = /^0x([0-9a-fA-F]+):\s*$/.exec(line.trim());
+    if (session) {
+      out.set(BigInt(`0x${session[1]}`).toString(16).padStart(16, '0'), (current = []));
+    } else if (line.trim().startsWith('/') && current) {
+      current.push(line.trim());
+    }
+  }
+  return out;
 }
