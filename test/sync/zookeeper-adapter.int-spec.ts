@@ -197,6 +197,21 @@ describe('the zookeeper adapter against a real ZooKeeper', () => {
     await sut.withdrawCopies(owner('1'));
   });
 
+  it('should write copies with its digest identity: readable by all, their content changed by it only', async () => {
+    const sut = adapter({ username: 'sync', password: 'zk-digest-password-0123' });
+    await sut.renewCopies(owner('1'));
+    await sut.applyCopies(owner('1'), [{ key: KEY, copies: [copyAt('10.7.0.1')], removed: [] }]);
+    const [node] = await providers();
+    // Anyone reads it (Dubbo consumers need no credentials); no other identity may write it.
+    expect((await app.getData(`${DIR}/${node}`)).data).toBeDefined();
+    await expect(app.setData(`${DIR}/${node}`, Buffer.from('x'))).rejects.toThrow(/NO_AUTH/);
+    // A next holder with the identity takes it over (removal and creation are the parent's to allow).
+    const next = adapter({ username: 'sync', password: 'zk-digest-password-0123' });
+    expect(await next.renewCopies(owner('2'))).toEqual({ present: true });
+    await next.withdrawCopies(owner('2'));
+    expect(await providers()).toEqual([]);
+  });
+
   it('should not take over a native provider that has the name a copy would have', async () => {
     const sut = adapter({ layout: 'dubbo-app' });
     await app.ensurePath('/services/greeter');

@@ -219,6 +219,25 @@ describe('sync tasks with zookeeper clusters', () => {
     await app.remove('/team-a/services/inventory/a1');
   });
 
+  it('should seal digest credentials and never show them', async () => {
+    const password = 'zk-digest-secret-0123456789';
+    const res = await admin('POST', '/clusters', {
+      name: 'zk-digest',
+      kind: 'zookeeper',
+      addresses: [zk.address],
+      username: 'sync',
+      password,
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ username: 'sync', hasCredentials: true, layout: 'dubbo', prefix: null });
+    const check = await admin('POST', `/clusters/${res.body.id}/check`);
+    expect(check.body).toMatchObject({ reachable: true, layout: 'dubbo' });
+    const listed = await admin('GET', '/clusters?name=zk-digest');
+    for (const text of [res, check, listed].map((r) => JSON.stringify(r.body))) expect(text).not.toContain(password);
+    expect(JSON.stringify(b.logs)).not.toContain(password);
+    expect((await admin('DELETE', `/clusters/${res.body.id}`)).status).toBe(204);
+  });
+
   it('dubbo: should copy ZooKeeper providers into the region as Dubbo names them on Nacos, update and remove them', async () => {
     const toRegion = await task('dubbo', 'local', 'providers:*');
     const dir = '/dubbo/com.acme.Greeter/providers';

@@ -8,7 +8,11 @@ export { CreateMode };
 export interface ZooKeeperSettings {
   /** `host:port` each; a chroot (`host:port/apps/prod`) applies to the whole connection. */
   addresses: readonly string[];
-  /** Digest ACL identity; nodes it creates are writable by it only (and readable by all). */
+  /**
+   * Digest identity, for ensembles whose paths need one. The znodes it creates (copies, missing
+   * parents) carry an ACL that lets everyone read them and only this identity change them; who may
+   * create or remove them is up to their parent's ACL, as ZooKeeper decides.
+   */
   username?: string;
   password?: string;
   /** Asked of the server (it grants 2 to 20 ticks): how long ephemeral copies outlive a dead writer. */
@@ -247,7 +251,7 @@ export class ZooKeeperConnection extends EventEmitter<{
     if (!client) throw new Error(`zookeeper ${this.hosts}: ${what}: no session`);
     const result = new Promise<T>((resolve, reject) => {
       run(client, (err, value) => {
-        if (err) reject(err instanceof Exception ? withPath(err, what) : err);
+        if (err) reject(asError(err, what));
         else resolve(value as T);
       });
     });
@@ -267,7 +271,7 @@ export class ZooKeeperConnection extends EventEmitter<{
         },
         (err: unknown) => {
           clearTimeout(timer);
-          reject(err as Error);
+          reject(err instanceof Error ? err : new Error(String(err)));
         },
       );
     });
@@ -289,10 +293,15 @@ export class ZooKeeperConnection extends EventEmitter<{
 /** node-zookeeper-client's ConnectionManager state in which a closed socket is not reconnected. */
 const CLOSING_STATE = -1;
 
-function withPath(err: Exception, what: string): Exception {
-  // The library's message is the code's name only (NO_NODE[-101]); say what the call was.
-  (err as unknown as { message: string }).message = `${what}: ${err.toString()}`;
-  return err;
+/**
+ * The library's Exception inherits from Error (util.inherits; its typings do not say so) and its
+ * message is the code's name only (NO_NODE[-101]): say what the call was.
+ */
+function asError(err: Error | Exception, what: string): Error {
+  if (!(err instanceof Exception)) return err;
+  const error = err as unknown as Error;
+  error.message = `${what}: ${err.toString()}`;
+  return error;
 }
 
 /** Sends a ZooKeeper four-letter word (`srvr`) and resolves with the whole answer. */

@@ -175,9 +175,9 @@ export function parseDubboUrl(url: string): DubboUrl | undefined {
     if (eq <= 0) continue;
     params[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  const host = m[2] as string;
+  const host = m[2];
   return {
-    protocol: m[1] as string,
+    protocol: m[1],
     host: host.startsWith('[') ? host.slice(1, -1) : host,
     port,
     path: m[4] ?? '',
