@@ -90,7 +90,8 @@ export class ZooKeeperAdapter implements RegistryAdapter {
     for (const host of this.zk.hosts.split(',')) {
       try {
         const answer = await fourLetterWord(host, 'srvr', this.settings.requestTimeoutMs ?? 5000);
-        const version = /Zookeeper version: ([^\s,]+)/.exec(answer)?.[1];
+        // Builds without git metadata (Debian's) leave Maven's placeholder in: `3.8.0-${mvngit.commit.id}`.
+        const version = /Zookeeper version: ([^\s,]+)/.exec(answer)?.[1]?.replace(/-\$\{[^}]*\}$/, '');
         if (version) return `zookeeper ${version} via ${host}`;
         failures.push(`${host}: ${answer.trim().slice(0, 120) || 'no answer to srvr'}`);
       } catch (err) {
