@@ -3,6 +3,7 @@ import { javaUrlDecode, javaUrlEncode, parseDubboUrl } from '../../src/sync/adap
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { runRounds } from '../support/sync-rounds';
+import { TcpProxy } from '../support/tcp-proxy';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
 import { eventually } from '../../tools/support/eventually';
@@ -406,6 +407,76 @@ describe('sync tasks with zookeeper clusters', () => {
       },
       { timeoutMs: 10_000 },
     );
+  });
+
+  it("should get through a session expiry mid-sync: copies gone with the session, written again, the source's changes read", async () => {
+    const proxy = await TcpProxy.start('127.0.0.1', zk.port);
+    try {
+      const cluster = await admin('POST', '/clusters', {
+        name: 'zk-proxied',
+        kind: 'zookeeper',
+        addresses: [`127.0.0.1:${proxy.port}`],
+        prefix: '/proxied',
+      });
+      ids.proxied = cluster.body.id;
+      const toZk = await task('local', 'proxied', 'providers:com.acme.Exp*');
+      const fromZk = await task('proxied', 'local', 'providers:com.acme.Src*');
+      const exp = 'providers:com.acme.Exp:1.0.0:';
+      const src = 'providers:com.acme.Src:1.0.0:';
+      const expDir = '/proxied/com.acme.Exp/providers';
+      const srcDir = '/proxied/com.acme.Src/providers';
+      await register(exp, '10.5.0.1', 20880, { interface: 'com.acme.Exp', version: '1.0.0' });
+      await app.ensurePath(srcDir);
+      await app.create(
+        `${srcDir}/${javaUrlEncode(dubboProvider('com.acme.Src', '10.5.1.1'))}`,
+        Buffer.alloc(0),
+        CreateMode.EPHEMERAL,
+      );
+      await eventually(
+        async () => {
+          expect(await children(expDir)).toHaveLength(1);
+          expect(await ips(src)).toEqual(['10.5.1.1']);
+        },
+        { timeoutMs: 10_000 },
+      );
+      const [copy] = await children(expDir);
+      const session = (await app.exists(`${expDir}/${copy}`))!.ephemeralOwner.toString('hex');
+
+      // Cut off past the session timeout: the server expires the session, and the copy goes with it.
+      proxy.cut();
+      await eventually(async () => !(await zk.ephemerals()).has(session), {
+        timeoutMs: 15_000,
+        what: "the server to expire the task's session",
+      });
+      expect(await children(expDir)).toEqual([]);
+      await eventually(async () => (await admin('GET', `/tasks/${fromZk}`)).body.sourceReachable === false, {
+        timeoutMs: 15_000,
+        what: 'the ZooKeeper source reported unreachable',
+      });
+      // Meanwhile a provider registers in ZooKeeper; the region keeps the copy it has.
+      await app.create(
+        `${srcDir}/${javaUrlEncode(dubboProvider('com.acme.Src', '10.5.1.2'))}`,
+        Buffer.alloc(0),
+        CreateMode.EPHEMERAL,
+      );
+      expect(await ips(src)).toEqual(['10.5.1.1']);
+
+      proxy.restore();
+      await eventually(
+        async () => {
+          expect(await children(expDir)).toEqual([copy]);
+          expect(await ips(src)).toEqual(['10.5.1.1', '10.5.1.2']);
+        },
+        { timeoutMs: 15_000 },
+      );
+      expect((await app.exists(`${expDir}/${copy}`))!.ephemeralOwner.toString('hex')).not.toBe(session);
+      await eventually(async () => (await admin('GET', `/tasks/${toZk}`)).body.targetReachable === true, {
+        timeoutMs: 10_000,
+      });
+      for (const id of [toZk, fromZk]) expect((await admin('DELETE', `/tasks/${id}`)).status).toBe(202);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('spring-cloud: should copy Spring Cloud Zookeeper instances both ways, in a chroot', async () => {
