@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from './eventually';
@@ -23,6 +23,8 @@ export interface ZooKeeperServer {
   start(): Promise<void>;
   /** Stops the server and removes its data. */
   stop(): Promise<void>;
+  /** The sessions connected to this server now (16 hex digits each). */
+  sessions(): Promise<string[]>;
   /** The sessions that hold ephemeral znodes now (16 hex digits each, as ZooKeeperConnection names them), with their paths. */
   ephemerals(): Promise<Map<string, string[]>>;
 }
@@ -37,25 +39,72 @@ export interface ZooKeeperServerOptions {
 
 /**
  * A throwaway standalone ZooKeeper on a free loopback port with a temporary data dir, for tests and
- * the demo; `srvr` (the readiness probe, the cluster check) and `dump` (the sessions holding ephemeral znodes) are the four-letter words it answers.
+ * the demo; `srvr` (the readiness probe, the cluster check), `dump` (the sessions holding
+ * ephemeral znodes) and `cons` (the sessions connected) are the four-letter words it answers.
  */
 export async function startZooKeeper(options: ZooKeeperServerOptions = {}): Promise<ZooKeeperServer> {
+  return (await startZooKeeperEnsemble(1, options)).members[0];
+}
+
+export interface ZooKeeperEnsemble {
+  members: ZooKeeperServer[];
+  /** Every member's `127.0.0.1:<port>`, as a cluster's addresses. */
+  addresses: string[];
+  /** Stops every member and removes their data. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `size` ZooKeeper servers on loopback forming one ensemble (one standalone server for 1), each
+ * with its own data dir; resolves once every member serves (a quorum has formed).
+ */
+export async function startZooKeeperEnsemble(
+  size: number,
+  options: ZooKeeperServerOptions = {},
+): Promise<ZooKeeperEnsemble> {
+  const ports = await freePorts(size * 3);
+  const clientPorts = ports.slice(0, size);
+  const quorum =
+    size === 1
+      ? []
+      : [
+          'initLimit=10',
+          'syncLimit=5',
+          ...clientPorts.map((_, i) => `server.${i + 1}=127.0.0.1:${ports[size + i]}:${ports[2 * size + i]}`),
+        ];
+  const members = clientPorts.map((port, i) => member(i + 1, port, options, quorum));
+  await Promise.all(members.map((m) => m.start()));
+  return {
+    members,
+    addresses: members.map((m) => m.address),
+    stop: async () => {
+      await Promise.all(members.map((m) => m.stop()));
+    },
+  };
+}
+
+function member(id: number, port: number, options: ZooKeeperServerOptions, quorum: string[]): ZooKeeperServer {
   const dir = mkdtempSync(join(tmpdir(), 'distro-sync-zk-'));
-  const [port] = await freePorts(1);
+  const dataDir = join(dir, 'data');
   const config = join(dir, 'zoo.cfg');
   writeFileSync(
     config,
     [
       `tickTime=${options.tickTimeMs ?? 500}`,
-      `dataDir=${join(dir, 'data')}`,
+      `dataDir=${dataDir}`,
       `clientPort=${port}`,
       'clientPortAddress=127.0.0.1',
       'admin.enableServer=false',
-      '4lw.commands.whitelist=srvr,dump',
+      '4lw.commands.whitelist=srvr,dump,cons',
       'maxClientCnxns=0',
+      ...quorum,
       '',
     ].join('\n'),
   );
+  if (quorum.length > 0) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'myid'), `${id}\n`);
+  }
   let child: ChildProcess | undefined;
   let output = '';
   const launch = async (): Promise<void> => {
@@ -78,6 +127,7 @@ export async function startZooKeeper(options: ZooKeeperServerOptions = {}): Prom
     };
     proc.stdout.on('data', keep);
     proc.stderr.on('data', keep);
+    // A member answers `srvr` with its version only once it serves (in an ensemble: once a quorum formed).
     await eventually(
       async () => {
         if (proc.exitCode !== null) throw new Error(`zookeeper exited ${proc.exitCode}: ${output}`);
@@ -94,7 +144,6 @@ export async function startZooKeeper(options: ZooKeeperServerOptions = {}): Prom
     proc.kill('SIGKILL');
     await exited;
   };
-  await launch();
   return {
     address: `127.0.0.1:${port}`,
     port,
@@ -108,6 +157,10 @@ export async function startZooKeeper(options: ZooKeeperServerOptions = {}): Prom
       rmSync(dir, { recursive: true, force: true });
     },
     ephemerals: async () => parseEphemerals(await fourLetterWord(`127.0.0.1:${port}`, 'dump', 2000)),
+    sessions: async () =>
+      [...(await fourLetterWord(`127.0.0.1:${port}`, 'cons', 2000)).matchAll(/sid=0x([0-9a-fA-F]+)/g)].map((m) =>
+        BigInt(`0x${m[1]}`).toString(16).padStart(16, '0'),
+      ),
   };
 }
 
