@@ -19,7 +19,6 @@ import { startZooKeeper } from './support/zookeeper-server';
 import type { ZooKeeperServer } from './support/zookeeper-server';
 
 const OPTIONS: OptionSpec[] = [
-  { name: 'zookeeper', kind: 'flag', default: true, help: 'this story (the Dubbo migration off ZooKeeper)' },
   { name: 'nodes', kind: 'number', default: 3, min: 1, max: 5, help: 'node processes of region B' },
   { name: 'interfaces', kind: 'number', default: 4, min: 1, max: 50, help: 'Dubbo interfaces' },
   { name: 'providers', kind: 'number', default: 3, min: 1, max: 20, help: 'providers per interface' },
@@ -67,7 +66,10 @@ export async function runZooKeeperDemo(argv: string[]): Promise<number> {
   }
   let options: Record<string, number | boolean>;
   try {
-    options = parseArgs(argv, OPTIONS);
+    options = parseArgs(
+      argv.filter((a) => a !== '--zookeeper'),
+      OPTIONS,
+    );
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     process.stderr.write(`${err.message}\n(npm run demo -- --zookeeper --help lists the options)\n`);
