@@ -449,10 +449,13 @@ describe('sync tasks with zookeeper clusters', () => {
         what: "the server to expire the task's session",
       });
       expect(await children(expDir)).toEqual([]);
-      await eventually(async () => (await admin('GET', `/tasks/${fromZk}`)).body.sourceReachable === false, {
-        timeoutMs: 15_000,
-        what: 'the ZooKeeper source reported unreachable',
-      });
+      await eventually(
+        async () => {
+          expect((await admin('GET', `/tasks/${fromZk}`)).body.sourceReachable).toBe(false);
+          expect((await admin('GET', `/tasks/${toZk}`)).body.targetReachable).toBe(false);
+        },
+        { timeoutMs: 15_000, what: 'the ZooKeeper source and target reported unreachable' },
+      );
       // Meanwhile a provider registers in ZooKeeper; the region keeps the copy it has.
       await app.create(
         `${srcDir}/${javaUrlEncode(dubboProvider('com.acme.Src', '10.5.1.2'))}`,

@@ -83,6 +83,13 @@ export class ZooKeeperConnection extends EventEmitter<{
     return this.lastSession;
   }
 
+  /** Whether the connection is up now (a session may outlive a disconnection, its calls wait for it). */
+  get isConnected(): boolean {
+    return (
+      this.client !== undefined && (this.lastState === 'SYNC_CONNECTED' || this.lastState === 'CONNECTED_READ_ONLY')
+    );
+  }
+
   /** The session timeout the server granted (ms); 0 before the first session. */
   get sessionTimeoutMs(): number {
     return this.client?.getSessionTimeout() ?? 0;
@@ -238,8 +245,36 @@ export class ZooKeeperConnection extends EventEmitter<{
       });
     });
     client.connect();
+    this.watchHandshake(client);
     established.catch(() => undefined);
     return established;
+  }
+
+  /**
+   * node-zookeeper-client times out the TCP connect only, not the session handshake after it: a
+   * server that accepted the socket while starting up may never answer the ConnectRequest, and the
+   * client then waits forever (seen after a server restart). As the Java client does, a handshake
+   * that takes longer than HANDSHAKE_MS drops the socket, and the library connects again.
+   */
+  private watchHandshake(client: Client): void {
+    let since: number | undefined;
+    const timer = setInterval(() => {
+      if (this.client !== client) {
+        clearInterval(timer);
+        return;
+      }
+      const manager = managerOf(client);
+      const waiting = manager?.state === CONNECTING_STATE && manager.socket?.readyState === 'open';
+      if (!waiting) {
+        since = undefined;
+      } else if (since === undefined) {
+        since = Date.now();
+      } else if (Date.now() - since > HANDSHAKE_MS) {
+        since = undefined;
+        manager.socket?.destroy();
+      }
+    }, HANDSHAKE_MS / 4);
+    timer.unref();
   }
 
   private async call<T>(
@@ -282,16 +317,25 @@ export class ZooKeeperConnection extends EventEmitter<{
    * reconnecting when its socket closes (node-zookeeper-client has no public call for this).
    */
   private dropSocket(client: Client): void {
-    const manager = (client as unknown as { connectionManager?: { state: number; socket?: { destroy(): void } } })
-      .connectionManager;
+    const manager = managerOf(client);
     if (!manager) return;
     manager.state = CLOSING_STATE;
     manager.socket?.destroy();
   }
 }
 
-/** node-zookeeper-client's ConnectionManager state in which a closed socket is not reconnected. */
+/** node-zookeeper-client's ConnectionManager states: connecting, and closing (a closed socket is not reconnected). */
+const CONNECTING_STATE = 1;
 const CLOSING_STATE = -1;
+/** How long a session handshake may take once the socket is connected (normally milliseconds). */
+const HANDSHAKE_MS = 2000;
+
+/** The library's internal connection manager: its state and socket (it has no public call for either). */
+function managerOf(client: Client): { state: number; socket?: { readyState: string; destroy(): void } } | undefined {
+  return (
+    client as unknown as { connectionManager?: { state: number; socket?: { readyState: string; destroy(): void } } }
+  ).connectionManager;
+}
 
 /**
  * The library's Exception inherits from Error (util.inherits; its typings do not say so) and its

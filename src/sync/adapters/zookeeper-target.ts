@@ -108,9 +108,16 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
    * Ephemeral znodes live as long as the session, which the client keeps alive by itself: the
    * renewal checks that it is still the session the copies were written in (`present: false` when
    * it expired and they went with it) and, the first time, takes over the task's copies an earlier
-   * holder left. Rejects when ZooKeeper cannot be reached.
+   * holder left. Rejects at once while the connection is down (the client's pings keep the session
+   * and say when the connection is lost, so a connected renewal needs no call).
    */
   async renewCopies(owner: CopyOwner): Promise<RenewOutcome> {
+    const zk = this.reader.zk;
+    // Disconnected from a session that may well live on: say so at once, never hold the lease round
+    // up waiting for the reconnect (the client reconnects by itself).
+    if (zk.sessionId !== undefined && !zk.isConnected) {
+      throw new Error(`zookeeper ${zk.hosts}: disconnected; the session and its copies live until its timeout`);
+    }
     const lost = await this.ready(owner);
     return { present: !lost && this.held.size > 0 };
   }
