@@ -18,6 +18,7 @@ import { RegistryReader } from './registry-view';
 import { startSampleApps } from './sample-clients';
 import type { SampleApps } from './sample-clients';
 import { runScenario } from './demo-scenario';
+import { runZooKeeperDemo } from './zookeeper-demo';
 
 const OPTIONS: OptionSpec[] = [
   { name: 'nodes', kind: 'number', default: 3, min: 1, max: 5, help: 'node processes per region' },
@@ -38,6 +39,12 @@ const OPTIONS: OptionSpec[] = [
     help: 'skip the failure scenario: only start, sync and show the live view',
   },
   { name: 'keep-logs', kind: 'flag', default: false, help: "keep the nodes' JSON logs (their folder is printed)" },
+  {
+    name: 'zookeeper',
+    kind: 'flag',
+    default: false,
+    help: 'another story: a Dubbo migration off ZooKeeper onto a region (--zookeeper --help)',
+  },
 ];
 
 /** Node settings of the demo: a quick first-node rule and quick lease takeover, so the story fits in minutes. */
@@ -61,6 +68,7 @@ export interface DemoContext {
 }
 
 async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--zookeeper')) return runZooKeeperDemo(argv);
   if (argv.includes('--help')) {
     process.stdout.write(
       usage(

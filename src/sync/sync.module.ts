@@ -3,11 +3,14 @@ import type { OnModuleInit } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import { Registry } from '@/registry';
+import { AppConfig } from '@/config';
 import type { NamingRegistry } from '@/registry';
 import { AdapterFactory } from './adapters/adapter-factory';
 import { DistroRegistryAdapter } from './adapters/distro-adapter';
 import { LocalRegistryAdapter } from './adapters/local-adapter';
 import { NacosClusterAdapter } from './adapters/nacos-cluster-adapter';
+import { ZooKeeperAdapter } from './adapters/zookeeper-adapter';
+import type { ZooKeeperLayoutName } from './adapters/zookeeper-layouts';
 import { ClusterService } from './clusters/cluster.service';
 import { ClustersController } from './clusters/clusters.controller';
 import { SyncStore } from './store/sync-store';
@@ -44,6 +47,7 @@ export class SyncModule implements OnModuleInit {
     private readonly adapters: AdapterFactory,
     @Inject(Registry) private readonly registry: NamingRegistry,
     private readonly routing: ClusterRouting,
+    private readonly config: AppConfig,
   ) {}
 
   onModuleInit(): void {
@@ -58,6 +62,21 @@ export class SyncModule implements OnModuleInit {
           namespace: cluster.namespace ?? 'public',
           username: cluster.username ?? undefined,
           password: secrets.password,
+        }),
+    );
+    this.adapters.register(
+      'zookeeper',
+      (cluster, secrets) =>
+        new ZooKeeperAdapter({
+          addresses: cluster.addresses,
+          layout: (cluster.layout ?? 'dubbo') as ZooKeeperLayoutName,
+          prefix: cluster.prefix,
+          namespace: cluster.namespace ?? 'public',
+          username: cluster.username ?? undefined,
+          password: secrets.password,
+          // Copies are ephemeral znodes of the holder's session: they outlive a dead holder by the
+          // session timeout, which is the copies' TTL of every other kind (the server may clamp it).
+          sessionTimeoutMs: this.config.sync.clientTtlMs,
         }),
     );
   }

@@ -5,6 +5,14 @@ export interface ReachabilityReport {
   version?: string;
   /** The wire protocol the adapter speaks to the registry (`grpc` or `http-v1` for nacos clusters). */
   protocol?: string;
+  /** Kinds with layouts (zookeeper): the cluster's layout, its root, whether it holds services, and counts. */
+  layout?: string;
+  root?: string;
+  layoutFound?: boolean;
+  services?: number;
+  instances?: number;
+  /** zookeeper: the session timeout the server granted, how long copies outlive a dead holder. */
+  sessionTimeoutMs?: number;
   error?: string;
 }
 

@@ -1,4 +1,4 @@
-import { checkPrefix, resolveLayout } from './cluster-kinds';
+import { checkAddresses, checkPrefix, checkZooKeeperPrefix, resolveLayout } from './cluster-kinds';
 
 describe(resolveLayout.name, () => {
   it("should take the kind's first layout when none is given", () => {
@@ -28,5 +28,31 @@ describe(checkPrefix.name, () => {
     expect(checkPrefix('zookeeper', '/chroot/dubbo')).toBeUndefined();
     expect(checkPrefix('distro', undefined)).toBeUndefined();
     expect(checkPrefix('distro', '/x')).toBe('prefix applies to zookeeper and etcd clusters only');
+  });
+});
+
+describe(checkAddresses.name, () => {
+  it('should take a chroot on zookeeper addresses, one for all', () => {
+    expect(checkAddresses('zookeeper', ['zk1:2181', 'zk2:2181/apps/prod'])).toBeUndefined();
+    expect(checkAddresses('zookeeper', ['zk1:2181/apps', 'zk2:2181/apps'])).toBeUndefined();
+    expect(checkAddresses('zookeeper', ['zk1:2181/a', 'zk2:2181/b'])).toMatch(/one chroot/);
+    expect(checkAddresses('zookeeper', ['zk1:2181/a/'])).toMatch(/chroot path/);
+    expect(checkAddresses('zookeeper', ['zk1:2181/a/../b'])).toMatch(/chroot path/);
+  });
+
+  it('should take only a gRPC port after a nacos or distro address', () => {
+    expect(checkAddresses('nacos', ['n1:8848/9848', '[::1]:8848'])).toBeUndefined();
+    expect(checkAddresses('nacos', ['n1:8848/apps'])).toBe('each address must be host:port');
+    expect(checkAddresses('distro', ['d1:8848/x/y'])).toBe('each address must be host:port');
+  });
+});
+
+describe(checkZooKeeperPrefix.name, () => {
+  it('should take ZooKeeper paths only', () => {
+    expect(checkZooKeeperPrefix('/dubbo')).toBeUndefined();
+    expect(checkZooKeeperPrefix('/a/b-c/d_e')).toBeUndefined();
+    expect(checkZooKeeperPrefix('dubbo')).toMatch(/must be a path/);
+    expect(checkZooKeeperPrefix('/a//b')).toMatch(/must be a path/);
+    expect(checkZooKeeperPrefix('/a/..')).toMatch(/must be a path/);
   });
 });

@@ -43,3 +43,33 @@ function layoutKinds(): string {
 function article(kind: string): string {
   return /^[aeiou]/.test(kind) ? 'an' : 'a';
 }
+
+/** A ZooKeeper path: `/`, or `/`-separated names without `.`/`..` and without a trailing `/`. */
+const ZOOKEEPER_PATH = /^\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*)?$/;
+
+/**
+ * Returns an error text naming the field when the addresses do not fit the kind: `host:port` for all;
+ * then a Nacos gRPC port (`host:port/grpcPort`) for nacos and distro, or a ZooKeeper chroot
+ * (`host:port/apps/prod`, the same on every address that names one) for zookeeper.
+ */
+export function checkAddresses(kind: ClusterKind, addresses: readonly string[]): string | undefined {
+  const suffixes = addresses.map((a) => {
+    const slash = a.indexOf('/', a.lastIndexOf(']') + 1);
+    return slash < 0 ? '' : a.slice(slash);
+  });
+  if (kind === 'zookeeper') {
+    if (suffixes.some((s) => s !== '' && (s === '/' || !ZOOKEEPER_PATH.test(s))))
+      return 'addresses of a zookeeper cluster must be host:port, optionally followed by a chroot path (host:port/apps/prod)';
+    if (new Set(suffixes.filter((s) => s !== '')).size > 1)
+      return 'addresses of a zookeeper cluster must name one chroot (ZooKeeper applies it to the whole connection)';
+    return undefined;
+  }
+  if (suffixes.some((s) => s !== '' && !/^\/\d{1,5}$/.test(s))) return 'each address must be host:port';
+  return undefined;
+}
+
+/** Returns an error text naming the field when a zookeeper cluster's prefix is not a ZooKeeper path. */
+export function checkZooKeeperPrefix(prefix: string | undefined): string | undefined {
+  if (prefix === undefined || prefix === '' || ZOOKEEPER_PATH.test(prefix)) return undefined;
+  return 'prefix of a zookeeper cluster must be a path like /dubbo (names of letters, digits, dot, dash, underscore)';
+}

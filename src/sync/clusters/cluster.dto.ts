@@ -8,12 +8,20 @@ import { PageMetaDto, PageQueryDto } from '@/admin/page.dto';
 import { CLUSTER_KINDS } from '../entities';
 import type { ClusterEntity, ClusterKind } from '../entities';
 
-/** Kinds the workers can speak today (the schema also accepts `zookeeper` and `etcd`, whose adapters come with their own change). */
-export const SUPPORTED_CLUSTER_KINDS = ['local', 'distro', 'nacos'] as const satisfies readonly ClusterKind[];
+/** Kinds the workers can speak today (the schema also accepts `etcd`, whose adapter comes with its own change). */
+export const SUPPORTED_CLUSTER_KINDS = [
+  'local',
+  'distro',
+  'nacos',
+  'zookeeper',
+] as const satisfies readonly ClusterKind[];
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-/** `host:port` as Nacos clients take addresses; the gRPC port is port + 1000 unless given as `host:port/grpcPort`. */
-const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}(\/\d{1,5})?$/;
+/**
+ * `host:port`, then per kind (cluster.service.ts): nothing more, a Nacos gRPC port (`/grpcPort`) or a
+ * ZooKeeper chroot (`/path`).
+ */
+const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}(\/[A-Za-z0-9._/-]{1,256})?$/;
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 /**
@@ -56,7 +64,12 @@ export class ClusterCreateDto {
   @IsIn(SUPPORTED_CLUSTER_KINDS, { message: `kind must be one of ${SUPPORTED_CLUSTER_KINDS.join(', ')}` })
   kind!: (typeof SUPPORTED_CLUSTER_KINDS)[number];
 
-  @AddressesField({ type: [String], example: ['ds-a-0.ds-a:8848'], description: 'host:httpPort; none for local' })
+  @AddressesField({
+    type: [String],
+    example: ['ds-a-0.ds-a:8848'],
+    description:
+      'host:httpPort (nacos: `/grpcPort` may follow); zookeeper host:port, a chroot may follow (`zk1:2181/apps`); none for local',
+  })
   addresses: string[] = [];
 
   @TextField(Length(1, 128), { description: 'Default namespace of the registry' })
@@ -139,9 +152,19 @@ export class ClusterCheckDto {
   @ApiProperty({ description: 'Round trip of the check in ms' }) latencyMs!: number;
   @ApiPropertyOptional() version?: string;
   @ApiPropertyOptional({
-    description: 'Wire protocol in use: `grpc` or `http-v1` (Nacos 1.x fallback) for nacos clusters',
+    description: 'Wire protocol in use: `grpc` or `http-v1` (Nacos 1.x fallback) for nacos clusters, `zookeeper`',
   })
   protocol?: string;
+  @ApiPropertyOptional({ description: 'zookeeper: the layout the cluster is read and written in' }) layout?: string;
+  @ApiPropertyOptional({ description: 'zookeeper: the root path of the layout, chroot included' }) root?: string;
+  @ApiPropertyOptional({ description: 'zookeeper: whether the root holds services of the layout' })
+  layoutFound?: boolean;
+  @ApiPropertyOptional({ description: 'zookeeper: services found in the layout' }) services?: number;
+  @ApiPropertyOptional({ description: 'zookeeper: instances found in the layout' }) instances?: number;
+  @ApiPropertyOptional({
+    description: 'zookeeper: session timeout granted by the server (how long copies outlive a dead holder)',
+  })
+  sessionTimeoutMs?: number;
   @ApiPropertyOptional({ description: 'Why it is not reachable' }) error?: string;
 }
 

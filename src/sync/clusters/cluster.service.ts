@@ -4,7 +4,7 @@ import { AppConfig } from '@/config';
 import { mapConstraintErrors } from '@/admin/constraint-errors';
 import type { Page } from '@/admin/page.dto';
 import type { ClusterEntity, ClusterKind } from '../entities';
-import { checkPrefix, resolveLayout } from './cluster-kinds';
+import { checkAddresses, checkPrefix, checkZooKeeperPrefix, resolveLayout } from './cluster-kinds';
 import { SyncStore } from '../store/sync-store';
 import type { ClusterRepository } from '../store/cluster.repository';
 import type { ClusterCheckDto, ClusterCreateDto, ClusterListQueryDto, ClusterUpdateDto } from './cluster.dto';
@@ -17,9 +17,15 @@ import type { ClusterSecrets } from './credential-sealer';
 function layoutOf(kind: ClusterKind, layout: string | undefined, prefix: string | undefined): string | null {
   const resolved = resolveLayout(kind, layout);
   if ('error' in resolved) throw new BadRequestException([resolved.error]);
-  const prefixError = checkPrefix(kind, prefix);
+  const prefixError = checkPrefix(kind, prefix) ?? (kind === 'zookeeper' ? checkZooKeeperPrefix(prefix) : undefined);
   if (prefixError) throw new BadRequestException([prefixError]);
   return resolved.layout;
+}
+
+/** A 400 naming the field when the addresses do not fit the kind (see cluster-kinds.ts). */
+function requireAddresses(kind: ClusterKind, addresses: readonly string[]): void {
+  const error = checkAddresses(kind, addresses);
+  if (error) throw new BadRequestException([error]);
 }
 
 const CONFLICTS = {
@@ -50,6 +56,7 @@ export class ClusterService {
       throw new BadRequestException(['addresses must be empty for a local cluster']);
     if (dto.kind !== 'local' && dto.addresses.length === 0)
       throw new BadRequestException([`addresses must name at least one host:port for a ${dto.kind} cluster`]);
+    requireAddresses(dto.kind, dto.addresses);
     const layout = layoutOf(dto.kind, dto.layout, dto.prefix);
     const cluster = {
       name: dto.name,
@@ -82,6 +89,7 @@ export class ClusterService {
         throw new BadRequestException(['addresses must be empty for a local cluster']);
       if (cluster.kind !== 'local' && dto.addresses.length === 0)
         throw new BadRequestException(['addresses must name at least one host:port']);
+      requireAddresses(cluster.kind, dto.addresses);
       cluster.addresses = dto.addresses;
     }
     if (dto.namespace !== undefined) cluster.namespace = dto.namespace;
