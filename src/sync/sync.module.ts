@@ -6,6 +6,7 @@ import { Registry } from '@/registry';
 import type { NamingRegistry } from '@/registry';
 import { AdapterFactory } from './adapters/adapter-factory';
 import { DistroRegistryAdapter } from './adapters/distro-adapter';
+import { EtcdRegistryAdapter } from './adapters/etcd-adapter';
 import { LocalRegistryAdapter } from './adapters/local-adapter';
 import { NacosClusterAdapter } from './adapters/nacos-cluster-adapter';
 import { ClusterService } from './clusters/cluster.service';
@@ -58,6 +59,21 @@ export class SyncModule implements OnModuleInit {
           namespace: cluster.namespace ?? 'public',
           username: cluster.username ?? undefined,
           password: secrets.password,
+        }),
+    );
+    this.adapters.register(
+      'etcd',
+      (cluster, secrets) =>
+        new EtcdRegistryAdapter({
+          addresses: cluster.addresses,
+          layout: cluster.layout,
+          prefix: cluster.prefix,
+          namespace: cluster.namespace ?? 'public',
+          username: cluster.username ?? undefined,
+          password: secrets.password,
+          tlsCa: secrets.tlsCa,
+          tlsCert: secrets.tlsCert,
+          tlsKey: secrets.tlsKey,
         }),
     );
   }

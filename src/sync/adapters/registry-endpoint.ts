@@ -5,6 +5,12 @@ export interface ReachabilityReport {
   version?: string;
   /** The wire protocol the adapter speaks to the registry (`grpc` or `http-v1` for nacos clusters). */
   protocol?: string;
+  /** Kinds with layouts (etcd): the layout read and the key prefix it was read under. */
+  layout?: string;
+  /** Kinds with layouts: services and instances found in the layout, and keys under its prefix that are not registrations of it. */
+  services?: number;
+  instances?: number;
+  otherKeys?: number;
   error?: string;
 }
 

@@ -2,14 +2,14 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
 import { PageMetaDto, PageQueryDto } from '@/admin/page.dto';
 import { CLUSTER_KINDS } from '../entities';
 import type { ClusterEntity, ClusterKind } from '../entities';
 
-/** Kinds the workers can speak today (the schema also accepts `zookeeper` and `etcd`, whose adapters come with their own change). */
-export const SUPPORTED_CLUSTER_KINDS = ['local', 'distro', 'nacos'] as const satisfies readonly ClusterKind[];
+/** Kinds the workers can speak today (the schema also accepts `zookeeper`, whose adapter comes with its own change). */
+export const SUPPORTED_CLUSTER_KINDS = ['local', 'distro', 'nacos', 'etcd'] as const satisfies readonly ClusterKind[];
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** `host:port` as Nacos clients take addresses; the gRPC port is port + 1000 unless given as `host:port/grpcPort`. */
@@ -33,6 +33,21 @@ const AddressesField = (doc: ApiPropertyOptions): PropertyDecorator =>
     ArrayMaxSize(32),
     IsString({ each: true }),
     Matches(ADDRESS, { each: true, message: 'each address must be host:port' }),
+  );
+
+/**
+ * PEM text (certificates, a private key): one or more `-----BEGIN …-----` blocks of base64. The only
+ * text field with line breaks; the message never quotes the value (a private key).
+ */
+const PEM = /^(-----BEGIN [A-Z0-9 ]+-----\r?\n[A-Za-z0-9+/=\r\n]+-----END [A-Z0-9 ]+-----\s*)+$/;
+const PemField = (description: string, optionalEmpty: boolean): PropertyDecorator =>
+  field(
+    ApiPropertyOptional({ description, writeOnly: true }),
+    IsOptionalNotNull(),
+    IsString(),
+    MaxLength(16384),
+    ...(optionalEmpty ? [ValidateIf((_o: unknown, v: unknown) => v !== '')] : []),
+    Matches(PEM, { message: '$property must be PEM text (-----BEGIN …----- blocks)' }),
   );
 
 /** An optional string field: printable, within `length` (`Length` or `MaxLength`). */
@@ -86,6 +101,18 @@ export class ClusterCreateDto {
     description: "Root path (zookeeper) or key prefix (etcd) of the layout; the layout's default when left out",
   })
   prefix?: string;
+
+  @PemField(
+    'etcd: CA certificate (PEM) of the servers; with it the client speaks TLS. Stored encrypted, never returned',
+    false,
+  )
+  tlsCa?: string;
+
+  @PemField('etcd: client certificate (PEM), for servers that require one. Stored encrypted, never returned', false)
+  tlsCert?: string;
+
+  @PemField('etcd: private key (PEM) of the client certificate. Stored encrypted, never returned', false)
+  tlsKey?: string;
 }
 
 export class ClusterUpdateDto {
@@ -112,6 +139,15 @@ export class ClusterUpdateDto {
 
   @TextField(MaxLength(512), { description: "Replaces the prefix; empty string = the layout's default" })
   prefix?: string;
+
+  @PemField('Replaces the stored CA certificate (etcd); empty string removes it', true)
+  tlsCa?: string;
+
+  @PemField('Replaces the stored client certificate (etcd); empty string removes it', true)
+  tlsCert?: string;
+
+  @PemField('Replaces the stored client key (etcd); empty string removes it', true)
+  tlsKey?: string;
 }
 
 export class ClusterListQueryDto extends PageQueryDto {
@@ -126,7 +162,7 @@ export class ClusterResponseDto {
   @ApiProperty({ type: [String] }) addresses!: string[];
   @ApiProperty({ nullable: true, type: String }) namespace!: string | null;
   @ApiProperty({ nullable: true, type: String }) username!: string | null;
-  @ApiProperty({ description: 'A password or token is stored (never shown)' }) hasCredentials!: boolean;
+  @ApiProperty({ description: 'A password, token or TLS setting is stored (never shown)' }) hasCredentials!: boolean;
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'zookeeper and etcd only' }) layout!: string | null;
   @ApiProperty({ nullable: true, type: String, description: "null = the layout's default" }) prefix!: string | null;
@@ -142,6 +178,11 @@ export class ClusterCheckDto {
     description: 'Wire protocol in use: `grpc` or `http-v1` (Nacos 1.x fallback) for nacos clusters',
   })
   protocol?: string;
+  @ApiPropertyOptional({ description: 'etcd: the layout read and its key prefix' }) layout?: string;
+  @ApiPropertyOptional({ description: 'etcd: services found in the layout' }) services?: number;
+  @ApiPropertyOptional({ description: 'etcd: instances found in the layout' }) instances?: number;
+  @ApiPropertyOptional({ description: 'etcd: keys under the prefix that are not registrations of the layout' })
+  otherKeys?: number;
   @ApiPropertyOptional({ description: 'Why it is not reachable' }) error?: string;
 }
 

@@ -4,7 +4,7 @@ import { AppConfig } from '@/config';
 import { mapConstraintErrors } from '@/admin/constraint-errors';
 import type { Page } from '@/admin/page.dto';
 import type { ClusterEntity, ClusterKind } from '../entities';
-import { checkPrefix, resolveLayout } from './cluster-kinds';
+import { checkPrefix, kindFieldProblems, resolveLayout } from './cluster-kinds';
 import { SyncStore } from '../store/sync-store';
 import type { ClusterRepository } from '../store/cluster.repository';
 import type { ClusterCheckDto, ClusterCreateDto, ClusterListQueryDto, ClusterUpdateDto } from './cluster.dto';
@@ -20,6 +20,13 @@ function layoutOf(kind: ClusterKind, layout: string | undefined, prefix: string 
   const prefixError = checkPrefix(kind, prefix);
   if (prefixError) throw new BadRequestException([prefixError]);
   return resolved.layout;
+}
+
+/** The scrubber learns every secret a cluster carries (a TLS key too; CA and certificate are public). */
+function registerSecrets(secrets: ClusterSecrets): void {
+  registerSecret(secrets.password);
+  registerSecret(secrets.token);
+  registerSecret(secrets.tlsKey);
 }
 
 const CONFLICTS = {
@@ -51,13 +58,21 @@ export class ClusterService {
     if (dto.kind !== 'local' && dto.addresses.length === 0)
       throw new BadRequestException([`addresses must name at least one host:port for a ${dto.kind} cluster`]);
     const layout = layoutOf(dto.kind, dto.layout, dto.prefix);
+    const problems = kindFieldProblems(dto.kind, { ...dto }, dto.addresses);
+    if (problems.length > 0) throw new BadRequestException(problems);
     const cluster = {
       name: dto.name,
       kind: dto.kind,
       addresses: dto.addresses,
       namespace: dto.namespace ?? null,
       username: dto.username ?? null,
-      credentials: this.seal({ password: dto.password, token: dto.token }),
+      credentials: this.seal({
+        password: dto.password,
+        token: dto.token,
+        tlsCa: dto.tlsCa,
+        tlsCert: dto.tlsCert,
+        tlsKey: dto.tlsKey,
+      }),
       description: dto.description ?? null,
       layout,
       prefix: dto.prefix ?? null,
@@ -77,6 +92,8 @@ export class ClusterService {
 
   async update(id: string, dto: ClusterUpdateDto): Promise<ClusterEntity> {
     const cluster = await this.get(id);
+    const problems = kindFieldProblems(cluster.kind, { ...dto }, dto.addresses);
+    if (problems.length > 0) throw new BadRequestException(problems);
     if (dto.addresses !== undefined) {
       if (cluster.kind === 'local' && dto.addresses.length > 0)
         throw new BadRequestException(['addresses must be empty for a local cluster']);
@@ -91,12 +108,12 @@ export class ClusterService {
       cluster.layout = layoutOf(cluster.kind, dto.layout ?? cluster.layout ?? undefined, dto.prefix);
     }
     if (dto.prefix !== undefined) cluster.prefix = dto.prefix || null;
-    if (dto.password !== undefined || dto.token !== undefined) {
+    const secretFields = ['password', 'token', 'tlsCa', 'tlsCert', 'tlsKey'] as const;
+    if (secretFields.some((f) => dto[f] !== undefined)) {
       const current = this.secretsOf(cluster);
-      const next: ClusterSecrets = {
-        password: dto.password === undefined ? current.password : dto.password || undefined,
-        token: dto.token === undefined ? current.token : dto.token || undefined,
-      };
+      const next: ClusterSecrets = {};
+      // Absent keeps the stored value, an empty string removes it.
+      for (const f of secretFields) next[f] = dto[f] === undefined ? current[f] : dto[f] || undefined;
       cluster.credentials = this.seal(next);
     }
     return mapConstraintErrors(() => this.repo.update(cluster), CONFLICTS);
@@ -134,17 +151,17 @@ export class ClusterService {
    */
   secretsOf(cluster: ClusterEntity): ClusterSecrets {
     const secrets: ClusterSecrets = cluster.credentials ? this.sealer.open(cluster.credentials) : {};
-    registerSecret(secrets.password);
-    registerSecret(secrets.token);
+    registerSecrets(secrets);
     return secrets;
   }
 
   private seal(secrets: ClusterSecrets): Buffer | null {
-    registerSecret(secrets.password);
-    registerSecret(secrets.token);
-    if (secrets.password === undefined && secrets.token === undefined) return null;
+    registerSecrets(secrets);
+    if (Object.values(secrets).every((v) => v === undefined)) return null;
     if (!this.sealer.available) {
-      throw new BadRequestException(['password/token cannot be stored: SECRET_KEY is not set on the server']);
+      throw new BadRequestException([
+        'password/token/TLS settings cannot be stored: SECRET_KEY is not set on the server',
+      ]);
     }
     return this.sealer.seal(secrets);
   }
