@@ -88,6 +88,22 @@ export async function keysUnder(
   );
 }
 
-export function etcdClient(address: string, auth?: { username: string; password: string }): Etcd3 {
-  return new Etcd3({ hosts: `http://${address}`, ...(auth ? { auth } : {}) });
+export function etcdClient(
+  address: string,
+  auth?: { username: string; password: string },
+  tls?: { ca: string; clientCert: string; clientKey: string },
+): Etcd3 {
+  return new Etcd3({
+    hosts: `${tls ? 'https' : 'http'}://${address}`,
+    ...(auth ? { auth } : {}),
+    ...(tls
+      ? {
+          credentials: {
+            rootCertificate: Buffer.from(tls.ca),
+            certChain: Buffer.from(tls.clientCert),
+            privateKey: Buffer.from(tls.clientKey),
+          },
+        }
+      : {}),
+  });
 }
