@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Etcd3 } from 'etcd3';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
@@ -333,15 +335,26 @@ describe('sync tasks with etcd clusters', () => {
       await kv.delete().all();
     });
 
-    it('should report an etcd that does not answer as unreachable', async () => {
-      const dead = await admin(node, 'POST', '/clusters', {
-        name: 'etcd-dead',
-        kind: 'etcd',
-        addresses: ['127.0.0.1:1'],
-      });
-      const report = await admin(node, 'POST', `/clusters/${dead.id}/check`);
-      expect(report).toMatchObject({ reachable: false, error: expect.any(String) });
-      await admin(node, 'DELETE', `/clusters/${dead.id}`);
+    it('should report an etcd that refuses or never answers as unreachable, within seconds', async () => {
+      const held: Socket[] = [];
+      const silent = createServer((socket) => held.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      try {
+        for (const address of ['127.0.0.1:1', `127.0.0.1:${(silent.address() as AddressInfo).port}`]) {
+          const dead = await admin(node, 'POST', '/clusters', {
+            name: 'etcd-dead',
+            kind: 'etcd',
+            addresses: [address],
+          });
+          const report = await admin(node, 'POST', `/clusters/${dead.id}/check`);
+          expect(report).toMatchObject({ reachable: false, error: expect.any(String) });
+          expect(report.latencyMs).toBeLessThan(4000);
+          await admin(node, 'DELETE', `/clusters/${dead.id}`);
+        }
+      } finally {
+        for (const socket of held) socket.destroy();
+        await new Promise<void>((resolve) => silent.close(() => resolve()));
+      }
     });
 
     it.each([

@@ -10,6 +10,9 @@ import type { ReachabilityReport } from './registry-endpoint';
 import type { ServiceSnapshot, SourceWatch } from './source-registry';
 import type { CopyOwner, RenewOutcome, ServiceCopies } from './target-registry';
 
+/** How long the admin API's check waits for an etcd that accepts connections but does not answer. */
+const CHECK_TIMEOUT_MS = 3000;
+
 export interface EtcdClusterSettings extends EtcdConnection {
   /** `grpc-naming` (default) or `kratos`. */
   layout: string | null;
@@ -64,19 +67,34 @@ export class EtcdRegistryAdapter implements RegistryAdapter {
   /** The server's version, and what the layout's prefix holds: services, instances, other keys. */
   check(): Promise<ReachabilityReport> {
     return timedCheck(async () => {
-      const version = await this.client.version();
-      const { kvs } = await this.client.range(this.layout.prefix);
-      const view = new EtcdServiceView(this.layout);
-      view.replace(kvs);
-      const services = view.snapshots();
-      return {
-        version: `etcd ${version}`,
-        layout: `${this.layout.name} under ${JSON.stringify(this.layout.prefix)}`,
-        services: services.length,
-        instances: services.reduce((n, s) => n + s.instances.length, 0),
-        otherKeys: kvs.filter((kv) => this.layout.read(kv.key, kv.value).length === 0).length,
-      };
+      let timer: NodeJS.Timeout | undefined;
+      const silent = new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`etcd did not answer within ${CHECK_TIMEOUT_MS} ms`)),
+          CHECK_TIMEOUT_MS,
+        );
+      });
+      try {
+        return await Promise.race([this.inspect(), silent]);
+      } finally {
+        clearTimeout(timer);
+      }
     });
+  }
+
+  private async inspect(): Promise<Omit<ReachabilityReport, 'reachable' | 'latencyMs'>> {
+    const version = await this.client.version();
+    const { kvs } = await this.client.range(this.layout.prefix);
+    const view = new EtcdServiceView(this.layout);
+    view.replace(kvs);
+    const services = view.snapshots();
+    return {
+      version: `etcd ${version}`,
+      layout: `${this.layout.name} under ${JSON.stringify(this.layout.prefix)}`,
+      services: services.length,
+      instances: services.reduce((n, s) => n + s.instances.length, 0),
+      otherKeys: kvs.filter((kv) => this.layout.read(kv.key, kv.value).length === 0).length,
+    };
   }
 
   /** Ends the watches and the connection. Copies stay on their lease until it expires: closing is not withdrawing. */

@@ -29,8 +29,12 @@ export interface EtcdRange {
   revision: string;
 }
 
-/** Unary calls fail after this long; streams (watch, keep-alive) are not bounded. */
-const CALL_TIMEOUT_MS = 5000;
+/**
+ * Unary calls fail after this long; streams (watch, keep-alive) are not bounded. etcd3 tries a call
+ * that failed for a recoverable reason (unavailable, deadline) three times, so a server that accepts
+ * connections and never answers costs three of these.
+ */
+const CALL_TIMEOUT_MS = 2000;
 /** Keys per range page, all pages read at the first page's revision. */
 const PAGE = 2000;
 /** Operations per transaction (etcd refuses more than 128 by default). */
