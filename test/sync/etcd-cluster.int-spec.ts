@@ -21,7 +21,8 @@ import {
   registerNative,
 } from './etcd-support';
 
-const COPY_TTL_MS = 3000;
+// Long enough that a takeover on a loaded machine comes well within it; short enough to watch copies expire.
+const COPY_TTL_MS = 5000;
 
 /**
  * Clusters of kind `etcd` on a real etcd started by the spec, synced both ways with the region's own
