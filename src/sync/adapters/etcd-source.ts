@@ -151,8 +151,8 @@ export class EtcdSource implements Pick<SourceRegistry, 'snapshot' | 'watch'> {
       });
       watcher.on('disconnected', (err: Error) => {
         // The client reconnects by itself, resuming from the request's start revision, which it
-        // sets from the header of the watch's creation (not from what was delivered): resume from
-        // what this watch has seen instead, so no change is skipped.
+        // also sets from the header of a watch's creation: dropped after a resumed watch was created
+        // and before its catch-up events came, it would skip them. Resume from what was delivered.
         watcher.request.start_revision = String(revision + 1n);
         if (!stopped) onError(new Error(`etcd watch disconnected: ${err.message}`, { cause: err }));
       });
