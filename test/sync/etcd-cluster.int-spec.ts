@@ -317,6 +317,30 @@ describe('sync tasks with etcd clusters', () => {
     });
   });
 
+  describe('pause and resume', () => {
+    it("should keep a paused task's copies alive past their TTL, and catch up on resume", async () => {
+      await registerNative(node, 'paused', '10.10.0.1', 80, { metadata: '{"v":"1"}' });
+      const id = await task(ids.local, ids.grpc, 'paused');
+      await applied(id, 1);
+      await admin(node, 'POST', `/tasks/${id}/pause`);
+      // The holder learns of the pause at its next lease round.
+      await runRounds(node, 'sync-lease-round', 1);
+      await registerNative(node, 'paused', '10.10.0.1', 80, { metadata: '{"v":"2"}' });
+      // Time passing is the behaviour here: longer than the copies' TTL, renewed all along.
+      await new Promise((resolve) => setTimeout(resolve, COPY_TTL_MS + 1500));
+      const kept = (await keysUnder(kv, 'paused/')).get('paused/10.10.0.1:80');
+      expect(JSON.parse(kept!.value).Metadata.v).toBe('1');
+      await admin(node, 'POST', `/tasks/${id}/resume`);
+      await eventually(async () => {
+        const now = (await keysUnder(kv, 'paused/')).get('paused/10.10.0.1:80');
+        expect(JSON.parse(now!.value).Metadata.v).toBe('2');
+      });
+      await admin(node, 'DELETE', `/tasks/${id}`);
+      await eventually(async () => expect((await keysUnder(kv, 'paused/')).size).toBe(0));
+      await deregisterNative(node, 'paused', '10.10.0.1', 80);
+    });
+  });
+
   describe('the cluster check and the admin API', () => {
     it('should report the server version, the layout and what it holds', async () => {
       await kv.delete().all();
