@@ -7,6 +7,7 @@ import { AppConfig } from '@/config';
 import type { NamingRegistry } from '@/registry';
 import { AdapterFactory } from './adapters/adapter-factory';
 import { DistroRegistryAdapter } from './adapters/distro-adapter';
+import { EtcdRegistryAdapter } from './adapters/etcd-adapter';
 import { LocalRegistryAdapter } from './adapters/local-adapter';
 import { NacosClusterAdapter } from './adapters/nacos-cluster-adapter';
 import { ZooKeeperAdapter } from './adapters/zookeeper-adapter';
@@ -77,6 +78,21 @@ export class SyncModule implements OnModuleInit {
           // Copies are ephemeral znodes of the holder's session: they outlive a dead holder by the
           // session timeout, which is the copies' TTL of every other kind (the server may clamp it).
           sessionTimeoutMs: this.config.sync.clientTtlMs,
+        }),
+    );
+    this.adapters.register(
+      'etcd',
+      (cluster, secrets) =>
+        new EtcdRegistryAdapter({
+          addresses: cluster.addresses,
+          layout: cluster.layout,
+          prefix: cluster.prefix,
+          namespace: cluster.namespace ?? 'public',
+          username: cluster.username ?? undefined,
+          password: secrets.password,
+          tlsCa: secrets.tlsCa,
+          tlsCert: secrets.tlsCert,
+          tlsKey: secrets.tlsKey,
         }),
     );
   }

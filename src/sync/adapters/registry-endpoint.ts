@@ -5,12 +5,14 @@ export interface ReachabilityReport {
   version?: string;
   /** The wire protocol the adapter speaks to the registry (`grpc` or `http-v1` for nacos clusters). */
   protocol?: string;
-  /** Kinds with layouts (zookeeper): the cluster's layout, its root, whether it holds services, and counts. */
+  /** Kinds with layouts (zookeeper, etcd): the layout read, its root (zookeeper), whether it holds services, and counts. */
   layout?: string;
   root?: string;
   layoutFound?: boolean;
   services?: number;
   instances?: number;
+  /** etcd: keys under the layout's prefix that are not registrations of it. */
+  otherKeys?: number;
   /** zookeeper: the session timeout the server granted, how long copies outlive a dead holder. */
   sessionTimeoutMs?: number;
   error?: string;

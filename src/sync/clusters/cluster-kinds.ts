@@ -73,3 +73,22 @@ export function checkZooKeeperPrefix(prefix: string | undefined): string | undef
   if (prefix === undefined || prefix === '' || ZOOKEEPER_PATH.test(prefix)) return undefined;
   return 'prefix of a zookeeper cluster must be a path like /dubbo (names of letters, digits, dot, dash, underscore)';
 }
+
+/** Settings only some kinds take, by field: a 400 names the field when another kind is given one. */
+const KIND_FIELDS: Record<string, readonly ClusterKind[]> = { tlsCa: ['etcd'], tlsCert: ['etcd'], tlsKey: ['etcd'] };
+
+/** Error texts for settings given to a kind that does not take them, and for addresses it cannot use. */
+export function kindFieldProblems(
+  kind: ClusterKind,
+  given: Partial<Record<string, unknown>>,
+  addresses: readonly string[] | undefined,
+): string[] {
+  const problems = Object.entries(KIND_FIELDS)
+    .filter(([name, kinds]) => given[name] !== undefined && !kinds.includes(kind))
+    .map(([name, kinds]) => `${name} applies to ${kinds.join(' and ')} clusters only`);
+  // etcd clients dial one port per member: the `host:port/grpcPort` form is Nacos's.
+  if (kind === 'etcd' && addresses?.some((a) => a.includes('/'))) {
+    problems.push('addresses of an etcd cluster must be host:port of its client URLs (no /grpcPort)');
+  }
+  return problems;
+}

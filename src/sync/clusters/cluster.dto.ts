@@ -2,18 +2,19 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
 import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
 import { PageMetaDto, PageQueryDto } from '@/admin/page.dto';
 import { CLUSTER_KINDS } from '../entities';
 import type { ClusterEntity, ClusterKind } from '../entities';
 
-/** Kinds the workers can speak today (the schema also accepts `etcd`, whose adapter comes with its own change). */
+/** Kinds the workers can speak. */
 export const SUPPORTED_CLUSTER_KINDS = [
   'local',
   'distro',
   'nacos',
   'zookeeper',
+  'etcd',
 ] as const satisfies readonly ClusterKind[];
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -41,6 +42,21 @@ const AddressesField = (doc: ApiPropertyOptions): PropertyDecorator =>
     ArrayMaxSize(32),
     IsString({ each: true }),
     Matches(ADDRESS, { each: true, message: 'each address must be host:port' }),
+  );
+
+/**
+ * PEM text (certificates, a private key): one or more `-----BEGIN …-----` blocks of base64. The only
+ * text field with line breaks; the message never quotes the value (a private key).
+ */
+const PEM = /^(-----BEGIN [A-Z0-9 ]+-----\r?\n[A-Za-z0-9+/=\r\n]+-----END [A-Z0-9 ]+-----\s*)+$/;
+const PemField = (description: string, optionalEmpty: boolean): PropertyDecorator =>
+  field(
+    ApiPropertyOptional({ description, writeOnly: true }),
+    IsOptionalNotNull(),
+    IsString(),
+    MaxLength(16384),
+    ...(optionalEmpty ? [ValidateIf((_o: unknown, v: unknown) => v !== '')] : []),
+    Matches(PEM, { message: '$property must be PEM text (-----BEGIN …----- blocks)' }),
   );
 
 /** An optional string field: printable, within `length` (`Length` or `MaxLength`). */
@@ -99,6 +115,18 @@ export class ClusterCreateDto {
     description: "Root path (zookeeper) or key prefix (etcd) of the layout; the layout's default when left out",
   })
   prefix?: string;
+
+  @PemField(
+    'etcd: CA certificate (PEM) of the servers; with it the client speaks TLS. Stored encrypted, never returned',
+    false,
+  )
+  tlsCa?: string;
+
+  @PemField('etcd: client certificate (PEM), for servers that require one. Stored encrypted, never returned', false)
+  tlsCert?: string;
+
+  @PemField('etcd: private key (PEM) of the client certificate. Stored encrypted, never returned', false)
+  tlsKey?: string;
 }
 
 export class ClusterUpdateDto {
@@ -125,6 +153,15 @@ export class ClusterUpdateDto {
 
   @TextField(MaxLength(512), { description: "Replaces the prefix; empty string = the layout's default" })
   prefix?: string;
+
+  @PemField('Replaces the stored CA certificate (etcd); empty string removes it', true)
+  tlsCa?: string;
+
+  @PemField('Replaces the stored client certificate (etcd); empty string removes it', true)
+  tlsCert?: string;
+
+  @PemField('Replaces the stored client key (etcd); empty string removes it', true)
+  tlsKey?: string;
 }
 
 export class ClusterListQueryDto extends PageQueryDto {
@@ -139,7 +176,7 @@ export class ClusterResponseDto {
   @ApiProperty({ type: [String] }) addresses!: string[];
   @ApiProperty({ nullable: true, type: String }) namespace!: string | null;
   @ApiProperty({ nullable: true, type: String }) username!: string | null;
-  @ApiProperty({ description: 'A password or token is stored (never shown)' }) hasCredentials!: boolean;
+  @ApiProperty({ description: 'A password, token or TLS setting is stored (never shown)' }) hasCredentials!: boolean;
   @ApiProperty({ nullable: true, type: String }) description!: string | null;
   @ApiProperty({ nullable: true, type: String, description: 'zookeeper and etcd only' }) layout!: string | null;
   @ApiProperty({ nullable: true, type: String, description: "null = the layout's default" }) prefix!: string | null;
@@ -155,12 +192,15 @@ export class ClusterCheckDto {
     description: 'Wire protocol in use: `grpc` or `http-v1` (Nacos 1.x fallback) for nacos clusters, `zookeeper`',
   })
   protocol?: string;
-  @ApiPropertyOptional({ description: 'zookeeper: the layout the cluster is read and written in' }) layout?: string;
+  @ApiPropertyOptional({ description: 'zookeeper, etcd: the layout the cluster is read and written in' })
+  layout?: string;
   @ApiPropertyOptional({ description: 'zookeeper: the root path of the layout, chroot included' }) root?: string;
   @ApiPropertyOptional({ description: 'zookeeper: whether the root holds services of the layout' })
   layoutFound?: boolean;
-  @ApiPropertyOptional({ description: 'zookeeper: services found in the layout' }) services?: number;
-  @ApiPropertyOptional({ description: 'zookeeper: instances found in the layout' }) instances?: number;
+  @ApiPropertyOptional({ description: 'zookeeper, etcd: services found in the layout' }) services?: number;
+  @ApiPropertyOptional({ description: 'zookeeper, etcd: instances found in the layout' }) instances?: number;
+  @ApiPropertyOptional({ description: 'etcd: keys under the prefix that are not registrations of the layout' })
+  otherKeys?: number;
   @ApiPropertyOptional({
     description: 'zookeeper: session timeout granted by the server (how long copies outlive a dead holder)',
   })

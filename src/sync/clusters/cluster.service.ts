@@ -4,7 +4,7 @@ import { AppConfig } from '@/config';
 import { mapConstraintErrors } from '@/admin/constraint-errors';
 import type { Page } from '@/admin/page.dto';
 import type { ClusterEntity, ClusterKind } from '../entities';
-import { checkAddresses, checkPrefix, checkZooKeeperPrefix, resolveLayout } from './cluster-kinds';
+import { checkAddresses, checkPrefix, checkZooKeeperPrefix, kindFieldProblems, resolveLayout } from './cluster-kinds';
 import { SyncStore } from '../store/sync-store';
 import type { ClusterRepository } from '../store/cluster.repository';
 import type { ClusterCheckDto, ClusterCreateDto, ClusterListQueryDto, ClusterUpdateDto } from './cluster.dto';
@@ -26,6 +26,13 @@ function layoutOf(kind: ClusterKind, layout: string | undefined, prefix: string 
 function requireAddresses(kind: ClusterKind, addresses: readonly string[]): void {
   const error = checkAddresses(kind, addresses);
   if (error) throw new BadRequestException([error]);
+}
+
+/** The scrubber learns every secret a cluster carries (a TLS key too; CA and certificate are public). */
+function registerSecrets(secrets: ClusterSecrets): void {
+  registerSecret(secrets.password);
+  registerSecret(secrets.token);
+  registerSecret(secrets.tlsKey);
 }
 
 const CONFLICTS = {
@@ -58,13 +65,21 @@ export class ClusterService {
       throw new BadRequestException([`addresses must name at least one host:port for a ${dto.kind} cluster`]);
     requireAddresses(dto.kind, dto.addresses);
     const layout = layoutOf(dto.kind, dto.layout, dto.prefix);
+    const problems = kindFieldProblems(dto.kind, { ...dto }, dto.addresses);
+    if (problems.length > 0) throw new BadRequestException(problems);
     const cluster = {
       name: dto.name,
       kind: dto.kind,
       addresses: dto.addresses,
       namespace: dto.namespace ?? null,
       username: dto.username ?? null,
-      credentials: this.seal({ password: dto.password, token: dto.token }),
+      credentials: this.seal({
+        password: dto.password,
+        token: dto.token,
+        tlsCa: dto.tlsCa,
+        tlsCert: dto.tlsCert,
+        tlsKey: dto.tlsKey,
+      }),
       description: dto.description ?? null,
       layout,
       prefix: dto.prefix ?? null,
@@ -84,6 +99,8 @@ export class ClusterService {
 
   async update(id: string, dto: ClusterUpdateDto): Promise<ClusterEntity> {
     const cluster = await this.get(id);
+    const problems = kindFieldProblems(cluster.kind, { ...dto }, dto.addresses);
+    if (problems.length > 0) throw new BadRequestException(problems);
     if (dto.addresses !== undefined) {
       if (cluster.kind === 'local' && dto.addresses.length > 0)
         throw new BadRequestException(['addresses must be empty for a local cluster']);
@@ -99,12 +116,12 @@ export class ClusterService {
       cluster.layout = layoutOf(cluster.kind, dto.layout ?? cluster.layout ?? undefined, dto.prefix);
     }
     if (dto.prefix !== undefined) cluster.prefix = dto.prefix || null;
-    if (dto.password !== undefined || dto.token !== undefined) {
+    const secretFields = ['password', 'token', 'tlsCa', 'tlsCert', 'tlsKey'] as const;
+    if (secretFields.some((f) => dto[f] !== undefined)) {
       const current = this.secretsOf(cluster);
-      const next: ClusterSecrets = {
-        password: dto.password === undefined ? current.password : dto.password || undefined,
-        token: dto.token === undefined ? current.token : dto.token || undefined,
-      };
+      const next: ClusterSecrets = {};
+      // Absent keeps the stored value, an empty string removes it.
+      for (const f of secretFields) next[f] = dto[f] === undefined ? current[f] : dto[f] || undefined;
       cluster.credentials = this.seal(next);
     }
     return mapConstraintErrors(() => this.repo.update(cluster), CONFLICTS);
@@ -142,17 +159,17 @@ export class ClusterService {
    */
   secretsOf(cluster: ClusterEntity): ClusterSecrets {
     const secrets: ClusterSecrets = cluster.credentials ? this.sealer.open(cluster.credentials) : {};
-    registerSecret(secrets.password);
-    registerSecret(secrets.token);
+    registerSecrets(secrets);
     return secrets;
   }
 
   private seal(secrets: ClusterSecrets): Buffer | null {
-    registerSecret(secrets.password);
-    registerSecret(secrets.token);
-    if (secrets.password === undefined && secrets.token === undefined) return null;
+    registerSecrets(secrets);
+    if (Object.values(secrets).every((v) => v === undefined)) return null;
     if (!this.sealer.available) {
-      throw new BadRequestException(['password/token cannot be stored: SECRET_KEY is not set on the server']);
+      throw new BadRequestException([
+        'password/token/TLS settings cannot be stored: SECRET_KEY is not set on the server',
+      ]);
     }
     return this.sealer.seal(secrets);
   }

@@ -4,6 +4,10 @@ import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:
 export interface ClusterSecrets {
   password?: string;
   token?: string;
+  /** etcd TLS: the servers' CA, a client certificate and its key (PEM). */
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 const VERSION = 1;

@@ -221,9 +221,11 @@ function nacosSelectorProblems(dto: TaskCreateDto, source: ClusterEntity, target
     ['target', target],
   ] as const) {
     const ns = cluster.namespace ?? 'public';
-    if (cluster.kind === 'nacos' && dto.namespace !== ns && !(side === 'source' && dto.namespace === '*')) {
+    // etcd has no namespaces: an etcd cluster holds the services of its one namespace, like a nacos cluster.
+    const oneNamespace = cluster.kind === 'nacos' || cluster.kind === 'etcd';
+    if (oneNamespace && dto.namespace !== ns && !(side === 'source' && dto.namespace === '*')) {
       problems.push(
-        `namespace must be ${ns}: the ${side} nacos cluster ${cluster.name} is registered for that namespace`,
+        `namespace must be ${ns}: the ${side} ${cluster.kind} cluster ${cluster.name} is registered for that namespace`,
       );
     }
   }
