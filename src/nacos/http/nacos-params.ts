@@ -45,6 +45,11 @@ export class NacosParams {
     return this.untrimmed(name)?.replace(SURROUNDING_SPACES, '');
   }
 
+  /** True when the param was sent at all, even blank (Spring's `@RequestParam` presence). */
+  present(name: string): boolean {
+    return this.values[name] !== undefined;
+  }
+
   /** True when the param was sent with a value other than spaces. */
   has(name: string): boolean {
     return this.untrimmed(name) !== undefined;
@@ -126,7 +131,7 @@ export class NacosParams {
     for (const name of names) {
       const raw = this.untrimmed(name);
       if (raw === undefined) continue;
-      const value = NACOS_BOOLEANS.get(raw.toLowerCase());
+      const value = parseNacosBoolean(raw);
       if (value === undefined) {
         throw NacosRequestError.badParam(
           NacosV2ErrorCode.ParameterValidateError,
@@ -157,6 +162,20 @@ export class NacosParams {
     return Math.min(value, max);
   }
 
+  /** A page number: a strict non-negative integer, where Nacos reads 0 as page 1; default `fallback`. */
+  pageNumber(name: string, fallback: number): number {
+    const raw = this.untrimmed(name);
+    if (raw === undefined) return fallback;
+    const value = parseStrictInteger(raw);
+    if (value === undefined || value < 0) {
+      throw NacosRequestError.badParam(
+        NacosV2ErrorCode.ParameterValidateError,
+        `Param '${name}' must be a non-negative integer.`,
+      );
+    }
+    return Math.min(Math.max(value, 1), 1_000_000);
+  }
+
   /** `udpPort`: 0 or absent = none, else a port. */
   udpPort(): number {
     const raw = this.untrimmed('udpPort');
@@ -182,6 +201,11 @@ const NACOS_BOOLEANS: ReadonlyMap<string, boolean> = new Map([
   ['n', false],
   ['off', false],
 ]);
+
+/** A boolean in one of Nacos's spellings (any case), or undefined for anything else. */
+export function parseNacosBoolean(raw: string): boolean | undefined {
+  return NACOS_BOOLEANS.get(raw.toLowerCase());
+}
 
 /** A name or id: at most MAX_NAME_LENGTH characters of printable text (src/common/text-rule.ts). */
 export function validName(param: string, value: string): string {
