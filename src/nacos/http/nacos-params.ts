@@ -210,11 +210,30 @@ export function parseNacosBoolean(raw: string): boolean | undefined {
 /** A name or id: at most MAX_NAME_LENGTH characters of printable text (src/common/text-rule.ts). */
 export function validName(param: string, value: string): string {
   const reason =
-    value.length > MAX_NAME_LENGTH ? `must be at most ${MAX_NAME_LENGTH} characters` : printableViolation(value);
+    value.length > MAX_NAME_LENGTH
+      ? `must be at most ${MAX_NAME_LENGTH} characters`
+      : (printableViolation(value) ?? undecodedEscapes(value));
   if (reason !== undefined) {
     throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterValidateError, `Param '${param}' ${reason}.`);
   }
   return value;
+}
+
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
+
+/**
+ * Fastify's query and form parser (fast-querystring) keeps a value it cannot decode as sent: a lone
+ * surrogate sent as its WTF-8 escapes (`%ED%A0%80`) would arrive as the printable text `%ED%A0%80`, and
+ * with it any `%00` beside it. A name still holding escapes that do not decode is refused as such.
+ */
+function undecodedEscapes(value: string): string | undefined {
+  if (!PERCENT_ESCAPE.test(value)) return undefined;
+  try {
+    decodeURIComponent(value);
+    return undefined;
+  } catch {
+    return 'must be well-formed UTF-8 (it arrived with percent-escapes that do not decode)';
+  }
 }
 
 function copyInto(target: Record<string, string>, source: unknown): void {
