@@ -159,6 +159,7 @@ export class ClientViews {
   }
 
   private addressFilter(params: NacosParams): { ip?: string; port?: number } {
+    // `ephemeral` only names Nacos's Service singleton, which the instances' kind decides here: checked, not used.
     params.bool('ephemeral');
     return {
       ip: params.has('ip') ? validIp('ip', params.required('ip')) : undefined,
