@@ -152,7 +152,7 @@ async function runReplication(quick: boolean): Promise<Part> {
     // Distro status walks every client, about 2 ms of CPU per answer at 10,000 clients, which polling
     // every few ms would take from the receivers being measured).
     const held = (): Promise<NacosMetrics[]> =>
-      Promise.all(peers.map((p) => getJson<NacosMetrics>(`${p}/nacos/v1/ns/operator/metrics`)));
+      Promise.all(peers.map((p) => getJson<NacosMetrics>(`${p}/nacos/v1/ns/operator/metrics?onlyStatus=false`)));
 
     // Warm-up, as a node that has been running: a fifth of the load is replicated and then deleted,
     // so B and C run (a) with optimised code rather than in the interpreter (a fresh process decodes
@@ -513,7 +513,9 @@ async function untilIdentical(reader: ContentReader, bases: string[], timeoutMs:
   for (;;) {
     if (performance.now() > deadline) throw new Error(`nodes not identical after ${timeoutMs} ms: ${last}`);
     try {
-      const metrics = await Promise.all(bases.map((b) => getJson<NacosMetrics>(`${b}/nacos/v1/ns/operator/metrics`)));
+      const metrics = await Promise.all(
+        bases.map((b) => getJson<NacosMetrics>(`${b}/nacos/v1/ns/operator/metrics?onlyStatus=false`)),
+      );
       const counts = metrics.map((m) => `${m.instanceCount}/${m.clientCount}`);
       const countsAgree = counts.every((c) => c === counts[0]);
       // The Distro status walks every client (about 2 ms of CPU at 10,000): every 100 ms, or when the counts agree.
@@ -656,7 +658,7 @@ async function runFaults(quick: boolean): Promise<Part> {
     await eventually(
       async () => {
         // The init gate answers every Nacos route 503 until the snapshot is loaded; this one is constant time.
-        const m = await getJson<Partial<NacosMetrics>>(`${bases[1]}/nacos/v1/ns/operator/metrics`);
+        const m = await getJson<Partial<NacosMetrics>>(`${bases[1]}/nacos/v1/ns/operator/metrics?onlyStatus=false`);
         if (typeof m.instanceCount !== 'number') return false;
         readyAt = performance.now();
         return true;

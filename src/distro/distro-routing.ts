@@ -3,7 +3,7 @@ import { AppConfig } from '@/config';
 import { Registry } from '@/registry';
 import type { ClientSyncData, DistroRegistryView } from '@/registry';
 import { ClusterRouting } from '@/routing/cluster-routing';
-import type { ForwardedHttpRequest, ForwardedHttpResponse } from '@/routing/cluster-routing';
+import type { ClusterMember, ForwardedHttpRequest, ForwardedHttpResponse } from '@/routing/cluster-routing';
 import { DistroEngine } from './distro-engine';
 import type { EngineLog } from './distro-engine';
 import { DistroMapper, ipPortTagOf } from './distro-mapper';
@@ -161,6 +161,22 @@ export class DistroRouting extends ClusterRouting {
 
   initialized(): boolean {
     return this.current ? this.current.engine.initialized() : true;
+  }
+
+  /** Self, then the peers with their Distro states (the Nacos operator view of the region). */
+  override members(): ClusterMember[] {
+    if (!this.current) return super.members();
+    const self: ClusterMember = { id: this.current.self, state: 'UP', self: true, failures: 0 };
+    return [
+      self,
+      ...this.current.members.peers().map(({ id, state, lastContact, failures }) => ({
+        id,
+        state,
+        self: false,
+        ...(lastContact === undefined ? {} : { lastContact }),
+        failures,
+      })),
+    ];
   }
 
   responsibleMember(ipPortTag: string): string | undefined {

@@ -8,12 +8,42 @@ import { V1InstanceController } from './http/v1-instance.controller';
 import { V1NamingController } from './http/v1-naming.controller';
 import { V2NamingController } from './http/v2-naming.controller';
 import { WriteForwarder } from './http/write-forwarder';
+import { ClientViews } from './http/client-views';
+import { HostLoad } from './http/host-load';
+import { InstanceMaintainer } from './http/instance-maintainer';
+import { NamingOperator } from './http/naming-operator';
+import { NamingSwitches } from './http/naming-switches';
+import { V1HealthController } from './http/v1-health.controller';
+import { V1OperatorController } from './http/v1-operator.controller';
+import { V2ClientController } from './http/v2-client.controller';
+import { V2OperatorController } from './http/v2-operator.controller';
 import { UdpPushService } from './udp/udp-push.service';
 
 /** Nacos HTTP v1/v2 naming, UDP push to v1 subscribers, heartbeat expiry and the optional Nacos auth. */
 @Module({
-  controllers: [V1InstanceController, V1NamingController, V2NamingController, NacosAuthController],
-  providers: [NacosNamingService, WriteForwarder, UdpPushService, HeartbeatExpiry, NacosAuthService, NamingAccessGuard],
-  exports: [NacosAuthService, UdpPushService],
+  controllers: [
+    V1InstanceController,
+    V1NamingController,
+    V1HealthController,
+    V1OperatorController,
+    V2NamingController,
+    V2OperatorController,
+    V2ClientController,
+    NacosAuthController,
+  ],
+  providers: [
+    NacosNamingService,
+    WriteForwarder,
+    UdpPushService,
+    HeartbeatExpiry,
+    NacosAuthService,
+    NamingAccessGuard,
+    NamingSwitches,
+    InstanceMaintainer,
+    NamingOperator,
+    ClientViews,
+    HostLoad,
+  ],
+  exports: [NacosAuthService, UdpPushService, NamingSwitches],
 })
 export class NacosHttpModule {}

@@ -234,6 +234,17 @@ export class Service implements ServiceKey {
     return { namespace: this.namespace, group: this.group, name: this.name };
   }
 
+  /** One listed record of the service (the first found), or undefined when it holds none: O(1). */
+  anyRecord(): InstanceRecord | undefined {
+    for (const index of this.clusters()) {
+      for (const entry of index.entries.values()) {
+        const address = entry instanceof Map ? entry.values().next().value : entry;
+        if (address !== undefined) return winner(address);
+      }
+    }
+    return undefined;
+  }
+
   /** Instances merged across clients (one per cluster and ip:port), filtered. */
   instances(options: ListInstancesOptions): Instance[] {
     const { clusters, healthyOnly = false, enabledOnly = false } = options;

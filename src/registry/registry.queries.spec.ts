@@ -261,4 +261,44 @@ describe(Registry.name, () => {
       expect(subscriberIds(orders)).toEqual(['conn-1']);
     });
   });
+
+  describe('serviceEphemeral', () => {
+    it('should tell the kind of a service from its instances, undefined when it holds none', () => {
+      expect(sut.serviceEphemeral(orders)).toBeUndefined();
+      sut.registerInstance('10.0.0.1:80#false', 'ipport', orders, { ip: '10.0.0.1', port: 80, ephemeral: false });
+      expect(sut.serviceEphemeral(orders)).toBe(false);
+      sut.registerInstance('c', 'connection', key('stock'), { ip: '10.0.0.2', port: 1, clusterName: 'b' });
+      expect(sut.serviceEphemeral(key('stock'))).toBe(true);
+      sut.removeClient('10.0.0.1:80#false');
+      expect(sut.serviceEphemeral(orders)).toBeUndefined();
+    });
+  });
+
+  describe('publishers', () => {
+    it('should list every publication of a service with its client, shadowed ones included', () => {
+      sut.registerInstance('a', 'connection', orders, { ip: '10.0.0.1', port: 1 });
+      sut.registerInstance('b', 'connection', orders, { ip: '10.0.0.1', port: 1, weight: 2 });
+      sut.registerInstance('b', 'connection', orders, { ip: '10.0.0.2', port: 1, clusterName: 'x' });
+      const seen = sut
+        .publishers(orders)
+        .map(({ clientId, instance }) => `${clientId} ${instance.ip} ${instance.clusterName} ${instance.weight}`)
+        .sort();
+      expect(seen).toEqual(['a 10.0.0.1 DEFAULT 1', 'b 10.0.0.1 DEFAULT 2', 'b 10.0.0.2 x 1']);
+      expect(sut.publishers(key('none'))).toEqual([]);
+    });
+  });
+
+  describe('subscriptionsOf and subscriptionCount', () => {
+    it('should list the services one subscriber watches and count every subscription', () => {
+      sut.subscribe(orders, 's1', {});
+      sut.subscribe(key('stock', 'G', 'ns'), 's1', {});
+      sut.subscribe(orders, 's2', {});
+      expect(sut.subscriptionsOf('s1')).toEqual([orders, key('stock', 'G', 'ns')]);
+      expect(sut.subscriptionsOf('nobody')).toEqual([]);
+      expect(sut.subscriptionCount()).toBe(3);
+      sut.unsubscribe(orders, 's1');
+      expect(sut.subscriptionsOf('s1')).toEqual([key('stock', 'G', 'ns')]);
+      expect(sut.subscriptionCount()).toBe(2);
+    });
+  });
 });

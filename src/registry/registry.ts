@@ -422,6 +422,24 @@ export class Registry implements DistroRegistryView {
     return this.catalog.find(key)?.summary();
   }
 
+  /**
+   * Whether a service holds ephemeral instances (true), persistent ones (false), or none
+   * (undefined). Nacos keeps a service one or the other; the edges refuse a write that would mix
+   * them, so one instance tells for all: O(1).
+   */
+  serviceEphemeral(key: ServiceKey): boolean | undefined {
+    return this.catalog.find(key)?.anyRecord()?.ephemeral;
+  }
+
+  /** Every publication of a service, listed or not, with the id of the client publishing it. */
+  publishers(key: ServiceKey): Array<{ clientId: string; instance: Instance }> {
+    const out: Array<{ clientId: string; instance: Instance }> = [];
+    for (const cluster of this.catalog.find(key)?.clusters() ?? []) {
+      for (const record of cluster.records()) out.push({ clientId: record.owner.id, instance: record });
+    }
+    return out;
+  }
+
   /** One page of a namespace's services: ungrouped names within a group, grouped across all. */
   listServices(namespace: string, options: ListServicesOptions): ServicePage {
     return this.catalog.page(namespace, options.group, options.pageNo, options.pageSize);
@@ -477,6 +495,16 @@ export class Registry implements DistroRegistryView {
   /** Subscriber id → info for a service. */
   subscribers(key: ServiceKey): ReadonlyMap<string, unknown> {
     return this.book.subscribers(key);
+  }
+
+  /** Subscriptions (subscriber × service) held on this node. */
+  subscriptionCount(): number {
+    return this.book.size;
+  }
+
+  /** The services one subscriber watches on this node. */
+  subscriptionsOf(subscriberId: string): ServiceKey[] {
+    return this.book.servicesOf(subscriberId);
   }
 
   /** Forgets a subscriber (a connection closed); returns the services it watched. */

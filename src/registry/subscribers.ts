@@ -53,6 +53,16 @@ export class SubscriberBook {
     return this.byService.get(formatServiceKey(key))?.byId ?? NONE;
   }
 
+  /** The services one subscriber watches. */
+  servicesOf(subscriberId: string): ServiceKey[] {
+    const out: ServiceKey[] = [];
+    for (const serviceId of this.bySubscriber.get(subscriberId) ?? []) {
+      const key = this.byService.get(serviceId)?.key;
+      if (key !== undefined) out.push({ ...key });
+    }
+    return out;
+  }
+
   /** Drops every subscription of one subscriber; returns the services it watched. */
   removeEverywhere(subscriberId: string): ServiceKey[] {
     const services = this.bySubscriber.get(subscriberId);

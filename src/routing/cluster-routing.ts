@@ -45,6 +45,19 @@ export class MemberLeavingError extends MemberUnreachableError {
   }
 }
 
+/** A member of the region as the Nacos operator views show it (`/operator/servers`). */
+export interface ClusterMember {
+  /** The member id, `host:distroPort` (or 'standalone'). */
+  id: string;
+  state: 'UP' | 'SUSPICIOUS' | 'DOWN';
+  /** True for the node answering. */
+  self: boolean;
+  /** ms epoch of the last successful call to it (peers only, once reached). */
+  lastContact?: number;
+  /** Consecutive failed probes (peers only). */
+  failures: number;
+}
+
 /**
  * Which node of the region is responsible for what, and how to reach it. The Nacos edges ask it
  * where a v1 write belongs and whether beat expiry is theirs to run; Distro implements it. A port:
@@ -71,6 +84,11 @@ export abstract class ClusterRouting {
    * acknowledged survives that node being killed right after.
    */
   abstract replicated(clientId: string): Promise<void>;
+
+  /** The members of the region, self first; a node without peers lists itself alone. */
+  members(): ClusterMember[] {
+    return [{ id: this.selfId(), state: 'UP', self: true, failures: 0 }];
+  }
 }
 
 /** One node, responsible for everything: what a node without peers is. */

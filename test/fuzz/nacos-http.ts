@@ -30,6 +30,33 @@ const ROUTES = [
   'POST /nacos/v2/ns/service',
   'PUT /nacos/v2/ns/service',
   'POST /nacos/v1/auth/login',
+  // Issue 19: calls on existing instances, operator calls, client views.
+  'PATCH /nacos/v1/ns/instance',
+  'PUT /nacos/v1/ns/instance/metadata/batch',
+  'DELETE /nacos/v1/ns/instance/metadata/batch',
+  'PUT /nacos/v1/ns/health/instance',
+  'PUT /nacos/v1/ns/health',
+  'GET /nacos/v1/ns/catalog/instances',
+  'GET /nacos/v1/ns/operator/switches',
+  'PUT /nacos/v1/ns/operator/switches',
+  'GET /nacos/v1/ns/operator/servers',
+  'GET /nacos/v1/ns/operator/metrics',
+  'GET /nacos/v1/ns/ops/metrics',
+  'GET /nacos/v2/ns/instance',
+  'PUT /nacos/v2/ns/instance/beat',
+  'PATCH /nacos/v2/ns/instance',
+  'PUT /nacos/v2/ns/instance/metadata/batch',
+  'DELETE /nacos/v2/ns/instance/metadata/batch',
+  'PUT /nacos/v2/ns/health/instance',
+  'GET /nacos/v2/ns/operator/switches',
+  'PUT /nacos/v2/ns/operator/switches',
+  'GET /nacos/v2/ns/operator/metrics',
+  'GET /nacos/v2/ns/client/list',
+  'GET /nacos/v2/ns/client',
+  'GET /nacos/v2/ns/client/publish/list',
+  'GET /nacos/v2/ns/client/subscribe/list',
+  'GET /nacos/v2/ns/client/service/publisher/list',
+  'GET /nacos/v2/ns/client/service/subscriber/list',
 ] as const;
 type Route = (typeof ROUTES)[number];
 
@@ -39,15 +66,21 @@ const WRITES: readonly Route[] = [
   'PUT /nacos/v1/ns/instance/beat',
   'POST /nacos/v2/ns/instance',
   'PUT /nacos/v2/ns/instance',
+  'PATCH /nacos/v1/ns/instance',
+  'PUT /nacos/v1/ns/instance/metadata/batch',
+  'PUT /nacos/v1/ns/health/instance',
+  'PUT /nacos/v2/ns/instance/beat',
+  'PATCH /nacos/v2/ns/instance',
+  'PUT /nacos/v2/ns/instance/metadata/batch',
 ];
 /** Params that are names (the text rule: printable). */
 const NAME_PARAMS = ['serviceName', 'groupName', 'namespaceId', 'clusterName', 'ip'];
 /** Integer and decimal params, and the routes that read them. */
 const NUMBER_PARAMS: Record<string, { integer: boolean; routes: RegExp }> = {
-  port: { integer: true, routes: /ns\/instance$/ },
-  weight: { integer: false, routes: /^(POST|PUT) .*ns\/instance$/ },
-  pageNo: { integer: true, routes: /service\/list$/ },
-  pageSize: { integer: true, routes: /service\/list$/ },
+  port: { integer: true, routes: /ns\/(instance|health(\/instance)?|client\/service\/\w+\/list)$/ },
+  weight: { integer: false, routes: /^(POST|PUT|PATCH) .*ns\/instance$/ },
+  pageNo: { integer: true, routes: /(service\/list|catalog\/instances)$/ },
+  pageSize: { integer: true, routes: /(service\/list|catalog\/instances)$/ },
   udpPort: { integer: true, routes: /instance\/list$/ },
 };
 
@@ -126,6 +159,19 @@ const GOOD: Record<string, fc.Arbitrary<string>> = {
   udpPort: fc.constantFrom('0', '9'),
   username: fc.constantFrom(NACOS_USER, 'nacos'),
   password: fc.constantFrom('wrong', SECRETS.NACOS_PASSWORD),
+  cluster: fc.constantFrom('DEFAULT', 'EAST'),
+  instances: fc.constantFrom(
+    '[{"ip":"10.0.0.1","port":80}]',
+    '[{"ip":"10.0.0.2","port":"81","clusterName":"EAST"}]',
+    '[]',
+  ),
+  consistencyType: fc.constantFrom('', 'persist'),
+  // Runtime switches that leave the rest of the fuzz as it is, a read-only one and an unknown one.
+  entry: fc.constantFrom('clientBeatInterval', 'lightBeatEnabled', 'distro', 'nope'),
+  value: fc.constantFrom('5000', 'true', 'abc'),
+  debug: fc.constantFrom('true', 'false'),
+  onlyStatus: fc.constantFrom('true', 'false'),
+  clientId: fc.constantFrom('10.0.0.1:80#true', '10.0.0.2:81#false', 'nope'),
 };
 
 const strictInt = (valid: number[]) => numberText(fc.constantFrom(...valid));
@@ -146,9 +192,27 @@ const BAD: Record<string, fc.Arbitrary<unknown>> = {
   pageSize: strictInt([0, 501, 10]),
   udpPort: strictInt([0, 65536, 9]),
   username: hostileString,
+  cluster: hostileString,
+  instances: fc.oneof(
+    hostileString,
+    fc.constantFrom('[{', '{"ip":"10.0.0.1"}', '[{"ip":"10.0.0.1","port":0}]', '[null]', '[{"ip":"\u0000","port":80}]'),
+  ),
+  entry: hostileString,
+  value: hostileString,
+  healthy: hostileString,
+  onlyStatus: hostileString,
+  clientId: hostileString,
 };
 
 const INSTANCE = ['serviceName', 'groupName', 'namespaceId', 'ip', 'port', 'clusterName'];
+const METADATA_BATCH = {
+  required: ['serviceName', 'metadata'],
+  optional: ['groupName', 'namespaceId', 'instances', 'consistencyType'],
+};
+const CLIENT_SERVICE = {
+  required: ['serviceName'],
+  optional: ['groupName', 'namespaceId', 'ephemeral', 'ip', 'port'],
+};
 /** The params each route reads (required ones always, optional ones sometimes). */
 const PARAMS_OF: Record<Route, { required: string[]; optional: string[] }> = {
   'POST /nacos/v1/ns/instance': {
@@ -187,6 +251,41 @@ const PARAMS_OF: Record<Route, { required: string[]; optional: string[] }> = {
   'POST /nacos/v2/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId', 'metadata'] },
   'PUT /nacos/v2/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId', 'metadata'] },
   'POST /nacos/v1/auth/login': { required: ['username', 'password'], optional: [] },
+  'PATCH /nacos/v1/ns/instance': {
+    required: ['serviceName', 'ip', 'port'],
+    optional: [...INSTANCE, 'cluster', 'weight', 'enabled', 'metadata'],
+  },
+  'PUT /nacos/v1/ns/instance/metadata/batch': METADATA_BATCH,
+  'DELETE /nacos/v1/ns/instance/metadata/batch': METADATA_BATCH,
+  'PUT /nacos/v1/ns/health/instance': { required: ['serviceName', 'ip', 'port', 'healthy'], optional: INSTANCE },
+  'PUT /nacos/v1/ns/health': { required: ['serviceName', 'ip', 'port', 'healthy'], optional: INSTANCE },
+  'GET /nacos/v1/ns/catalog/instances': {
+    required: ['serviceName', 'clusterName', 'pageNo', 'pageSize'],
+    optional: ['groupName', 'namespaceId'],
+  },
+  'GET /nacos/v1/ns/operator/switches': { required: [], optional: [] },
+  'PUT /nacos/v1/ns/operator/switches': { required: ['entry', 'value'], optional: ['debug'] },
+  'GET /nacos/v1/ns/operator/servers': { required: [], optional: ['healthy'] },
+  'GET /nacos/v1/ns/operator/metrics': { required: [], optional: ['onlyStatus'] },
+  'GET /nacos/v1/ns/ops/metrics': { required: [], optional: ['onlyStatus'] },
+  'GET /nacos/v2/ns/instance': { required: ['serviceName', 'ip', 'port'], optional: INSTANCE },
+  'PUT /nacos/v2/ns/instance/beat': { required: ['serviceName'], optional: [...INSTANCE, 'beat'] },
+  'PATCH /nacos/v2/ns/instance': {
+    required: ['serviceName', 'ip', 'port', 'weight', 'enabled', 'metadata'],
+    optional: [...INSTANCE, 'cluster'],
+  },
+  'PUT /nacos/v2/ns/instance/metadata/batch': METADATA_BATCH,
+  'DELETE /nacos/v2/ns/instance/metadata/batch': METADATA_BATCH,
+  'PUT /nacos/v2/ns/health/instance': { required: ['serviceName', 'ip', 'port', 'healthy'], optional: INSTANCE },
+  'GET /nacos/v2/ns/operator/switches': { required: [], optional: [] },
+  'PUT /nacos/v2/ns/operator/switches': { required: ['entry', 'value'], optional: ['debug'] },
+  'GET /nacos/v2/ns/operator/metrics': { required: [], optional: ['onlyStatus'] },
+  'GET /nacos/v2/ns/client/list': { required: [], optional: [] },
+  'GET /nacos/v2/ns/client': { required: ['clientId'], optional: [] },
+  'GET /nacos/v2/ns/client/publish/list': { required: ['clientId'], optional: [] },
+  'GET /nacos/v2/ns/client/subscribe/list': { required: ['clientId'], optional: [] },
+  'GET /nacos/v2/ns/client/service/publisher/list': CLIENT_SERVICE,
+  'GET /nacos/v2/ns/client/service/subscriber/list': CLIENT_SERVICE,
 };
 
 /** A route's params: well-formed, then up to 3 mutated or removed, plus sometimes a repeated or unknown one. */
@@ -202,7 +301,9 @@ function paramsOf(route: Route): fc.Arbitrary<Array<[string, string]>> {
     ),
   );
   const bad = Object.fromEntries(names.filter((name) => BAD[name] !== undefined).map((name) => [name, BAD[name]]));
-  return mutated(good, bad, 3).chain((record) =>
+  // A route without params (the switches, the client list) gets only the repeated or unknown one.
+  const base = names.length === 0 ? fc.constant<Record<string, unknown>>({}) : mutated(good, bad, 3);
+  return base.chain((record) =>
     fc
       .array(fc.tuple(fc.constantFrom('port', 'serviceName', 'metadata', 'ip', 'x', '\u0000', 'a[b]'), hostileString), {
         maxLength: 1,
@@ -233,13 +334,17 @@ const nacosCase: fc.Arbitrary<NacosCase> = route.chain((route) =>
   }),
 );
 
-/** A Nacos refusal: an HTTP error, a v2 envelope with a non-zero code, a beat answered 20404. */
+/**
+ * A Nacos refusal: an HTTP error, a v2 envelope with a non-zero code, a beat answered 20404 (v2's
+ * beat answers v1's bare JSON, and v2's PATCH a bare `ok`: no envelope on success).
+ */
 function refused(route: Route, answer: HttpAnswer): boolean {
   if (answer.status >= 400) return true;
+  if (route === 'PATCH /nacos/v2/ns/instance') return false;
   if (route.includes('/v2/') || route.endsWith('/beat')) {
     try {
       const code = (JSON.parse(answer.text) as { code?: unknown }).code;
-      return route.includes('/v2/') ? code !== 0 : code === 20404;
+      return route.endsWith('/beat') ? code === 20404 : code !== 0;
     } catch {
       return false;
     }
@@ -305,8 +410,11 @@ export function describeNacosHttpFuzz(ctx: FuzzContext): void {
     // A repeated param reaches the handler as a list: which value it takes is not ours to say.
     const once = c.params.filter(([name]) => c.params.filter(([other]) => other === name).length === 1);
     if (ok && WRITES.includes(c.route)) {
+      // The params the route reads: a metadata batch ignores an `ip` param, as Nacos does.
+      const { required, optional } = PARAMS_OF[c.route];
       for (const [name, value] of once) {
-        const why = NAME_PARAMS.includes(name) ? printableViolation(value) : undefined;
+        const read = required.includes(name) || optional.includes(name);
+        const why = read && NAME_PARAMS.includes(name) ? printableViolation(value) : undefined;
         if (why) out.push(v(`accepted-outside-text-rule(${name})`, `${JSON.stringify(value.slice(0, 60))}: ${why}`));
       }
     }

@@ -148,4 +148,67 @@ describe('Nacos auth', () => {
       expect(text).not.toContain(SECRET);
     });
   });
+
+  describe('the calls of issue 19 (operator, health, metadata, catalog, v2 instance and client views)', () => {
+    let token = '';
+    const instance = { serviceName: 'guarded-19', ip: '10.0.19.1', port: '80' };
+    const durable = { serviceName: 'guarded-19p', ip: '10.0.19.2', port: '80' };
+
+    beforeAll(async () => {
+      const login = await call(node.base, 'POST', '/nacos/v1/auth/login', { username: 'nacos', password: PASSWORD });
+      token = (login.json() as { accessToken: string }).accessToken;
+      for (const params of [instance, { ...durable, ephemeral: 'false' }]) {
+        const res = await call(
+          node.base,
+          'POST',
+          '/nacos/v1/ns/instance',
+          { ...params, accessToken: token },
+          { form: true },
+        );
+        expect(res.status).toBe(200);
+      }
+    });
+
+    const CALLS: Array<[string, string, Record<string, string>]> = [
+      ['PATCH', '/nacos/v1/ns/instance', { ...instance, weight: '2' }],
+      ['PUT', '/nacos/v1/ns/instance/metadata/batch', { serviceName: 'guarded-19', metadata: 'k=v' }],
+      ['DELETE', '/nacos/v1/ns/instance/metadata/batch', { serviceName: 'guarded-19', metadata: 'k=v' }],
+      ['PUT', '/nacos/v1/ns/health/instance', { ...durable, healthy: 'false' }],
+      ['PUT', '/nacos/v1/ns/health', { ...durable, healthy: 'true' }],
+      [
+        'GET',
+        '/nacos/v1/ns/catalog/instances',
+        { serviceName: 'guarded-19', clusterName: 'DEFAULT', pageNo: '1', pageSize: '10' },
+      ],
+      ['GET', '/nacos/v1/ns/operator/switches', {}],
+      ['PUT', '/nacos/v1/ns/operator/switches', { entry: 'lightBeatEnabled', value: 'true' }],
+      ['GET', '/nacos/v1/ns/operator/servers', {}],
+      ['GET', '/nacos/v1/ns/operator/metrics', { onlyStatus: 'false' }],
+      ['GET', '/nacos/v1/ns/ops/switches', {}],
+      ['GET', '/nacos/v2/ns/instance', instance],
+      ['PUT', '/nacos/v2/ns/instance/beat', instance],
+      ['PATCH', '/nacos/v2/ns/instance', { ...instance, weight: '3', enabled: 'true', metadata: '' }],
+      ['PUT', '/nacos/v2/ns/instance/metadata/batch', { serviceName: 'guarded-19', metadata: 'k=v' }],
+      ['DELETE', '/nacos/v2/ns/instance/metadata/batch', { serviceName: 'guarded-19', metadata: 'k=v' }],
+      ['PUT', '/nacos/v2/ns/health/instance', { ...durable, healthy: 'true' }],
+      ['GET', '/nacos/v2/ns/operator/switches', {}],
+      ['PUT', '/nacos/v2/ns/operator/switches', { entry: 'lightBeatEnabled', value: 'true' }],
+      ['GET', '/nacos/v2/ns/operator/metrics', {}],
+      ['GET', '/nacos/v2/ns/client/list', {}],
+      ['GET', '/nacos/v2/ns/client', { clientId: '10.0.19.1:80#true' }],
+      ['GET', '/nacos/v2/ns/client/publish/list', { clientId: '10.0.19.1:80#true' }],
+      ['GET', '/nacos/v2/ns/client/service/publisher/list', { serviceName: 'guarded-19' }],
+      ['GET', '/nacos/v2/ns/client/service/subscriber/list', { serviceName: 'guarded-19' }],
+    ];
+
+    it.each(CALLS)('%s %s: 403 without credentials, 200 with a token', async (method, path, params) => {
+      const form = method !== 'GET';
+      const refused = await call(node.base, method, path, params, { form });
+      expect([refused.status, refused.text]).toEqual([403, 'user not found!']);
+      const wrong = await call(node.base, method, path, { ...params, username: 'nacos', password: 'wrong' }, { form });
+      expect(wrong.status).toBe(403);
+      const accepted = await call(node.base, method, path, { ...params, accessToken: token }, { form });
+      expect(accepted.status).toBe(200);
+    });
+  });
 });

@@ -126,6 +126,31 @@ describe('Nacos HTTP write routing', () => {
     expect(routing.forwarded.map((each) => each.request.method)).toEqual(['PUT', 'DELETE']);
   });
 
+  it('should forward PATCH, manual health and the v2 beat by their ip:port, and apply a metadata batch here', async () => {
+    routing.answer = { status: 200, headers: { 'content-type': 'text/plain' }, body: 'ok' };
+    const remote = { serviceName: 'remote-19', ip: '10.9.0.4', port: '80' };
+    await call(base, 'PATCH', '/nacos/v1/ns/instance', { ...remote, weight: '2' }, { form: true });
+    await call(base, 'PUT', '/nacos/v1/ns/health/instance', { ...remote, healthy: 'false' }, { form: true });
+    await call(base, 'PATCH', '/nacos/v2/ns/instance', { ...remote, weight: '2', enabled: 'true', metadata: '' });
+    await call(base, 'PUT', '/nacos/v2/ns/health', { ...remote, healthy: 'true' });
+    await call(base, 'PUT', '/nacos/v2/ns/instance/beat', { ...remote });
+    expect(routing.forwarded.map(({ member, request }) => `${member} ${request.method} ${request.url}`)).toEqual([
+      'peer:7848 PATCH /nacos/v1/ns/instance',
+      'peer:7848 PUT /nacos/v1/ns/health/instance',
+      'peer:7848 PATCH /nacos/v2/ns/instance',
+      'peer:7848 PUT /nacos/v2/ns/health',
+      'peer:7848 PUT /nacos/v2/ns/instance/beat',
+    ]);
+
+    routing.forwarded.length = 0;
+    const batch = await call(base, 'PUT', '/nacos/v1/ns/instance/metadata/batch', {
+      serviceName: 'remote-19',
+      metadata: 'k=v',
+    });
+    expect([batch.status, batch.json()]).toEqual([200, { updated: [] }]);
+    expect(routing.forwarded).toHaveLength(0);
+  });
+
   it('should apply v1 and v2 writes and beats here as a stand-in when the responsible member does not answer', async () => {
     routing.unreachable = true;
     const register = await call(base, 'POST', '/nacos/v1/ns/instance', {

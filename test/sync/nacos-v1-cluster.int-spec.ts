@@ -219,8 +219,11 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
     await nacos(legacy, 'DELETE', '/instance', { serviceName: 'pay', ip: '10.6.0.2', port: 80, ephemeral: 'true' });
     await eventually(async () => expect(await ips(legacy, 'pay')).toEqual(['10.6.0.2']), { timeoutMs: 5000 });
 
-    // Deleting the task removes exactly its copies; a native instance of the same service stays.
-    await register(legacy, 'pay', '10.6.9.9');
+    // Deleting the task removes exactly its copies; a native instance of the same service stays. It is
+    // ephemeral like the copies (Nacos 2.x refuses a persistent instance into an ephemeral service), and
+    // its own timeouts keep it past the delete timeout without beats.
+    const longLived = { 'preserved.heart.beat.timeout': '600000', 'preserved.ip.delete.timeout': '600000' };
+    await register(legacy, 'pay', '10.6.9.9', { ephemeral: 'true', metadata: JSON.stringify(longLived) });
     expect((await admin('DELETE', `/tasks/${task.id}`)).status).toBe(202);
     await eventually(async () => expect((await admin('GET', `/tasks/${task.id}`)).status).toBe(404), {
       timeoutMs: 10_000,

@@ -1,11 +1,12 @@
 import { bindingPort } from '@/common/startup-error';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { NO_CHANNELZ } from '@/common/grpc-options';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import * as grpc from '@grpc/grpc-js';
 import { AppConfig } from '@/config';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import { NacosAuthService } from '@/nacos/auth/nacos-auth.service';
+import { NamingSwitches } from '@/nacos/http/naming-switches';
 import { RegistryApiService } from '@/registry-api';
 import { Registry } from '@/registry';
 import type { NamingRegistry } from '@/registry';
@@ -45,12 +46,15 @@ export class NacosGrpcServer implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(Registry) private readonly registry: NamingRegistry,
     routing: ClusterRouting,
     auth: NacosAuthService,
+    // Optional so the server also runs on its own (bench/grpc-rigs.ts): push is then always on.
+    @Optional() switches?: NamingSwitches,
   ) {
     const grpcConfig = config.nacosGrpc;
     this.push = new PushDispatcher(registry, this.connections, {
       delayMs: grpcConfig.pushDelayMs,
       ackTimeoutMs: grpcConfig.pushAckTimeoutMs,
       maxRetries: 3,
+      enabled: () => switches?.pushEnabled ?? true,
     });
     const credentials = (headers: Record<string, string>): string | undefined =>
       auth.check({ accessToken: headers.accessToken, username: headers.username, password: headers.password });

@@ -1,6 +1,7 @@
 import type { ClusterRouting } from '@/routing/cluster-routing';
 import { DEFAULT_GROUP } from '@/registry';
-import type { NamingRegistry } from '@/registry';
+import type { NamingRegistry, ServiceKey } from '@/registry';
+import { ephemeralConflict } from '@/nacos/naming-rules';
 import type { NacosConnection } from './connections';
 import { NacosExceptionCode, okResponse } from './messages';
 import type {
@@ -22,6 +23,21 @@ import {
 } from './naming-input';
 import type { GrpcSubscription } from './push';
 import { buildGrpcServiceInfo } from '@/nacos/view/grpc-service-info';
+
+/** The app a connection names in its labels (Nacos's ConnectionMeta.getAppName), or `unknown`. */
+function appName(connection: NacosConnection): string {
+  return connection.labels.AppName ?? 'unknown';
+}
+
+/** What this node tells about a connection's client in the client views (never replicated). */
+function connectionAttributes(connection: NacosConnection): Record<string, string> {
+  return {
+    connectType: 'GRPC',
+    appName: appName(connection),
+    version: connection.clientVersion,
+    clientIp: connection.clientIp,
+  };
+}
 
 /** Largest page of ServiceListRequest (as Nacos's v2 API). */
 const MAX_PAGE_SIZE = 500;
@@ -54,11 +70,16 @@ export class NamingHandlers {
   private instance(connection: NacosConnection, body: InstanceRequest): NacosResponseBase {
     const key = requestServiceKey(body);
     switch (body.type) {
-      case 'registerInstance':
-        this.registry.registerInstance(connection.id, 'connection', key, instanceInput(body.instance), {
+      case 'registerInstance': {
+        const input = instanceInput(body.instance);
+        // The SDK's flag, not the stored one (connection-owned instances are kept ephemeral).
+        this.refuseMixing(key, body.instance.ephemeral !== false);
+        this.registry.registerInstance(connection.id, 'connection', key, input, {
           owner: this.routing.selfId(),
+          attributes: connectionAttributes(connection),
         });
         break;
+      }
       case 'deregisterInstance': {
         const { ip, port, clusterName } = instanceAddress(body.instance);
         this.registry.deregisterInstance(connection.id, key, clusterName ?? '', ip, port);
@@ -76,11 +97,17 @@ export class NamingHandlers {
   private batch(connection: NacosConnection, body: BatchInstanceRequest): NacosResponseBase {
     const key = requestServiceKey(body);
     switch (body.type) {
-      case 'batchRegisterInstance':
-        this.registry.batchRegister(connection.id, 'connection', key, instanceInputs(body.instances), {
+      case 'batchRegisterInstance': {
+        const inputs = instanceInputs(body.instances);
+        for (const each of body.instances) {
+          this.refuseMixing(key, each.ephemeral !== false, 'batch register');
+        }
+        this.registry.batchRegister(connection.id, 'connection', key, inputs, {
           owner: this.routing.selfId(),
+          attributes: connectionAttributes(connection),
         });
         break;
+      }
       case 'batchDeregisterInstance': {
         const addresses = instanceInputs(body.instances).map(({ ip, port, clusterName }) => ({
           ip,
@@ -97,6 +124,12 @@ export class NamingHandlers {
         );
     }
     return okResponse(body.requestId, { type: body.type });
+  }
+
+  /** Nacos never mixes ephemeral and persistent instances in one service. */
+  private refuseMixing(key: ServiceKey, ephemeral: boolean, verb: 'register' | 'batch register' = 'register'): void {
+    const conflict = ephemeralConflict(this.registry, key, ephemeral, verb);
+    if (conflict !== undefined) throw new NacosRequestError(NacosExceptionCode.BadRequest, conflict);
   }
 
   private query(body: ServiceQueryRequest): NacosResponseBase {
@@ -116,7 +149,13 @@ export class NamingHandlers {
     if (body.subscribe === false) {
       this.registry.unsubscribe(key, connection.id);
     } else {
-      const subscription: GrpcSubscription = { connectionId: connection.id, clusters };
+      const subscription: GrpcSubscription = {
+        connectionId: connection.id,
+        clusters,
+        clientIp: connection.clientIp,
+        agent: connection.clientVersion,
+        app: appName(connection),
+      };
       this.registry.subscribe(key, connection.id, subscription);
     }
     const serviceInfo = buildGrpcServiceInfo(this.registry, key, clusters);
@@ -124,10 +163,11 @@ export class NamingHandlers {
   }
 
   private list(body: ServiceListRequest): NacosResponseBase {
-    const pageNo = body.pageNo ?? 1;
+    // Nacos reads a page below 1 as page 1 (ServiceUtil.pageServiceName), as over HTTP.
+    const pageNo = Math.max(body.pageNo ?? 1, 1);
     const pageSize = body.pageSize ?? 10;
-    if (!Number.isInteger(pageNo) || pageNo < 1)
-      throw new NacosRequestError(NacosExceptionCode.BadRequest, 'pageNo must be ≥ 1');
+    if (!Number.isInteger(pageNo))
+      throw new NacosRequestError(NacosExceptionCode.BadRequest, 'pageNo must be an integer');
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw new NacosRequestError(NacosExceptionCode.BadRequest, `pageSize must be 1-${MAX_PAGE_SIZE}`);
     }

@@ -86,6 +86,20 @@ describe(PushDispatcher.name, () => {
     expect(subscriber.writes.map(pushOf).map((p) => p.ports)).toEqual([[8080, 8081]]);
   });
 
+  it('should push nothing while the pushEnabled switch is off, and the next change once it is on', async () => {
+    let enabled = false;
+    const { register, subscribe, elapse } = setup({ enabled: () => enabled });
+    const subscriber = subscribe();
+    register(8080);
+    await elapse(100);
+    expect(subscriber.writes).toHaveLength(0);
+
+    enabled = true;
+    register(8081);
+    await elapse(0);
+    expect(subscriber.writes.map(pushOf).map((p) => p.ports)).toEqual([[8080, 8081]]);
+  });
+
   it('should coalesce the changes within the window after a push into one push at its end', async () => {
     const { register, subscribe, elapse } = setup({ delayMs: 50 });
     const subscriber = subscribe();

@@ -9,6 +9,10 @@ import { buildGrpcServiceInfo } from '@/nacos/view/grpc-service-info';
 export interface GrpcSubscription {
   connectionId: string;
   clusters: string[];
+  /** Who subscribed, for the client views (`/nacos/v2/ns/client/...`): the client's address, SDK version, app. */
+  clientIp?: string;
+  agent?: string;
+  app?: string;
 }
 
 export interface PushOptions {
@@ -21,6 +25,8 @@ export interface PushOptions {
   ackTimeoutMs: number;
   /** Retries of an unacknowledged push; each carries the service's state at that time. */
   maxRetries: number;
+  /** Nacos's `pushEnabled` switch: while it answers false, changes are not pushed (subscribers still query). */
+  enabled?: () => boolean;
 }
 
 /**
@@ -128,7 +134,7 @@ export class PushDispatcher {
 
   /** Queues a push of the service to its subscribers. */
   mark(key: ServiceKey): void {
-    if (this.stopped || this.registry.subscribers(key).size === 0) return;
+    if (this.stopped || this.options.enabled?.() === false || this.registry.subscribers(key).size === 0) return;
     const serviceId = formatServiceKey(key);
     if (this.dirty.has(serviceId)) return;
     const now = this.now();

@@ -3,6 +3,7 @@ import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/comm
 import { ClusterRouting } from '@/routing/cluster-routing';
 import { Registry } from '@/registry';
 import { NacosBeatConfig } from './heartbeat.config';
+import { NamingSwitches } from './naming-switches';
 import type { NamingRegistry } from '@/registry';
 
 /**
@@ -18,6 +19,7 @@ export class HeartbeatExpiry implements OnApplicationBootstrap, OnApplicationShu
     @Inject(Registry) private readonly registry: NamingRegistry,
     private readonly routing: ClusterRouting,
     private readonly beat: NacosBeatConfig,
+    private readonly switches: NamingSwitches,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -31,6 +33,8 @@ export class HeartbeatExpiry implements OnApplicationBootstrap, OnApplicationShu
   }
 
   run(now: number): void {
+    // The `check` switch (healthCheckEnabled=false): Nacos skips its beat checks, instances keep their health.
+    if (!this.switches.healthCheckEnabled) return;
     const report = this.registry.checkExpiry(now, (clientId) => this.routing.isResponsibleForClient(clientId));
     if (report.markedUnhealthy > 0 || report.removed > 0) this.logger.debug(report, 'heartbeat expiry');
   }

@@ -5,24 +5,28 @@ export enum NacosV2ErrorCode {
   ParameterMissing = 10000,
   AccessDenied = 10001,
   ParameterValidateError = 20002,
+  ResourceNotFound = 20004,
   ServiceNameError = 21000,
   WeightError = 21001,
   InstanceMetadataError = 21002,
   InstanceNotFound = 21003,
   InstanceError = 21004,
   ServiceNotExist = 21008,
+  ServerError = 30000,
 }
 
 const ABSTRACTS: Record<NacosV2ErrorCode, string> = {
   [NacosV2ErrorCode.ParameterMissing]: 'parameter missing',
   [NacosV2ErrorCode.AccessDenied]: 'access denied',
   [NacosV2ErrorCode.ParameterValidateError]: 'parameter validate error',
+  [NacosV2ErrorCode.ResourceNotFound]: 'resource not found',
   [NacosV2ErrorCode.ServiceNameError]: 'service name error',
   [NacosV2ErrorCode.WeightError]: 'weight error',
   [NacosV2ErrorCode.InstanceMetadataError]: 'instance metadata error',
   [NacosV2ErrorCode.InstanceNotFound]: 'instance not found',
   [NacosV2ErrorCode.InstanceError]: 'instance error',
   [NacosV2ErrorCode.ServiceNotExist]: 'service not exist',
+  [NacosV2ErrorCode.ServerError]: 'server error',
 };
 
 /**
@@ -34,6 +38,8 @@ export class NacosRequestError extends Error {
     readonly status: number,
     readonly code: NacosV2ErrorCode,
     message: string,
+    /** The v1 body when it is not `caused: <message>;` (Nacos's runtime exceptions). */
+    private readonly v1Body?: string,
   ) {
     super(message);
     this.name = 'NacosRequestError';
@@ -43,9 +49,27 @@ export class NacosRequestError extends Error {
     return new NacosRequestError(400, code, message);
   }
 
+  /** A NacosException Nacos's v1 handler writes as its bare message (no `caused:`). */
+  static plain(status: number, code: NacosV2ErrorCode, message: string): NacosRequestError {
+    return new NacosRequestError(status, code, message, message);
+  }
+
+  /**
+   * What Nacos throws as a NacosRuntimeException (the ephemeral/persistent rule): v1 writes its
+   * message `errCode: <status>, errMsg: <text> `, v2 answers code 30000 with the text.
+   */
+  static runtime(status: number, message: string): NacosRequestError {
+    return new NacosRequestError(
+      status,
+      NacosV2ErrorCode.ServerError,
+      message,
+      `errCode: ${status}, errMsg: ${message} `,
+    );
+  }
+
   /** v1 form: plain text, as Nacos's ResponseExceptionHandler writes it. */
   toV1(): HttpException {
-    return new HttpException(`caused: ${this.message};`, this.status);
+    return new HttpException(this.v1Body ?? `caused: ${this.message};`, this.status);
   }
 
   /** v2 form: the Result envelope with the detailed error code. */

@@ -125,4 +125,15 @@ describe('parseMetadata', () => {
       expect(errorOf(() => parseMetadata(raw)).code).toBe(21002);
     }
   });
+
+  describe('names fast-querystring could not decode', () => {
+    it('should refuse a name still holding escapes that do not decode, and keep one that does', () => {
+      expect(errorOf(() => NacosParams.of({ namespaceId: 'a%00%ED%A0%80' }).namespace()).message).toBe(
+        "Param 'namespaceId' must be well-formed UTF-8 (it arrived with percent-escapes that do not decode).",
+      );
+      expect(errorOf(() => NacosParams.of({ serviceName: '%ED%A0%80' }).service()).code).toBe(20002);
+      expect(NacosParams.of({ namespaceId: 'a%2Fb' }).namespace()).toBe('a%2Fb');
+      expect(NacosParams.of({ namespaceId: '100%' }).namespace()).toBe('100%');
+    });
+  });
 });

@@ -45,6 +45,11 @@ export class NacosParams {
     return this.untrimmed(name)?.replace(SURROUNDING_SPACES, '');
   }
 
+  /** True when the param was sent at all, even blank (Spring's `@RequestParam` presence). */
+  present(name: string): boolean {
+    return this.values[name] !== undefined;
+  }
+
   /** True when the param was sent with a value other than spaces. */
   has(name: string): boolean {
     return this.untrimmed(name) !== undefined;
@@ -126,7 +131,7 @@ export class NacosParams {
     for (const name of names) {
       const raw = this.untrimmed(name);
       if (raw === undefined) continue;
-      const value = NACOS_BOOLEANS.get(raw.toLowerCase());
+      const value = parseNacosBoolean(raw);
       if (value === undefined) {
         throw NacosRequestError.badParam(
           NacosV2ErrorCode.ParameterValidateError,
@@ -157,6 +162,20 @@ export class NacosParams {
     return Math.min(value, max);
   }
 
+  /** A page number: a strict non-negative integer, where Nacos reads 0 as page 1; default `fallback`. */
+  pageNumber(name: string, fallback: number): number {
+    const raw = this.untrimmed(name);
+    if (raw === undefined) return fallback;
+    const value = parseStrictInteger(raw);
+    if (value === undefined || value < 0) {
+      throw NacosRequestError.badParam(
+        NacosV2ErrorCode.ParameterValidateError,
+        `Param '${name}' must be a non-negative integer.`,
+      );
+    }
+    return Math.min(Math.max(value, 1), 1_000_000);
+  }
+
   /** `udpPort`: 0 or absent = none, else a port. */
   udpPort(): number {
     const raw = this.untrimmed('udpPort');
@@ -183,14 +202,38 @@ const NACOS_BOOLEANS: ReadonlyMap<string, boolean> = new Map([
   ['off', false],
 ]);
 
+/** A boolean in one of Nacos's spellings (any case), or undefined for anything else. */
+export function parseNacosBoolean(raw: string): boolean | undefined {
+  return NACOS_BOOLEANS.get(raw.toLowerCase());
+}
+
 /** A name or id: at most MAX_NAME_LENGTH characters of printable text (src/common/text-rule.ts). */
 export function validName(param: string, value: string): string {
   const reason =
-    value.length > MAX_NAME_LENGTH ? `must be at most ${MAX_NAME_LENGTH} characters` : printableViolation(value);
+    value.length > MAX_NAME_LENGTH
+      ? `must be at most ${MAX_NAME_LENGTH} characters`
+      : (printableViolation(value) ?? undecodedEscapes(value));
   if (reason !== undefined) {
     throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterValidateError, `Param '${param}' ${reason}.`);
   }
   return value;
+}
+
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
+
+/**
+ * Fastify's query and form parser (fast-querystring) keeps a value it cannot decode as sent: a lone
+ * surrogate sent as its WTF-8 escapes (`%ED%A0%80`) would arrive as the printable text `%ED%A0%80`, and
+ * with it any `%00` beside it. A name still holding escapes that do not decode is refused as such.
+ */
+function undecodedEscapes(value: string): string | undefined {
+  if (!PERCENT_ESCAPE.test(value)) return undefined;
+  try {
+    decodeURIComponent(value);
+    return undefined;
+  } catch {
+    return 'must be well-formed UTF-8 (it arrived with percent-escapes that do not decode)';
+  }
 }
 
 function copyInto(target: Record<string, string>, source: unknown): void {

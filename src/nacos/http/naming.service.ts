@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Registry, groupedName, ipPortClientId } from '@/registry';
 import type { NamingRegistry } from '@/registry';
-import type { InstanceInput, InstancePatch, ServiceKey, ServicePage } from '@/registry';
+import type { Instance, InstanceInput, InstancePatch, ServiceKey, ServicePage } from '@/registry';
 import { UdpPushService } from '@/nacos/udp/udp-push.service';
 import { NacosV2ErrorCode, NacosRequestError } from './nacos-errors';
 import { MAX_PAGE_SIZE, parseMetadata, validIp, validName, validPort, validWeight } from './nacos-params';
@@ -10,6 +10,8 @@ import { NacosBeatConfig } from './heartbeat.config';
 import { buildServiceInfo } from '@/nacos/view/service-info';
 import type { BeatTimings, ServiceInfoView } from '@/nacos/view/service-info';
 import { ClusterRouting } from '@/routing/cluster-routing';
+import { ephemeralConflict } from '@/nacos/naming-rules';
+import { NamingSwitches } from './naming-switches';
 
 /** Nacos's beat answer codes. */
 export const BEAT_OK = 10200;
@@ -43,6 +45,7 @@ export class NacosNamingService {
     private readonly udp: UdpPushService,
     beat: NacosBeatConfig,
     private readonly routing: ClusterRouting,
+    private readonly switches: NamingSwitches,
   ) {
     const { intervalMs, unhealthyMs, deleteMs } = beat;
     this.timings = { intervalMs, unhealthyMs, deleteMs };
@@ -50,6 +53,7 @@ export class NacosNamingService {
 
   register(params: NacosParams): void {
     const key = params.service();
+    const ephemeral = this.ephemeral(params);
     const input: InstanceInput = {
       ip: params.ip(),
       port: params.port(),
@@ -57,11 +61,23 @@ export class NacosNamingService {
       weight: params.weight(),
       healthy: params.bool('healthy'),
       enabled: params.bool('enabled', 'enable'),
-      ephemeral: params.bool('ephemeral'),
+      ephemeral,
       metadata: params.metadata(),
     };
-    const clientId = ipPortClientId(input.ip, input.port, input.ephemeral !== false);
+    this.refuseMixing(key, ephemeral);
+    const clientId = ipPortClientId(input.ip, input.port, ephemeral);
     this.registry.registerInstance(clientId, 'ipport', key, input, { now: Date.now() });
+  }
+
+  /** `ephemeral`, or the `defaultInstanceEphemeral` switch when absent (as Nacos's InstanceForm). */
+  ephemeral(params: NacosParams): boolean {
+    return params.bool('ephemeral') ?? this.switches.defaultInstanceEphemeral;
+  }
+
+  /** 400 when the service holds instances of the other kind (Nacos 2.x never mixes them). */
+  refuseMixing(key: ServiceKey, ephemeral: boolean): void {
+    const conflict = ephemeralConflict(this.registry, key, ephemeral);
+    if (conflict !== undefined) throw NacosRequestError.runtime(400, conflict);
   }
 
   deregister(params: NacosParams): void {
@@ -69,7 +85,7 @@ export class NacosNamingService {
     const ip = params.ip();
     const port = params.port();
     const cluster = params.cluster();
-    const ephemeral = params.bool('ephemeral') !== false;
+    const ephemeral = this.ephemeral(params);
     // A tombstone even for an instance this node does not hold (yet): the answer is "deregistered".
     this.registry.withdrawIpPortInstance(ipPortClientId(ip, port, ephemeral), key, cluster, ip, port);
   }
@@ -79,7 +95,7 @@ export class NacosNamingService {
     const ip = params.ip();
     const port = params.port();
     const cluster = params.cluster();
-    const clientId = ipPortClientId(ip, port, params.bool('ephemeral') !== false);
+    const clientId = ipPortClientId(ip, port, this.ephemeral(params));
     const patch: InstancePatch = {};
     const weight = params.weight();
     if (weight !== undefined) patch.weight = weight;
@@ -115,23 +131,32 @@ export class NacosNamingService {
       if (beat === undefined) {
         code = BEAT_NOT_FOUND;
       } else {
+        this.refuseMixing(key, true);
         const input: InstanceInput = { ip, port, clusterName: cluster, weight: beat.weight, metadata: beat.metadata };
         this.registry.registerInstance(clientId, 'ipport', key, input, { now });
       }
     }
-    return { clientBeatInterval: this.timings.intervalMs, code, lightBeatEnabled: true };
+    return {
+      clientBeatInterval: this.switches.clientBeatInterval,
+      code,
+      lightBeatEnabled: this.switches.lightBeatEnabled,
+    };
   }
 
   /**
    * Waits until the write these params made has reached another member (Distro; bounded by
    * DISTRO_REPLICATION_TIMEOUT_MS), so the answer that follows is one the region keeps.
    */
-  async replicated(params: NacosParams): Promise<void> {
+  async replicated(params: NacosParams, ephemeral: boolean = this.ephemeral(params)): Promise<void> {
     const tag = this.writeTag(params);
     if (tag === undefined) return;
     const at = tag.lastIndexOf(':');
-    const ephemeral = params.optional('ephemeral') !== 'false';
     await this.routing.replicated(ipPortClientId(tag.slice(0, at), Number(tag.slice(at + 1)), ephemeral));
+  }
+
+  /** As `replicated`, for writes that name the clients they changed (PATCH, health, metadata batches). */
+  async replicatedClients(clientIds: readonly string[]): Promise<void> {
+    await Promise.all([...new Set(clientIds)].map((clientId) => this.routing.replicated(clientId)));
   }
 
   /** `ip:port` a write is about (Distro responsibility tag), or undefined when it names none. */
@@ -152,7 +177,7 @@ export class NacosNamingService {
   }
 
   /** ServiceInfo of a service; with `udpPort` the caller becomes a UDP push subscriber. */
-  list(params: NacosParams, remoteIp: string): ServiceInfoView {
+  list(params: NacosParams, remoteIp: string, userAgent?: string): ServiceInfoView {
     const key = params.service();
     const { list, echo } = params.clusters();
     const healthyOnly = params.bool('healthyOnly') === true;
@@ -160,7 +185,15 @@ export class NacosNamingService {
     const clientIp = params.optional('clientIP');
     if (udpPort > 0) {
       const address = clientIp === undefined ? remoteIp : validIp('clientIP', clientIp);
-      this.udp.subscribe(key, { address, port: udpPort, clusters: list, clustersEcho: echo });
+      const app = params.name('app', params.optional('app')) ?? 'unknown';
+      this.udp.subscribe(key, {
+        address,
+        port: udpPort,
+        clusters: list,
+        clustersEcho: echo,
+        agent: userAgent ?? '',
+        app,
+      });
     }
     return buildServiceInfo(this.registry, key, { clusters: list, clustersEcho: echo, healthyOnly }, this.timings);
   }
@@ -170,10 +203,7 @@ export class NacosNamingService {
     const ip = params.ip();
     const port = params.port();
     const cluster = params.cluster();
-    const instance = this.registry.getInstance(key, cluster, ip, port);
-    if (instance === undefined || !instance.enabled) {
-      throw new NacosRequestError(404, NacosV2ErrorCode.InstanceNotFound, 'no matched ip found!');
-    }
+    const instance = this.listedInstance(key, cluster, ip, port);
     return {
       service: groupedName(key.group, key.name),
       ip: instance.ip,
@@ -186,10 +216,25 @@ export class NacosNamingService {
     };
   }
 
+  /**
+   * The instance listed at an address, or 404 in Nacos's words (InstanceOperatorClientImpl.getInstance0):
+   * `no ips found for cluster <c> in service <g@@s>` when the service lists none, `no matched ip found!` otherwise.
+   */
+  listedInstance(key: ServiceKey, cluster: string, ip: string, port: number): Instance {
+    const found = this.registry.getInstance(key, cluster, ip, port);
+    if (found !== undefined) return found;
+    const message =
+      this.registry.getService(key) === undefined
+        ? `no ips found for cluster ${cluster} in service ${groupedName(key.group, key.name)}`
+        : 'no matched ip found!';
+    throw NacosRequestError.plain(404, NacosV2ErrorCode.ResourceNotFound, message);
+  }
+
   listServices(params: NacosParams, defaultPageSize: number): ServicePage {
     const namespace = params.namespace();
     const group = params.name('groupName', params.optional('groupName')) ?? 'DEFAULT_GROUP';
-    const pageNo = params.positiveInt('pageNo', 1, 1_000_000);
+    // Nacos reads a page below 1 as page 1 (ServiceUtil.pageServiceName).
+    const pageNo = params.pageNumber('pageNo', 1);
     const pageSize = params.positiveInt('pageSize', defaultPageSize, MAX_PAGE_SIZE);
     return this.registry.listServices(namespace, { group, pageNo, pageSize });
   }

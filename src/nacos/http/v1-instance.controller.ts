@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Patch, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NamingAccessGuard } from './naming-access.guard';
@@ -8,6 +8,8 @@ import { NacosNamingService } from './naming.service';
 import type { BeatResult } from './naming.service';
 import type { ServiceInfoView } from '@/nacos/view/service-info';
 import { WriteForwarder } from './write-forwarder';
+import { InstanceMaintainer } from './instance-maintainer';
+import type { MaintenanceResult } from './instance-maintainer';
 
 /** Nacos Open API v1 instances (`/nacos/v1/ns/instance`), as the `nacos` npm and Java 1.x clients call it. */
 @ApiTags('nacos v1')
@@ -17,6 +19,7 @@ export class V1InstanceController {
   constructor(
     private readonly naming: NacosNamingService,
     private readonly forwarder: WriteForwarder,
+    private readonly maintainer: InstanceMaintainer,
   ) {}
 
   @Post()
@@ -34,12 +37,32 @@ export class V1InstanceController {
     return this.write(request, reply, (params) => this.naming.update(params));
   }
 
+  /** Only the given fields among metadata, weight and enabled; forwarded to the responsible node like any write. */
+  @Patch()
+  async patch(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const params = NacosParams.fromRequest(request);
+    if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
+    const result = asV1(() => this.maintainer.patch(params, ['clusterName', 'cluster']));
+    await this.naming.replicatedClients(result.clientIds);
+    await reply.status(200).type('text/plain;charset=UTF-8').send(result.answer);
+  }
+
+  @Put('metadata/batch')
+  batchUpdateMetadata(@Req() request: FastifyRequest): Promise<{ updated: string[] }> {
+    return this.batch(request, 'update');
+  }
+
+  @Delete('metadata/batch')
+  batchDeleteMetadata(@Req() request: FastifyRequest): Promise<{ updated: string[] }> {
+    return this.batch(request, 'delete');
+  }
+
   @Put('beat')
   async beat(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const params = NacosParams.fromRequest(request);
     if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
     const result: BeatResult = asV1(() => this.naming.beat(params));
-    await this.naming.replicated(params);
+    await this.naming.replicated(params, true);
     await reply.status(200).send(result);
   }
 
@@ -50,7 +73,16 @@ export class V1InstanceController {
 
   @Get('list')
   list(@Req() request: FastifyRequest): ServiceInfoView {
-    return asV1(() => this.naming.list(NacosParams.fromRequest(request), request.ip));
+    return asV1(() => this.naming.list(NacosParams.fromRequest(request), request.ip, request.headers['user-agent']));
+  }
+
+  /** Applied here, on whichever node receives it: it may touch instances of many ip-port clients (stand-in writes). */
+  private async batch(request: FastifyRequest, mode: 'update' | 'delete'): Promise<{ updated: string[] }> {
+    const result: MaintenanceResult<{ updated: string[] }> = asV1(() =>
+      this.maintainer.batchMetadata(NacosParams.fromRequest(request), mode),
+    );
+    await this.naming.replicatedClients(result.clientIds);
+    return result.answer;
   }
 
   private async write(

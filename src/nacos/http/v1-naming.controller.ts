@@ -4,12 +4,13 @@ import type { FastifyRequest } from 'fastify';
 import { Registry } from '@/registry';
 import type { NamingRegistry } from '@/registry';
 import { NamingAccessGuard } from './naming-access.guard';
-import { UdpPushService } from '@/nacos/udp/udp-push.service';
+import type { HostView } from '@/nacos/view/service-info';
+import { InstanceMaintainer } from './instance-maintainer';
 import { asV1 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
 import { NacosNamingService } from './naming.service';
 
-/** Nacos Open API v1 services, server status and the console's namespace list. */
+/** Nacos Open API v1 services, the console's instance list and namespace list. */
 @ApiTags('nacos v1')
 @UseGuards(NamingAccessGuard)
 @Controller('nacos/v1')
@@ -17,7 +18,7 @@ export class V1NamingController {
   constructor(
     private readonly naming: NacosNamingService,
     @Inject(Registry) private readonly registry: NamingRegistry,
-    private readonly udp: UdpPushService,
+    private readonly maintainer: InstanceMaintainer,
   ) {}
 
   @Get('ns/service/list')
@@ -31,17 +32,10 @@ export class V1NamingController {
     return asV1(() => this.naming.serviceDetail(NacosParams.fromRequest(request)));
   }
 
-  /** The npm client's server status check reads `status === 'UP'`. */
-  @Get('ns/operator/metrics')
-  metrics(): Record<string, unknown> {
-    const counts = this.registry.counts();
-    return {
-      status: 'UP',
-      serviceCount: counts.services,
-      instanceCount: counts.instances,
-      clientCount: counts.clients,
-      subscribeCount: this.udp.subscriptionCount,
-    };
+  /** The console's instances of one cluster, paged (`{list, count}`, CatalogController). */
+  @Get('ns/catalog/instances')
+  catalogInstances(@Req() request: FastifyRequest): { list: HostView[]; count: number } {
+    return asV1(() => this.maintainer.catalogInstances(NacosParams.fromRequest(request)));
   }
 
   @Get('console/namespaces')

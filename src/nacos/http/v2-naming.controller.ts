@@ -1,10 +1,13 @@
-import { Controller, Delete, Get, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Patch, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NamingAccessGuard } from './naming-access.guard';
-import { asV2 } from './nacos-errors';
+import { NacosRequestError, NacosV2ErrorCode, asV2 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
 import { NacosNamingService } from './naming.service';
+import type { BeatResult } from './naming.service';
+import { InstanceMaintainer } from './instance-maintainer';
+import type { MaintenanceResult } from './instance-maintainer';
 import type { ServiceInfoView } from '@/nacos/view/service-info';
 import { WriteForwarder } from './write-forwarder';
 
@@ -15,7 +18,7 @@ export interface V2Result<T> {
   data: T;
 }
 
-function success<T>(data: T): V2Result<T> {
+export function success<T>(data: T): V2Result<T> {
   return { code: 0, message: 'success', data };
 }
 
@@ -27,6 +30,7 @@ export class V2NamingController {
   constructor(
     private readonly naming: NacosNamingService,
     private readonly forwarder: WriteForwarder,
+    private readonly maintainer: InstanceMaintainer,
   ) {}
 
   @Post('instance')
@@ -44,15 +48,87 @@ export class V2NamingController {
     return this.write(request, reply, (params) => this.naming.update(params));
   }
 
+  /** InstanceDetailInfoVo: `{serviceName: "group@@name", ip, port, clusterName, weight, healthy, instanceId, metadata}`. */
+  @Get('instance')
+  detail(@Req() request: FastifyRequest): V2Result<Record<string, unknown>> {
+    return success(
+      asV2(() => {
+        const params = NacosParams.fromRequest(request);
+        const { service, ...rest } = this.naming.getInstance(params);
+        return { serviceName: service, ...rest };
+      }),
+    );
+  }
+
+  /** As v1: the bare `{clientBeatInterval, code, lightBeatEnabled}`, no envelope (errors keep it). */
+  @Put('instance/beat')
+  async beat(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const params = NacosParams.fromRequest(request);
+    if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
+    const result: BeatResult = asV2(() => this.naming.beat(params));
+    await this.naming.replicated(params, true);
+    await reply.status(200).send(result);
+  }
+
+  /**
+   * PATCH as InstanceControllerV2 declares it: `weight`, `enabled` and `metadata` must be sent (a blank
+   * `metadata` leaves it as it is), the cluster is `cluster`; answers a bare `ok` (errors keep the envelope).
+   */
+  @Patch('instance')
+  async patch(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const params = NacosParams.fromRequest(request);
+    if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
+    const result = asV2(() => {
+      for (const name of ['weight', 'enabled', 'metadata']) {
+        if (!params.present(name)) {
+          throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterMissing, `Param '${name}' is required.`);
+        }
+      }
+      return this.maintainer.patch(params, ['cluster']);
+    });
+    await this.naming.replicatedClients(result.clientIds);
+    await reply.status(200).type('text/plain;charset=UTF-8').send(result.answer);
+  }
+
+  @Put('instance/metadata/batch')
+  batchUpdateMetadata(@Req() request: FastifyRequest): Promise<V2Result<{ updated: string[] }>> {
+    return this.batch(request, 'update');
+  }
+
+  @Delete('instance/metadata/batch')
+  batchDeleteMetadata(@Req() request: FastifyRequest): Promise<V2Result<{ updated: string[] }>> {
+    return this.batch(request, 'delete');
+  }
+
+  /** Manual health of a persistent instance (as v1); forwarded to the responsible node. */
+  @Put(['health', 'health/instance'])
+  async health(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const params = NacosParams.fromRequest(request);
+    if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
+    const result = asV2(() => this.maintainer.setHealth(params));
+    await this.naming.replicatedClients(result.clientIds);
+    await reply.status(200).send(success(result.answer));
+  }
+
   @Get('instance/list')
   list(@Req() request: FastifyRequest): V2Result<ServiceInfoView> {
-    return success(asV2(() => this.naming.list(NacosParams.fromRequest(request), request.ip)));
+    return success(
+      asV2(() => this.naming.list(NacosParams.fromRequest(request), request.ip, request.headers['user-agent'])),
+    );
   }
 
   @Get('service/list')
   serviceList(@Req() request: FastifyRequest): V2Result<{ count: number; services: string[] }> {
     const page = asV2(() => this.naming.listServices(NacosParams.fromRequest(request), 20));
     return success({ count: page.count, services: page.names });
+  }
+
+  private async batch(request: FastifyRequest, mode: 'update' | 'delete'): Promise<V2Result<{ updated: string[] }>> {
+    const result: MaintenanceResult<{ updated: string[] }> = asV2(() =>
+      this.maintainer.batchMetadata(NacosParams.fromRequest(request), mode),
+    );
+    await this.naming.replicatedClients(result.clientIds);
+    return success(result.answer);
   }
 
   private async write(

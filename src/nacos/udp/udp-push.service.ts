@@ -11,6 +11,7 @@ import { Registry, formatServiceKey } from '@/registry';
 import type { NamingRegistry } from '@/registry';
 import type { ServiceKey } from '@/registry';
 import { buildServiceInfo } from '@/nacos/view/service-info';
+import { NamingSwitches } from '@/nacos/http/naming-switches';
 import type { BeatTimings } from '@/nacos/view/service-info';
 
 /** Where a v1 client listens for pushes of one service, and which clusters it asked for. */
@@ -19,6 +20,9 @@ export interface UdpTarget {
   port: number;
   clusters: string[];
   clustersEcho: string;
+  /** The poller's User-Agent and `app` param, for the client views. */
+  agent?: string;
+  app?: string;
 }
 
 /** What the registry's subscriber book keeps for a UDP subscriber (never replicated). */
@@ -74,6 +78,7 @@ export class UdpPushService implements OnModuleInit, OnApplicationShutdown {
     @Inject(Registry) private readonly registry: NamingRegistry,
     private readonly config: AppConfig,
     metrics: Metrics,
+    private readonly switches: NamingSwitches,
   ) {
     const { intervalMs, unhealthyMs, deleteMs } = config.nacos.beat;
     this.timings = { intervalMs, unhealthyMs, deleteMs };
@@ -130,6 +135,15 @@ export class UdpPushService implements OnModuleInit, OnApplicationShutdown {
     this.registry.subscribe(key, subscriberId, entry);
   }
 
+  /** The live subscriptions of the v1 client listening on `address:port` (its ip-port client `address:port#true`). */
+  subscriptionsOf(address: string, port: number): Array<{ key: ServiceKey; target: UdpTarget }> {
+    const out: Array<{ key: ServiceKey; target: UdpTarget }> = [];
+    for (const { key, entry } of this.subscriptions.values()) {
+      if (entry.target.address === address && entry.target.port === port) out.push({ key, target: entry.target });
+    }
+    return out;
+  }
+
   /** Number of live UDP subscriptions (subscriber × service). */
   get subscriptionCount(): number {
     return this.subscriptions.size;
@@ -168,6 +182,8 @@ export class UdpPushService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private pushService(key: ServiceKey, now: number): void {
+    // The `pushEnabled` switch: subscribers keep polling, nothing is pushed.
+    if (!this.switches.pushEnabled) return;
     const packets = new Map<string, ReturnType<typeof buildServiceInfo>>();
     for (const [subscriberId, info] of this.registry.subscribers(key)) {
       if (!(info instanceof UdpSubscription)) continue;

@@ -1,0 +1,69 @@
+import { Controller, Get, HttpException, Put, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { NamingAccessGuard } from './naming-access.guard';
+import { asV1 } from './nacos-errors';
+import { NacosParams } from './nacos-params';
+import { NamingOperator } from './naming-operator';
+import type { NamingMetrics, ServerView } from './naming-operator';
+import { NamingSwitches, SwitchUpdateError } from './naming-switches';
+
+/** `onlyStatus` as Nacos reads it: true unless sent as a false value. */
+export function onlyStatus(params: NacosParams): boolean {
+  return params.bool('onlyStatus') ?? true;
+}
+
+/** The address a request reached (`ip:port`), how a node without peers names itself. */
+export function localAddress(request: FastifyRequest): string {
+  const { localAddress: ip = '127.0.0.1', localPort = 0 } = request.socket;
+  return `${ip.replace(/^::ffff:/, '')}:${localPort}`;
+}
+
+/** Nacos v1 operator calls (`/nacos/v1/ns/operator/*`, also served as `/ops/*`): switches, servers, metrics. */
+@ApiTags('nacos v1')
+@UseGuards(NamingAccessGuard)
+@Controller(['nacos/v1/ns/operator', 'nacos/v1/ns/ops'])
+export class V1OperatorController {
+  constructor(
+    private readonly switches: NamingSwitches,
+    private readonly operator: NamingOperator,
+  ) {}
+
+  @Get('switches')
+  getSwitches(): Record<string, unknown> {
+    return this.switches.view();
+  }
+
+  /** `entry`, `value` (and `debug`, accepted: a change here always applies to this node only). */
+  @Put('switches')
+  async updateSwitch(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const params = NacosParams.fromRequest(request);
+    const { entry, value } = asV1(() => {
+      params.bool('debug');
+      return { entry: params.required('entry'), value: params.required('value') };
+    });
+    try {
+      this.switches.update(entry, value);
+    } catch (error) {
+      if (error instanceof SwitchUpdateError) throw new HttpException(error.message, 400);
+      throw error;
+    }
+    await reply.status(200).type('text/plain;charset=UTF-8').send('ok');
+  }
+
+  /** The Distro members (Nacos 1.x–2.1 `{servers: [Member]}`; `healthy=true` keeps the UP ones). */
+  @Get('servers')
+  servers(@Req() request: FastifyRequest): { servers: ServerView[] } {
+    const params = NacosParams.fromRequest(request);
+    const healthy = asV1(() => params.bool('healthy')) ?? false;
+    return { servers: this.operator.servers(healthy, localAddress(request)) };
+  }
+
+  /** `{status}` by default (`onlyStatus=true`, what the npm client reads); every count with `onlyStatus=false`. */
+  @Get('metrics')
+  metrics(@Req() request: FastifyRequest): { status: string } | NamingMetrics {
+    const params = NacosParams.fromRequest(request);
+    if (asV1(() => onlyStatus(params))) return { status: 'UP' };
+    return this.operator.metrics();
+  }
+}
