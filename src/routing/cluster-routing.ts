@@ -1,5 +1,20 @@
 import { Injectable } from '@nestjs/common';
 
+/**
+ * On a forwarded request, the moment (epoch ms) after which its sender has given up on it and may
+ * have answered the client as a stand-in. The responsible node checks it right before applying the
+ * write, not only on arrival: a node paused between the two (a long GC pause, SIGSTOP) would
+ * otherwise apply it after waking with a newer version than a later write the stand-in acknowledged.
+ */
+export const FORWARD_DEADLINE_HEADER = 'x-distro-forward-deadline';
+
+/** True when `headers` carry a forward deadline that has passed (absent or malformed: false). */
+export function forwardExpired(headers: Record<string, string | string[] | undefined>, now = Date.now()): boolean {
+  const value = headers[FORWARD_DEADLINE_HEADER];
+  const deadline = typeof value === 'string' ? Number(value) : NaN;
+  return Number.isFinite(deadline) && deadline > 0 && now > deadline;
+}
+
 /** An HTTP request replayed on the responsible node (v1 writes and beats, as Nacos proxies them). */
 export interface ForwardedHttpRequest {
   method: string;

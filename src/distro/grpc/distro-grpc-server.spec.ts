@@ -3,7 +3,9 @@ import { Client, Metadata, credentials, status } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import type { DistroPeerHandler } from './distro-grpc-server';
 import { DistroGrpcServer } from './distro-grpc-server';
-import { FLOW_CONTROL_WINDOW } from './distro-proto';
+import { FORWARD_DEADLINE_HEADER } from '@/routing/cluster-routing';
+import type { ForwardedHttpRequest } from '@/routing/cluster-routing';
+import { FLOW_CONTROL_WINDOW, distroMethods } from './distro-proto';
 
 const TOKEN = 'distro-token-0123456789';
 /** Bytes protobuf cannot decode (a tag with wire type 7). */
@@ -98,5 +100,41 @@ describe(DistroGrpcServer.name, () => {
         session.close();
       }
     });
+  });
+
+  it("should hand a forward's deadline on to the write, to be checked again right before it is applied", async () => {
+    const received: ForwardedHttpRequest[] = [];
+    const forwarding = new DistroGrpcServer(
+      {
+        ...handler,
+        forward: (request) => {
+          received.push(request);
+          return Promise.resolve({ status: 200, headers: {}, body: 'ok' });
+        },
+      },
+      TOKEN,
+      { debug: () => undefined, warn: () => undefined },
+    );
+    const forwardingPort = await forwarding.start('127.0.0.1', 0);
+    try {
+      const deadlineMs = Date.now() + 60_000;
+      const bytes = distroMethods.Forward.requestSerialize({
+        from: '127.0.0.1:2',
+        method: 'POST',
+        url: '/nacos/v1/ns/instance',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: Buffer.from('serviceName=s&ip=10.0.0.1&port=80'),
+        deadlineMs,
+      });
+
+      expect(await rawCall(forwardingPort, 'Forward', bytes, TOKEN)).toBe('ok');
+
+      expect(received[0]?.headers).toEqual({
+        'content-type': 'application/x-www-form-urlencoded',
+        [FORWARD_DEADLINE_HEADER]: String(deadlineMs),
+      });
+    } finally {
+      await forwarding.stop();
+    }
   });
 });

@@ -4,7 +4,7 @@ import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import { NO_CHANNELZ } from '@/common/grpc-options';
 import type { Metadata, ServerUnaryCall, ServerWritableStream, ServiceDefinition, sendUnaryData } from '@grpc/grpc-js';
 import { secretsEqual } from '@/common/secret-compare';
-import { MemberLeavingError } from '@/routing/cluster-routing';
+import { FORWARD_DEADLINE_HEADER, MemberLeavingError } from '@/routing/cluster-routing';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '@/routing/cluster-routing';
 import { InvalidPayloadError } from '../distro-types';
 import type { BucketDigests, SyncResult, VerifyEntry } from '../distro-types';
@@ -144,7 +144,9 @@ export class DistroGrpcServer {
         const answer = await this.handler.forward({
           method: req.method,
           url: req.url,
-          headers: req.headers,
+          // Checked again right before the write is applied (WriteForwarder), after every await here.
+          headers:
+            req.deadlineMs > 0 ? { ...req.headers, [FORWARD_DEADLINE_HEADER]: String(req.deadlineMs) } : req.headers,
           body: req.body.toString(),
         });
         return { status: answer.status, headers: answer.headers, body: Buffer.from(answer.body) };

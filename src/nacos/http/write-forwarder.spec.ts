@@ -137,4 +137,28 @@ describe(WriteForwarder.name, () => {
 
     expect(routing.forwarded).toEqual([]);
   });
+
+  it('should refuse, not apply, a forward its sender has given up on, and apply one still in time', async () => {
+    const late = fakeReply();
+    const expired = { 'x-distro-forwarded': '1', 'x-distro-forward-deadline': String(Date.now() - 1) };
+
+    expect(await sut.relayIfElsewhere(fakeRequest(expired), late.reply, params, '10.1.0.1:80')).toBe(true);
+    expect(late.sent).toMatchObject({
+      status: 504,
+      body: 'caused: the forwarding node gave up on this write; not applied;',
+    });
+
+    const inTime = fakeReply();
+    const ahead = { 'x-distro-forwarded': '1', 'x-distro-forward-deadline': String(Date.now() + 60_000) };
+    expect(await sut.relayIfElsewhere(fakeRequest(ahead), inTime.reply, params, '10.1.0.1:80')).toBe(false);
+    expect(inTime.sent.status).toBeUndefined();
+  });
+
+  it('should ignore a deadline on a request that is not a forward', async () => {
+    const { reply, sent } = fakeReply();
+    const headers = { 'x-distro-forward-deadline': String(Date.now() - 1) };
+
+    expect(await sut.relayIfElsewhere(fakeRequest(headers), reply, params, '10.1.0.1:80')).toBe(false);
+    expect(sent.status).toBeUndefined();
+  });
 });

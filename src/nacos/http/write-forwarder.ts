@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClusterRouting, MemberUnreachableError } from '@/routing/cluster-routing';
+import { ClusterRouting, MemberUnreachableError, forwardExpired } from '@/routing/cluster-routing';
 import type { ForwardedHttpRequest } from '@/routing/cluster-routing';
 import type { NacosParams } from './nacos-params';
 
@@ -43,6 +43,16 @@ export class WriteForwarder {
     params: NacosParams,
     tag: string | undefined,
   ): Promise<boolean> {
+    if (isForwarded(request) && forwardExpired(request.headers)) {
+      // The sender stopped waiting and stood in: applying this now could undo a later write it
+      // acknowledged. The caller applies synchronously after this returns, so nothing can pass
+      // between this check and the write but the process itself pausing.
+      await reply
+        .status(504)
+        .type('text/plain')
+        .send('caused: the forwarding node gave up on this write; not applied;');
+      return true;
+    }
     const member = this.target(request, tag);
     if (member === undefined) return false;
     const path = request.url.split('?')[0] ?? request.url;
