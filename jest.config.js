@@ -44,7 +44,14 @@ module.exports = {
     // Replay a failure with FUZZ_SEED/FUZZ_PATH; FUZZ_FINDINGS=<dir> lists every violation instead of the first.
     { ...common, ...withDatabases, displayName: 'fuzz', testMatch: ['<rootDir>/test/fuzz/**/*.fuzz-spec.ts'] },
     // Fault injection (test/faults): real node processes in network namespaces with partitions, pauses and
-    // packet loss. Needs root and iproute2; run with `npm test -- --selectProjects faults`.
-    { ...common, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'] },
+    // packet loss. Needs root and iproute2; run with `npm test -- --selectProjects faults`. The global setup
+    // gives the run's dump of a fresh PGlite cluster, which every node starts from instead of running initdb.
+    {
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'],
+      globalSetup: withDatabases.globalSetup,
+      globalTeardown: withDatabases.globalTeardown,
+    },
   ],
 };
