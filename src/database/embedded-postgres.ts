@@ -83,6 +83,18 @@ async function memoryDatabase(PGlite: typeof PGliteType): Promise<PGliteType> {
   return template === undefined ? PGlite.create() : PGlite.create({ loadDataDir: template });
 }
 
+/**
+ * Test seam: every later in-memory start of this process loads `dump` (PGlite's `dumpDataDir` of a fresh,
+ * empty cluster) instead of running initdb — what the third start on does anyway. The test setup dumps one
+ * cluster per `npm test` run and hands it to every spec file, as Jest gives each file its own copy of this
+ * module, and to the node processes of the process-level specs (test/support/pglite-preload.js). Nothing in
+ * the app calls it.
+ */
+export function useMemoryTemplate(dump: Blob): void {
+  memoryStarts = Math.max(memoryStarts, 2);
+  memoryTemplate = Promise.resolve(dump);
+}
+
 /** Two processes on one PGlite directory would corrupt it; refuse the second with a clear message. */
 function acquireDirLock(lockFile: string): void {
   try {

@@ -1,5 +1,13 @@
 import { Client } from 'pg';
-import { EmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { EmbeddedPostgres as SeededEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import type * as EmbeddedPostgresModule from '../../src/database/embedded-postgres';
+
+// The test setup hands every spec file's copy of this module the run's dump (test/support/pglite-template.ts);
+// this spec takes a copy of its own without it, so its first starts run initdb as a process's first starts do.
+let EmbeddedPostgres!: typeof SeededEmbeddedPostgres;
+jest.isolateModules(() => {
+  ({ EmbeddedPostgres } = jest.requireActual<typeof EmbeddedPostgresModule>('../../src/database/embedded-postgres'));
+});
 
 async function query(url: string, sql: string): Promise<Array<Record<string, unknown>>> {
   const client = new Client({ connectionString: url });
@@ -11,8 +19,8 @@ async function query(url: string, sql: string): Promise<Array<Record<string, unk
   }
 }
 
-describe(EmbeddedPostgres.name, () => {
-  const started: EmbeddedPostgres[] = [];
+describe(SeededEmbeddedPostgres.name, () => {
+  const started: SeededEmbeddedPostgres[] = [];
   afterEach(async () => {
     await Promise.all(started.splice(0).map((db) => db.stop()));
   });

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { NetRig, RigNode } from './netns';
 
 const MAIN = resolve(__dirname, '..', '..', 'dist', 'src', 'main.js');
+const PGLITE_PRELOAD = resolve(__dirname, '..', 'support', 'pglite-preload.js');
 export const HTTP_PORT = 8848;
 export const DISTRO_PORT = 9849;
 const KEEP_LINES = 400;
@@ -69,16 +70,27 @@ export class FaultNode {
   /**
    * Starts the process and resolves once it printed its ready line and /health/ready answers 200
    * (initialized). The timeout is generous: the embedded PGlite alone takes 20-30 s to start when
-   * the shared 2-core machine is busy.
+   * the shared 2-core machine is busy, if it runs initdb. It does not when the test run dumped a fresh
+   * cluster (the faults project's global setup): the node then loads that (test/support/pglite-preload.js).
    */
   async start(timeoutMs = 120000): Promise<void> {
     if (this.running) throw new Error(`${this.name} is already running`);
     this.starts++;
     appendFileSync(this.logFile, `----- start #${this.starts} at ${new Date().toISOString()}\n`);
-    const child = this.rig.spawn(this.rigNode.index, process.execPath, [MAIN], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const dump = process.env.DISTRO_SYNC_TEST_PGLITE_DUMP;
+    const child = this.rig.spawn(
+      this.rigNode.index,
+      process.execPath,
+      dump ? ['--require', PGLITE_PRELOAD, MAIN] : [MAIN],
+      {
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          ...(dump ? { DISTRO_SYNC_TEST_PGLITE_DUMP: dump } : {}),
+          ...this.env,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     this.running = true;
     this.paused = false;

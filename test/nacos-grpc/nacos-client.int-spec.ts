@@ -69,6 +69,13 @@ describe(NacosNamingClient.name, () => {
     return created;
   };
 
+  // One node for every test that needs no config of its own and no restart; each uses its own services.
+  // The first test lists every service of the node, so it runs before the others register theirs.
+  let shared: TestNode;
+  beforeAll(async () => {
+    shared = await start();
+  });
+
   afterAll(async () => {
     for (const each of clients) each.close();
     await Promise.all(nodes.map((node) => node.close()));
@@ -76,7 +83,7 @@ describe(NacosNamingClient.name, () => {
 
   describe('register, query, listServices', () => {
     it('should register single and batched instances and read them back', async () => {
-      const node = await start();
+      const node = shared;
       const sut = client([`127.0.0.1:${node.grpcPort}`]);
 
       await sut.register('orders', { ip: '10.1.0.1', port: 80, metadata: { v: '1' } });
@@ -124,7 +131,7 @@ describe(NacosNamingClient.name, () => {
 
   describe('failover', () => {
     it('should move to the next server of its list when one is down', async () => {
-      const node = await start();
+      const node = shared;
       const dead = `127.0.0.1:1`;
       const sut = client([dead, `127.0.0.1:${node.grpcPort}`]);
 
@@ -163,7 +170,7 @@ describe(NacosNamingClient.name, () => {
 
   describe('bad payloads', () => {
     it('should answer unknown types, bad JSON, unknown connections and bad fields with Nacos errors', async () => {
-      const node = await start();
+      const node = shared;
       const port = node.grpcPort;
 
       const noConnection = await rawRequest(port, encodeJson('InstanceRequest', '{}'));
@@ -216,7 +223,7 @@ describe(NacosNamingClient.name, () => {
 
   describe('the text rule (issue 16)', () => {
     it('should refuse names that are not printable and NUL in metadata with errorCode 400 naming the field, changing nothing', async () => {
-      const node = await start();
+      const node = shared;
       const sut = client([`127.0.0.1:${node.grpcPort}`]);
       const refused = (promise: Promise<unknown>) =>
         promise.then(
@@ -273,7 +280,7 @@ describe(NacosNamingClient.name, () => {
 
   describe('close', () => {
     it('should take its instances with it when closed', async () => {
-      const node = await start();
+      const node = shared;
       const sut = client([`127.0.0.1:${node.grpcPort}`]);
       await sut.register('temp', { ip: '10.6.0.1', port: 60 });
       const registry = node.app.get(Registry);

@@ -1,12 +1,16 @@
 import { Client } from 'pg';
 import { Database } from '../../src/database/database';
 import { adminUrl, templateName, withDatabase } from './pg-urls';
+import { dumpPgliteTemplate } from './pglite-template';
 
 /**
- * With DATABASE_URL, migrate one template database per run; every integration spec then clones
- * its own database from it (CREATE DATABASE ... TEMPLATE), so files run in parallel in isolation.
+ * Dump one fresh PGlite cluster per run, which every spec file's in-memory databases start from
+ * (pglite-template.ts). With DATABASE_URL, also migrate one template database per run; every
+ * integration spec then clones its own database from it (CREATE DATABASE ... TEMPLATE), so files run
+ * in parallel in isolation.
  */
 export default async function globalSetup(): Promise<void> {
+  await dumpPgliteTemplate();
   const base = process.env.DATABASE_URL;
   if (!base) return;
   const template = templateName();

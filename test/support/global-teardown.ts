@@ -1,8 +1,10 @@
 import { Client } from 'pg';
 import { adminUrl } from './pg-urls';
+import { removePgliteTemplate } from './pglite-template';
 
-/** Drops the template and whatever test databases a crashed spec left behind. */
+/** Removes the PGlite dump, drops the template and whatever test databases a crashed spec left behind. */
 export default async function globalTeardown(): Promise<void> {
+  removePgliteTemplate();
   const base = process.env.DATABASE_URL;
   const template = process.env.DISTRO_SYNC_TEST_TEMPLATE;
   if (!base || !template) return;

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 
 const MAIN = resolve(__dirname, '..', '..', 'dist', 'src', 'main.js');
+const PGLITE_PRELOAD = resolve(__dirname, 'pglite-preload.js');
 
 export interface NodeProcess {
   child: ChildProcess;
@@ -14,10 +15,25 @@ export interface NodeProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Runs the built app (`node dist/src/main.js`) as a real process with exactly the given env. */
-export function spawnNode(env: Record<string, string>, options: { readyTimeoutMs?: number } = {}): NodeProcess {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', HTTP_PORT: '0', HOST: '127.0.0.1', LOG_FORMAT: 'json', ...env },
+/**
+ * Runs the built app (`node dist/src/main.js`) as a real process with exactly the given env. With
+ * `pgliteDump`, an in-memory PGlite starts from the run's dump of a fresh cluster (pglite-preload.js)
+ * instead of running initdb; without it the process starts exactly as `npm start` does.
+ */
+export function spawnNode(
+  env: Record<string, string>,
+  options: { readyTimeoutMs?: number; pgliteDump?: boolean } = {},
+): NodeProcess {
+  const dump = options.pgliteDump ? process.env.DISTRO_SYNC_TEST_PGLITE_DUMP : undefined;
+  const child = spawn(process.execPath, dump ? ['--require', PGLITE_PRELOAD, MAIN] : [MAIN], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HTTP_PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_FORMAT: 'json',
+      ...(dump ? { DISTRO_SYNC_TEST_PGLITE_DUMP: dump } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -74,12 +74,12 @@ export class ProcessCluster {
 
   /** Starts member `i` (again) on its ports and waits until it is ready. */
   async startMember(i: number): Promise<void> {
-    const proc = spawnNode({
-      ...BASE_ENV,
-      DISTRO_PORT: String(this.ports[i]),
-      DISTRO_MEMBERS: this.members.join(','),
-      ...this.extraEnv,
-    });
+    // Each member's in-memory database starts from the run's PGlite dump, not from initdb (the start-up
+    // itself is test/app/process.e2e-spec.ts's subject; here it is only the way to a running member).
+    const proc = spawnNode(
+      { ...BASE_ENV, DISTRO_PORT: String(this.ports[i]), DISTRO_MEMBERS: this.members.join(','), ...this.extraEnv },
+      { pgliteDump: true },
+    );
     this.procs[i] = proc;
     this.bases[i] = await proc.ready;
     await eventually(async () => (await fetch(`${this.bases[i]}/health/ready`)).status === 200, {
