@@ -259,6 +259,9 @@ async function story(
 
   view.narrate('step 2: the providers move one by one: registered in B first, then their ZooKeeper session closes');
   const t2 = Date.now();
+  // A provider on Nacos is an ephemeral instance that beats, as Dubbo's Nacos registry registers it
+  // (the service also holds the ephemeral copies from ZooKeeper, and Nacos never mixes the two).
+  const beating: NodeJS.Timeout[] = [];
   for (const p of providers) {
     const metadata = {
       application: 'shop',
@@ -271,11 +274,17 @@ async function story(
       serviceName: dubboServiceName(p.iface, '1.0.0'),
       ip: p.ip,
       port: '20880',
-      ephemeral: 'false',
       metadata: JSON.stringify(metadata),
     });
     const res = await fetch(`${b}/nacos/v1/ns/instance?${q.toString()}`, { method: 'POST' });
     if (!res.ok) throw new Error(`registering ${p.ip} in B: ${res.status} ${await res.text()}`);
+    const beat = new URLSearchParams({ serviceName: q.get('serviceName') ?? '', ip: p.ip, port: '20880' });
+    const timer = setInterval(
+      () => void fetch(`${b}/nacos/v1/ns/instance/beat?${beat.toString()}`, { method: 'PUT' }).catch(() => undefined),
+      5000,
+    );
+    timer.unref();
+    beating.push(timer);
     // Consumers left on ZooKeeper keep it: B's instance is copied there before the provider leaves.
     await eventually(
       async () =>
@@ -319,5 +328,6 @@ async function story(
     `nothing lost: checked every 100 ms, no consumer on ZooKeeper or on region B ever missed a provider ` +
       `(${interfaces.length} interfaces x ${perInterface}); migration done in ${seconds(started)}`,
   );
+  for (const timer of beating) clearInterval(timer);
   view.narrate('scenario complete', true);
 }
