@@ -1,4 +1,4 @@
-import { checkAddresses, checkPrefix, checkZooKeeperPrefix, resolveLayout } from './cluster-kinds';
+import { checkAddresses, checkPrefix, resolveLayout } from './cluster-kinds';
 
 describe(resolveLayout.name, () => {
   it("should take the kind's first layout when none is given", () => {
@@ -44,15 +44,17 @@ describe(checkAddresses.name, () => {
     expect(checkAddresses('nacos', ['n1:8848/9848', '[::1]:8848'])).toBeUndefined();
     expect(checkAddresses('nacos', ['n1:8848/apps'])).toBe('each address must be host:port');
     expect(checkAddresses('distro', ['d1:8848/x/y'])).toBe('each address must be host:port');
+    expect(checkAddresses('etcd', ['e1:2379/2380'])).toMatch(/etcd cluster must be host:port .*no \/grpcPort/);
+    expect(checkAddresses('etcd', ['e1:2379', 'e2:2379'])).toBeUndefined();
   });
 });
 
-describe(checkZooKeeperPrefix.name, () => {
+describe(`${checkPrefix.name} of a zookeeper cluster`, () => {
   it('should take ZooKeeper paths only', () => {
-    expect(checkZooKeeperPrefix('/dubbo')).toBeUndefined();
-    expect(checkZooKeeperPrefix('/a/b-c/d_e')).toBeUndefined();
-    expect(checkZooKeeperPrefix('dubbo')).toMatch(/must be a path/);
-    expect(checkZooKeeperPrefix('/a//b')).toMatch(/must be a path/);
-    expect(checkZooKeeperPrefix('/a/..')).toMatch(/must be a path/);
+    expect(checkPrefix('zookeeper', '/dubbo')).toBeUndefined();
+    expect(checkPrefix('zookeeper', '/a/b-c/d_e')).toBeUndefined();
+    expect(checkPrefix('zookeeper', 'dubbo')).toMatch(/must be a path/);
+    expect(checkPrefix('zookeeper', '/a//b')).toMatch(/must be a path/);
+    expect(checkPrefix('zookeeper', '/a/..')).toMatch(/must be a path/);
   });
 });

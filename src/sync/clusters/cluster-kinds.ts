@@ -30,9 +30,15 @@ export function resolveLayout(
   return { layout };
 }
 
-/** Returns an error text when `prefix` is given to a kind without layouts. */
+/**
+ * Returns an error text when `prefix` is given to a kind without layouts, or is not a ZooKeeper path
+ * for a zookeeper cluster (empty = the layout's default, for every kind).
+ */
 export function checkPrefix(kind: ClusterKind, prefix: string | undefined): string | undefined {
-  if (prefix !== undefined && !CLUSTER_LAYOUTS[kind]) return `prefix applies to ${layoutKinds()} clusters only`;
+  if (prefix === undefined) return undefined;
+  if (!CLUSTER_LAYOUTS[kind]) return `prefix applies to ${layoutKinds()} clusters only`;
+  if (kind === 'zookeeper' && prefix !== '' && !ZOOKEEPER_PATH.test(prefix))
+    return 'prefix of a zookeeper cluster must be a path like /dubbo (names of letters, digits, dot, dash, underscore)';
   return undefined;
 }
 
@@ -49,8 +55,9 @@ const ZOOKEEPER_PATH = /^\/(?:[A-Za-z0-9_-][A-Za-z0-9._-]*(?:\/[A-Za-z0-9_-][A-Z
 
 /**
  * Returns an error text naming the field when the addresses do not fit the kind: `host:port` for all;
- * then a Nacos gRPC port (`host:port/grpcPort`) for nacos and distro, or a ZooKeeper chroot
- * (`host:port/apps/prod`, the same on every address that names one) for zookeeper.
+ * then a Nacos gRPC port (`host:port/grpcPort`) for nacos and distro, a ZooKeeper chroot
+ * (`host:port/apps/prod`, the same on every address that names one) for zookeeper, nothing for etcd
+ * (its clients dial one port per member).
  */
 export function checkAddresses(kind: ClusterKind, addresses: readonly string[]): string | undefined {
   const suffixes = addresses.map((a) => {
@@ -64,31 +71,21 @@ export function checkAddresses(kind: ClusterKind, addresses: readonly string[]):
       return 'addresses of a zookeeper cluster must name one chroot (ZooKeeper applies it to the whole connection)';
     return undefined;
   }
+  if (kind === 'etcd') {
+    if (suffixes.some((s) => s !== ''))
+      return 'addresses of an etcd cluster must be host:port of its client URLs (no /grpcPort)';
+    return undefined;
+  }
   if (suffixes.some((s) => s !== '' && !/^\/\d{1,5}$/.test(s))) return 'each address must be host:port';
   return undefined;
-}
-
-/** Returns an error text naming the field when a zookeeper cluster's prefix is not a ZooKeeper path. */
-export function checkZooKeeperPrefix(prefix: string | undefined): string | undefined {
-  if (prefix === undefined || prefix === '' || ZOOKEEPER_PATH.test(prefix)) return undefined;
-  return 'prefix of a zookeeper cluster must be a path like /dubbo (names of letters, digits, dot, dash, underscore)';
 }
 
 /** Settings only some kinds take, by field: a 400 names the field when another kind is given one. */
 const KIND_FIELDS: Record<string, readonly ClusterKind[]> = { tlsCa: ['etcd'], tlsCert: ['etcd'], tlsKey: ['etcd'] };
 
-/** Error texts for settings given to a kind that does not take them, and for addresses it cannot use. */
-export function kindFieldProblems(
-  kind: ClusterKind,
-  given: Partial<Record<string, unknown>>,
-  addresses: readonly string[] | undefined,
-): string[] {
-  const problems = Object.entries(KIND_FIELDS)
+/** Error texts for settings given to a kind that does not take them. */
+export function kindFieldProblems(kind: ClusterKind, given: Partial<Record<string, unknown>>): string[] {
+  return Object.entries(KIND_FIELDS)
     .filter(([name, kinds]) => given[name] !== undefined && !kinds.includes(kind))
     .map(([name, kinds]) => `${name} applies to ${kinds.join(' and ')} clusters only`);
-  // etcd clients dial one port per member: the `host:port/grpcPort` form is Nacos's.
-  if (kind === 'etcd' && addresses?.some((a) => a.includes('/'))) {
-    problems.push('addresses of an etcd cluster must be host:port of its client URLs (no /grpcPort)');
-  }
-  return problems;
 }

@@ -4,7 +4,7 @@ import { AppConfig } from '@/config';
 import { mapConstraintErrors } from '@/admin/constraint-errors';
 import type { Page } from '@/admin/page.dto';
 import type { ClusterEntity, ClusterKind } from '../entities';
-import { checkAddresses, checkPrefix, checkZooKeeperPrefix, kindFieldProblems, resolveLayout } from './cluster-kinds';
+import { checkAddresses, checkPrefix, kindFieldProblems, resolveLayout } from './cluster-kinds';
 import { SyncStore } from '../store/sync-store';
 import type { ClusterRepository } from '../store/cluster.repository';
 import type { ClusterCheckDto, ClusterCreateDto, ClusterListQueryDto, ClusterUpdateDto } from './cluster.dto';
@@ -17,7 +17,7 @@ import type { ClusterSecrets } from './credential-sealer';
 function layoutOf(kind: ClusterKind, layout: string | undefined, prefix: string | undefined): string | null {
   const resolved = resolveLayout(kind, layout);
   if ('error' in resolved) throw new BadRequestException([resolved.error]);
-  const prefixError = checkPrefix(kind, prefix) ?? (kind === 'zookeeper' ? checkZooKeeperPrefix(prefix) : undefined);
+  const prefixError = checkPrefix(kind, prefix);
   if (prefixError) throw new BadRequestException([prefixError]);
   return resolved.layout;
 }
@@ -65,7 +65,7 @@ export class ClusterService {
       throw new BadRequestException([`addresses must name at least one host:port for a ${dto.kind} cluster`]);
     requireAddresses(dto.kind, dto.addresses);
     const layout = layoutOf(dto.kind, dto.layout, dto.prefix);
-    const problems = kindFieldProblems(dto.kind, { ...dto }, dto.addresses);
+    const problems = kindFieldProblems(dto.kind, { ...dto });
     if (problems.length > 0) throw new BadRequestException(problems);
     const cluster = {
       name: dto.name,
@@ -99,7 +99,7 @@ export class ClusterService {
 
   async update(id: string, dto: ClusterUpdateDto): Promise<ClusterEntity> {
     const cluster = await this.get(id);
-    const problems = kindFieldProblems(cluster.kind, { ...dto }, dto.addresses);
+    const problems = kindFieldProblems(cluster.kind, { ...dto });
     if (problems.length > 0) throw new BadRequestException(problems);
     if (dto.addresses !== undefined) {
       if (cluster.kind === 'local' && dto.addresses.length > 0)
