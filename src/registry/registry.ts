@@ -31,7 +31,7 @@ import { ClientMerger } from './merge';
 import { PublicationWriter } from './publications';
 import type { DesiredPublication } from './publications';
 import { SubscriberBook } from './subscribers';
-import { HybridClock, versionAt } from './version';
+import { HybridClock, LateWriteError, versionAt } from './version';
 import { publicationKey, tombstoneKey } from './client';
 import type { DistroRegistryView } from './distro-view';
 import type { ReplicatedClient } from './client';
@@ -91,6 +91,23 @@ export class Registry implements DistroRegistryView {
   }
 
   // ---- local writes -------------------------------------------------------------------------
+
+  /**
+   * Runs the synchronous `writes` only if this node can still stamp them at or before `deadlineMs` (epoch
+   * ms of the node that set it), with every version they take fixed before they begin: a process paused
+   * anywhere inside them still stamps them as of that moment. A forwarded write is applied this way, so its
+   * versions precede every write its sender may stamp once it stopped waiting and stood in. Throws
+   * LateWriteError, having changed nothing, when the clock is already past the deadline.
+   */
+  writeBefore<T>(deadlineMs: number, writes: () => T): T {
+    let result!: T;
+    // Any version of the deadline's millisecond itself is still before it.
+    const ran = this.hlc.holdingIfBefore(versionAt(deadlineMs + 1) - 1, () => {
+      result = writes();
+    });
+    if (!ran) throw new LateWriteError(deadlineMs);
+    return result;
+  }
 
   /** Publishes one instance for a client (re-registering the same address updates it in place). */
   registerInstance(

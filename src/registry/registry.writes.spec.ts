@@ -2,7 +2,7 @@ import type { ClientChangedEvent, ServiceChangedEvent } from './events';
 import { EMPTY_METADATA } from './instance';
 import type { ServiceKey } from './model';
 import { Registry } from './registry';
-import { versionAt } from './version';
+import { LateWriteError, versionAt } from './version';
 
 const orders: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
 const payments: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'payments' };
@@ -181,6 +181,41 @@ describe(Registry.name, () => {
 
       expect(before.weight).toBe(1);
       expect(sut.getInstance(orders, 'DEFAULT', '10.0.0.1', 1)!.weight).toBe(3);
+    });
+  });
+
+  describe('writeBefore', () => {
+    it('should stamp a forwarded write as of the moment it began, even when the process pauses inside it', () => {
+      let now = 5_000;
+      sut = new Registry({ clock: () => now, nodeId: 'node-r' });
+
+      sut.writeBefore(5_400, () => {
+        sut.registerInstance('10.0.0.1:1#true', 'ipport', orders, { ip: '10.0.0.1', port: 1 });
+        now = 11_000; // SIGSTOP for 6 s between the two writes of one request
+        sut.registerInstance('10.0.0.1:1#true', 'ipport', payments, { ip: '10.0.0.1', port: 1 });
+      });
+
+      // Both precede what the forwarding node stamps after giving up at 5,500 (at least versionAt(5_500)).
+      expect(sut.exportClient('10.0.0.1:1#true')?.publications.map((p) => p.version)).toEqual([
+        versionAt(5_000) + 1,
+        versionAt(5_000) + 2,
+      ]);
+    });
+
+    it('should change nothing and throw LateWriteError once the clock is past the deadline', () => {
+      let now = 5_000;
+      sut = new Registry({ clock: () => now });
+      const events = recorder(sut);
+      now = 5_401;
+
+      expect(() =>
+        sut.writeBefore(5_400, () => sut.registerInstance('c1', 'ipport', orders, { ip: '10.0.0.1', port: 1 })),
+      ).toThrow(LateWriteError);
+      expect(sut.listInstances(orders)).toEqual([]);
+      expect(events.services).toEqual([]);
+      // The node's own later writes are stamped from the wall clock again.
+      sut.registerInstance('c1', 'ipport', orders, { ip: '10.0.0.1', port: 1 });
+      expect(sut.exportClient('c1')?.publications[0].version).toBe(versionAt(5_401) + 1);
     });
   });
 

@@ -24,6 +24,41 @@ describe(HybridClock.name, () => {
     expect(sut.peek()).toBe(third);
   });
 
+  it('should stamp every version inside a hold from the first one, however far the wall clock moves meanwhile', () => {
+    let now = 2_000;
+    const sut = new HybridClock('a', () => now);
+    const inside: number[] = [];
+
+    const ran = sut.holdingIfBefore(versionAt(2_000), () => {
+      inside.push(sut.next());
+      now = 9_000; // paused for 7 s in the middle of the writes
+      inside.push(sut.next());
+    });
+
+    expect(ran).toBe(true);
+    expect(inside).toEqual([2_000 * LOGICAL_BITS + 1, 2_000 * LOGICAL_BITS + 2]);
+    expect(sut.next()).toBe(9_000 * LOGICAL_BITS);
+  });
+
+  it('should run nothing when the clock is past the bound already, and hold again after a hold that threw', () => {
+    let now = 3_000;
+    const sut = new HybridClock('a', () => now);
+    const fn = jest.fn();
+
+    expect(sut.holdingIfBefore(versionAt(2_999), fn)).toBe(false);
+    expect(fn).not.toHaveBeenCalled();
+    expect(() =>
+      sut.holdingIfBefore(versionAt(3_001) - 1, () => {
+        throw new Error('bad input');
+      }),
+    ).toThrow('bad input');
+    now = 3_005;
+    expect(sut.next()).toBe(3_005 * LOGICAL_BITS);
+    expect(() => sut.holdingIfBefore(versionAt(4_000), () => sut.holdingIfBefore(versionAt(4_000), fn))).toThrow(
+      'already held',
+    );
+  });
+
   it('should never go back when the wall clock does', () => {
     let now = 5_000;
     const sut = new HybridClock('a', () => now);

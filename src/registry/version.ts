@@ -28,6 +28,14 @@ export function versionAt(ms: number): number {
  */
 export const MAX_OBSERVED_AHEAD_MS = 24 * 3600 * 1000;
 
+/** A write that had to be stamped by a deadline the clock had already passed; nothing was changed. */
+export class LateWriteError extends Error {
+  constructor(readonly deadlineMs: number) {
+    super(`this node's clock is past the write's deadline (${new Date(deadlineMs).toISOString()}); not applied`);
+    this.name = 'LateWriteError';
+  }
+}
+
 /** A version with the node that stamped it. */
 export interface Stamp {
   readonly version: number;
@@ -57,6 +65,8 @@ export function isVersion(value: unknown): value is number {
  */
 export class HybridClock {
   private last = 0;
+  /** Set by `hold()`: versions then follow the last one logically, without reading the wall clock. */
+  private held = false;
 
   constructor(
     /** The node id written beside each version (its Distro member id). */
@@ -66,6 +76,7 @@ export class HybridClock {
 
   /** A version for a write accepted now, greater than every version stamped or observed here. */
   next(): number {
+    if (this.held) return ++this.last;
     const physical = versionAt(this.now());
     this.last = physical > this.last ? physical : this.last + 1;
     return this.last;
@@ -77,6 +88,24 @@ export class HybridClock {
     const bounded = Math.min(version, versionAt(now + MAX_OBSERVED_AHEAD_MS));
     if (bounded > this.last) this.last = bounded;
     return versionTime(version) - now;
+  }
+
+  /**
+   * Stamps one version now and, only when it is at or below `notAfter`, runs the synchronous `fn` with the
+   * clock held at it: every version `fn` stamps follows that one by its counter alone, however long the
+   * process is paused meanwhile (a GC pause, SIGSTOP). Returns false, running nothing, when the clock is
+   * already past `notAfter`.
+   */
+  holdingIfBefore(notAfter: number, fn: () => void): boolean {
+    if (this.held) throw new Error('the clock is already held');
+    if (this.next() > notAfter) return false;
+    this.held = true;
+    try {
+      fn();
+    } finally {
+      this.held = false;
+    }
+    return true;
   }
 
   /** The last version stamped or observed (0 before any). */

@@ -1,18 +1,25 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * On a forwarded request, the moment (epoch ms) after which its sender has given up on it and may
- * have answered the client as a stand-in. The responsible node checks it right before applying the
- * write, not only on arrival: a node paused between the two (a long GC pause, SIGSTOP) would
- * otherwise apply it after waking with a newer version than a later write the stand-in acknowledged.
+ * On a forwarded request, the moment (epoch ms, the sender's clock) after which its sender has given up on
+ * it and may have answered the client as a stand-in. The responsible node applies the write only if it can
+ * stamp it by then, with its versions fixed before the write begins (Registry.writeBefore): a node paused
+ * anywhere on the way (a long GC pause, SIGSTOP) would otherwise apply it after waking with a newer version
+ * than a later write the stand-in acknowledged, and undo it.
  */
 export const FORWARD_DEADLINE_HEADER = 'x-distro-forward-deadline';
 
-/** True when `headers` carry a forward deadline that has passed (absent or malformed: false). */
-export function forwardExpired(headers: Record<string, string | string[] | undefined>, now = Date.now()): boolean {
+/**
+ * Marks the answer of a responsible node that did not apply a forward because its deadline had passed
+ * (status 504): a sender still waiting handles the write itself, as when the node did not answer.
+ */
+export const NOT_APPLIED_HEADER = 'x-distro-not-applied';
+
+/** The forward deadline a request carries (undefined when absent or malformed). */
+export function forwardDeadline(headers: Record<string, string | string[] | undefined>): number | undefined {
   const value = headers[FORWARD_DEADLINE_HEADER];
   const deadline = typeof value === 'string' ? Number(value) : NaN;
-  return Number.isFinite(deadline) && deadline > 0 && now > deadline;
+  return Number.isFinite(deadline) && deadline > 0 ? deadline : undefined;
 }
 
 /** An HTTP request replayed on the responsible node (v1 writes and beats, as Nacos proxies them). */

@@ -282,13 +282,17 @@ describe('Distro cluster (3 in-process nodes)', () => {
       expect(refused?.code).toBe(status.DEADLINE_EXCEEDED);
       expect(registryOf(target).listInstances(late)).toEqual([]);
 
-      const taken = await rawCall(members[0], '/distro.v2.DistroPeer/Forward', forward(Date.now() + 2000, '10.88.0.2'));
+      const deadline = Date.now() + 2000;
+      const taken = await rawCall(members[0], '/distro.v2.DistroPeer/Forward', forward(deadline, '10.88.0.2'));
       expect(taken).toBeUndefined();
       expect(
         registryOf(target)
           .listInstances(late)
           .map((i) => i.ip),
       ).toEqual(['10.88.0.2']);
+      // Stamped before the sender's deadline, so older than anything it stamps once it stops waiting.
+      const [stamped] = registryOf(target).exportClient('10.88.0.2:80#true')?.publications ?? [];
+      expect(stamped?.version).toBeLessThan(versionAt(deadline + 1));
     });
 
     it('should report a peer that does not serve this Distro protocol version as incompatible, and refuse a v1 call', async () => {

@@ -144,7 +144,7 @@ export class DistroGrpcServer {
         const answer = await this.handler.forward({
           method: req.method,
           url: req.url,
-          // Checked again right before the write is applied (WriteForwarder), after every await here.
+          // The write is applied only with versions stamped by then (WriteForwarder, Registry.writeBefore).
           headers:
             req.deadlineMs > 0 ? { ...req.headers, [FORWARD_DEADLINE_HEADER]: String(req.deadlineMs) } : req.headers,
           body: req.body.toString(),

@@ -22,8 +22,11 @@ export class V1HealthController {
   @Put(['', 'instance'])
   async update(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const params = NacosParams.fromRequest(request);
-    if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
-    const result = asV1(() => this.maintainer.setHealth(params));
+    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
+      asV1(() => this.maintainer.setHealth(params)),
+    );
+    if (handled === undefined) return;
+    const result = handled.value;
     await this.naming.replicatedClients(result.clientIds);
     await reply.status(200).type('text/plain;charset=UTF-8').send(result.answer);
   }

@@ -41,8 +41,11 @@ export class V1InstanceController {
   @Patch()
   async patch(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const params = NacosParams.fromRequest(request);
-    if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
-    const result = asV1(() => this.maintainer.patch(params, ['clusterName', 'cluster']));
+    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
+      asV1(() => this.maintainer.patch(params, ['clusterName', 'cluster'])),
+    );
+    if (handled === undefined) return;
+    const result = handled.value;
     await this.naming.replicatedClients(result.clientIds);
     await reply.status(200).type('text/plain;charset=UTF-8').send(result.answer);
   }
@@ -60,8 +63,11 @@ export class V1InstanceController {
   @Put('beat')
   async beat(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const params = NacosParams.fromRequest(request);
-    if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
-    const result: BeatResult = asV1(() => this.naming.beat(params));
+    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
+      asV1(() => this.naming.beat(params)),
+    );
+    if (handled === undefined) return;
+    const result: BeatResult = handled.value;
     await this.naming.replicated(params, true);
     await reply.status(200).send(result);
   }
@@ -91,8 +97,10 @@ export class V1InstanceController {
     apply: (params: NacosParams) => void,
   ): Promise<void> {
     const params = NacosParams.fromRequest(request);
-    if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
-    asV1(() => apply(params));
+    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
+      asV1(() => apply(params)),
+    );
+    if (handled === undefined) return;
     await this.naming.replicated(params);
     await reply.status(200).type('text/plain;charset=UTF-8').send('ok');
   }

@@ -64,8 +64,11 @@ export class V2NamingController {
   @Put('instance/beat')
   async beat(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const params = NacosParams.fromRequest(request);
-    if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
-    const result: BeatResult = asV2(() => this.naming.beat(params));
+    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
+      asV2(() => this.naming.beat(params)),
+    );
+    if (handled === undefined) return;
+    const result: BeatResult = handled.value;
     await this.naming.replicated(params, true);
     await reply.status(200).send(result);
   }
@@ -77,15 +80,18 @@ export class V2NamingController {
   @Patch('instance')
   async patch(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const params = NacosParams.fromRequest(request);
-    if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
-    const result = asV2(() => {
-      for (const name of ['weight', 'enabled', 'metadata']) {
-        if (!params.present(name)) {
-          throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterMissing, `Param '${name}' is required.`);
+    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
+      asV2(() => {
+        for (const name of ['weight', 'enabled', 'metadata']) {
+          if (!params.present(name)) {
+            throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterMissing, `Param '${name}' is required.`);
+          }
         }
-      }
-      return this.maintainer.patch(params, ['cluster']);
-    });
+        return this.maintainer.patch(params, ['cluster']);
+      }),
+    );
+    if (handled === undefined) return;
+    const result = handled.value;
     await this.naming.replicatedClients(result.clientIds);
     await reply.status(200).type('text/plain;charset=UTF-8').send(result.answer);
   }
@@ -104,8 +110,11 @@ export class V2NamingController {
   @Put(['health', 'health/instance'])
   async health(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const params = NacosParams.fromRequest(request);
-    if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
-    const result = asV2(() => this.maintainer.setHealth(params));
+    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
+      asV2(() => this.maintainer.setHealth(params)),
+    );
+    if (handled === undefined) return;
+    const result = handled.value;
     await this.naming.replicatedClients(result.clientIds);
     await reply.status(200).send(success(result.answer));
   }
@@ -137,8 +146,10 @@ export class V2NamingController {
     apply: (params: NacosParams) => void,
   ): Promise<void> {
     const params = NacosParams.fromRequest(request);
-    if (await this.forwarder.relayIfElsewhere(request, reply, params, this.naming.writeTag(params))) return;
-    asV2(() => apply(params));
+    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
+      asV2(() => apply(params)),
+    );
+    if (handled === undefined) return;
     await this.naming.replicated(params);
     await reply.status(200).send(success('ok'));
   }

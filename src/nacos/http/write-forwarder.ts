@@ -1,6 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClusterRouting, MemberUnreachableError, forwardExpired } from '@/routing/cluster-routing';
+import { ClusterRouting, MemberUnreachableError, NOT_APPLIED_HEADER, forwardDeadline } from '@/routing/cluster-routing';
+import { LateWriteError, Registry } from '@/registry';
+import type { NamingRegistry } from '@/registry';
 import type { ForwardedHttpRequest } from '@/routing/cluster-routing';
 import type { NacosParams } from './nacos-params';
 
@@ -15,17 +17,26 @@ export function isForwarded(request: Pick<FastifyRequest, 'headers'>): boolean {
   return request.headers[FORWARDED_HEADER] === '1' || (typeof agent === 'string' && agent.includes(NACOS_SERVER_AGENT));
 }
 
+/** What `handle` applied on this node, or undefined when the reply has been sent already. */
+export type Handled<T> = { value: T } | undefined;
+
 /**
  * Sends v1/v2 writes and beats to the node responsible for their `ip:port` (as Nacos's
  * DistroFilter does), and relays that node's answer unchanged, whatever its status. When that node
  * gives no answer (dead, paused, shutting down, or already SUSPICIOUS), this node handles the write
  * itself as a stand-in: a client never gets a 5xx, or waits long, because another node died.
+ *
+ * A forward this node receives is applied only if it can be stamped before its sender's deadline
+ * (Registry.writeBefore), so it never undoes what the sender acknowledged after giving up on it.
  */
 @Injectable()
 export class WriteForwarder {
   private readonly logger = new Logger(WriteForwarder.name);
 
-  constructor(private readonly routing: ClusterRouting) {}
+  constructor(
+    private readonly routing: ClusterRouting,
+    @Inject(Registry) private readonly registry: NamingRegistry,
+  ) {}
 
   /** The member to forward to, or undefined when this node handles the write. */
   target(request: Pick<FastifyRequest, 'headers'>, tag: string | undefined): string | undefined {
@@ -34,25 +45,45 @@ export class WriteForwarder {
   }
 
   /**
-   * Forwards when another member is responsible; returns true when the reply was sent that way,
-   * false when the caller handles the write here (this node is responsible, or stands in).
+   * Handles one write: relays it to the responsible member when that is another one and it answers
+   * (its reply is sent, undefined returned), or applies it here with the synchronous `apply` and
+   * returns what that gave. A forward whose deadline this node's clock has passed is answered 504 and
+   * not applied (undefined).
    */
-  async relayIfElsewhere(
+  async handle<T>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    params: NacosParams,
+    tag: string | undefined,
+    apply: () => T,
+  ): Promise<Handled<T>> {
+    if (await this.relayIfElsewhere(request, reply, params, tag)) return undefined;
+    const deadline = isForwarded(request) ? forwardDeadline(request.headers) : undefined;
+    if (deadline === undefined) return { value: apply() };
+    try {
+      return { value: this.registry.writeBefore(deadline, apply) };
+    } catch (err) {
+      if (!(err instanceof LateWriteError)) throw err;
+      // The sender stopped waiting (or its clock runs behind this one's) and handles the write itself.
+      await reply
+        .status(504)
+        .header(NOT_APPLIED_HEADER, 'late')
+        .type('text/plain')
+        .send('caused: the forwarding node gave up on this write; not applied;');
+      return undefined;
+    }
+  }
+
+  /**
+   * Forwards when another member is responsible; returns true when the reply was sent that way,
+   * false when this node handles the write (it is responsible, or stands in).
+   */
+  private async relayIfElsewhere(
     request: FastifyRequest,
     reply: FastifyReply,
     params: NacosParams,
     tag: string | undefined,
   ): Promise<boolean> {
-    if (isForwarded(request) && forwardExpired(request.headers)) {
-      // The sender stopped waiting and stood in: applying this now could undo a later write it
-      // acknowledged. The caller applies synchronously after this returns, so nothing can pass
-      // between this check and the write but the process itself pausing.
-      await reply
-        .status(504)
-        .type('text/plain')
-        .send('caused: the forwarding node gave up on this write; not applied;');
-      return true;
-    }
     const member = this.target(request, tag);
     if (member === undefined) return false;
     const path = request.url.split('?')[0] ?? request.url;
@@ -68,7 +99,14 @@ export class WriteForwarder {
     };
     try {
       const answer = await this.routing.forwardHttp(member, forwarded);
-      const contentType = Object.entries(answer.headers).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+      const header = (name: string) => Object.entries(answer.headers).find(([key]) => key.toLowerCase() === name)?.[1];
+      if (answer.status === 504 && header(NOT_APPLIED_HEADER) !== undefined) {
+        // It answered in time but could not stamp the write before the deadline we sent (its clock runs
+        // ahead of ours): nothing was applied there, so it is handled here.
+        this.logger.debug({ peer: member, tag }, 'responsible node did not apply the write in time: standing in');
+        return false;
+      }
+      const contentType = header('content-type');
       if (contentType !== undefined) void reply.header('content-type', contentType);
       await reply.status(answer.status).send(answer.body);
     } catch (err) {
