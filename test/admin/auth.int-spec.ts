@@ -294,6 +294,12 @@ describe('admin API auth', () => {
       expect(taken.status).toBe(409);
       expect(taken.json.message).toMatch(/username exists/);
       expect((await call(admin, 'PATCH', '/api/v1/users/nobody', { role: 'viewer' })).status).toBe(404);
+      const path = await call(admin, 'PATCH', '/api/v1/users/bad%00name', { role: 'viewer' });
+      expect(path.status).toBe(400);
+      expect(path.text).toContain('username');
+      const nul = await call({}, 'POST', '/api/v1/auth/login', { username: 'ro\u0000ot', password: 'whatever-it-is' });
+      expect(nul.status).toBe(400);
+      expect(nul.text).toContain('username');
     });
 
     it('should change a role, which applies to live sessions', async () => {
@@ -389,6 +395,13 @@ describe('admin API open mode', () => {
   it('should be open only while neither ADMIN_TOKEN is set nor any user exists', async () => {
     const me = await fetch(`${sut.base}/api/v1/auth/me`);
     expect(await me.json()).toEqual({ username: null, role: 'admin', via: 'open' });
+    const viewerFirst = await fetch(`${sut.base}/api/v1/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'first', role: 'viewer', password: 'first-admin-password' }),
+    });
+    expect(viewerFirst.status).toBe(400);
+    expect(await viewerFirst.text()).toMatch(/role of the first user must be admin/);
     const created = await fetch(`${sut.base}/api/v1/users`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Length } from 'class-validator';
+import { IsPrintable } from '@/common/field-validators';
 import { ROLES } from '../roles';
 import type { Role } from '../roles';
 
@@ -7,11 +8,13 @@ export class LoginDto {
   @ApiProperty({ example: 'alice' })
   @IsString()
   @Length(1, 256)
+  @IsPrintable()
   username!: string;
 
   @ApiProperty({ writeOnly: true })
   @IsString()
   @Length(1, 1024)
+  @IsPrintable()
   password!: string;
 }
 

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { sqlRows } from '@/database/sql';
 import type { Role } from '../roles';
 
@@ -67,42 +67,44 @@ export class UserRepository {
   }
 
   /**
-   * Applies a change unless it would leave no enabled admin (then answers `last-admin` and changes
-   * nothing); the check and the write are one statement under a table lock, so two admins demoting
-   * each other at once cannot both succeed.
+   * Applies a change unless it takes away the last enabled admin (then answers `last-admin` and
+   * changes nothing); checked and written under a table lock, so two admins demoting each other at
+   * once cannot both succeed.
    */
   async update(id: string, change: UserChange): Promise<UserRow | 'last-admin' | undefined> {
-    return this.db
-      .transaction(async (tx) => {
-        await tx.query(`LOCK TABLE app_user IN SHARE ROW EXCLUSIVE MODE`);
-        const rows = await sqlRows<UserRow>(
-          tx,
-          `UPDATE app_user SET role = COALESCE($2, role), disabled = COALESCE($3, disabled),
+    return this.guardingLastAdmin(id, async (tx) => {
+      const rows = await sqlRows<UserRow>(
+        tx,
+        `UPDATE app_user SET role = COALESCE($2, role), disabled = COALESCE($3, disabled),
                 password_hash = COALESCE($4, password_hash), updated_at = now()
           WHERE id = $1 RETURNING ${COLUMNS}`,
-          [id, change.role ?? null, change.disabled ?? null, change.passwordHash ?? null],
-        );
-        if (rows.length === 0) return undefined;
-        if (!(await this.enabledAdminLeft(tx))) {
-          throw new LastAdminError();
-        }
-        return rows[0];
-      })
-      .catch((err: unknown) => {
-        if (err instanceof LastAdminError) return 'last-admin' as const;
-        throw err;
-      });
+        [id, change.role ?? null, change.disabled ?? null, change.passwordHash ?? null],
+      );
+      return rows[0];
+    });
   }
 
   /** Deletes a user (their sessions go with them) unless they are the last enabled admin. */
   async delete(id: string): Promise<boolean | 'last-admin'> {
+    const deleted = await this.guardingLastAdmin(id, async (tx) => {
+      const rows = await sqlRows<{ id: string }>(tx, `DELETE FROM app_user WHERE id = $1 RETURNING id`, [id]);
+      return rows.length > 0 ? true : undefined;
+    });
+    return deleted ?? false;
+  }
+
+  /** Runs `write` on user `id`; rolls it back when an enabled admin was there before and none is after. */
+  private async guardingLastAdmin<T>(
+    id: string,
+    write: (tx: EntityManager) => Promise<T | undefined>,
+  ): Promise<T | 'last-admin' | undefined> {
     return this.db
       .transaction(async (tx) => {
         await tx.query(`LOCK TABLE app_user IN SHARE ROW EXCLUSIVE MODE`);
-        const rows = await sqlRows<{ id: string }>(tx, `DELETE FROM app_user WHERE id = $1 RETURNING id`, [id]);
-        if (rows.length === 0) return false;
-        if (!(await this.enabledAdminLeft(tx))) throw new LastAdminError();
-        return true;
+        const before = await this.enabledAdmins(tx);
+        const result = await write(tx);
+        if (result !== undefined && before > 0 && (await this.enabledAdmins(tx)) === 0) throw new LastAdminError();
+        return result;
       })
       .catch((err: unknown) => {
         if (err instanceof LastAdminError) return 'last-admin' as const;
@@ -110,12 +112,12 @@ export class UserRepository {
       });
   }
 
-  private async enabledAdminLeft(tx: Parameters<typeof sqlRows>[0]): Promise<boolean> {
+  private async enabledAdmins(tx: EntityManager): Promise<number> {
     const rows = await sqlRows<{ n: number }>(
       tx,
       `SELECT count(*)::int AS n FROM app_user WHERE role = 'admin' AND NOT disabled`,
     );
-    return (rows[0]?.n ?? 0) > 0;
+    return rows[0]?.n ?? 0;
   }
 }
 

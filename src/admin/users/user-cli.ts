@@ -93,7 +93,7 @@ export async function runUserCli(args: readonly string[], entities: Entities, io
     }
     const user = await store.users.findByName(username);
     if (!user) throw new Error(`no user ${username}`);
-    await store.users.update(user.id, { passwordHash });
+    if (!(await store.users.update(user.id, { passwordHash }))) throw new Error(`no user ${username}`);
     await store.sessions.deleteOfUser(user.id);
     return `set the password of ${user.username}; their sessions ended`;
   } finally {

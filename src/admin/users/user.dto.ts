@@ -1,4 +1,5 @@
-import { applyDecorators } from '@nestjs/common';
+import { BadRequestException, applyDecorators } from '@nestjs/common';
+import type { PipeTransform } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsString, Length, Matches } from 'class-validator';
 import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
@@ -54,6 +55,7 @@ export class PasswordChangeDto {
   @ApiProperty({ writeOnly: true })
   @IsString()
   @Length(1, 1024)
+  @IsPrintable()
   currentPassword!: string;
 
   @PasswordField()
@@ -79,4 +81,12 @@ export function mapUser(user: UserRow): UserResponseDto {
     createdAt: user.createdAt,
     updatedAt: user.updatedAt,
   };
+}
+
+/** The `:username` of a users route: refused with 400 before it reaches a query when it cannot be a username. */
+export class UsernamePipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!USERNAME_PATTERN.test(value)) throw new BadRequestException([`username must be ${USERNAME_RULE}`]);
+    return value;
+  }
 }

@@ -40,6 +40,10 @@ export class UserService {
   }
 
   async create(by: Principal, user: { username: string; role: Role; password: string }): Promise<UserRow> {
+    if (by.via === 'open' && user.role !== 'admin') {
+      // Open mode ends with the first user: without ADMIN_TOKEN, only an admin could manage users after.
+      throw new BadRequestException(['role of the first user must be admin (no ADMIN_TOKEN is set)']);
+    }
     const passwordHash = await this.hasher.hash(user.password);
     const saved = await mapConstraintErrors(
       () => this.store.users.insert({ username: user.username, role: user.role, passwordHash }),

@@ -12,7 +12,7 @@ import { AdminApi } from '../admin-token.guard';
 import { CurrentPrincipal } from '../principal';
 import type { Principal } from '../principal';
 import { MinRole } from '../roles';
-import { PasswordResetDto, UserCreateDto, UserResponseDto, UserUpdateDto, mapUser } from './user.dto';
+import { PasswordResetDto, UserCreateDto, UserResponseDto, UserUpdateDto, UsernamePipe, mapUser } from './user.dto';
 import { UserService } from './user.service';
 
 @ApiTags('users')
@@ -44,7 +44,7 @@ export class UsersController {
   @ApiConflictResponse({ description: 'it would leave no enabled admin' })
   async update(
     @CurrentPrincipal() by: Principal,
-    @Param('username') username: string,
+    @Param('username', UsernamePipe) username: string,
     @Body() dto: UserUpdateDto,
   ): Promise<UserResponseDto> {
     return mapUser(await this.users.update(by, username, dto));
@@ -57,7 +57,7 @@ export class UsersController {
   @ApiNotFoundResponse()
   async resetPassword(
     @CurrentPrincipal() by: Principal,
-    @Param('username') username: string,
+    @Param('username', UsernamePipe) username: string,
     @Body() dto: PasswordResetDto,
   ): Promise<void> {
     await this.users.resetPassword(by, username, dto.password);
@@ -69,7 +69,7 @@ export class UsersController {
   @ApiNoContentResponse()
   @ApiNotFoundResponse()
   @ApiConflictResponse({ description: 'it would leave no enabled admin' })
-  async remove(@CurrentPrincipal() by: Principal, @Param('username') username: string): Promise<void> {
+  async remove(@CurrentPrincipal() by: Principal, @Param('username', UsernamePipe) username: string): Promise<void> {
     await this.users.remove(by, username);
   }
 }
