@@ -294,6 +294,13 @@ describe('admin API auth', () => {
       expect(taken.status).toBe(409);
       expect(taken.json.message).toMatch(/username exists/);
       expect((await call(admin, 'PATCH', '/api/v1/users/nobody', { role: 'viewer' })).status).toBe(404);
+      for (const [body, field] of [
+        [{ role: null }, 'role'],
+        [{ disabled: 'yes' }, 'disabled'],
+      ] as const) {
+        const res = await call(admin, 'PATCH', '/api/v1/users/ada', body);
+        expect({ status: res.status, names: res.text.includes(field) }).toEqual({ status: 400, names: true });
+      }
       const path = await call(admin, 'PATCH', '/api/v1/users/bad%00name', { role: 'viewer' });
       expect(path.status).toBe(400);
       expect(path.text).toContain('username');
