@@ -10,7 +10,6 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminAuthenticator } from './auth/admin-authenticator';
-import { SESSION_COOKIE } from './auth/session-cookie';
 import { PrincipalInterceptor, attachPrincipal } from './principal';
 import { MIN_ROLE, requiredRole, roleAllows } from './roles';
 import type { Role } from './roles';
@@ -55,7 +54,7 @@ export function AdminApi(): MethodDecorator & ClassDecorator {
     UseGuards(AdminAuthGuard),
     UseInterceptors(PrincipalInterceptor),
     ApiBearerAuth(),
-    ApiCookieAuth(SESSION_COOKIE),
+    ApiCookieAuth(),
     ApiSecurity('csrf'),
     ApiUnauthorizedResponse({ description: 'no valid bearer token or session (and not in open mode)' }),
     ApiForbiddenResponse({ description: 'the role is too low, or a cookie-authenticated change lacks X-CSRF-Token' }),

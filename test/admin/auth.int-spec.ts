@@ -367,6 +367,18 @@ describe('admin API auth', () => {
     });
   });
 
+  it('should document the session cookie and the CSRF header on every admin route of the OpenAPI document', async () => {
+    const doc = (await call({}, 'GET', '/api/docs/json')).json;
+    expect(doc.components.securitySchemes).toMatchObject({
+      cookie: { type: 'apiKey', in: 'cookie', name: 'distro_sync_session' },
+      csrf: { type: 'apiKey', in: 'header', name: 'X-CSRF-Token' },
+    });
+    expect(doc.paths['/api/v1/users'].post.security).toEqual(
+      expect.arrayContaining([{ bearer: [] }, { cookie: [] }, { csrf: [] }]),
+    );
+    expect(doc.paths['/api/v1/auth/login'].post.security).toBeUndefined();
+  });
+
   describe('secrets', () => {
     it('should never answer or log a password, a session id or a CSRF token', async () => {
       const res = await login('root', ADMIN_PASSWORD);
