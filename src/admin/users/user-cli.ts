@@ -56,6 +56,8 @@ export async function readPassword(io: CliIo): Promise<string> {
   // readline echoes what is typed to its output: a sink keeps the password off the screen.
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
   const rl = createInterface({ input: io.input, output: sink, terminal: tty });
+  // Ctrl-C at the prompt (raw mode: no signal) ends the input, so the command stops, refusing it.
+  rl.on('SIGINT', () => rl.close());
   if (tty) io.output.write('password: ');
   try {
     for await (const line of rl) return line;
