@@ -7,6 +7,7 @@ import { ConfigModule } from '@/config';
 import { DatabaseModule } from '@/database';
 import { ObservabilityModule } from '@/observability';
 import { CoreModule } from '@/core.module';
+import { AdminAuthModule } from '@/admin/admin-auth.module';
 import { DistroModule } from '@/distro/distro.module';
 import { NacosHttpModule } from '@/nacos/nacos-http.module';
 import { NacosGrpcModule } from '@/nacos/nacos-grpc.module';
@@ -39,6 +40,7 @@ export class AppModule {
         DatabaseModule.forRoot({ entities: SYNC_ENTITIES }),
         ObservabilityModule,
         CoreModule,
+        AdminAuthModule,
         // Protocol modules (Nacos HTTP, Nacos gRPC, Distro, sync) are added below, one line each.
         DistroModule,
         NacosHttpModule,

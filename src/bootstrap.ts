@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module';
 import { DistroRouting } from '@/distro/distro-routing';
+import { SESSION_COOKIE } from '@/admin/auth/session-cookie';
 import { NacosGrpcServer } from '@/nacos/grpc/nacos-grpc.server';
 import type { AppConfig } from '@/config';
 import { jsonBodyParser } from '@/common/json-body';
@@ -64,6 +65,8 @@ export async function startNode(config: AppConfig, rootLogger = createRootLogger
       .setDescription('Nacos-compatible registry with Distro replication and cross-region sync tasks')
       .setVersion(VERSION)
       .addBearerAuth()
+      .addCookieAuth(SESSION_COOKIE)
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-CSRF-Token' }, 'csrf')
       .build(),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/json' });

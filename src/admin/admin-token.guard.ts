@@ -1,35 +1,62 @@
-import { Injectable, UnauthorizedException, UseGuards, applyDecorators } from '@nestjs/common';
+import { ForbiddenException, Injectable, UseGuards, UseInterceptors, applyDecorators } from '@nestjs/common';
 import type { CanActivate, ExecutionContext } from '@nestjs/common';
-import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Reflector } from '@nestjs/core';
+import {
+  ApiBearerAuth,
+  ApiCookieAuth,
+  ApiForbiddenResponse,
+  ApiSecurity,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { AdminConfig } from './admin-token.config';
-import { secretsEqual } from '@/common/secret-compare';
+import { AdminAuthenticator } from './auth/admin-authenticator';
+import { PrincipalInterceptor, attachPrincipal } from './principal';
+import { MIN_ROLE, requiredRole, roleAllows } from './roles';
+import type { Role } from './roles';
 
 /**
- * Guards the admin API with `Authorization: Bearer <ADMIN_TOKEN>` when ADMIN_TOKEN is set (start-up
- * warns when it is not). The token is compared in constant time and never echoed or logged.
+ * Guards the admin API: `Authorization: Bearer <ADMIN_TOKEN>` (acts as `admin`, compared in
+ * constant time, never echoed or logged) or a console session, then the role rule — `viewer`
+ * reads, `operator` also takes the actions marked `@MinRole('operator')`, any other change needs
+ * `admin`. Open (as `anonymous`) only while neither ADMIN_TOKEN is set nor any user exists.
  */
 @Injectable()
-export class AdminTokenGuard implements CanActivate {
-  constructor(private readonly config: AdminConfig) {}
+export class AdminAuthGuard implements CanActivate {
+  constructor(
+    private readonly authenticator: AdminAuthenticator,
+    private readonly reflector: Reflector,
+  ) {}
 
-  canActivate(context: ExecutionContext): boolean {
-    const expected = this.config.token;
-    if (!expected) return true;
-    const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1] || !secretsEqual(match[1], expected)) {
-      throw new UnauthorizedException('a valid admin bearer token is required');
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const principal = await this.authenticator.authenticate(request);
+    const marked = this.reflector.getAllAndOverride<Role | undefined>(MIN_ROLE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    const need = requiredRole(request.method, marked);
+    if (!roleAllows(principal.role, need)) {
+      throw new ForbiddenException(
+        `this call needs the ${need} role; ${principal.actor} has the ${principal.role} role`,
+      );
     }
+    attachPrincipal(request, principal);
     return true;
   }
 }
 
-/** Marks a controller or route as part of the admin API: bearer token, documented as such. */
+/**
+ * Marks a controller or route as part of the admin API: the one entry of its authentication and
+ * roles (AdminAuthGuard), the caller known to the audit trail, documented as such.
+ */
 export function AdminApi(): MethodDecorator & ClassDecorator {
   return applyDecorators(
-    UseGuards(AdminTokenGuard),
+    UseGuards(AdminAuthGuard),
+    UseInterceptors(PrincipalInterceptor),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'ADMIN_TOKEN is set and the bearer token is missing or wrong' }),
+    ApiCookieAuth(),
+    ApiSecurity('csrf'),
+    ApiUnauthorizedResponse({ description: 'no valid bearer token or session (and not in open mode)' }),
+    ApiForbiddenResponse({ description: 'the role is too low, or a cookie-authenticated change lacks X-CSRF-Token' }),
   );
 }

@@ -112,6 +112,32 @@ describe(AppConfig.name, () => {
     expect(sut.describe()).toMatchObject({ ADMIN_TOKEN: '***', DATABASE_URL: '***', HTTP_PORT: 8848 });
   });
 
+  it('should take the first admin only as a valid username with a long enough password, never quoting it', () => {
+    const password = 'first-admin-password';
+    expect(AppConfig.fromEnv({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: password }).auth).toMatchObject({
+      username: 'root',
+      password,
+    });
+    expect(() => AppConfig.fromEnv({ ADMIN_USERNAME: 'root' })).toThrow(
+      /ADMIN_USERNAME and ADMIN_PASSWORD go together/,
+    );
+    expect(() => AppConfig.fromEnv({ ADMIN_PASSWORD: password })).toThrow(
+      /ADMIN_USERNAME and ADMIN_PASSWORD go together/,
+    );
+    expect(() => AppConfig.fromEnv({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'short-pw' })).toThrow(
+      /ADMIN_PASSWORD must be at least 12 characters long \(/,
+    );
+    expect(() => AppConfig.fromEnv({ ADMIN_USERNAME: 'a b', ADMIN_PASSWORD: password })).toThrow(
+      /ADMIN_USERNAME must be letters, digits/,
+    );
+  });
+
+  it('should not warn of an open admin API when a first admin is configured', () => {
+    expect(AppConfig.fromEnv({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'first-admin-password' }).warnings()).toEqual(
+      [],
+    );
+  });
+
   it('should warn about open endpoints only where they are open', () => {
     expect(AppConfig.fromEnv({}).warnings()).toEqual([expect.stringMatching(/ADMIN_TOKEN is not set/)]);
     expect(AppConfig.fromEnv({ DISTRO_MEMBERS: 'a:1' }).warnings()).toHaveLength(2);

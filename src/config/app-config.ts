@@ -1,4 +1,5 @@
 import { AdminConfig } from '@/admin/admin-token.config';
+import { AuthConfig } from '@/admin/auth/auth.config';
 import { registerSecret } from '@/common/secret-scrubber';
 import { DatabaseConfig } from '@/database/database.config';
 import { DistroConfig } from '@/distro/distro.config';
@@ -27,6 +28,7 @@ const SECTIONS = {
   distro: DistroConfig,
   database: DatabaseConfig,
   admin: AdminConfig,
+  auth: AuthConfig,
   nacosAuth: NacosAuthConfig,
   nacosBeat: NacosBeatConfig,
   nacosUdp: NacosUdpConfig,
@@ -70,7 +72,7 @@ function readSections(env: Readonly<Record<string, string | undefined>>): Sectio
 /**
  * The typed, validated configuration of one process, read once at boot: the sections themselves
  * (`config.distro.syncDelayMs`). ConfigModule provides it and each section on its own: a part that
- * reads one section injects just that one (`AdminTokenGuard` takes `AdminConfig`); one that reads
+ * reads one section injects just that one (`LoginThrottle` takes `AuthConfig`); one that reads
  * several takes AppConfig.
  */
 export class AppConfig {
@@ -81,6 +83,7 @@ export class AppConfig {
   readonly distro: DistroConfig;
   readonly database: DatabaseConfig;
   readonly admin: AdminConfig;
+  readonly auth: AuthConfig;
   readonly nacos: { auth: NacosAuthConfig; beat: NacosBeatConfig; udp: NacosUdpConfig };
   readonly log: LoggingConfig;
   readonly sync: SyncConfig;
@@ -93,6 +96,7 @@ export class AppConfig {
     this.distro = sections.distro;
     this.database = sections.database;
     this.admin = sections.admin;
+    this.auth = sections.auth;
     this.nacos = { auth: sections.nacosAuth, beat: sections.nacosBeat, udp: sections.nacosUdp };
     this.log = sections.log;
     this.sync = sections.sync;
@@ -127,7 +131,8 @@ export class AppConfig {
   /** Warnings an operator should see at start-up (open endpoints and the like). */
   warnings(): string[] {
     const out: string[] = [];
-    if (!this.admin.token) out.push('ADMIN_TOKEN is not set: the admin API /api/v1 is open (development only)');
+    if (!this.admin.token && !this.auth.username)
+      out.push('ADMIN_TOKEN is not set: the admin API /api/v1 is open while no user exists (development only)');
     const clustered = this.distro.members.length > 0 || this.distro.membersDns !== undefined;
     if (clustered && !this.distro.token) out.push('DISTRO_TOKEN is not set: Distro peers are not authenticated');
     return out;

@@ -5,8 +5,9 @@ import { scrubSecrets, scrubbedMessage } from '@/common/secret-scrubber';
 import { DatabaseUnavailableException, databaseHttpException } from './database-exceptions';
 
 /**
- * The last line of defence: HTTP exceptions keep their status and body; database errors get the
- * status they mean (409, 400, 503 with Retry-After); anything else becomes a plain 500 whose
+ * The last line of defence: HTTP exceptions keep their status and body (and Retry-After when they
+ * carry `retryAfterSeconds`); database errors get the status they mean (409, 400, 503 with
+ * Retry-After); anything else becomes a plain 500 whose
  * details go to the log, never to the caller.
  */
 @Catch()
@@ -20,7 +21,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const known = exception instanceof HttpException ? exception : databaseHttpException(exception);
     if (known) {
       if (known instanceof DatabaseUnavailableException) {
-        void reply.header('Retry-After', String(known.retryAfterSeconds));
         this.logger.warn(
           {
             code: known.databaseCode,
@@ -31,6 +31,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
           'database unavailable while serving a request',
         );
       }
+      const { retryAfterSeconds } = known as { retryAfterSeconds?: unknown };
+      if (typeof retryAfterSeconds === 'number') void reply.header('Retry-After', String(retryAfterSeconds));
       void reply.status(known.getStatus()).send(known.getResponse());
       return;
     }

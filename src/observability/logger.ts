@@ -7,6 +7,8 @@ import type { AppConfig } from '@/config';
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["x-csrf-token"]',
+  'res.headers["set-cookie"]',
   'password',
   'token',
   'accessToken',

@@ -41,7 +41,7 @@ export class TaskInstancePageDto extends PageMetaDto {
 export class TaskEventDto {
   @ApiProperty() id!: string;
   @ApiProperty() kind!: string;
-  @ApiProperty({ description: '`admin` or the worker id' }) actor!: string;
+  @ApiProperty({ description: 'a username, `admin-token`, `anonymous` (open mode) or the worker id' }) actor!: string;
   @ApiProperty() message!: string;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) details!: Record<string, unknown> | null;
   @ApiProperty() createdAt!: string;

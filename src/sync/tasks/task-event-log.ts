@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Page } from '@/admin/page.dto';
+import { currentPrincipal } from '@/admin/principal';
 import { storableJson, storableText } from '@/common/storable-text';
 import type { TaskEventEntity } from '../entities';
 import { SyncStore } from '../store/sync-store';
@@ -9,7 +10,10 @@ export interface TaskEventInput {
   taskId: string | null;
   taskName: string | null;
   kind: string;
-  /** `admin` for API calls, the worker id for what a replica did. */
+  /**
+   * `admin` for API calls (recorded as the caller: a session's username, `admin-token`, or
+   * `anonymous` in open mode), the worker id for what a replica did.
+   */
   actor: string;
   message: string;
   details?: Record<string, unknown>;
@@ -30,7 +34,7 @@ export class TaskEventLog {
         taskId: event.taskId,
         taskName: event.taskName,
         kind: event.kind.slice(0, 64),
-        actor: event.actor.slice(0, 128),
+        actor: actorOf(event.actor).slice(0, 128),
         message: storableText(event.message, 2048),
         details: event.details ? (storableJson(event.details) as Record<string, unknown>) : null,
       },
@@ -41,4 +45,9 @@ export class TaskEventLog {
   async list(taskId: string, page: number, pageSize: number): Promise<Page<TaskEventEntity>> {
     return this.store.events.page(taskId, page, pageSize);
   }
+}
+
+/** The caller of the admin API request being served in place of `admin`; any other actor as given. */
+function actorOf(actor: string): string {
+  return actor === 'admin' ? (currentPrincipal()?.actor ?? actor) : actor;
 }

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { AdminApi } from '@/admin/admin-token.guard';
 import { PageQueryDto } from '@/admin/page.dto';
+import { MinRole } from '@/admin/roles';
 import { TaskBatchCreateDto, TaskCreateDto, TaskListQueryDto, TaskPageDto, TaskResponseDto, mapTask } from './task.dto';
 import { TaskDiffDto, TaskEventPageDto, TaskInstancePageDto, mapTaskEvent } from './task-detail.dto';
 import { TaskDiffService } from './task-diff.service';
@@ -59,6 +60,7 @@ export class TasksController {
   }
 
   @Post(':id/pause')
+  @MinRole('operator')
   @HttpCode(200)
   @ApiOperation({ summary: 'Freeze the copies: kept and renewed, no changes applied' })
   @ApiOkResponse({ type: TaskResponseDto })
@@ -67,6 +69,7 @@ export class TasksController {
   }
 
   @Post(':id/resume')
+  @MinRole('operator')
   @HttpCode(200)
   @ApiOperation({ summary: 'Apply changes again, catching up at once' })
   @ApiOkResponse({ type: TaskResponseDto })
@@ -75,6 +78,7 @@ export class TasksController {
   }
 
   @Post(':id/resync')
+  @MinRole('operator')
   @HttpCode(200)
   @ApiOperation({ summary: 'Ask the holder for a full reconcile now' })
   @ApiOkResponse({ type: TaskResponseDto })
@@ -83,6 +87,7 @@ export class TasksController {
   }
 
   @Post(':id/release-hold')
+  @MinRole('operator')
   @HttpCode(200)
   @ApiOperation({ summary: 'Apply deletions that protect mode holds back' })
   @ApiOkResponse({ type: TaskResponseDto })
