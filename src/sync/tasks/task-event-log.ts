@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { Page } from '@/admin/page.dto';
 import { storableJson, storableText } from '@/common/storable-text';
 import type { TaskEventEntity } from '../entities';
+import type { EventFilter } from '../store/event.repository';
 import { SyncStore } from '../store/sync-store';
 
 export interface TaskEventInput {
@@ -13,6 +14,8 @@ export interface TaskEventInput {
   actor: string;
   message: string;
   details?: Record<string, unknown>;
+  /** An event about clusters rather than a task (a task's event takes the task's source and target). */
+  clusterIds?: string[];
 }
 
 /**
@@ -33,6 +36,7 @@ export class TaskEventLog {
         actor: event.actor.slice(0, 128),
         message: storableText(event.message, 2048),
         details: event.details ? (storableJson(event.details) as Record<string, unknown>) : null,
+        clusterIds: event.clusterIds,
       },
       tx,
     );
@@ -40,5 +44,10 @@ export class TaskEventLog {
 
   async list(taskId: string, page: number, pageSize: number): Promise<Page<TaskEventEntity>> {
     return this.store.events.page(taskId, page, pageSize);
+  }
+
+  /** The trail across tasks and clusters, deleted ones included, newest first. */
+  async search(filter: EventFilter, page: number, pageSize: number): Promise<Page<TaskEventEntity>> {
+    return this.store.events.search(filter, page, pageSize);
   }
 }
