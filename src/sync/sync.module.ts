@@ -15,6 +15,8 @@ import type { ZooKeeperLayoutName } from './adapters/zookeeper-layouts';
 import { ClusterService } from './clusters/cluster.service';
 import { ClustersController } from './clusters/clusters.controller';
 import { EventsController } from './events/events.controller';
+import { NacosSyncController } from './nacos-sync/nacos-sync.controller';
+import { NacosSyncService } from './nacos-sync/nacos-sync.service';
 import { TransferController } from './transfer/transfer.controller';
 import { TransferService } from './transfer/transfer.service';
 import { SyncStore } from './store/sync-store';
@@ -31,7 +33,14 @@ import { WorkersController } from './worker/workers.controller';
 /** Sync tasks: the admin API over clusters and tasks, and this replica's leased workers. */
 @Module({
   imports: [ScheduleModule.forRoot()],
-  controllers: [ClustersController, TasksController, EventsController, TransferController, WorkersController],
+  controllers: [
+    ClustersController,
+    TasksController,
+    EventsController,
+    TransferController,
+    WorkersController,
+    NacosSyncController,
+  ],
   providers: [
     SyncStore,
     AdapterFactory,
@@ -40,6 +49,7 @@ import { WorkersController } from './worker/workers.controller';
     TaskEventLog,
     TaskDiffService,
     TransferService,
+    NacosSyncService,
     SyncLedgerReader,
     SyncMetrics,
     SyncScheduler,
