@@ -278,7 +278,7 @@ export class ClusterService {
     if (Object.values(secrets).every((v) => v === undefined)) return null;
     if (!this.sealer.available) {
       throw new BadRequestException([
-        'password/token/TLS settings cannot be stored: SECRET_KEY is not set on the server',
+        'password/token/TLS settings cannot be stored: SECRET_KEY is not set on this server; start it with SECRET_KEY (at least 32 characters, the same on every replica of the region) to store credentials sealed, or leave them out (a distro region without ADMIN_TOKEN or REGISTRY_API_TOKEN needs no token)',
       ]);
     }
     return this.sealer.seal(secrets);
