@@ -84,8 +84,9 @@ export class TaskRepository {
     return { ids: ids.map((r) => r.id), total: n };
   }
 
-  async findByIds(ids: string[]): Promise<SyncTaskEntity[]> {
-    return this.repo.findBy({ id: In(ids) });
+  /** The tasks of the given ids that exist, inside `tx` when given (with one pooled connection, it must be). */
+  async findByIds(ids: string[], tx?: EntityManager): Promise<SyncTaskEntity[]> {
+    return tx ? tx.findBy(SyncTaskEntity, { id: In(ids) }) : this.repo.findBy({ id: In(ids) });
   }
 
   async findOne(id: string): Promise<SyncTaskEntity | null> {

@@ -45,7 +45,7 @@ export class TaskService {
   async removeMany(ids: string[]): Promise<TaskView[]> {
     const unique = [...new Set(ids)];
     await this.store.tasks.transaction(async (tx) => {
-      const found = await this.store.tasks.findByIds(unique);
+      const found = await this.store.tasks.findByIds(unique, tx);
       const missing = unique.filter((id) => !found.some((t) => t.id === id));
       if (missing.length > 0)
         throw new NotFoundException(`no task has the id ${missing.join(', ')}; nothing was deleted`);
