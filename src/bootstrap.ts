@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { adminFirst } from '@/admin/openapi-order';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module';
@@ -58,16 +59,18 @@ export async function startNode(config: AppConfig, rootLogger = createRootLogger
     .get(ReadinessGates)
     .register('shutdown', () => (shuttingDown ? { open: false, reason: 'shutting down' } : { open: true }));
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('distro-sync')
-      .setDescription('Nacos-compatible registry with Distro replication and cross-region sync tasks')
-      .setVersion(VERSION)
-      .addBearerAuth()
-      .addCookieAuth(SESSION_COOKIE)
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-CSRF-Token' }, 'csrf')
-      .build(),
+  const document = adminFirst(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('distro-sync')
+        .setDescription('Nacos-compatible registry with Distro replication and cross-region sync tasks')
+        .setVersion(VERSION)
+        .addBearerAuth()
+        .addCookieAuth(SESSION_COOKIE)
+        .addApiKey({ type: 'apiKey', in: 'header', name: 'X-CSRF-Token' }, 'csrf')
+        .build(),
+    ),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/json' });
 

@@ -14,6 +14,11 @@ import { ZooKeeperAdapter } from './adapters/zookeeper-adapter';
 import type { ZooKeeperLayoutName } from './adapters/zookeeper-layouts';
 import { ClusterService } from './clusters/cluster.service';
 import { ClustersController } from './clusters/clusters.controller';
+import { EventsController } from './events/events.controller';
+import { NacosSyncController } from './nacos-sync/nacos-sync.controller';
+import { NacosSyncService } from './nacos-sync/nacos-sync.service';
+import { TransferController } from './transfer/transfer.controller';
+import { TransferService } from './transfer/transfer.service';
 import { SyncStore } from './store/sync-store';
 import { SyncLedgerReader } from './tasks/sync-ledger-reader';
 import { TaskDiffService } from './tasks/task-diff.service';
@@ -28,7 +33,14 @@ import { WorkersController } from './worker/workers.controller';
 /** Sync tasks: the admin API over clusters and tasks, and this replica's leased workers. */
 @Module({
   imports: [ScheduleModule.forRoot()],
-  controllers: [ClustersController, TasksController, WorkersController],
+  controllers: [
+    ClustersController,
+    TasksController,
+    EventsController,
+    TransferController,
+    WorkersController,
+    NacosSyncController,
+  ],
   providers: [
     SyncStore,
     AdapterFactory,
@@ -36,6 +48,8 @@ import { WorkersController } from './worker/workers.controller';
     TaskService,
     TaskEventLog,
     TaskDiffService,
+    TransferService,
+    NacosSyncService,
     SyncLedgerReader,
     SyncMetrics,
     SyncScheduler,

@@ -143,7 +143,7 @@ describe('migrations', () => {
       await client.query(`DELETE FROM sync_task WHERE id = $1`, [id]);
     });
 
-    it('should drop lease and state with their task but keep its audit trail', async () => {
+    it('should drop lease and state with their task but keep its audit trail, task id included', async () => {
       const id = await task('t-cascade', a, b, 'cascade');
       await client.query(`INSERT INTO task_lease (task_id) VALUES ($1)`, [id]);
       await client.query(`INSERT INTO task_state (task_id) VALUES ($1)`, [id]);
@@ -155,7 +155,8 @@ describe('migrations', () => {
       expect((await client.query(`SELECT 1 FROM task_lease WHERE task_id = $1`, [id])).rowCount).toBe(0);
       expect((await client.query(`SELECT 1 FROM task_state WHERE task_id = $1`, [id])).rowCount).toBe(0);
       const events = await client.query(`SELECT task_id FROM task_event WHERE task_name = 't-cascade'`);
-      expect(events.rows).toEqual([{ task_id: null }]);
+      // The trail keeps the id (no foreign key since EventClusters), so GET /api/v1/events?taskId= finds it.
+      expect(events.rows).toEqual([{ task_id: id }]);
     });
 
     it('should reject a ledger row with an impossible port and a ratio outside 0..1', async () => {

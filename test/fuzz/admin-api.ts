@@ -45,6 +45,8 @@ function resolveJson(value: Record<string, unknown>, pool: Pool, self: string): 
     if (v !== null && typeof v === 'object') {
       const ref = (v as { $cluster?: unknown }).$cluster;
       if (typeof ref === 'number') return pick(pool.clusters, { pool: ref });
+      const task = (v as { $task?: unknown }).$task;
+      if (typeof task === 'number') return pick(pool.tasks, { pool: task });
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     }
     return v;

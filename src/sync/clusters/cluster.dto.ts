@@ -2,7 +2,17 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsString, Length, Matches, MaxLength, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsString,
+  Length,
+  Matches,
+  MaxLength,
+  ValidateIf,
+} from 'class-validator';
 import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
 import { PageMetaDto, PageQueryDto } from '@/admin/page.dto';
 import { CLUSTER_KINDS } from '../entities';
@@ -162,6 +172,20 @@ export class ClusterUpdateDto {
 
   @PemField('Replaces the stored client key (etcd); empty string removes it', true)
   tlsKey?: string;
+}
+
+/** `?check=true` on create and PATCH: save only what the check can reach and authenticate with. */
+export class ClusterSaveQueryDto {
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: false,
+    description:
+      'Run the cluster check on the new settings first and refuse them (422, with the check result) when the registry cannot be reached or refuses the credentials',
+  })
+  @IsOptionalNotNull()
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean({ message: 'check must be true or false' })
+  check?: boolean;
 }
 
 export class ClusterListQueryDto extends PageQueryDto {

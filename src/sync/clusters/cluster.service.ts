@@ -1,4 +1,5 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { registerSecret, scrubSecrets } from '@/common/secret-scrubber';
 import { AppConfig } from '@/config';
 import { mapConstraintErrors } from '@/admin/constraint-errors';
@@ -6,7 +7,8 @@ import type { Page } from '@/admin/page.dto';
 import type { ClusterEntity, ClusterKind } from '../entities';
 import { checkAddresses, checkPrefix, kindFieldProblems, resolveLayout } from './cluster-kinds';
 import { SyncStore } from '../store/sync-store';
-import type { ClusterRepository } from '../store/cluster.repository';
+import type { ClusterRepository, NewCluster } from '../store/cluster.repository';
+import { TaskEventLog } from '../tasks/task-event-log';
 import type { ClusterCheckDto, ClusterCreateDto, ClusterListQueryDto, ClusterUpdateDto } from './cluster.dto';
 import { AdapterFactory } from '../adapters/adapter-factory';
 import type { RegistryAdapter } from '../adapters/registry-adapter';
@@ -35,6 +37,14 @@ function registerSecrets(secrets: ClusterSecrets): void {
   registerSecret(secrets.tlsKey);
 }
 
+const ADMIN = 'admin';
+
+/** A cluster not saved yet, as the adapters take it (a check before the insert). */
+function candidate(cluster: NewCluster): ClusterEntity {
+  const now = new Date();
+  return { ...cluster, id: '00000000-0000-4000-8000-000000000000', createdAt: now, updatedAt: now };
+}
+
 const CONFLICTS = {
   UQ_cluster_name: 'a cluster with this name exists',
   UQ_cluster_name_ci: 'a cluster with this name exists (names are unique regardless of case)',
@@ -53,12 +63,21 @@ export class ClusterService {
     store: SyncStore,
     config: AppConfig,
     private readonly adapters: AdapterFactory,
+    private readonly events: TaskEventLog,
   ) {
     this.repo = store.clusters;
     this.sealer = new CredentialSealer(config.sync.secretKey);
   }
 
-  async create(dto: ClusterCreateDto): Promise<ClusterEntity> {
+  /** Registers a cluster; with `check`, only one its adapter can reach and authenticate with (422 otherwise). */
+  async create(dto: ClusterCreateDto, check = false): Promise<ClusterEntity> {
+    const cluster = this.build(dto);
+    if (check) await this.requireReachable(candidate(cluster));
+    return this.repo.transaction((tx) => this.insertIn(tx, cluster));
+  }
+
+  /** The row a create writes, validated per kind, its secrets sealed (400 naming the field otherwise). */
+  build(dto: ClusterCreateDto): NewCluster {
     if (dto.kind === 'local' && dto.addresses.length > 0)
       throw new BadRequestException(['addresses must be empty for a local cluster']);
     if (dto.kind !== 'local' && dto.addresses.length === 0)
@@ -67,7 +86,7 @@ export class ClusterService {
     const layout = layoutOf(dto.kind, dto.layout, dto.prefix);
     const problems = kindFieldProblems(dto.kind, { ...dto });
     if (problems.length > 0) throw new BadRequestException(problems);
-    const cluster = {
+    return {
       name: dto.name,
       kind: dto.kind,
       addresses: dto.addresses,
@@ -84,7 +103,23 @@ export class ClusterService {
       layout,
       prefix: dto.prefix ?? null,
     };
-    return mapConstraintErrors(() => this.repo.insert(cluster), CONFLICTS);
+  }
+
+  /** Inserts a built cluster inside `tx`, with its audit event. */
+  async insertIn(tx: EntityManager, cluster: NewCluster, actor = ADMIN): Promise<ClusterEntity> {
+    const saved = await mapConstraintErrors(() => this.repo.insert(cluster, tx), CONFLICTS);
+    await this.events.record(
+      {
+        taskId: null,
+        taskName: null,
+        clusterIds: [saved.id],
+        kind: 'cluster-created',
+        actor,
+        message: `cluster ${saved.name} (${saved.kind}) registered`,
+      },
+      tx,
+    );
+    return saved;
   }
 
   async list(query: ClusterListQueryDto): Promise<Page<ClusterEntity>> {
@@ -97,8 +132,20 @@ export class ClusterService {
     return found;
   }
 
-  async update(id: string, dto: ClusterUpdateDto): Promise<ClusterEntity> {
+  /** Changes a cluster; with `check`, only to settings its adapter can reach and authenticate with (422 otherwise). */
+  async update(id: string, dto: ClusterUpdateDto, check = false): Promise<ClusterEntity> {
     const cluster = await this.get(id);
+    const changed = this.applyUpdate(cluster, dto);
+    if (check) await this.requireReachable(cluster);
+    return this.repo.transaction((tx) => this.saveIn(tx, cluster, changed));
+  }
+
+  /**
+   * Applies `dto` to `cluster` in memory, validated per kind (400 naming the field otherwise), and
+   * returns the names of the fields it changed (secrets by name only).
+   */
+  applyUpdate(cluster: ClusterEntity, dto: ClusterUpdateDto): string[] {
+    const before = { ...cluster };
     const problems = kindFieldProblems(cluster.kind, { ...dto });
     if (problems.length > 0) throw new BadRequestException(problems);
     if (dto.addresses !== undefined) {
@@ -116,25 +163,76 @@ export class ClusterService {
       cluster.layout = layoutOf(cluster.kind, dto.layout ?? cluster.layout ?? undefined, dto.prefix);
     }
     if (dto.prefix !== undefined) cluster.prefix = dto.prefix || null;
+    const changed: string[] = (
+      ['addresses', 'namespace', 'username', 'description', 'layout', 'prefix'] as const
+    ).filter((f) => JSON.stringify(before[f]) !== JSON.stringify(cluster[f]));
     const secretFields = ['password', 'token', 'tlsCa', 'tlsCert', 'tlsKey'] as const;
     if (secretFields.some((f) => dto[f] !== undefined)) {
       const current = this.secretsOf(cluster);
       const next: ClusterSecrets = {};
       // Absent keeps the stored value, an empty string removes it.
       for (const f of secretFields) next[f] = dto[f] === undefined ? current[f] : dto[f] || undefined;
+      changed.push(...secretFields.filter((f) => next[f] !== current[f]));
       cluster.credentials = this.seal(next);
     }
-    return mapConstraintErrors(() => this.repo.update(cluster), CONFLICTS);
+    return changed;
+  }
+
+  /** Writes back a cluster changed by `applyUpdate` inside `tx`, with its audit event when anything changed. */
+  async saveIn(tx: EntityManager, cluster: ClusterEntity, changed: string[], actor = ADMIN): Promise<ClusterEntity> {
+    if (changed.length === 0) return cluster;
+    const saved = await mapConstraintErrors(() => this.repo.update(cluster, tx), CONFLICTS);
+    await this.events.record(
+      {
+        taskId: null,
+        taskName: null,
+        clusterIds: [cluster.id],
+        kind: 'cluster-updated',
+        actor,
+        message: `cluster ${cluster.name}: changed ${changed.join(', ')}`,
+        details: { changed },
+      },
+      tx,
+    );
+    return saved;
   }
 
   async remove(id: string): Promise<void> {
-    await this.get(id);
-    await mapConstraintErrors(() => this.repo.delete(id), CONFLICTS);
+    const cluster = await this.get(id);
+    await this.repo.transaction(async (tx) => {
+      await mapConstraintErrors(() => this.repo.delete(id, tx), CONFLICTS);
+      await this.events.record(
+        {
+          taskId: null,
+          taskName: null,
+          clusterIds: [id],
+          kind: 'cluster-deleted',
+          actor: ADMIN,
+          message: `cluster ${cluster.name} (${cluster.kind}) removed`,
+        },
+        tx,
+      );
+    });
   }
 
   /** Reaches the registry through its adapter; never throws for an unreachable one. Texts are scrubbed. */
   async check(id: string): Promise<ClusterCheckDto> {
-    const cluster = await this.get(id);
+    return this.probe(await this.get(id));
+  }
+
+  /** A 422 carrying the check's result when the registry cannot be reached or refuses the credentials. */
+  private async requireReachable(cluster: ClusterEntity): Promise<void> {
+    const report = await this.probe(cluster);
+    if (report.reachable) return;
+    throw new UnprocessableEntityException({
+      statusCode: 422,
+      error: 'Unprocessable Entity',
+      message: `check=true: cluster ${cluster.name} could not be reached or refused the credentials (${report.error ?? 'no reason given'}); nothing was saved — fix the addresses or credentials, or leave out check=true to save it anyway`,
+      check: report,
+    });
+  }
+
+  private async probe(cluster: ClusterEntity): Promise<ClusterCheckDto> {
     const started = Date.now();
     let adapter: RegistryAdapter | undefined;
     let report: ClusterCheckDto;
@@ -163,12 +261,24 @@ export class ClusterService {
     return secrets;
   }
 
+  /** Which secrets a cluster stores, by name (an export lists them to be entered again); `credentials` when they cannot be opened. */
+  storedSecretNames(cluster: ClusterEntity): string[] {
+    if (!cluster.credentials) return [];
+    try {
+      return Object.entries(this.secretsOf(cluster))
+        .filter(([, v]) => v !== undefined)
+        .map(([k]) => k);
+    } catch {
+      return ['credentials'];
+    }
+  }
+
   private seal(secrets: ClusterSecrets): Buffer | null {
     registerSecrets(secrets);
     if (Object.values(secrets).every((v) => v === undefined)) return null;
     if (!this.sealer.available) {
       throw new BadRequestException([
-        'password/token/TLS settings cannot be stored: SECRET_KEY is not set on the server',
+        'password/token/TLS settings cannot be stored: SECRET_KEY is not set on this server; start it with SECRET_KEY (at least 32 characters, the same on every replica of the region) to store credentials sealed, or leave them out (a distro region without ADMIN_TOKEN or REGISTRY_API_TOKEN needs no token)',
       ]);
     }
     return this.sealer.seal(secrets);

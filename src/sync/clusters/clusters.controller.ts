@@ -1,5 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
 import { AdminApi } from '@/admin/admin-token.guard';
 import {
   ClusterCheckDto,
@@ -7,6 +14,7 @@ import {
   ClusterListQueryDto,
   ClusterPageDto,
   ClusterResponseDto,
+  ClusterSaveQueryDto,
   ClusterUpdateDto,
   mapCluster,
 } from './cluster.dto';
@@ -22,8 +30,9 @@ export class ClustersController {
   @ApiOperation({ summary: 'Register a registry that tasks copy from or into' })
   @ApiOkResponse({ type: ClusterResponseDto })
   @ApiConflictResponse({ description: 'name taken, or a second local cluster' })
-  async create(@Body() dto: ClusterCreateDto): Promise<ClusterResponseDto> {
-    return mapCluster(await this.clusters.create(dto));
+  @ApiUnprocessableEntityResponse({ description: 'check=true and the check failed: `check` holds its result' })
+  async create(@Body() dto: ClusterCreateDto, @Query() query: ClusterSaveQueryDto): Promise<ClusterResponseDto> {
+    return mapCluster(await this.clusters.create(dto, query.check === true));
   }
 
   @Get()
@@ -35,6 +44,7 @@ export class ClustersController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'A cluster (credentials are never shown: `hasCredentials` says whether any are stored)' })
   @ApiOkResponse({ type: ClusterResponseDto })
   @ApiNotFoundResponse()
   async get(@Param('id', ParseUUIDPipe) id: string): Promise<ClusterResponseDto> {
@@ -45,8 +55,13 @@ export class ClustersController {
   @ApiOperation({ summary: 'Change addresses, namespace, credentials or description' })
   @ApiOkResponse({ type: ClusterResponseDto })
   @ApiNotFoundResponse()
-  async update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: ClusterUpdateDto): Promise<ClusterResponseDto> {
-    return mapCluster(await this.clusters.update(id, dto));
+  @ApiUnprocessableEntityResponse({ description: 'check=true and the check failed: `check` holds its result' })
+  async update(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: ClusterUpdateDto,
+    @Query() query: ClusterSaveQueryDto,
+  ): Promise<ClusterResponseDto> {
+    return mapCluster(await this.clusters.update(id, dto, query.check === true));
   }
 
   @Post(':id/check')

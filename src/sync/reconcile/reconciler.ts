@@ -8,7 +8,7 @@ import { LeaseLostError } from '../store/lease.repository';
 import { bisectRefused, isRefusedByDatabase } from './bisect';
 import type { Refusal } from './bisect';
 import { ServiceSelector, copyKey } from './copy-plan';
-import type { CopyRecord } from './copy-plan';
+import type { CopyRecord, TaskSelector } from './copy-plan';
 import { decideHold, desiredAfter, driftedServices, planApply, planFullRound, targetWrites } from './plan';
 import type { CopyIndex } from './plan';
 import type { TaskHealth } from './task-health';
@@ -43,7 +43,7 @@ export interface FeedPosition {
  * the task's ratio wait in protect mode.
  */
 export class Reconciler {
-  private readonly selector: ServiceSelector;
+  private selector: ServiceSelector;
   private reconciling: Promise<void> | undefined;
   private holdReleased = false;
   /** Copies the source last wanted per service (refused ones included), so `desired` moves by the change. */
@@ -72,6 +72,16 @@ export class Reconciler {
     return this.reconciling;
   }
 
+  /** Takes a changed selector: from now on, services it does not select want no copies. */
+  reselect(selector: TaskSelector): void {
+    this.selector = new ServiceSelector(selector);
+  }
+
+  /** A full round that starts after the one under way, if any (it read the source with the old selector). */
+  reconcileAfterCurrent(): Promise<void> {
+    return this.reconciling ? this.reconciling.then(() => this.reconcile()) : this.reconcile();
+  }
+
   /** Applies deletions held by protect mode now (an operator confirmed them). */
   releaseHold(): Promise<void> {
     if (!this.health.state.hold) return Promise.resolve();
@@ -81,9 +91,10 @@ export class Reconciler {
     return this.reconciling ? this.reconciling.then(() => this.reconcile()) : this.reconcile();
   }
 
-  /** Writes changed services (the change feed's batch). */
+  /** Writes changed services (the change feed's batch); one the selector no longer selects wants no copies. */
   applyChanges(batch: ServiceSnapshot[]): Promise<boolean> {
-    return this.apply(batch, new Set(), false);
+    const selected = batch.map((s) => (this.selector.matches(s.key) ? s : { key: s.key, instances: [] }));
+    return this.apply(selected, new Set(), false);
   }
 
   /**

@@ -145,11 +145,7 @@ export class TaskRunner {
     if (this.task.status === 'deleting') return this.enqueue(() => this.deletion.run());
     // Renew at once: a new holder keeps the previous holder's copies alive with no gap.
     await this.renew();
-    this.watchHandle = this.deps.source.watch(
-      this.task.selector,
-      (s) => this.onService(s),
-      (err) => this.health.noteSource(false, scrubbedMessage(err)),
-    );
+    this.watchHandle = this.watchSource();
     await this.reconcile();
   }
 
@@ -160,13 +156,30 @@ export class TaskRunner {
     this.feed.stop();
   }
 
-  /** A new renewal of the lease (same or new generation) and the task row as it is now. */
+  get name(): string {
+    return this.task.name;
+  }
+
+  /**
+   * A new renewal of the lease (same or new generation) and the task row as it is now. A changed
+   * selector (PATCH) moves the task to its new desired set: the watch follows the new selector and
+   * a full round withdraws what is no longer selected (under protect mode), leaving the rest as is.
+   */
   refresh(lease: HeldLease, task: TaskDefinition): Promise<void> {
     this.lease = lease;
     const was = this.task.status;
+    const reselected = !sameSelector(this.task.selector, task.selector);
     this.task = task;
     if (task.status === 'deleting' && (was !== 'deleting' || this.deletion.due()))
       return this.enqueue(() => this.deletion.run());
+    if (reselected) {
+      this.reconciler.reselect(task.selector);
+      if (this.watchHandle) {
+        this.watchHandle.close();
+        this.watchHandle = this.watchSource();
+      }
+      if (task.status === 'running') return this.reconciler.reconcileAfterCurrent();
+    }
     if (task.status === 'running' && was === 'paused') return this.reconcile();
     return Promise.resolve();
   }
@@ -194,6 +207,14 @@ export class TaskRunner {
     return this.reconciler.releaseHold();
   }
 
+  private watchSource(): SourceWatch {
+    return this.deps.source.watch(
+      this.task.selector,
+      (s) => this.onService(s),
+      (err) => this.health.noteSource(false, scrubbedMessage(err)),
+    );
+  }
+
   private onService(s: ServiceSnapshot): void {
     if (this.stopped || !this.reconciler.matches(s)) return;
     this.feed.add(s);
@@ -204,4 +225,14 @@ export class TaskRunner {
     this.chain = next.catch(() => undefined);
     return next;
   }
+}
+
+function sameSelector(a: TaskSelector, b: TaskSelector): boolean {
+  return (
+    a.namespace === b.namespace &&
+    a.groupName === b.groupName &&
+    a.serviceName === b.serviceName &&
+    a.exclude.length === b.exclude.length &&
+    a.exclude.every((p, i) => p === b.exclude[i])
+  );
 }

@@ -17,13 +17,30 @@ export class ClusterRepository {
     this.repo = db.getRepository(ClusterEntity);
   }
 
-  async insert(cluster: NewCluster): Promise<ClusterEntity> {
-    return this.repo.save(this.repo.create(cluster));
+  /** Runs `work` in one transaction; `insert`, `update`, `delete` and `findByName` take its manager. */
+  transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.repo.manager.transaction(work);
+  }
+
+  async insert(cluster: NewCluster, tx?: EntityManager): Promise<ClusterEntity> {
+    const repo = tx ? tx.getRepository(ClusterEntity) : this.repo;
+    return repo.save(repo.create(cluster));
   }
 
   /** Writes back a cluster read with `findOne` and changed. */
-  async update(cluster: ClusterEntity): Promise<ClusterEntity> {
-    return this.repo.save(cluster);
+  async update(cluster: ClusterEntity, tx?: EntityManager): Promise<ClusterEntity> {
+    return (tx ? tx.getRepository(ClusterEntity) : this.repo).save(cluster);
+  }
+
+  /** The cluster of this name, regardless of case (names are unique so), inside `tx` when given. */
+  async findByName(name: string, tx?: EntityManager): Promise<ClusterEntity | null> {
+    const repo = tx ? tx.getRepository(ClusterEntity) : this.repo;
+    return repo.createQueryBuilder('c').where('lower(c.name) = lower(:name)', { name }).getOne();
+  }
+
+  /** Every cluster, by name (an export, a lookup by a derived id). */
+  async all(): Promise<ClusterEntity[]> {
+    return this.repo.find({ order: { name: 'ASC' } });
   }
 
   /** Clusters by name, a page at a time; `name` matches any part of it, regardless of case. */
@@ -46,8 +63,8 @@ export class ClusterRepository {
     return tx ? tx.findBy(ClusterEntity, { id: In(ids) }) : this.repo.findBy({ id: In(ids) });
   }
 
-  async delete(id: string): Promise<void> {
-    await this.repo.delete({ id });
+  async delete(id: string, tx?: EntityManager): Promise<void> {
+    await (tx ? tx.getRepository(ClusterEntity) : this.repo).delete({ id });
   }
 }
 

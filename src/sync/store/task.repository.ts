@@ -18,6 +18,17 @@ export type NewTask = Pick<
   | 'status'
 >;
 
+/** The columns a task's definition may change (PATCH, import). */
+export type TaskChanges = Partial<
+  Pick<SyncTaskEntity, 'name' | 'namespace' | 'groupName' | 'serviceName' | 'exclude' | 'maxDeleteRatio' | 'status'>
+>;
+
+/** What makes two tasks the same (UQ_sync_task_selector). */
+export type TaskIdentity = Pick<
+  SyncTaskEntity,
+  'sourceClusterId' | 'targetClusterId' | 'namespace' | 'groupName' | 'serviceName'
+>;
+
 /** What the task list can be narrowed by; `name` matches any part of the name, regardless of case. */
 export interface TaskFilter {
   status?: TaskStatus;
@@ -73,12 +84,38 @@ export class TaskRepository {
     return { ids: ids.map((r) => r.id), total: n };
   }
 
-  async findByIds(ids: string[]): Promise<SyncTaskEntity[]> {
-    return this.repo.findBy({ id: In(ids) });
+  /** The tasks of the given ids that exist, inside `tx` when given (with one pooled connection, it must be). */
+  async findByIds(ids: string[], tx?: EntityManager): Promise<SyncTaskEntity[]> {
+    return tx ? tx.findBy(SyncTaskEntity, { id: In(ids) }) : this.repo.findBy({ id: In(ids) });
   }
 
   async findOne(id: string): Promise<SyncTaskEntity | null> {
     return this.repo.findOneBy({ id });
+  }
+
+  /** The task, its row locked for the rest of `tx` (a change reads it, checks, then writes). */
+  async findForUpdate(tx: EntityManager, id: string): Promise<SyncTaskEntity | null> {
+    return tx.findOne(SyncTaskEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** The task with this name (exact), inside `tx`. */
+  async findByName(tx: EntityManager, name: string): Promise<SyncTaskEntity | null> {
+    return tx.findOneBy(SyncTaskEntity, { name });
+  }
+
+  /** The task that copies the same selector between the same clusters, inside `tx`. */
+  async findSame(tx: EntityManager, same: TaskIdentity): Promise<SyncTaskEntity | null> {
+    return tx.findOneBy(SyncTaskEntity, { ...same });
+  }
+
+  /** Every task by name, for an export or a lookup by a derived id (a few thousand rows at most). */
+  async all(tx?: EntityManager): Promise<SyncTaskEntity[]> {
+    return (tx ?? this.db.manager).find(SyncTaskEntity, { order: { name: 'ASC' } });
+  }
+
+  /** Writes a change to a task's definition (id, clusters and requests stay). */
+  async change(tx: EntityManager, id: string, changes: TaskChanges): Promise<void> {
+    await tx.update(SyncTaskEntity, { id }, changes);
   }
 
   async insert(tx: EntityManager, task: NewTask): Promise<SyncTaskEntity> {

@@ -4,6 +4,7 @@ import type { Page } from '@/admin/page.dto';
 import { currentPrincipal } from '@/admin/principal';
 import { storableJson, storableText } from '@/common/storable-text';
 import type { TaskEventEntity } from '../entities';
+import type { EventFilter } from '../store/event.repository';
 import { SyncStore } from '../store/sync-store';
 
 export interface TaskEventInput {
@@ -17,6 +18,8 @@ export interface TaskEventInput {
   actor: string;
   message: string;
   details?: Record<string, unknown>;
+  /** An event about clusters rather than a task (a task's event takes the task's source and target). */
+  clusterIds?: string[];
 }
 
 /**
@@ -37,6 +40,7 @@ export class TaskEventLog {
         actor: actorOf(event.actor).slice(0, 128),
         message: storableText(event.message, 2048),
         details: event.details ? (storableJson(event.details) as Record<string, unknown>) : null,
+        clusterIds: event.clusterIds,
       },
       tx,
     );
@@ -44,6 +48,11 @@ export class TaskEventLog {
 
   async list(taskId: string, page: number, pageSize: number): Promise<Page<TaskEventEntity>> {
     return this.store.events.page(taskId, page, pageSize);
+  }
+
+  /** The trail across tasks and clusters, deleted ones included, newest first. */
+  async search(filter: EventFilter, page: number, pageSize: number): Promise<Page<TaskEventEntity>> {
+    return this.store.events.search(filter, page, pageSize);
   }
 }
 

@@ -21,8 +21,11 @@ import type { SyncTaskEntity, TaskHold, TaskRejectedCopy, TaskStatus } from '../
 import { TaskRejectedCopyDto } from './task-detail.dto';
 
 /** Names as Nacos allows them, plus `*` wildcards; no control characters. */
-const PATTERN = /^[A-Za-z0-9_.:@*\-/]+$/;
-const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+export const PATTERN = /^[A-Za-z0-9_.:@*\-/]+$/;
+export const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+/** A task name: starts with a letter or digit; what a generated name contains. */
+export const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@*>/-]*$/;
+export const TASK_NAME_MESSAGE = 'name may contain letters, digits and . _ : @ * > / - only';
 
 export class TaskCreateDto {
   @ApiPropertyOptional({ description: 'Unique; generated from clusters and selector when omitted' })
@@ -31,9 +34,7 @@ export class TaskCreateDto {
   @IsString()
   @Length(1, 128)
   @IsPrintable()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._:@*>/-]*$/, {
-    message: 'name may contain letters, digits and . _ : @ * > / - only',
-  })
+  @Matches(TASK_NAME, { message: TASK_NAME_MESSAGE })
   name?: string;
 
   @ApiProperty({ format: 'uuid' })

@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBadRequestResponse,
   ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -15,6 +16,7 @@ import { TaskDiffDto, TaskEventPageDto, TaskInstancePageDto, mapTaskEvent } from
 import { TaskDiffService } from './task-diff.service';
 import { TaskEventLog } from './task-event-log';
 import { TaskService } from './task.service';
+import { TaskBatchDeleteDto, TaskUpdateDto } from './task-update.dto';
 import { SyncLedgerReader } from './sync-ledger-reader';
 
 @ApiTags('tasks')
@@ -43,6 +45,17 @@ export class TasksController {
     return (await this.tasks.createBatch(dto.tasks)).map(mapTask);
   }
 
+  @Post('batch-delete')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Delete many tasks: each withdraws its copies, then goes (all or none: an unknown id deletes nothing)',
+  })
+  @ApiAcceptedResponse({ type: [TaskResponseDto] })
+  @ApiNotFoundResponse({ description: 'an id names no task; nothing was deleted' })
+  async removeBatch(@Body() dto: TaskBatchDeleteDto): Promise<TaskResponseDto[]> {
+    return (await this.tasks.removeMany(dto.ids)).map(mapTask);
+  }
+
   @Get()
   @ApiOperation({ summary: 'List tasks with their live state (paged; filter by status, clusters, name)' })
   @ApiOkResponse({ type: TaskPageDto })
@@ -57,6 +70,18 @@ export class TasksController {
   @ApiNotFoundResponse()
   async get(@Param('id', ParseUUIDPipe) id: string): Promise<TaskResponseDto> {
     return mapTask(await this.tasks.get(id));
+  }
+
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Change name, selector, exclude or maxDeleteRatio; copies that stay selected are left untouched',
+  })
+  @ApiOkResponse({ type: TaskResponseDto })
+  @ApiBadRequestResponse({ description: 'a field is invalid, or may not change (clusters, status)' })
+  @ApiConflictResponse({ description: 'the name or the new selector is another task’s, or the task is being deleted' })
+  @ApiNotFoundResponse()
+  async update(@Param('id', ParseUUIDPipe) id: string, @Body() dto: TaskUpdateDto): Promise<TaskResponseDto> {
+    return mapTask(await this.tasks.update(id, dto));
   }
 
   @Post(':id/pause')
@@ -120,11 +145,14 @@ export class TasksController {
   }
 
   @Get(':id/events')
-  @ApiOperation({ summary: 'Audit trail of admin actions and state changes, newest first' })
+  @ApiOperation({
+    summary: 'Audit trail of a task, newest first; kept after the task is deleted (see also GET /api/v1/events)',
+  })
   @ApiOkResponse({ type: TaskEventPageDto })
+  @ApiNotFoundResponse({ description: 'no such task, and none ever recorded an event' })
   async eventsOf(@Param('id', ParseUUIDPipe) id: string, @Query() page: PageQueryDto): Promise<TaskEventPageDto> {
-    await this.tasks.get(id);
     const events = await this.events.list(id, page.page, page.pageSize);
+    if (events.total === 0) await this.tasks.get(id);
     return { ...events, items: events.items.map(mapTaskEvent) };
   }
 }

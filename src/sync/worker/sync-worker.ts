@@ -258,6 +258,8 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
     }
     const definition = this.describe(row, sourceCluster, targetCluster);
     const labels: TaskLabels = { task: row.name, source: sourceCluster.name, target: targetCluster.name };
+    // A PATCH may rename the task while it runs: its events carry the name it has when they happen.
+    const nameNow = (): string => this.active.get(row.id)?.runner.name ?? row.name;
     const runner = new TaskRunner(definition, lease, {
       source,
       target,
@@ -299,10 +301,10 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
         },
         event: (kind, message, details) =>
           void this.events
-            .record({ taskId: row.id, taskName: row.name, kind, actor: this.id, message, details })
+            .record({ taskId: row.id, taskName: nameNow(), kind, actor: this.id, message, details })
             .catch((err: unknown) => this.logger.warn({ err, taskId: row.id }, 'could not record a task event')),
         eventIn: (tx, kind, message, details) =>
-          this.events.record({ taskId: row.id, taskName: row.name, kind, actor: this.id, message, details }, tx),
+          this.events.record({ taskId: row.id, taskName: nameNow(), kind, actor: this.id, message, details }, tx),
       },
     });
     if (!this.stillHeld(lease)) {

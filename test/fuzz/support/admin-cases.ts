@@ -4,6 +4,29 @@ import { SECRETS } from './secrets';
 
 const NIL_UUID = '00000000-0000-4000-8000-000000000000';
 
+/**
+ * The routes of issue 20's admin API work and Nacos-Sync's API (`/v1/…`, which answers refusals with
+ * HTTP 200 and `success: false`, so only its 5xx and leaks are judged). Kept in one block, with their
+ * bodies and queries in `operatorBodyFor` and `operatorQueryFor` at the end of the file.
+ */
+const OPERATOR_ROUTES = [
+  'PATCH /api/v1/tasks/:id',
+  'POST /api/v1/tasks/batch-delete',
+  'GET /api/v1/events',
+  'GET /api/v1/export',
+  'POST /api/v1/import',
+  'POST /v1/cluster/add',
+  'GET /v1/cluster/list',
+  'GET /v1/cluster/detail',
+  'DELETE /v1/cluster/delete',
+  'POST /v1/task/add',
+  'POST /v1/task/addAll',
+  'POST /v1/task/update',
+  'GET /v1/task/list',
+  'DELETE /v1/task/delete',
+  'DELETE /v1/task/deleteInBatch',
+] as const;
+
 /** A reference to an existing cluster or task (by index into the node's pool), or a raw id string. */
 export type IdRef = { pool: number } | { raw: string };
 
@@ -38,6 +61,7 @@ export const ADMIN_ROUTES = [
   ...ACTIONS.map((a) => `POST /api/v1/tasks/:id/${a}` as const),
   'DELETE /api/v1/tasks/:id',
   'GET /api/v1/workers',
+  ...OPERATOR_ROUTES,
 ] as const;
 export type AdminRoute = (typeof ADMIN_ROUTES)[number];
 
@@ -179,6 +203,8 @@ const actionBody: fc.Arbitrary<AdminBody> = fc.oneof(
 );
 
 function bodyFor(route: AdminRoute): fc.Arbitrary<AdminBody> {
+  const operator = operatorBodyFor(route);
+  if (operator) return operator;
   if (route === 'POST /api/v1/clusters' || route === 'PATCH /api/v1/clusters/:id') return jsonOrHostile(clusterBody);
   if (route === 'POST /api/v1/tasks') return jsonOrHostile(taskBody);
   if (route === 'POST /api/v1/tasks/batch') {
@@ -198,7 +224,7 @@ export const adminCase: fc.Arbitrary<AdminCase> = fc.constantFrom(...ADMIN_ROUTE
   fc.record({
     route: fc.constant(route),
     id: idRef,
-    query: route.startsWith('GET') ? pageQuery : fc.constant([]),
+    query: operatorQueryFor(route) ?? (route.startsWith('GET') ? pageQuery : fc.constant([])),
     body: bodyFor(route),
   }),
 );
@@ -255,3 +281,120 @@ export const MEASURED_ADMIN_CASES: AdminCase[] = [
     body: { kind: 'none', contentType: 'application/json' },
   },
 ];
+
+// --- Issue 20: task PATCH, batch delete, events, export/import and the Nacos-Sync API ---------------------
+
+const idText = fc.oneof(fc.constantFrom(NIL_UUID, 'bb7101815a55c366728f8b210d80a43c', 'not-an-id', ''), hostileString);
+
+const taskPatch = mutated(
+  fc.record({
+    name: opt(plainName.map((n) => `fz-${n}`)),
+    namespace: opt(pattern),
+    groupName: opt(pattern),
+    serviceName: opt(pattern),
+    exclude: opt(fc.array(pattern, { maxLength: 3 })),
+    maxDeleteRatio: opt(fc.double({ min: 0, max: 1, noNaN: true })),
+    sourceClusterId: opt(fc.nat(50).map((pool) => ({ $cluster: pool }))),
+    status: opt(fc.constantFrom('paused', 'running')),
+  }),
+  {
+    name: hostileString,
+    namespace: hostileString,
+    groupName: hostileString,
+    serviceName: hostileString,
+    exclude: fc.oneof(fc.array(hostileString, { maxLength: 3 }), fc.constant([null])),
+    maxDeleteRatio: fc.constantFrom('0.5', -0.1, 1.1, 'NaN', null),
+  },
+  2,
+).map(withoutUndefined);
+
+const transferDocument = mutated(
+  fc.record({
+    format: fc.constant('distro-sync/v1'),
+    clusters: fc.array(
+      fc.record({
+        name: plainName.map((n) => `fz-imp-${n}`),
+        kind: fc.constantFrom('distro', 'nacos'),
+        addresses: fc.constant(['127.0.0.1:1']),
+        secrets: opt(fc.constantFrom(['token'], ['password'], ['nope'])),
+      }),
+      { maxLength: 2 },
+    ),
+    tasks: fc.array(
+      fc
+        .record({
+          name: plainName.map((n) => `fz-imp-${n}`),
+          source: fc.constantFrom('pool-distro', 'pool-nacos', 'nowhere'),
+          target: fc.constantFrom('pool-here', 'pool-spare'),
+          serviceName: pattern,
+          status: opt(fc.constantFrom('running', 'paused', 'deleting')),
+        })
+        .map(withoutUndefined),
+      { maxLength: 2 },
+    ),
+  }),
+  { format: hostileString, clusters: wrongValue, tasks: wrongValue },
+  1,
+);
+
+const nacosSyncBody = fc.record({
+  clusterName: fc.oneof(
+    plainName.map((n) => `fz-ns-${n}`),
+    hostileString,
+  ),
+  clusterType: fc.constantFrom('NACOS', 'ZK', 'DISTRO', 'LOCAL', 'EUREKA', 'nacos', ''),
+  connectKeyList: fc.oneof(fc.constant(['127.0.0.1:1']), fc.array(hostileString, { maxLength: 2 }), wrongValue),
+  userName: opt(hostileString),
+  password: opt(credential),
+  sourceClusterId: idText,
+  destClusterId: idText,
+  serviceName: fc.oneof(pattern, fc.constantFrom('ALL', 'all'), hostileString),
+  groupName: opt(hostileString),
+  taskId: idText,
+  taskStatus: fc.constantFrom('SYNC', 'DELETE', 'PAUSE', ''),
+  excludeConsumer: opt(fc.oneof(fc.boolean(), wrongValue)),
+});
+
+function operatorBodyFor(route: AdminRoute): fc.Arbitrary<AdminBody> | undefined {
+  if (route === 'PATCH /api/v1/tasks/:id') return jsonOrHostile(taskPatch);
+  if (route === 'POST /api/v1/tasks/batch-delete') {
+    return jsonOrHostile(
+      fc.oneof(
+        fc
+          .array(
+            fc.nat(50).map((pool) => ({ $task: pool })),
+            { minLength: 1, maxLength: 3 },
+          )
+          .map((ids) => ({ ids })),
+        fc.array(idText, { maxLength: 3 }).map((ids) => ({ ids })),
+        wrongValue.map((ids) => ({ ids })),
+      ),
+    );
+  }
+  if (route === 'POST /api/v1/import') return jsonOrHostile(transferDocument);
+  if (route.startsWith('POST /v1/')) return jsonOrHostile(nacosSyncBody.map(withoutUndefined));
+  return undefined;
+}
+
+function operatorQueryFor(route: AdminRoute): fc.Arbitrary<Array<[string, string]>> | undefined {
+  if (route === 'GET /api/v1/events') {
+    return fc.array(
+      fc.tuple(
+        fc.constantFrom('taskId', 'clusterId', 'kind', 'since', 'until', 'page', 'pageSize'),
+        fc.oneof(idText, fc.constantFrom('hold,updated', 'created', '2026-01-01T00:00:00Z', '2026-13-01', '1', '501')),
+      ),
+      { maxLength: 4 },
+    );
+  }
+  if (route === 'POST /api/v1/import') return fc.constantFrom([], [['dryRun', 'true']], [['dryRun', 'yes']]);
+  if (route.startsWith('GET /v1/') || route.startsWith('DELETE /v1/')) {
+    return fc.array(
+      fc.tuple(
+        fc.constantFrom('clusterId', 'taskId', 'taskIds', 'pageNum', 'pageSize', 'clusterName', 'serviceName'),
+        fc.oneof(idText, numberText(fc.integer({ min: 0, max: 600 }))),
+      ),
+      { maxLength: 3 },
+    );
+  }
+  return undefined;
+}

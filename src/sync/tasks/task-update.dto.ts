@@ -1,0 +1,120 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsNumber,
+  IsString,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+  ValidateIf,
+} from 'class-validator';
+import type { ValidationArguments } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
+import { PATTERN, TASK_NAME, TASK_NAME_MESSAGE, trim } from './task.dto';
+
+/**
+ * A field a task's definition has but a PATCH may not change: present at all is a 400 that says
+ * why and what to do instead (without it the global whitelist would drop the field silently).
+ */
+function Unchangeable(why: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ readOnly: true, description: `Cannot change: ${why}` }),
+    ValidateIf((_o: unknown, v: unknown) => v !== undefined),
+    ValidateBy({
+      name: 'unchangeable',
+      validator: {
+        validate: () => false,
+        defaultMessage: (args?: ValidationArguments) => `${args?.property ?? 'field'} cannot change: ${why}`,
+      },
+    }),
+  );
+}
+
+const NEW_TASK = 'create a new task and delete this one (its copies belong to these clusters)';
+
+/**
+ * `PATCH /api/v1/tasks/:id`: what may change in a task's definition. Absent fields keep their value.
+ * A changed selector moves the task to the new desired set: copies still selected stay untouched,
+ * copies no longer selected are withdrawn under the task's protect mode (maxDeleteRatio, the hold).
+ */
+export class TaskUpdateDto {
+  @ApiPropertyOptional({ description: 'Unique' })
+  @IsOptionalNotNull()
+  @Transform(trim)
+  @IsString()
+  @Length(1, 128)
+  @IsPrintable()
+  @Matches(TASK_NAME, { message: TASK_NAME_MESSAGE })
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'A namespace or `*` for all' })
+  @IsOptionalNotNull()
+  @IsString()
+  @Length(1, 128)
+  @IsPrintable()
+  @Matches(PATTERN, { message: 'namespace has characters a namespace cannot have' })
+  namespace?: string;
+
+  @ApiPropertyOptional({ description: 'A group or `*` for all' })
+  @IsOptionalNotNull()
+  @IsString()
+  @Length(1, 128)
+  @IsPrintable()
+  @Matches(PATTERN, { message: 'groupName has characters a group cannot have' })
+  groupName?: string;
+
+  @ApiPropertyOptional({ description: 'A service name or `*` for all' })
+  @IsOptionalNotNull()
+  @IsString()
+  @Length(1, 512)
+  @IsPrintable()
+  @Matches(PATTERN, { message: 'serviceName has characters a service name cannot have' })
+  serviceName?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'Replaces the exclude patterns; `[]` removes them all' })
+  @IsOptionalNotNull()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Length(1, 512, { each: true })
+  @IsPrintable({ each: true })
+  @Matches(PATTERN, { each: true, message: 'each exclude pattern must be a name pattern' })
+  exclude?: string[];
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 1,
+    description: 'Share of copies one round may delete before it is held',
+  })
+  @IsOptionalNotNull()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  maxDeleteRatio?: number;
+
+  @Unchangeable(NEW_TASK)
+  sourceClusterId?: unknown;
+
+  @Unchangeable(NEW_TASK)
+  targetClusterId?: unknown;
+
+  @Unchangeable('use POST /api/v1/tasks/:id/pause, /resume, or DELETE /api/v1/tasks/:id')
+  status?: unknown;
+}
+
+/** `POST /api/v1/tasks/batch-delete`: the tasks to delete, all or none. */
+export class TaskBatchDeleteDto {
+  @ApiProperty({ type: [String], format: 'uuid', description: 'Task ids; an unknown one fails the whole batch (404)' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @IsUUID(undefined, { each: true })
+  ids!: string[];
+}
