@@ -21,8 +21,9 @@ export interface ZooKeeperSettings {
   requestTimeoutMs?: number;
 }
 
-/** One operation of an atomic `multi`. */
+/** One operation of an atomic `multi`; `check` only asserts the znode's version. */
 export type ZooKeeperOp =
+  | { op: 'check'; path: string; version: number }
   | { op: 'create'; path: string; data: Buffer; mode: number }
   | { op: 'remove'; path: string; version?: number }
   | { op: 'setData'; path: string; data: Buffer; version?: number };
@@ -38,6 +39,12 @@ export function connectString(addresses: readonly string[]): { hosts: string; ch
   });
   const chroot = [...chroots].find((c) => c !== '') ?? '';
   return { hosts: hosts.join(','), chroot };
+}
+
+/** The index of the operation that failed a `multi`, when `err` is such a refusal. */
+export function failedOpOf(err: unknown): number | undefined {
+  const index = (err as { failedOp?: unknown } | null)?.failedOp;
+  return typeof index === 'number' && index >= 0 ? index : undefined;
 }
 
 /** Whether a ZooKeeper answer is `code` (Exception.NO_NODE, NODE_EXISTS, …). */
@@ -143,17 +150,33 @@ export class ZooKeeperConnection extends EventEmitter<{
     return this.call(`remove ${path}`, (c, done) => c.remove(path, version, (err) => done(err)));
   }
 
-  /** All of `ops` or none, atomically: a reader sees the state before or after, never between. */
+  /**
+   * All of `ops` or none, atomically: a reader sees the state before or after, never between. A
+   * refused transaction rejects with the first failed operation's exception, its index in `ops` as
+   * `failedOp` (see `failedOpOf`).
+   */
   multi(ops: readonly ZooKeeperOp[]): Promise<void> {
-    return this.call(`transaction on ${ops[0]?.path ?? '(none)'}`, (c, done) => {
-      const tx = c.transaction();
-      for (const o of ops) {
-        if (o.op === 'create') tx.create(o.path, o.data, this.acls, o.mode);
-        else if (o.op === 'remove') tx.remove(o.path, o.version ?? -1);
-        else tx.setData(o.path, o.data, o.version ?? -1);
-      }
-      tx.commit((err) => done(err));
-    });
+    return this.call(
+      `transaction on ${ops.find((o) => o.op !== 'check')?.path ?? ops[0]?.path ?? '(none)'}`,
+      (c, done) => {
+        const tx = c.transaction();
+        for (const o of ops) {
+          if (o.op === 'check') tx.check(o.path, o.version);
+          else if (o.op === 'create') tx.create(o.path, o.data, this.acls, o.mode);
+          else if (o.op === 'remove') tx.remove(o.path, o.version ?? -1);
+          else tx.setData(o.path, o.data, o.version ?? -1);
+        }
+        tx.commit((err, results) => {
+          if (err instanceof Exception && Array.isArray(results)) {
+            const failed = (results as Array<{ err?: number }>).findIndex(
+              (r) => r.err !== undefined && r.err !== Exception.OK,
+            );
+            (err as unknown as { failedOp?: number }).failedOp = failed;
+          }
+          done(err);
+        });
+      },
+    );
   }
 
   /** Connects (or waits for the connection) within the request timeout. */
