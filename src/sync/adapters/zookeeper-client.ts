@@ -17,7 +17,10 @@ export interface ZooKeeperSettings {
   password?: string;
   /** Asked of the server (it grants 2 to 20 ticks): how long ephemeral copies outlive a dead writer. */
   sessionTimeoutMs: number;
-  /** Each call fails after this long without an answer (a server that is down). Default 5000. */
+  /**
+   * Each call fails after this long without an answer (a server that is down). Default 5000. A call
+   * made while there is no connection waits for one at most 3 s of it (CONNECT_WAIT_MS).
+   */
   requestTimeoutMs?: number;
 }
 
@@ -76,6 +79,7 @@ export class ZooKeeperConnection extends EventEmitter<{
   private sessions = 0;
   private lastSession: string | undefined;
   private readonly requestTimeoutMs: number;
+  private readonly connectWaitMs: number;
 
   constructor(private readonly settings: ZooKeeperSettings) {
     super();
@@ -83,6 +87,7 @@ export class ZooKeeperConnection extends EventEmitter<{
     this.hosts = hosts;
     this.chroot = chroot;
     this.requestTimeoutMs = settings.requestTimeoutMs ?? 5000;
+    this.connectWaitMs = Math.min(this.requestTimeoutMs, CONNECT_WAIT_MS);
   }
 
   /** The current session's id (hex), or undefined before the first one. */
@@ -181,7 +186,7 @@ export class ZooKeeperConnection extends EventEmitter<{
 
   /** Connects (or waits for the connection) within the request timeout. */
   ready(): Promise<void> {
-    return this.withDeadline('connect', this.connection());
+    return this.withDeadline('connect', this.connection(), this.connectWaitMs);
   }
 
   /** Ends the session: the server removes its ephemeral nodes now. */
@@ -304,7 +309,7 @@ export class ZooKeeperConnection extends EventEmitter<{
     what: string,
     run: (client: Client, done: (err: Error | Exception | null | undefined, value?: T) => void) => void,
   ): Promise<T> {
-    await this.withDeadline(what, this.connection());
+    await this.withDeadline(what, this.connection(), this.connectWaitMs);
     const client = this.client;
     if (!client) throw new Error(`zookeeper ${this.hosts}: ${what}: no session`);
     const result = new Promise<T>((resolve, reject) => {
@@ -313,15 +318,12 @@ export class ZooKeeperConnection extends EventEmitter<{
         else resolve(value as T);
       });
     });
-    return this.withDeadline(what, result);
+    return this.withDeadline(what, result, this.requestTimeoutMs);
   }
 
-  private withDeadline<T>(what: string, work: Promise<T>): Promise<T> {
+  private withDeadline<T>(what: string, work: Promise<T>, ms: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`zookeeper ${this.hosts}: ${what}: no answer in ${this.requestTimeoutMs} ms`)),
-        this.requestTimeoutMs,
-      );
+      const timer = setTimeout(() => reject(new Error(`zookeeper ${this.hosts}: ${what}: no answer in ${ms} ms`)), ms);
       work.then(
         (v) => {
           clearTimeout(timer);
@@ -347,6 +349,11 @@ export class ZooKeeperConnection extends EventEmitter<{
   }
 }
 
+/**
+ * How long a call waits for a connection: an ensemble that refuses or never answers is reported
+ * (a cluster check, a diff, a task's source) in 3 s, not after the whole request timeout.
+ */
+const CONNECT_WAIT_MS = 3000;
 /** node-zookeeper-client's ConnectionManager states: connecting, and closing (a closed socket is not reconnected). */
 const CONNECTING_STATE = 1;
 const CLOSING_STATE = -1;
