@@ -4,7 +4,7 @@ import { EtcdRegistryAdapter } from '../../src/sync/adapters/etcd-adapter';
 import { CopyFencedError } from '../../src/sync/adapters/target-registry';
 import type { CopyOwner } from '../../src/sync/adapters/target-registry';
 import type { CopyRecord } from '../../src/sync/reconcile/copy-plan';
-import { EtcdServer } from '../support/etcd-server';
+import { EtcdServer } from '../../tools/support/etcd-server';
 import { etcdClient, grpcNamingValue, keysUnder } from './etcd-support';
 
 const KEY: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };

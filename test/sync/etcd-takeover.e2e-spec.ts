@@ -1,7 +1,7 @@
 import type { Etcd3 } from 'etcd3';
 import { adminRequest } from '../../tools/support/admin-request';
 import { eventually } from '../../tools/support/eventually';
-import { EtcdServer } from '../support/etcd-server';
+import { EtcdServer } from '../../tools/support/etcd-server';
 import { killAll, spawnNode } from '../support/node-process';
 import type { NodeProcess } from '../support/node-process';
 import { createTestDatabase } from '../support/test-database';
