@@ -1,7 +1,7 @@
 import type { ServiceKey } from '../../src/registry';
 import type { CopyRecord } from '../../src/sync/reconcile/copy-plan';
 import type { ServiceSnapshot } from '../../src/sync/adapters/source-registry';
-import { CopyFencedError } from '../../src/sync/adapters/target-registry';
+import { CopyFencedError, CopyRefusedError } from '../../src/sync/adapters/target-registry';
 import type { CopyOwner } from '../../src/sync/adapters/target-registry';
 import { ZooKeeperAdapter } from '../../src/sync/adapters/zookeeper-adapter';
 import type { ZooKeeperAdapterSettings } from '../../src/sync/adapters/zookeeper-adapter';
@@ -201,6 +201,32 @@ describe('the zookeeper adapter against a real ZooKeeper', () => {
     expect(await rooted.snapshot(SELECT_ALL)).toEqual([]);
     expect(await rooted.check()).toMatchObject({ reachable: true, services: 0, instances: 0 });
     await next.withdrawCopies(owner('3'));
+  });
+
+  it('should refuse a copy of another group that would share a znode with a copy already written', async () => {
+    const sut = adapter({ layout: 'spring-cloud' });
+    await sut.renewCopies(owner('1'));
+    const orders = { ...KEY, name: 'orders' };
+    const first = { ...copyAt('10.9.0.1'), serviceName: 'orders' };
+    const twin = { ...first, groupName: 'g2', metadata: { ...first.metadata, zone: 'b' } };
+    await sut.applyCopies(owner('1'), [{ key: orders, copies: [first], removed: [] }]);
+    const written = (await app.getData('/services/orders/10.9.0.1:20880')).data?.toString();
+    // Another group's service of the same name: ZooKeeper has no groups, so it would land on the same znode.
+    const refusal = sut.applyCopies(owner('1'), [{ key: { ...orders, group: 'g2' }, copies: [twin], removed: [] }]);
+    await expect(refusal).rejects.toBeInstanceOf(CopyRefusedError);
+    await expect(refusal).rejects.toThrow(
+      /\/services\/orders\/10\.9\.0\.1:20880 holds the copy of DEFAULT\|10\.9\.0\.1:20880 in public\/DEFAULT_GROUP@@orders; .* of public\/g2@@orders would share it/,
+    );
+    // Both in one write: refused whole, nothing changed.
+    await expect(
+      sut.applyCopies(owner('1'), [
+        { key: orders, copies: [first], removed: [] },
+        { key: { ...orders, group: 'g2' }, copies: [twin], removed: [] },
+      ]),
+    ).rejects.toBeInstanceOf(CopyRefusedError);
+    expect((await app.getData('/services/orders/10.9.0.1:20880')).data?.toString()).toBe(written);
+    expect(await sut.listCopies(owner('1'))).toEqual([first]);
+    await sut.withdrawCopies(owner('1'));
   });
 
   it('should update a copy in place (one atomic swap of its znode) and remove unwanted ones', async () => {

@@ -2,7 +2,7 @@ import { batchError, forEachBounded } from '@/common/bounded';
 import { Exception } from 'node-zookeeper-client';
 import type { Stat } from 'node-zookeeper-client';
 import type { CopyRecord } from '../reconcile/copy-plan';
-import { SYNC_TASK_KEY, copyKey, sameCopy, serviceId } from '../reconcile/copy-plan';
+import { SYNC_TASK_KEY, copyId, copyKey, sameCopy, serviceId } from '../reconcile/copy-plan';
 import { CopyRefusedError, isFencedOut } from './target-registry';
 import type { CopyOwner, RenewOutcome, ServiceCopies, TargetRegistry } from './target-registry';
 import { CreateMode, isZooKeeperCode } from './zookeeper-client';
@@ -59,6 +59,9 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
     await this.ready(owner);
     const layout = this.reader.layout;
     const ops: Array<() => Promise<void>> = [];
+    // A znode holds one copy. ZooKeeper has no groups: copies of one service name from two groups
+    // land on one znode in the JSON layouts (`<service>/<ip:port>`), and the second is refused.
+    const pathHolders = new Map([...this.held].map(([id, h]) => [h.path, { id, record: h.record }]));
     for (const { key, copies, removed } of services) {
       const wanted = new Set<string>();
       for (const copy of copies) {
@@ -67,6 +70,13 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
         const place = layout.placeCopy(copy, this.clock());
         const dirPath = layout.instancesPath(place.dir);
         const path = `${dirPath}/${place.node}`;
+        const holder = pathHolders.get(path);
+        if (holder !== undefined && holder.id !== id) {
+          throw new CopyRefusedError(
+            `${path} holds the copy of ${copyId(holder.record)} in ${serviceId(holder.record)}; ${copyId(copy)} of ${serviceId(copy)} would share it (ZooKeeper has no groups: a task writing into it should select one group)`,
+          );
+        }
+        pathHolders.set(path, { id, record: copy });
         const had = this.held.get(id);
         if (had && had.path === path && sameCopy(had.record, copy)) continue;
         ops.push(async () => {
