@@ -72,7 +72,8 @@ Runs the named benchmarks (all four when none is named) and prints one table eac
 Full-size runs also update docs/benchmarks.json and docs/benchmarks.md (the newest run of each
 benchmark is kept); --quick uses smaller sizes, finishes in under two minutes, and only prints.
 --only <part> runs one part of a benchmark and only prints (distro: replication for (a)-(c),
-faults for (d)-(e), memory for (f); sync: ledger for the ledger write against a raw upsert).
+faults for (d)-(e), memory for (f); sync: ledger for the ledger write against a raw upsert,
+zookeeper or etcd for that registry's rows both ways).
 Every run is also kept in bench/results/<time>.json. Set DATABASE_URL to run the sync benchmark
 on Postgres (scratch databases are created and dropped); embedded PGlite otherwise.`;
 

@@ -6,59 +6,21 @@
  * ledger's batched write against a raw `unnest` upsert of the same rows (`--only ledger`: that
  * comparison alone).
  */
-import { adminRequest } from '../tools/support/admin-request';
-import type { ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { Database } from '@/database/database';
 import { RegistryApiClient } from '@/sync/adapters/registry-api.client';
 import type { PublishItem } from '@/sync/adapters/registry-api.client';
 import { desiredCopies } from '@/sync/reconcile/copy-plan';
 import { LedgerRepository, ledgerColumns } from '@/sync/store/ledger.repository';
 import { eventually } from '../tools/support/eventually';
-import { freePorts } from '../tools/support/free-ports';
-import { spawnBenchNode } from './distro-rig';
 import { dropDatabase, scratchDatabase } from './scratch-db';
 import { percentile } from './grpc-rigs';
 import type { BenchOptions, BenchResult, BenchRow } from './run';
+import { TOKEN, admin, startRegion, stopRegion } from './sync-region';
+import type { Region } from './sync-region';
+import { registryRows } from './sync-registries';
+import type { RegistryKind } from './sync-registries';
 
-const TOKEN = 'sync-bench-admin-token-000';
 const quiet = { log: () => undefined, warn: () => undefined };
-
-interface Region {
-  base: string;
-  grpc: number;
-  child: ChildProcess;
-}
-
-async function startRegion(databaseUrl: string | undefined): Promise<Region> {
-  const [http, grpc, distro] = await freePorts(3);
-  // --expose-gc plus a SIGUSR2 hook: memory is read after a forced full collection.
-  const gcHook = ['--expose-gc', '-r', join(__dirname, 'gc-on-signal.js')];
-  const child = spawnBenchNode(
-    {
-      HTTP_PORT: String(http),
-      NACOS_GRPC_PORT: String(grpc),
-      DISTRO_PORT: String(distro),
-      ADMIN_TOKEN: TOKEN,
-      SECRET_KEY: 'sync-bench-secret-key-0123456789abcdef',
-      SYNC_LEASE_RENEW_MS: '500',
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    },
-    gcHook,
-  );
-  const base = `http://127.0.0.1:${http}`;
-  await eventually(async () => (await fetch(`${base}/health/ready`)).ok, { timeoutMs: 60_000, intervalMs: 200 });
-  return { base, grpc, child };
-}
-
-interface AdminAnswer {
-  id: string;
-  applied: number;
-}
-
-function admin(base: string, method: string, path: string, body?: unknown): Promise<AdminAnswer> {
-  return adminRequest<AdminAnswer>(`${base}/api/v1${path}`, TOKEN, method, body);
-}
 
 /** Forces a full collection in the node (see gc-on-signal.ts) and lets it settle. */
 async function collect(region: Region): Promise<void> {
@@ -239,9 +201,17 @@ async function ledgerOnly(databaseUrl: string | undefined, rows: number): Promis
   }
 }
 
+/** `--only zookeeper|etcd`: that registry's rows alone. */
+async function registryOnly(kind: RegistryKind, quick: boolean): Promise<BenchResult> {
+  const { rows, note } = await registryRows(kind, quick);
+  return { name: 'sync', rows, notes: [note] };
+}
+
 export async function run(options: BenchOptions): Promise<BenchResult> {
-  if (options.only !== undefined && options.only !== 'ledger') throw new Error(`sync has one part: ledger`);
+  const parts = ['ledger', 'zookeeper', 'etcd'];
+  if (options.only !== undefined && !parts.includes(options.only)) throw new Error(`sync parts: ${parts.join(', ')}`);
   if (options.only === 'ledger') return ledgerOnly(process.env.DATABASE_URL, options.quick ? 10_000 : 100_000);
+  if (options.only === 'zookeeper' || options.only === 'etcd') return registryOnly(options.only, options.quick);
   const services = options.quick ? 1_000 : 10_000;
   const perService = 10;
   const total = services * perService;
@@ -351,12 +321,18 @@ export async function run(options: BenchOptions): Promise<BenchResult> {
     source.close();
     rows.push(await ledgerVsRaw(dbLedger, total));
   } finally {
-    await Promise.all([a, b].map((r) => new Promise((resolve) => r.child.once('exit', resolve).kill('SIGTERM'))));
+    await Promise.all([a, b].map(stopRegion));
     await Promise.all(
       ['distro_sync_bench_a', 'distro_sync_bench_b', 'distro_sync_bench_ledger'].map((n) =>
         dropDatabase(databaseUrl, n),
       ),
     );
+  }
+  // The registries of issue 18, each against a region node of its own (the two above are stopped).
+  for (const kind of ['zookeeper', 'etcd'] as const) {
+    const { rows: more, note } = await registryRows(kind, options.quick);
+    rows.push(...more);
+    notes.push(note);
   }
   notes.push(
     `Two node processes on loopback${databaseUrl ? ' on the Postgres of DATABASE_URL (scratch databases)' : ' on embedded PGlite'}; region A loaded through its registry API, region B pulling with one * task (SYNC_LEASE_RENEW_MS=500).`,

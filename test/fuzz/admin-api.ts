@@ -1,7 +1,14 @@
 import { DataSource } from 'typeorm';
 import fc from 'fast-check';
 import { printableViolation } from '@/common/text-rule';
-import { ACTIONS, MEASURED_ADMIN_CASES, PRINTABLE_CLUSTER_FIELDS, adminCase } from './support/admin-cases';
+import {
+  ACTIONS,
+  CLUSTER_FIELDS,
+  MEASURED_ADMIN_CASES,
+  PEM_SECRET,
+  PRINTABLE_CLUSTER_FIELDS,
+  adminCase,
+} from './support/admin-cases';
 import type { AdminCase, IdRef } from './support/admin-cases';
 import type { FuzzContext } from './support/fuzz-context';
 import type { FuzzNode } from './support/fuzz-node';
@@ -94,6 +101,17 @@ function judge(c: AdminCase, answer: HttpAnswer, stateChanged: boolean, logLeaks
   if (inBody) out.push(v('secret-in-response', inBody));
   if (logLeaks.length > 0) out.push(v('secret-in-log', logLeaks[0]));
   if (answer.status >= 400 && stateChanged) out.push(v('state-changed-by-refusal', `${answer.status}`));
+  if (c.refused && (answer.status !== 400 || !answer.text.includes(c.refused.field))) {
+    out.push(v(`bad-input-not-refused(${c.refused.field})`, `${answer.status} ${answer.text.slice(0, 200)}`));
+  }
+  const clusterBody =
+    c.body.kind === 'json' && (c.route === 'POST /api/v1/clusters' || c.route === 'PATCH /api/v1/clusters/:id');
+  // A field's bad value is refused by its name; unknown fields by theirs (`property x should not exist`). A bad
+  // id or a body that is not JSON at all (`__proto__` is refused as such) has no field to name.
+  const fieldRefusal = clusterBody && answer.status === 400 && 'pool' in c.id && !/not valid JSON/.test(answer.text);
+  if (fieldRefusal && !CLUSTER_FIELDS.some((f) => answer.text.includes(f)) && !/should not exist/.test(answer.text)) {
+    out.push(v('400-names-no-field', answer.text.slice(0, 200)));
+  }
   const ok = answer.status >= 200 && answer.status < 300;
   if (
     ok &&
@@ -141,11 +159,36 @@ export function describeAdminApiFuzz(ctx: FuzzContext): void {
       password: SECRETS.CLUSTER_CREDENTIAL,
     });
     const spare = await post('/api/v1/clusters', { name: 'pool-spare', kind: 'nacos', addresses: ['localhost:9'] });
+    // Clusters 4 and 5: the kinds of issue 18, with every credential they take (the fuzz PATCHes them).
+    const zookeeper = await post('/api/v1/clusters', {
+      name: 'pool-zookeeper',
+      kind: 'zookeeper',
+      addresses: ['127.0.0.1:1/apps/prod'],
+      layout: 'dubbo-app',
+      username: 'sync',
+      password: SECRETS.CLUSTER_CREDENTIAL,
+    });
+    const etcd = await post('/api/v1/clusters', {
+      name: 'pool-etcd',
+      kind: 'etcd',
+      addresses: ['127.0.0.1:1'],
+      layout: 'kratos',
+      prefix: '/apps',
+      username: 'sync',
+      password: SECRETS.CLUSTER_CREDENTIAL,
+      tlsCa: PEM_SECRET,
+      tlsCert: PEM_SECRET,
+      tlsKey: PEM_SECRET,
+    });
     const tasks = [
       await post('/api/v1/tasks', { sourceClusterId: distro, targetClusterId: here, serviceName: '*' }),
       await post('/api/v1/tasks', { sourceClusterId: nacos, targetClusterId: here, serviceName: 'svc-*' }),
     ];
-    return { clusters: [here, distro, nacos, spare], tasks };
+    tasks.push(
+      await post('/api/v1/tasks', { sourceClusterId: zookeeper, targetClusterId: here, serviceName: '*' }),
+      await post('/api/v1/tasks', { sourceClusterId: here, targetClusterId: etcd, serviceName: 'svc-*' }),
+    );
+    return { clusters: [here, distro, nacos, spare, zookeeper, etcd], tasks };
   }
 
   async function runCase(target: (typeof targets)[number], c: AdminCase, authorization: string | null): Promise<void> {

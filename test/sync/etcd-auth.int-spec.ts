@@ -1,6 +1,6 @@
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { EtcdServer } from '../support/etcd-server';
+import { EtcdServer } from '../../tools/support/etcd-server';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
 import { eventually } from '../../tools/support/eventually';

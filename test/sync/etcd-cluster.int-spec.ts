@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Etcd3 } from 'etcd3';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { EtcdServer } from '../support/etcd-server';
+import { EtcdServer } from '../../tools/support/etcd-server';
 import { runRounds } from '../support/sync-rounds';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';

@@ -1,7 +1,7 @@
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { EtcdServer } from '../support/etcd-server';
-import type { EtcdTls } from '../support/etcd-server';
+import { EtcdServer } from '../../tools/support/etcd-server';
+import type { EtcdTls } from '../../tools/support/etcd-server';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
 import { eventually } from '../../tools/support/eventually';

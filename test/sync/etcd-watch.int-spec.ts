@@ -1,7 +1,7 @@
 import type { Etcd3 } from 'etcd3';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { EtcdServer } from '../support/etcd-server';
+import { EtcdServer } from '../../tools/support/etcd-server';
 import { TcpProxy } from '../support/tcp-proxy';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';

@@ -2,7 +2,8 @@ import { Database } from '../../src/database/database';
 import { Registry } from '../../src/registry';
 import type { ServiceKey } from '../../src/registry';
 import { LocalRegistryAdapter } from '../../src/sync/adapters/local-adapter';
-import { CopyRefusedError } from '../../src/sync/adapters/target-registry';
+import { CopyFencedError, CopyRefusedError } from '../../src/sync/adapters/target-registry';
+import type { CopyOwner } from '../../src/sync/adapters/target-registry';
 import type { RegistryAdapter } from '../../src/sync/adapters/registry-adapter';
 import { LeaseKeeper } from '../../src/sync/leases/lease-keeper';
 import { ENTITIES } from '../../src/sync/entities';
@@ -20,16 +21,22 @@ const quiet = { log: () => undefined, warn: () => undefined };
 const orders: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
 
 /**
- * A target whose answers the test controls: down (every call fails as unreachable), or refusing
- * any copy whose metadata carries `refuse` (as a target's validation would, INVALID_ARGUMENT).
+ * A target whose answers the test controls: down (every call fails as unreachable), refusing
+ * any copy whose metadata carries `refuse` (as a target's validation would, INVALID_ARGUMENT), or
+ * fencing out writers below a lease generation (as etcd and ZooKeeper targets do).
  */
 class ControlledTarget implements RegistryAdapter {
   down = false;
   calls = 0;
+  fencedBelow = 0n;
   constructor(private readonly inner: LocalRegistryAdapter) {}
-  private gate<T>(work: () => Promise<T>): Promise<T> {
+  private gate<T>(work: () => Promise<T>, owner?: CopyOwner): Promise<T> {
     this.calls++;
-    return this.down ? Promise.reject(new Error('connect ECONNREFUSED 10.255.0.1:9848')) : work();
+    if (this.down) return Promise.reject(new Error('connect ECONNREFUSED 10.255.0.1:9848'));
+    if (owner && BigInt(owner.generation) < this.fencedBelow) {
+      return Promise.reject(new CopyFencedError(owner.taskId, owner.generation, `fence at ${this.fencedBelow}`));
+    }
+    return work();
   }
   snapshot: RegistryAdapter['snapshot'] = (s) => this.inner.snapshot(s);
   watch: RegistryAdapter['watch'] = (s, on, err) => this.inner.watch(s, on, err);
@@ -38,9 +45,9 @@ class ControlledTarget implements RegistryAdapter {
       const bad = services.flatMap((s) => s.copies).find((c) => c.metadata.refuse !== undefined);
       if (bad) return Promise.reject(new CopyRefusedError(`instance ${bad.ip}:${bad.port}: metadata refused`));
       return this.inner.applyCopies(o, services);
-    });
-  renewCopies: RegistryAdapter['renewCopies'] = (o) => this.gate(() => this.inner.renewCopies(o));
-  withdrawCopies: RegistryAdapter['withdrawCopies'] = (o) => this.gate(() => this.inner.withdrawCopies(o));
+    }, o);
+  renewCopies: RegistryAdapter['renewCopies'] = (o) => this.gate(() => this.inner.renewCopies(o), o);
+  withdrawCopies: RegistryAdapter['withdrawCopies'] = (o) => this.gate(() => this.inner.withdrawCopies(o), o);
   listCopies: RegistryAdapter['listCopies'] = (o) => this.gate(() => this.inner.listCopies(o));
   check: RegistryAdapter['check'] = () => this.inner.check();
   close: RegistryAdapter['close'] = () => this.inner.close();
@@ -464,6 +471,29 @@ describe(TaskRunner.name, () => {
       expect(deleted?.details).toMatchObject({ withdrawn: false, copies: 1 });
       expect(deleted?.message).toContain('lapse by their TTL');
     });
+  });
+
+  it('should stop writing, and say so once, when the target fences its holding out', async () => {
+    const h = await harness();
+    h.a.registerInstance('10.0.5.1:80#true', 'ipport', orders, { ip: '10.0.5.1', port: 80 });
+    await eventually(() => expect(copiesIn(h.b)).toHaveLength(1));
+    // A newer holding raised the task's fence in the target; this runner has not seen its lease go.
+    h.target.fencedBelow = BigInt(h.lease.generation) + 1n;
+    h.a.registerInstance('10.0.5.2:80#true', 'ipport', orders, { ip: '10.0.5.2', port: 80 });
+    await eventually(() => expect(h.events).toContain('lease-fenced'));
+    const fenced = h.details.find((d) => d.kind === 'lease-fenced')!;
+    expect(fenced.message).toMatch(/fenced out of the target: fence at \d+; this holder stopped writing/);
+    expect(fenced.details).toEqual({ generation: h.lease.generation });
+    expect(h.sut.state.lastError).toMatch(/fenced out/);
+    // Nothing more is tried: no retry of the change, no renewal, no full round.
+    const calls = h.target.calls;
+    h.a.registerInstance('10.0.5.3:80#true', 'ipport', orders, { ip: '10.0.5.3', port: 80 });
+    await h.sut.renew();
+    await h.sut.reconcile();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(h.target.calls).toBe(calls);
+    expect(h.events.filter((e) => e === 'lease-fenced')).toHaveLength(1);
+    expect(copiesIn(h.b).map((i) => i.ip)).toEqual(['10.0.5.1']);
   });
 
   it('should let a new holder adopt the copies with no moment where they are missing', async () => {

@@ -1,6 +1,7 @@
 import type { ServiceKey } from '../../src/registry';
 import type { CopyRecord } from '../../src/sync/reconcile/copy-plan';
 import type { ServiceSnapshot } from '../../src/sync/adapters/source-registry';
+import { CopyFencedError, CopyRefusedError } from '../../src/sync/adapters/target-registry';
 import type { CopyOwner } from '../../src/sync/adapters/target-registry';
 import { ZooKeeperAdapter } from '../../src/sync/adapters/zookeeper-adapter';
 import type { ZooKeeperAdapterSettings } from '../../src/sync/adapters/zookeeper-adapter';
@@ -61,7 +62,14 @@ describe('the zookeeper adapter against a real ZooKeeper', () => {
     open.push(a);
     return a;
   };
-  const owner = (generation: string): CopyOwner => ({ taskId: 't1', generation, ttlMs: SESSION_MS });
+  // Every test's holdings come after the last test's: the task's fence only ever goes up.
+  let generations = 0;
+  beforeEach(() => (generations += 100));
+  const owner = (generation: string): CopyOwner => ({
+    taskId: 't1',
+    generation: String(generations + Number(generation)),
+    ttlMs: SESSION_MS,
+  });
   const providers = async (): Promise<string[]> => (await app.getChildren(DIR).catch(() => [])).sort();
   const ownerOf = async (node: string): Promise<string> =>
     (await app.exists(`${DIR}/${node}`))!.ephemeralOwner.toString('hex');
@@ -148,6 +156,77 @@ describe('the zookeeper adapter against a real ZooKeeper', () => {
     // No successor: the copies go when the server times the session out.
     await next.close();
     await eventually(async () => expect(await providers()).toEqual([]), { timeoutMs: 10_000 });
+  });
+
+  it('should refuse every write of a holding that a newer one fenced out, and leave the copies to the newer', async () => {
+    const old = adapter();
+    await old.renewCopies(owner('1'));
+    await old.applyCopies(owner('1'), [{ key: KEY, copies: [copyAt('10.8.0.1')], removed: [] }]);
+    const fence = `/distro-sync/fence/t1`;
+    expect((await app.getData(fence)).data?.toString()).toBe(owner('1').generation);
+
+    // A newer holding (its replica took the lease) raises the fence and takes the copy over.
+    const next = adapter();
+    expect(await next.renewCopies(owner('2'))).toEqual({ present: true });
+    const fenceNow = await app.getData(fence);
+    expect(fenceNow.data?.toString()).toBe(owner('2').generation);
+    const [node] = await providers();
+    const nextSession = await ownerOf(node);
+
+    // The old holding has not seen its lease go: none of its writes lands.
+    const change = [{ key: KEY, copies: [copyAt('10.8.0.1', { zone: 'old' }), copyAt('10.8.0.2')], removed: [] }];
+    await expect(old.applyCopies(owner('1'), change)).rejects.toBeInstanceOf(CopyFencedError);
+    await expect(
+      old.applyCopies(owner('1'), [{ key: KEY, copies: [], removed: [copyAt('10.8.0.1')] }]),
+    ).rejects.toThrow(/fenced out of the target: its fence \/distro-sync\/fence\/t1 moved past version \d+/);
+    await expect(old.withdrawCopies(owner('1'))).rejects.toBeInstanceOf(CopyFencedError);
+    // A holding that never wrote is refused when it raises: the fence holds a newer generation.
+    await expect(adapter().applyCopies(owner('1'), change)).rejects.toThrow(
+      new RegExp(`its fence /distro-sync/fence/t1 holds generation ${owner('2').generation}`),
+    );
+    expect(await providers()).toEqual([node]);
+    expect(await ownerOf(node)).toBe(nextSession);
+    expect(await next.listCopies(owner('2'))).toEqual([copyAt('10.8.0.1')]);
+    expect((await app.getData(fence)).stat.version).toBe(fenceNow.stat.version);
+
+    // The newer holding writes on; its withdrawal (the task deleted) removes the fence last.
+    await next.applyCopies(owner('2'), change);
+    expect(await providers()).toHaveLength(2);
+    await next.withdrawCopies(owner('2'));
+    expect(await providers()).toEqual([]);
+    expect(await app.exists(fence)).toBeUndefined();
+    // The source side and the check never see the fences (a layout rooted at `/` lists them beside its services).
+    await next.renewCopies(owner('3'));
+    const rooted = adapter({ layout: 'spring-cloud', prefix: '/' });
+    expect(await rooted.snapshot(SELECT_ALL)).toEqual([]);
+    expect(await rooted.check()).toMatchObject({ reachable: true, services: 0, instances: 0 });
+    await next.withdrawCopies(owner('3'));
+  });
+
+  it('should refuse a copy of another group that would share a znode with a copy already written', async () => {
+    const sut = adapter({ layout: 'spring-cloud' });
+    await sut.renewCopies(owner('1'));
+    const orders = { ...KEY, name: 'orders' };
+    const first = { ...copyAt('10.9.0.1'), serviceName: 'orders' };
+    const twin = { ...first, groupName: 'g2', metadata: { ...first.metadata, zone: 'b' } };
+    await sut.applyCopies(owner('1'), [{ key: orders, copies: [first], removed: [] }]);
+    const written = (await app.getData('/services/orders/10.9.0.1:20880')).data?.toString();
+    // Another group's service of the same name: ZooKeeper has no groups, so it would land on the same znode.
+    const refusal = sut.applyCopies(owner('1'), [{ key: { ...orders, group: 'g2' }, copies: [twin], removed: [] }]);
+    await expect(refusal).rejects.toBeInstanceOf(CopyRefusedError);
+    await expect(refusal).rejects.toThrow(
+      /\/services\/orders\/10\.9\.0\.1:20880 holds the copy of DEFAULT\|10\.9\.0\.1:20880 in public\/DEFAULT_GROUP@@orders; .* of public\/g2@@orders would share it/,
+    );
+    // Both in one write: refused whole, nothing changed.
+    await expect(
+      sut.applyCopies(owner('1'), [
+        { key: orders, copies: [first], removed: [] },
+        { key: { ...orders, group: 'g2' }, copies: [twin], removed: [] },
+      ]),
+    ).rejects.toBeInstanceOf(CopyRefusedError);
+    expect((await app.getData('/services/orders/10.9.0.1:20880')).data?.toString()).toBe(written);
+    expect(await sut.listCopies(owner('1'))).toEqual([first]);
+    await sut.withdrawCopies(owner('1'));
   });
 
   it('should update a copy in place (one atomic swap of its znode) and remove unwanted ones', async () => {

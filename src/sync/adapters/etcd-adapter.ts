@@ -93,7 +93,8 @@ export class EtcdRegistryAdapter implements RegistryAdapter {
       layout: `${this.layout.name} under ${JSON.stringify(this.layout.prefix)}`,
       services: services.length,
       instances: services.reduce((n, s) => n + s.instances.length, 0),
-      otherKeys: kvs.filter((kv) => this.layout.read(kv.key, kv.value).length === 0).length,
+      otherKeys: kvs.filter((kv) => !this.layout.isReserved(kv.key) && this.layout.read(kv.key, kv.value).length === 0)
+        .length,
     };
   }
 

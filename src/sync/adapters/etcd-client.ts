@@ -89,10 +89,27 @@ export class EtcdClient {
     }
   }
 
-  /** Runs `ops` under `compares` in one transaction; false when a compare failed (nothing written). */
-  async txn(compares: ICompare[], ops: IRequestOp[]): Promise<boolean> {
-    const res = await this.client.kv.txn({ compare: compares, success: ops, failure: [] });
-    return res.succeeded;
+  /**
+   * Runs `ops` under `compares` in one transaction. When a compare fails nothing is written, and the
+   * keys of `readOnFailure` are read instead at that revision (to tell why): `read` holds the values
+   * of those that exist.
+   */
+  async txn(
+    compares: ICompare[],
+    ops: IRequestOp[],
+    readOnFailure: readonly string[] = [],
+  ): Promise<{ succeeded: boolean; read: Map<string, string> }> {
+    const res = await this.client.kv.txn({
+      compare: compares,
+      success: ops,
+      failure: readOnFailure.map((key) => ({ request_range: { key: Buffer.from(key) } })),
+    });
+    const read = new Map<string, string>();
+    if (!res.succeeded) {
+      for (const r of res.responses)
+        for (const kv of r.response_range?.kvs ?? []) read.set(kv.key.toString(), kv.value.toString());
+    }
+    return { succeeded: res.succeeded, read };
   }
 
   /** A new lease of `ttlSeconds`; its id. */

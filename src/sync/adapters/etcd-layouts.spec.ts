@@ -174,6 +174,24 @@ describe(KratosLayout.name, () => {
   });
 });
 
+describe('the reserved path', () => {
+  it('should keep fences under <prefix>/.distro-sync/ and read nothing there, whatever the value', () => {
+    const registration = '{"Op":0,"Addr":"10.0.0.7:9000","Metadata":null}';
+    const bare = EtcdLayout.of('grpc-naming', null, 'public');
+    expect(bare.fenceKey('t1')).toBe('.distro-sync/fence/t1');
+    expect(bare.read('.distro-sync/fence/10.0.0.7:9000', registration)).toEqual([]);
+    expect(bare.read('orders/10.0.0.7:9000', registration)).toHaveLength(1);
+    const prefixed = EtcdLayout.of('grpc-naming', 'svc', 'public');
+    expect(prefixed.fenceKey('t1')).toBe('svc/.distro-sync/fence/t1');
+    expect(prefixed.isReserved('svc/.distro-sync/fence/t1')).toBe(true);
+    expect(prefixed.isReserved('svc.distro-sync/fence/t1')).toBe(false);
+    const kratos = EtcdLayout.of('kratos', null, 'public');
+    expect(kratos.fenceKey('t1')).toBe('/microservices/.distro-sync/fence/t1');
+    const endpoints = '{"id":"a","name":"x","version":"","metadata":{},"endpoints":["grpc://10.0.0.7:9000"]}';
+    expect(kratos.read('/microservices/.distro-sync/a', endpoints)).toEqual([]);
+  });
+});
+
 describe(parseHostPort.name, () => {
   it.each([
     ['10.0.0.7:80', { ip: '10.0.0.7', port: 80 }],

@@ -5,7 +5,8 @@ import type { CopyRecord, SourceInstance } from '../reconcile/copy-plan';
 /**
  * How services lie in an etcd key space, both ways: what a key and its value say in our Nacos
  * model (services of the cluster's namespace, instances with ip, port and metadata), and the key
- * and value a copy is written as. Pure: no client, no I/O (docs/sync.md, "etcd layouts").
+ * and value a copy is written as; and the reserved path of distro-sync's own keys (task fences).
+ * Pure: no client, no I/O (docs/sync.md, "etcd layouts").
  *
  * etcd has no group, cluster, weight, health or enabled flag. A service of another group is named
  * `group@@name` in the key; the other fields travel as metadata keys `nacos.cluster`,
@@ -37,6 +38,11 @@ export const NACOS_SERVICE_KEY = 'nacos.service';
 
 /** Kratos's default scheme for an instance whose metadata names none (its Nacos registry's `kind`). */
 const KRATOS_DEFAULT_KIND = 'grpc';
+/**
+ * Where under a layout's prefix distro-sync keeps keys of its own (each task's fence): never a
+ * registration, so no layout reads a key there, and the check does not count them.
+ */
+const RESERVED_DIR = '.distro-sync/';
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
 
 export abstract class EtcdLayout {
@@ -52,6 +58,20 @@ export abstract class EtcdLayout {
   abstract write(copy: CopyRecord): EtcdWrite;
   /** The prefix of every key a copy of `service` may be written under (one range read finds them all). */
   abstract servicePrefix(service: ServiceKey): string;
+
+  /** The reserved path under the prefix (`<prefix>/.distro-sync/`): distro-sync's own keys, not registrations. */
+  get reserved(): string {
+    return `${this.prefix === '' || this.prefix.endsWith('/') ? this.prefix : `${this.prefix}/`}${RESERVED_DIR}`;
+  }
+
+  isReserved(key: string): boolean {
+    return key.startsWith(this.reserved);
+  }
+
+  /** The key of a task's fence: the generation of the newest holding of its lease that wrote here. */
+  fenceKey(taskId: string): string {
+    return `${this.reserved}fence/${taskId}`;
+  }
 
   static of(layout: string | null, prefix: string | null, namespace: string): EtcdLayout {
     switch (layout ?? 'grpc-naming') {
@@ -91,7 +111,7 @@ export class GrpcNamingLayout extends EtcdLayout {
   }
 
   read(key: string, value: string): EtcdEntry[] {
-    if (!key.startsWith(this.prefix)) return [];
+    if (!key.startsWith(this.prefix) || this.isReserved(key)) return [];
     const rest = key.slice(this.prefix.length);
     const slash = rest.lastIndexOf('/');
     if (slash <= 0 || slash === rest.length - 1) return [];
@@ -135,7 +155,7 @@ export class KratosLayout extends EtcdLayout {
   }
 
   read(key: string, value: string): EtcdEntry[] {
-    if (!key.startsWith(this.prefix)) return [];
+    if (!key.startsWith(this.prefix) || this.isReserved(key)) return [];
     const rest = key.slice(this.prefix.length);
     const slash = rest.indexOf('/');
     if (slash <= 0 || slash === rest.length - 1) return [];

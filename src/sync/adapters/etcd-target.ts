@@ -3,6 +3,7 @@ import type { CopyRecord } from '../reconcile/copy-plan';
 import { SYNC_TASK_KEY, copyId } from '../reconcile/copy-plan';
 import { TXN_OPS, deleteIfUnchanged, putIfUnchanged } from './etcd-client';
 import type { EtcdClient, EtcdKv } from './etcd-client';
+import { EtcdFence } from './etcd-fence';
 import type { EtcdLayout } from './etcd-layouts';
 import type { CopyOwner, RenewOutcome, ServiceCopies, TargetRegistry } from './target-registry';
 import { CopyRefusedError } from './target-registry';
@@ -23,7 +24,9 @@ interface OwnKey {
  * every copy of the task onto it (the same key and value written again: a reader sees an update,
  * never a gap). A copy is a key whose value carries the task's `syncTaskId`; a key held by anyone
  * else (a native registration at the same address) is never overwritten: the copy is refused.
- * Every write is conditional on the key being as it was read, so concurrent writers fail and retry.
+ * Every write is conditional on the key being as it was read, so concurrent writers fail and retry,
+ * and on the task's fence holding the writer's lease generation (EtcdFence): a holding that a newer
+ * one has fenced out writes nothing and gets a CopyFencedError.
  */
 export class EtcdTarget implements Pick<
   TargetRegistry,
@@ -31,13 +34,17 @@ export class EtcdTarget implements Pick<
 > {
   /** The lease each task's copies hang on, as granted by this holder. */
   private readonly leases = new Map<string, string>();
+  private readonly fence: EtcdFence;
 
   constructor(
     private readonly client: EtcdClient,
     private readonly layout: EtcdLayout,
-  ) {}
+  ) {
+    this.fence = new EtcdFence(client, layout);
+  }
 
   async applyCopies(owner: CopyOwner, services: ServiceCopies[]): Promise<void> {
+    await this.fence.raise(owner);
     const lease = await this.lease(owner);
     const writes: Compared[] = [];
     // etcd refuses a transaction naming one key twice; two services never share a key here.
@@ -83,10 +90,12 @@ export class EtcdTarget implements Pick<
         writes.push(deleteIfUnchanged(k, kv.modRevision));
       }
     }
-    await this.commit(writes);
+    await this.commit(owner, writes);
   }
 
   async renewCopies(owner: CopyOwner): Promise<RenewOutcome> {
+    // A new holding fences the older ones out before it takes their copies over.
+    await this.fence.raise(owner);
     const held = this.leases.get(owner.taskId);
     if (held !== undefined) {
       if ((await this.client.keepAliveOnce(held)) > 0) return { present: true };
@@ -99,6 +108,7 @@ export class EtcdTarget implements Pick<
     const lease = await this.lease(owner);
     const own = await this.ownKeys(owner);
     await this.commit(
+      owner,
       own
         .filter(({ kv }) => kv.lease !== lease)
         .map(({ kv }) => putIfUnchanged(kv.key, kv.value, lease, kv.modRevision)),
@@ -107,8 +117,13 @@ export class EtcdTarget implements Pick<
   }
 
   async withdrawCopies(owner: CopyOwner): Promise<void> {
+    await this.fence.raise(owner);
     const own = await this.ownKeys(owner);
-    await this.commit(own.map(({ kv }) => deleteIfUnchanged(kv.key, kv.modRevision)));
+    await this.commit(
+      owner,
+      own.map(({ kv }) => deleteIfUnchanged(kv.key, kv.modRevision)),
+    );
+    await this.fence.remove(owner);
     const held = this.leases.get(owner.taskId);
     if (held !== undefined) {
       await this.client.revoke(held);
@@ -128,6 +143,7 @@ export class EtcdTarget implements Pick<
   /** Stops keeping nothing alive by itself; forgets the leases (they expire unless a next holder takes the copies over). */
   close(): void {
     this.leases.clear();
+    this.fence.forget();
   }
 
   /** The task's lease, granted on first need. */
@@ -168,15 +184,23 @@ export class EtcdTarget implements Pick<
     }));
   }
 
-  /** Writes in transactions of at most TXN_OPS; each applies only if none of its keys changed since read. */
-  private async commit(writes: Compared[]): Promise<void> {
+  /**
+   * Writes in transactions of at most TXN_OPS; each applies only if none of its keys changed since
+   * read and the task's fence still holds the owner's generation.
+   */
+  private async commit(owner: CopyOwner, writes: Compared[]): Promise<void> {
+    const fenceKey = this.fence.key(owner.taskId);
     for (let i = 0; i < writes.length; i += TXN_OPS) {
       const chunk = writes.slice(i, i + TXN_OPS);
-      const ok = await this.client.txn(
-        chunk.map((w) => w.compare),
+      const { succeeded, read } = await this.client.txn(
+        [this.fence.holds(owner), ...chunk.map((w) => w.compare)],
         chunk.map((w) => w.op),
+        [fenceKey],
       );
-      if (!ok) throw new Error('etcd keys of the task changed while they were written; the write is tried again');
+      if (succeeded) continue;
+      const fenced = this.fence.fencedOut(owner, read);
+      if (fenced) throw fenced;
+      throw new Error('etcd keys of the task changed while they were written; the write is tried again');
     }
   }
 }

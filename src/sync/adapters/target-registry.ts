@@ -43,21 +43,25 @@ export interface TargetRegistry extends RegistryEndpoint {
    * (`removed` lists those the ledger knew of; a target that replaces whole sets may ignore it).
    * Services not given are not touched. Applying the same set again changes nothing. On a
    * rejection some services may have been written and others not: the task applies them all again.
-   * Copies carry the owner's TTL; a target that can fence refuses an owner of an older generation.
+   * Copies carry the owner's TTL; a target that can fence refuses an owner of an older generation
+   * with a `CopyFencedError` (so do `renewCopies` and `withdrawCopies`).
    */
   applyCopies(owner: CopyOwner, services: ServiceCopies[]): Promise<void>;
   /**
    * Extends the life of every copy of the task by `owner.ttlMs` from now: one call per task, not
    * one per copy, made more often than the TTL. A new holder renews first thing, adopting the
-   * previous holder's copies with no gap. `present: false` says the target lost the task's
-   * copies (it restarted, or they lapsed), so the task applies them all again. Rejects when the
-   * target cannot be reached (the task reports it unreachable and keeps going).
+   * previous holder's copies with no gap; a target that fences raises the task's fence to
+   * `owner.generation` first (only upward), so from then on an older holding's writes are refused.
+   * `present: false` says the target lost the task's copies (it restarted, or they lapsed), so the
+   * task applies them all again. Rejects when the target cannot be reached (the task reports it
+   * unreachable and keeps going).
    */
   renewCopies(owner: CopyOwner): Promise<RenewOutcome>;
   /**
    * Removes every copy of the task from the target, including ones an earlier holder wrote that
    * this instance never saw, and stops keeping any alive. Idempotent: withdrawing a task with no
-   * copies resolves. Rejects when not all could be removed (the deletion is tried again).
+   * copies resolves. Rejects when not all could be removed (the deletion is tried again). A target
+   * that fences removes the task's fence last: the task is gone.
    */
   withdrawCopies(owner: CopyOwner): Promise<void>;
   /**
@@ -67,6 +71,30 @@ export interface TargetRegistry extends RegistryEndpoint {
    * the task then skips drift repair for that round.
    */
   listCopies(owner: CopyOwner): Promise<CopyRecord[]>;
+}
+
+/**
+ * A target that fences its writes by the lease generation (etcd, ZooKeeper) found the task's fence
+ * raised by a newer holding: this writer lost the task's lease, nothing was written, and retrying
+ * cannot help. The runner stops writing for the task and reports it.
+ */
+export class CopyFencedError extends Error {
+  constructor(
+    readonly taskId: string,
+    readonly generation: string,
+    detail: string,
+  ) {
+    super(`task ${taskId} at lease generation ${generation} is fenced out of the target: ${detail}`);
+    this.name = 'CopyFencedError';
+  }
+}
+
+/** Whether a failed call was a target fencing out an older holding (the error or one of its causes). */
+export function isFencedOut(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof CopyFencedError) return true;
+  }
+  return false;
 }
 
 /** A target that refuses a write for its content (bad input for it), not for being unreachable. */

@@ -17,12 +17,16 @@ export interface ZooKeeperSettings {
   password?: string;
   /** Asked of the server (it grants 2 to 20 ticks): how long ephemeral copies outlive a dead writer. */
   sessionTimeoutMs: number;
-  /** Each call fails after this long without an answer (a server that is down). Default 5000. */
+  /**
+   * Each call fails after this long without an answer (a server that is down). Default 5000. A call
+   * made while there is no connection waits for one at most 3 s of it (CONNECT_WAIT_MS).
+   */
   requestTimeoutMs?: number;
 }
 
-/** One operation of an atomic `multi`. */
+/** One operation of an atomic `multi`; `check` only asserts the znode's version. */
 export type ZooKeeperOp =
+  | { op: 'check'; path: string; version: number }
   | { op: 'create'; path: string; data: Buffer; mode: number }
   | { op: 'remove'; path: string; version?: number }
   | { op: 'setData'; path: string; data: Buffer; version?: number };
@@ -38,6 +42,12 @@ export function connectString(addresses: readonly string[]): { hosts: string; ch
   });
   const chroot = [...chroots].find((c) => c !== '') ?? '';
   return { hosts: hosts.join(','), chroot };
+}
+
+/** The index of the operation that failed a `multi`, when `err` is such a refusal. */
+export function failedOpOf(err: unknown): number | undefined {
+  const index = (err as { failedOp?: unknown } | null)?.failedOp;
+  return typeof index === 'number' && index >= 0 ? index : undefined;
 }
 
 /** Whether a ZooKeeper answer is `code` (Exception.NO_NODE, NODE_EXISTS, …). */
@@ -69,6 +79,7 @@ export class ZooKeeperConnection extends EventEmitter<{
   private sessions = 0;
   private lastSession: string | undefined;
   private readonly requestTimeoutMs: number;
+  private readonly connectWaitMs: number;
 
   constructor(private readonly settings: ZooKeeperSettings) {
     super();
@@ -76,6 +87,7 @@ export class ZooKeeperConnection extends EventEmitter<{
     this.hosts = hosts;
     this.chroot = chroot;
     this.requestTimeoutMs = settings.requestTimeoutMs ?? 5000;
+    this.connectWaitMs = Math.min(this.requestTimeoutMs, CONNECT_WAIT_MS);
   }
 
   /** The current session's id (hex), or undefined before the first one. */
@@ -143,22 +155,38 @@ export class ZooKeeperConnection extends EventEmitter<{
     return this.call(`remove ${path}`, (c, done) => c.remove(path, version, (err) => done(err)));
   }
 
-  /** All of `ops` or none, atomically: a reader sees the state before or after, never between. */
+  /**
+   * All of `ops` or none, atomically: a reader sees the state before or after, never between. A
+   * refused transaction rejects with the first failed operation's exception, its index in `ops` as
+   * `failedOp` (see `failedOpOf`).
+   */
   multi(ops: readonly ZooKeeperOp[]): Promise<void> {
-    return this.call(`transaction on ${ops[0]?.path ?? '(none)'}`, (c, done) => {
-      const tx = c.transaction();
-      for (const o of ops) {
-        if (o.op === 'create') tx.create(o.path, o.data, this.acls, o.mode);
-        else if (o.op === 'remove') tx.remove(o.path, o.version ?? -1);
-        else tx.setData(o.path, o.data, o.version ?? -1);
-      }
-      tx.commit((err) => done(err));
-    });
+    return this.call(
+      `transaction on ${ops.find((o) => o.op !== 'check')?.path ?? ops[0]?.path ?? '(none)'}`,
+      (c, done) => {
+        const tx = c.transaction();
+        for (const o of ops) {
+          if (o.op === 'check') tx.check(o.path, o.version);
+          else if (o.op === 'create') tx.create(o.path, o.data, this.acls, o.mode);
+          else if (o.op === 'remove') tx.remove(o.path, o.version ?? -1);
+          else tx.setData(o.path, o.data, o.version ?? -1);
+        }
+        tx.commit((err, results) => {
+          if (err instanceof Exception && Array.isArray(results)) {
+            const failed = (results as Array<{ err?: number }>).findIndex(
+              (r) => r.err !== undefined && r.err !== Exception.OK,
+            );
+            (err as unknown as { failedOp?: number }).failedOp = failed;
+          }
+          done(err);
+        });
+      },
+    );
   }
 
   /** Connects (or waits for the connection) within the request timeout. */
   ready(): Promise<void> {
-    return this.withDeadline('connect', this.connection());
+    return this.withDeadline('connect', this.connection(), this.connectWaitMs);
   }
 
   /** Ends the session: the server removes its ephemeral nodes now. */
@@ -281,7 +309,7 @@ export class ZooKeeperConnection extends EventEmitter<{
     what: string,
     run: (client: Client, done: (err: Error | Exception | null | undefined, value?: T) => void) => void,
   ): Promise<T> {
-    await this.withDeadline(what, this.connection());
+    await this.withDeadline(what, this.connection(), this.connectWaitMs);
     const client = this.client;
     if (!client) throw new Error(`zookeeper ${this.hosts}: ${what}: no session`);
     const result = new Promise<T>((resolve, reject) => {
@@ -290,15 +318,12 @@ export class ZooKeeperConnection extends EventEmitter<{
         else resolve(value as T);
       });
     });
-    return this.withDeadline(what, result);
+    return this.withDeadline(what, result, this.requestTimeoutMs);
   }
 
-  private withDeadline<T>(what: string, work: Promise<T>): Promise<T> {
+  private withDeadline<T>(what: string, work: Promise<T>, ms: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`zookeeper ${this.hosts}: ${what}: no answer in ${this.requestTimeoutMs} ms`)),
-        this.requestTimeoutMs,
-      );
+      const timer = setTimeout(() => reject(new Error(`zookeeper ${this.hosts}: ${what}: no answer in ${ms} ms`)), ms);
       work.then(
         (v) => {
           clearTimeout(timer);
@@ -324,6 +349,11 @@ export class ZooKeeperConnection extends EventEmitter<{
   }
 }
 
+/**
+ * How long a call waits for a connection: an ensemble that refuses or never answers is reported
+ * (a cluster check, a diff, a task's source) in 3 s, not after the whole request timeout.
+ */
+const CONNECT_WAIT_MS = 3000;
 /** node-zookeeper-client's ConnectionManager states: connecting, and closing (a closed socket is not reconnected). */
 const CONNECTING_STATE = 1;
 const CLOSING_STATE = -1;

@@ -8,6 +8,7 @@ import { fingerprintOf } from './nacos-v1-source';
 import type { ServiceSnapshot, SourceRegistry, SourceWatch } from './source-registry';
 import type { ZooKeeperConnection } from './zookeeper-client';
 import { isZooKeeperCode } from './zookeeper-client';
+import { FENCE_DIR } from './zookeeper-fence';
 import type { ZooKeeperLayout } from './zookeeper-layouts';
 
 const CONCURRENCY = 32;
@@ -34,7 +35,9 @@ export class ZooKeeperReader {
 
   /** The root's children; none when the root does not exist yet. */
   async dirs(watcher?: () => void): Promise<string[]> {
-    return this.children(this.layout.root, watcher);
+    const children = await this.children(this.layout.root, watcher);
+    // A layout rooted at `/` has distro-sync's fences beside its services: never a service.
+    return this.layout.root === '/' ? children.filter((c) => `/${c}` !== FENCE_DIR) : children;
   }
 
   /** The instances under one root child, by service; empty when the directory does not exist. */

@@ -2,10 +2,11 @@ import { batchError, forEachBounded } from '@/common/bounded';
 import { Exception } from 'node-zookeeper-client';
 import type { Stat } from 'node-zookeeper-client';
 import type { CopyRecord } from '../reconcile/copy-plan';
-import { SYNC_TASK_KEY, copyKey, sameCopy, serviceId } from '../reconcile/copy-plan';
-import { CopyRefusedError } from './target-registry';
+import { SYNC_TASK_KEY, copyId, copyKey, sameCopy, serviceId } from '../reconcile/copy-plan';
+import { CopyRefusedError, isFencedOut } from './target-registry';
 import type { CopyOwner, RenewOutcome, ServiceCopies, TargetRegistry } from './target-registry';
 import { CreateMode, isZooKeeperCode } from './zookeeper-client';
+import { ZooKeeperFence } from './zookeeper-fence';
 import type { ZooKeeperReader } from './zookeeper-source';
 
 const CONCURRENCY = 32;
@@ -28,7 +29,9 @@ interface FoundCopy {
  * timeout is the copies' TTL). A new holder takes the previous holder's copies over at its first
  * renewal: each is replaced by the same znode under its own session in one atomic transaction
  * (remove + create), so a reader never sees it missing. Copies are found again by their marks
- * (`syncTaskId` and the copy facts, see zookeeper-layouts.ts).
+ * (`syncTaskId` and the copy facts, see zookeeper-layouts.ts). Every create, change and removal of
+ * a copy is a `multi` that checks the task's fence first (ZooKeeperFence): a holding that a newer
+ * one has fenced out writes nothing and gets a CopyFencedError.
  */
 export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> {
   /** The copies this session holds, by copyKey. */
@@ -38,11 +41,14 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
   /** Whether this session took over the task's copies already in the target. */
   private adopted = false;
   private readonly ensured = new Set<string>();
+  private readonly fence: ZooKeeperFence;
 
   constructor(
     private readonly reader: ZooKeeperReader,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.fence = new ZooKeeperFence(reader.zk);
+  }
 
   /** Whether this target ever held copies: closing then must leave them to their session timeout. */
   get holdsCopies(): boolean {
@@ -51,9 +57,11 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
 
   async applyCopies(owner: CopyOwner, services: ServiceCopies[]): Promise<void> {
     await this.ready(owner);
-    const zk = this.reader.zk;
     const layout = this.reader.layout;
     const ops: Array<() => Promise<void>> = [];
+    // A znode holds one copy. ZooKeeper has no groups: copies of one service name from two groups
+    // land on one znode in the JSON layouts (`<service>/<ip:port>`), and the second is refused.
+    const pathHolders = new Map([...this.held].map(([id, h]) => [h.path, { id, record: h.record }]));
     for (const { key, copies, removed } of services) {
       const wanted = new Set<string>();
       for (const copy of copies) {
@@ -62,20 +70,27 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
         const place = layout.placeCopy(copy, this.clock());
         const dirPath = layout.instancesPath(place.dir);
         const path = `${dirPath}/${place.node}`;
+        const holder = pathHolders.get(path);
+        if (holder !== undefined && holder.id !== id) {
+          throw new CopyRefusedError(
+            `${path} holds the copy of ${copyId(holder.record)} in ${serviceId(holder.record)}; ${copyId(copy)} of ${serviceId(copy)} would share it (ZooKeeper has no groups: a task writing into it should select one group)`,
+          );
+        }
+        pathHolders.set(path, { id, record: copy });
         const had = this.held.get(id);
         if (had && had.path === path && sameCopy(had.record, copy)) continue;
         ops.push(async () => {
           await this.ensureDir(dirPath);
           if (had && had.path === path) {
-            await zk.setData(path, place.data).catch((err: unknown) => {
+            await this.fence.guard(owner, [{ op: 'setData', path, data: place.data }]).catch((err: unknown) => {
               if (!isZooKeeperCode(err, Exception.NO_NODE)) throw err;
-              return this.create(path, place.data, place.dir, place.node);
+              return this.create(owner, path, place.data, place.dir, place.node);
             });
           } else if (had) {
             // The znode's name changes with the copy (a Dubbo URL holds its parameters): swap atomically.
-            await this.replace(had.path, path, place.data);
+            await this.replace(owner, had.path, path, place.data);
           } else {
-            await this.create(path, place.data, place.dir, place.node);
+            await this.create(owner, path, place.data, place.dir, place.node);
           }
           this.held.set(id, { path, record: copy });
         });
@@ -95,13 +110,13 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
       }
       for (const [id, path] of unwanted) {
         ops.push(async () => {
-          await this.removeIfThere(path);
+          await this.removeIfThere(owner, path);
           this.held.delete(id);
         });
       }
     }
     const failures = await forEachBounded(ops, CONCURRENCY, (op) => op());
-    if (failures.length > 0) throw batchError('ZooKeeper writes', failures, ops.length);
+    if (failures.length > 0) throw writesFailed('ZooKeeper writes', failures, ops.length);
   }
 
   /**
@@ -124,9 +139,11 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
 
   async withdrawCopies(owner: CopyOwner): Promise<void> {
     await this.reader.zk.ready();
+    await this.fence.raise(owner);
     const found = await this.scan(owner.taskId);
-    const failures = await forEachBounded(found, CONCURRENCY, (c) => this.removeIfThere(c.path));
-    if (failures.length > 0) throw batchError('znode removals', failures, found.length);
+    const failures = await forEachBounded(found, CONCURRENCY, (c) => this.removeIfThere(owner, c.path));
+    if (failures.length > 0) throw writesFailed('znode removals', failures, found.length);
+    await this.fence.remove(owner);
     this.held.clear();
   }
 
@@ -136,7 +153,8 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
 
   /**
    * Connects, notices a new session (the copies of the last one expired with it: returns true when
-   * some were held) and takes over what earlier holders left, once per session.
+   * some were held), raises the task's fence to the owner's generation (once per generation) and
+   * takes over what earlier holders left, once per session.
    */
   private async ready(owner: CopyOwner): Promise<boolean> {
     const zk = this.reader.zk;
@@ -149,6 +167,7 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
       this.adopted = false;
       this.session = zk.sessionId;
     }
+    await this.fence.raise(owner);
     if (!this.adopted) {
       await this.adopt(owner);
       this.adopted = true;
@@ -162,14 +181,14 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
     const found = await this.scan(owner.taskId);
     const failures = await forEachBounded(found, CONCURRENCY, async (c) => {
       if (c.stat.ephemeralOwner.toString('hex') !== mine) {
-        await this.reader.zk.multi([
+        await this.fence.guard(owner, [
           { op: 'remove', path: c.path, version: c.stat.version },
           { op: 'create', path: c.path, data: c.data, mode: CreateMode.EPHEMERAL },
         ]);
       }
       this.held.set(copyKey(c.record), { path: c.path, record: c.record });
     });
-    if (failures.length > 0) throw batchError('copy takeovers', failures, found.length);
+    if (failures.length > 0) throw writesFailed('copy takeovers', failures, found.length);
   }
 
   /** Every znode of the layout that is a copy of the task, with its data and stat. */
@@ -205,10 +224,10 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
     return out;
   }
 
-  private async create(path: string, data: Buffer, dir: string, node: string): Promise<void> {
+  private async create(owner: CopyOwner, path: string, data: Buffer, dir: string, node: string): Promise<void> {
     const zk = this.reader.zk;
     try {
-      await zk.create(path, data, CreateMode.EPHEMERAL);
+      await this.fence.guard(owner, [{ op: 'create', path, data, mode: CreateMode.EPHEMERAL }]);
       return;
     } catch (err) {
       if (!isZooKeeperCode(err, Exception.NODE_EXISTS)) throw err;
@@ -219,24 +238,24 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
     if (existing && this.reader.layout.readCopy(dir, node, existing.data) === undefined) {
       throw new CopyRefusedError(`${path} is registered natively in ZooKeeper; the copy stays out`);
     }
-    await this.replace(path, path, data);
+    await this.replace(owner, path, path, data);
   }
 
-  private async replace(from: string, to: string, data: Buffer): Promise<void> {
+  private async replace(owner: CopyOwner, from: string, to: string, data: Buffer): Promise<void> {
     try {
-      await this.reader.zk.multi([
+      await this.fence.guard(owner, [
         { op: 'remove', path: from },
         { op: 'create', path: to, data, mode: CreateMode.EPHEMERAL },
       ]);
     } catch (err) {
       // The old one is gone already: a plain create.
       if (!isZooKeeperCode(err, Exception.NO_NODE)) throw err;
-      await this.reader.zk.create(to, data, CreateMode.EPHEMERAL);
+      await this.fence.guard(owner, [{ op: 'create', path: to, data, mode: CreateMode.EPHEMERAL }]);
     }
   }
 
-  private async removeIfThere(path: string): Promise<void> {
-    await this.reader.zk.remove(path).catch((err: unknown) => {
+  private async removeIfThere(owner: CopyOwner, path: string): Promise<void> {
+    await this.fence.guard(owner, [{ op: 'remove', path }]).catch((err: unknown) => {
       if (!isZooKeeperCode(err, Exception.NO_NODE)) throw err;
     });
   }
@@ -247,4 +266,10 @@ export class ZooKeeperTarget implements Omit<TargetRegistry, 'check' | 'close'> 
     await this.reader.zk.ensurePath(path);
     this.ensured.add(path);
   }
+}
+
+/** One error for a batch of failed writes; a fenced-out one wins, since retrying cannot help. */
+function writesFailed(what: string, failures: readonly unknown[], total: number): Error {
+  const fenced = failures.find(isFencedOut);
+  return fenced instanceof Error ? fenced : batchError(what, failures, total);
 }

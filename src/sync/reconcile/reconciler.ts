@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { scrubbedMessage } from '@/common/secret-scrubber';
 import type { ServiceSnapshot } from '../adapters/source-registry';
-import { isRefusedByTarget } from '../adapters/target-registry';
+import { isFencedOut, isRefusedByTarget } from '../adapters/target-registry';
 import type { CopyOwner, ServiceCopies } from '../adapters/target-registry';
 import type { HeldLease } from '../store/lease.repository';
 import { LeaseLostError } from '../store/lease.repository';
@@ -23,6 +23,8 @@ export interface TaskScope {
   /** True once the runner stopped acting (lease lost, shutdown or deletion). */
   stopped(): boolean;
   stop(): void;
+  /** The target fenced this holding out (a newer one raised the task's fence): stop and report it. */
+  fencedOut(err: unknown): void;
   /** Runs `work` in the task's queue, after what is queued before it. */
   enqueue(work: () => Promise<void>): Promise<void>;
   /** Runs `work` in a transaction that commits only while this replica still holds the lease. */
@@ -170,6 +172,10 @@ export class Reconciler {
     } catch (err) {
       if (err instanceof LeaseLostError) {
         this.scope.stop();
+        return false;
+      }
+      if (isFencedOut(err)) {
+        this.scope.fencedOut(err);
         return false;
       }
       if (err instanceof TargetWriteError) health.noteTarget(false, err.message);

@@ -1,5 +1,6 @@
 import { scrubbedMessage } from '@/common/secret-scrubber';
 import { Backoff } from '@/common/backoff';
+import { isFencedOut } from '../adapters/target-registry';
 import { LeaseLostError } from '../store/lease.repository';
 import type { CopyIndex } from './plan';
 import type { TaskScope } from './reconciler';
@@ -46,6 +47,12 @@ export class TaskDeletion {
       await this.deps.target.withdrawCopies(this.scope.owner());
       this.health.noteTarget(true);
     } catch (err) {
+      if (isFencedOut(err)) {
+        // A newer holder has the task (and deletes it); this one is done.
+        this.running = false;
+        this.scope.fencedOut(err);
+        return;
+      }
       unreachable = scrubbedMessage(err);
       this.health.noteTarget(false, unreachable);
     }

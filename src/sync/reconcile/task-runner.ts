@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { scrubbedMessage } from '@/common/secret-scrubber';
 import type { ServiceSnapshot, SourceRegistry, SourceWatch } from '../adapters/source-registry';
+import { isFencedOut } from '../adapters/target-registry';
 import type { CopyOwner, TargetRegistry } from '../adapters/target-registry';
 import type { HeldLease, LeaseRepository } from '../store/lease.repository';
 import { ChangeFeed } from './change-feed';
@@ -63,6 +64,8 @@ export interface RunnerEvents {
   failed?(): void;
   /** A copy was refused and quarantined (called once per backoff step of that copy). */
   rejected?(copy: RejectedCopy): void;
+  /** The target fenced this holding out: a newer holder of the task's lease raised its fence. */
+  fenced?(reason: string): void;
   /** Records an event inside `tx` (the deletion's last transaction, before the row goes). */
   eventIn?(tx: EntityManager, kind: string, message: string, details?: Record<string, unknown>): Promise<void>;
 }
@@ -97,6 +100,7 @@ export class TaskRunner {
   private watchHandle: SourceWatch | undefined;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
+  private fenced = false;
 
   constructor(
     private task: TaskDefinition,
@@ -111,6 +115,7 @@ export class TaskRunner {
       owner: () => this.owner,
       stopped: () => this.stopped,
       stop: () => this.stop(),
+      fencedOut: (err) => this.fencedOut(err),
       enqueue: (work) => this.enqueue(work),
       fenced: (work) => this.deps.leases.fenced(this.lease, this.deps.workerId, work),
     };
@@ -186,14 +191,15 @@ export class TaskRunner {
 
   /** One renewal of every copy's TTL in the target. */
   async renew(): Promise<void> {
-    if (this.task.status === 'deleting') return;
+    if (this.task.status === 'deleting' || this.fenced) return;
     try {
       const { present } = await this.deps.target.renewCopies(this.owner);
       this.health.noteTarget(true);
       // The target lost the copies (restarted, or they lapsed): put back what the ledger says.
       if (!present && this.copies.size > 0 && this.task.status === 'running') void this.reconcile();
     } catch (err) {
-      this.health.noteTarget(false, scrubbedMessage(err));
+      if (isFencedOut(err)) this.fencedOut(err);
+      else this.health.noteTarget(false, scrubbedMessage(err));
     }
   }
 
@@ -213,6 +219,23 @@ export class TaskRunner {
       (s) => this.onService(s),
       (err) => this.health.noteSource(false, scrubbedMessage(err)),
     );
+  }
+
+  /**
+   * A target that fences by the lease generation refused this holding: a newer holder of the lease
+   * has the task, and this replica has not noticed yet (its next lease round will). Stop writing
+   * now, once, and say so.
+   */
+  private fencedOut(err: unknown): void {
+    if (this.fenced) return;
+    this.fenced = true;
+    this.stop();
+    const reason = scrubbedMessage(err);
+    this.health.state.lastError = reason;
+    this.deps.events.event('lease-fenced', `${reason}; this holder stopped writing`, {
+      generation: this.lease.generation,
+    });
+    this.deps.events.fenced?.(reason);
   }
 
   private onService(s: ServiceSnapshot): void {

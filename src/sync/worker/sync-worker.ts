@@ -284,6 +284,11 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
           if (lagMs !== null) this.metrics.lag.observe(labels, lagMs / 1000);
         },
         failed: () => this.metrics.errors.inc(labels),
+        fenced: (reason) =>
+          this.logger.warn(
+            { taskId: row.id, generation: lease.generation, reason },
+            `task ${row.name}: fenced out of its target by a newer holder; stopped writing`,
+          ),
         rejected: (copy) => {
           this.metrics.rejections.inc({ ...labels, refused_by: copy.refusedBy });
           this.logger.warn(

@@ -40,6 +40,8 @@ export interface AdminCase {
   id: IdRef;
   query: Array<[string, string]>;
   body: AdminBody;
+  /** A hand-written bad input: it must be answered 400 with a message naming `field` (`address` for the addresses). */
+  refused?: { field: string };
 }
 
 export const ACTIONS = ['pause', 'resume', 'resync', 'release-hold'] as const;
@@ -66,7 +68,41 @@ export const ADMIN_ROUTES = [
 export type AdminRoute = (typeof ADMIN_ROUTES)[number];
 
 /** Fields of the cluster bodies whose text the rule says must be printable (credentials included). */
-export const PRINTABLE_CLUSTER_FIELDS = ['name', 'namespace', 'username', 'password', 'token', 'description'] as const;
+export const PRINTABLE_CLUSTER_FIELDS = [
+  'name',
+  'namespace',
+  'username',
+  'password',
+  'token',
+  'description',
+  'layout',
+  'prefix',
+] as const;
+
+/** Every field a cluster body may carry: a 400 to a cluster body names one of them (or the body itself). */
+// `each address must be host:port` names the addresses.
+export const CLUSTER_FIELDS = [...PRINTABLE_CLUSTER_FIELDS, 'kind', 'address', 'tlsCa', 'tlsCert', 'tlsKey'] as const;
+
+/** PEM text whose base64 holds the secret marker: a TLS key or certificate must never be echoed either. */
+export const PEM_SECRET = `-----BEGIN PRIVATE KEY-----\n${SECRETS.CLUSTER_CREDENTIAL.replace(/-/g, '')}AAAA\n-----END PRIVATE KEY-----\n`;
+
+/** PEM fields as pasted: the marker PEM, or text that is not PEM (the marker credential among it). */
+const pemField = fc.oneof(
+  { weight: 2, arbitrary: fc.constant(PEM_SECRET) },
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      SECRETS.CLUSTER_CREDENTIAL,
+      `${PEM_SECRET}\u0000`,
+      PEM_SECRET.replace('BEGIN', 'BEGIN\u0001'),
+      PEM_SECRET.replace('AAAA', 'AA\u00e9A'),
+      `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(17000)}\n-----END PRIVATE KEY-----\n`,
+      '-----BEGIN CERTIFICATE-----',
+      '',
+    ),
+  },
+  { weight: 1, arbitrary: hostileString },
+);
 
 /** A credential as pasted: the marker secret, sometimes with a stray control character, blank or lone surrogate. */
 export const credential = fc
@@ -80,9 +116,11 @@ const address = fc.oneof(
 );
 
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
+/** A field the valid record leaves out, there only for a mutation to set. */
+const absent = fc.constant(undefined);
 const printable = fc.constantFrom('team-a', 'Ops team (EU)', 'é', 'a b');
 
-const clusterBody = mutated(
+const nacosLikeBody = mutated(
   fc.record({
     name: plainName.map((n) => `fz-${n}`),
     kind: fc.constantFrom('local', 'distro', 'nacos'),
@@ -95,19 +133,107 @@ const clusterBody = mutated(
     password: opt(fc.constant(SECRETS.CLUSTER_CREDENTIAL)),
     token: opt(fc.constant(SECRETS.CLUSTER_CREDENTIAL)),
     description: opt(printable),
+    // Fields of other kinds: absent unless a mutation sets one (a 400 naming it).
+    layout: absent,
+    prefix: absent,
+    tlsCa: absent,
   }),
   {
     name: fc.oneof(hostileString, fc.constantFrom('FZ-CASE', 'fz-case', ' fz-trim ', 'fz-trim\n', 'pool-here')),
-    kind: fc.constantFrom('zookeeper', 'eureka', 'LOCAL'),
+    kind: fc.constantFrom('zookeeper', 'etcd', 'eureka', 'LOCAL'),
     addresses: fc.oneof(fc.array(address, { maxLength: 3 }), fc.constantFrom([], ['a:1', 'a:1'])),
     namespace: hostileString,
     username: hostileString,
     password: credential,
     token: credential,
     description: hostileString,
+    layout: fc.constantFrom('dubbo', 'grpc-naming', ''),
+    prefix: fc.constantFrom('/dubbo', 'svc/'),
+    tlsCa: pemField,
   },
   2,
-).chain((r) => extraFields.map((x) => ({ ...x, ...withoutUndefined(r) })));
+);
+
+/** A chroot as ZooKeeper takes it, and paths it refuses (`.`/`..` names, a trailing or doubled `/`, spaces). */
+const zookeeperPath = fc.constantFrom('/dubbo', '/apps/prod', '/', '/a.b/c_d-e');
+const badZookeeperPath = fc.constantFrom('/a/../b', '/a/', '//', 'dubbo', '/a b', '/./x', '/a\u0000', '/é');
+
+const zookeeperBody = mutated(
+  fc.record({
+    name: plainName.map((n) => `fz-zk-${n}`),
+    kind: fc.constant('zookeeper'),
+    // One chroot for the whole connection, on any of the addresses.
+    addresses: fc.constantFrom(['127.0.0.1:1'], ['127.0.0.1:1/apps/prod'], ['localhost:9/apps/prod', '127.0.0.1:1']),
+    namespace: opt(printable),
+    layout: opt(fc.constantFrom('dubbo', 'dubbo-app', 'spring-cloud')),
+    prefix: opt(zookeeperPath),
+    username: opt(printable),
+    password: opt(fc.constant(SECRETS.CLUSTER_CREDENTIAL)),
+    description: opt(printable),
+    token: absent,
+    tlsCa: absent,
+    tlsKey: absent,
+  }),
+  {
+    addresses: fc.oneof(
+      fc.constantFrom(
+        ['127.0.0.1:1/a', '127.0.0.1:2/b'],
+        ['127.0.0.1:1/'],
+        ['127.0.0.1:1/a/../b'],
+        ['127.0.0.1:1/2181x'],
+        ['127.0.0.1:1//a'],
+        [],
+      ),
+      fc.array(address, { maxLength: 2 }),
+    ),
+    layout: fc.oneof(hostileString, fc.constantFrom('grpc-naming', 'kratos', 'DUBBO', 'dubbo ', '')),
+    prefix: fc.oneof(hostileString, badZookeeperPath),
+    password: credential,
+    token: credential,
+    tlsCa: pemField,
+    tlsKey: pemField,
+  },
+  2,
+);
+
+const etcdBody = mutated(
+  fc.record({
+    name: plainName.map((n) => `fz-etcd-${n}`),
+    kind: fc.constant('etcd'),
+    addresses: fc.array(fc.constantFrom('127.0.0.1:1', 'localhost:9', '[::1]:1'), { minLength: 1, maxLength: 2 }),
+    namespace: opt(printable),
+    layout: opt(fc.constantFrom('grpc-naming', 'kratos')),
+    prefix: opt(fc.constantFrom('svc/', '/microservices', '', 'a b/é')),
+    username: opt(printable),
+    password: opt(fc.constant(SECRETS.CLUSTER_CREDENTIAL)),
+    tlsCa: opt(fc.constant(PEM_SECRET)),
+    tlsCert: opt(fc.constant(PEM_SECRET)),
+    tlsKey: opt(fc.constant(PEM_SECRET)),
+    token: absent,
+  }),
+  {
+    addresses: fc.oneof(
+      fc.constantFrom(['127.0.0.1:1/2379'], ['127.0.0.1:1/apps'], ['http://127.0.0.1:2379'], []),
+      fc.array(address, { maxLength: 2 }),
+    ),
+    layout: fc.oneof(hostileString, fc.constantFrom('dubbo', 'spring-cloud', 'KRATOS', '')),
+    prefix: hostileString,
+    password: credential,
+    token: credential,
+    tlsCa: pemField,
+    tlsCert: pemField,
+    tlsKey: pemField,
+  },
+  2,
+);
+
+const clusterBody = fc
+  .oneof(
+    { weight: 3, arbitrary: nacosLikeBody },
+    { weight: 2, arbitrary: zookeeperBody },
+    { weight: 2, arbitrary: etcdBody },
+  )
+  .chain((r) => extraFields.map((x) => ({ ...x, ...withoutUndefined(r) })));
 
 function withoutUndefined(record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
@@ -245,6 +371,49 @@ const task = (serviceName: string, fields: Record<string, unknown>) =>
     ...fields,
   });
 
+const refused = (c: AdminCase, field: string): AdminCase => ({ ...c, refused: { field } });
+const zookeeper = (name: string, fields: Record<string, unknown>) =>
+  cluster(name, { kind: 'zookeeper', addresses: ['127.0.0.1:1'], ...fields });
+const etcd = (name: string, fields: Record<string, unknown>) =>
+  cluster(name, { kind: 'etcd', addresses: ['127.0.0.1:1'], ...fields });
+const patch = (fields: Record<string, unknown>, pool: number) => call('PATCH /api/v1/clusters/:id', fields, { pool });
+
+/**
+ * The zookeeper and etcd fields (issue 18), one bad input each: a 400 naming the field, whatever it
+ * carries (PEM with the marker in it, a credential pasted into the wrong field) never echoed. The pool's
+ * clusters 4 and 5 are a zookeeper and an etcd cluster (admin-api.ts seeds them).
+ */
+const KIND_FIELD_CASES: AdminCase[] = [
+  refused(zookeeper('fz-k-layout', { layout: 'kratos' }), 'layout'),
+  refused(zookeeper('fz-k-layout2', { layout: 'dubbo\u0000' }), 'layout'),
+  refused(zookeeper('fz-k-prefix', { prefix: '/a/../b' }), 'prefix'),
+  refused(zookeeper('fz-k-prefix2', { prefix: 'dubbo' }), 'prefix'),
+  refused(zookeeper('fz-k-chroot', { addresses: ['127.0.0.1:1/a', '127.0.0.1:2/b'] }), 'address'),
+  refused(zookeeper('fz-k-chroot2', { addresses: ['127.0.0.1:1/'] }), 'address'),
+  refused(zookeeper('fz-k-tls', { tlsCa: PEM_SECRET }), 'tlsCa'),
+  refused(zookeeper('fz-k-pass', { username: 'sync', password: `${SECRETS.CLUSTER_CREDENTIAL}\n` }), 'password'),
+  refused(etcd('fz-k-elayout', { layout: 'spring-cloud' }), 'layout'),
+  refused(etcd('fz-k-eaddr', { addresses: ['127.0.0.1:2379/2380'] }), 'address'),
+  refused(etcd('fz-k-eca', { tlsCa: SECRETS.CLUSTER_CREDENTIAL }), 'tlsCa'),
+  refused(etcd('fz-k-ecert', { tlsCert: `${PEM_SECRET}\u0000` }), 'tlsCert'),
+  refused(etcd('fz-k-ekey', { tlsKey: PEM_SECRET.replace('AAAA', 'AA\u00e9A') }), 'tlsKey'),
+  refused(
+    etcd('fz-k-ekey2', { tlsKey: `-----BEGIN PRIVATE KEY-----\n${'A'.repeat(17000)}\n-----END PRIVATE KEY-----\n` }),
+    'tlsKey',
+  ),
+  refused(etcd('fz-k-enull', { tlsKey: null }), 'tlsKey'),
+  refused(cluster('fz-k-nlayout', { layout: 'dubbo' }), 'layout'),
+  refused(cluster('fz-k-nprefix', { prefix: '/dubbo' }), 'prefix'),
+  refused(cluster('fz-k-ntls', { tlsKey: PEM_SECRET }), 'tlsKey'),
+  refused(patch({ layout: 'grpc-naming' }, 4), 'layout'),
+  refused(patch({ prefix: '/a/' }, 4), 'prefix'),
+  refused(patch({ addresses: ['127.0.0.1:1/x', '127.0.0.1:1/y'] }, 4), 'address'),
+  refused(patch({ tlsCert: PEM_SECRET }, 4), 'tlsCert'),
+  refused(patch({ layout: 'dubbo' }, 5), 'layout'),
+  refused(patch({ tlsCa: SECRETS.CLUSTER_CREDENTIAL }, 5), 'tlsCa'),
+  refused(patch({ addresses: ['127.0.0.1:2379/1'] }, 5), 'address'),
+];
+
 /** The admin API failures issue 16 measured (items 2, 4, 5, 8), run before the generated cases. */
 export const MEASURED_ADMIN_CASES: AdminCase[] = [
   cluster('fz-m-ns', { namespace: 'a\u0000b' }),
@@ -280,6 +449,7 @@ export const MEASURED_ADMIN_CASES: AdminCase[] = [
     query: [],
     body: { kind: 'none', contentType: 'application/json' },
   },
+  ...KIND_FIELD_CASES,
 ];
 
 // --- Issue 20: task PATCH, batch delete, events, export/import and the Nacos-Sync API ---------------------

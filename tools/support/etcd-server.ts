@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually } from '../../tools/support/eventually';
-import { freePorts } from '../../tools/support/free-ports';
+import { eventually } from './eventually';
+import { freePorts } from './free-ports';
 
 const ETCD = 'etcd';
 const ETCDCTL = 'etcdctl';
