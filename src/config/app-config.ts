@@ -9,6 +9,7 @@ import { NacosBeatConfig } from '@/nacos/http/heartbeat.config';
 import { NacosUdpConfig } from '@/nacos/udp/udp-push.config';
 import { NodeConfig } from '@/node.config';
 import { LoggingConfig } from '@/observability/logging.config';
+import { PersistentConfig } from '@/persistent/persistent.config';
 import { SyncConfig } from '@/sync/sync.config';
 import { envFields } from './env-field';
 import type { EnvField } from './env-field';
@@ -30,6 +31,7 @@ const SECTIONS = {
   nacosAuth: NacosAuthConfig,
   nacosBeat: NacosBeatConfig,
   nacosUdp: NacosUdpConfig,
+  persistent: PersistentConfig,
   log: LoggingConfig,
   sync: SyncConfig,
 } satisfies Record<string, SectionClass>;
@@ -82,6 +84,7 @@ export class AppConfig {
   readonly database: DatabaseConfig;
   readonly admin: AdminConfig;
   readonly nacos: { auth: NacosAuthConfig; beat: NacosBeatConfig; udp: NacosUdpConfig };
+  readonly persistent: PersistentConfig;
   readonly log: LoggingConfig;
   readonly sync: SyncConfig;
 
@@ -94,6 +97,7 @@ export class AppConfig {
     this.database = sections.database;
     this.admin = sections.admin;
     this.nacos = { auth: sections.nacosAuth, beat: sections.nacosBeat, udp: sections.nacosUdp };
+    this.persistent = sections.persistent;
     this.log = sections.log;
     this.sync = sections.sync;
     // Every secret of the environment is known to the scrubber before anything can log or answer.
