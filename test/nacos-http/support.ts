@@ -23,6 +23,8 @@ export interface InstanceArg {
   enabled?: boolean;
   clusterName?: string;
   metadata?: Record<string, string>;
+  /** False registers a persistent instance (no beats). */
+  ephemeral?: boolean;
 }
 
 /**
