@@ -154,6 +154,7 @@ export interface HostJson {
   port: number;
   healthy: boolean;
   enabled: boolean;
+  ephemeral: boolean;
   weight: number;
   clusterName: string;
   metadata: Record<string, string>;
