@@ -12,22 +12,24 @@ export class PersistentStoreError extends Error {
 }
 
 /**
- * What a failed database call means for a persistent write or read: `unavailable` for a connection
- * that is gone, a database that is shutting down or one that did not answer in time (`timedOut`).
+ * What a failed database call means for a persistent write (`what` names it): `unavailable` for a
+ * connection that is gone, a database that is shutting down or one that did not answer in time.
  */
 export function storeFailure(
   err: unknown,
   kind: PersistentStoreError['kind'] | undefined,
   detail: string,
+  what = 'the persistent instance write',
 ): PersistentStoreError {
   if (kind === 'unavailable') {
     return new PersistentStoreError(
       'unavailable',
-      `the region's database ${detail}; the persistent instance write is not acknowledged, retry it`,
+      `the region's database ${detail}; ${what} is not acknowledged, retry it`,
       { cause: err },
     );
   }
-  if (kind === 'invalid')
+  if (kind === 'invalid') {
     return new PersistentStoreError('invalid', `the database refused the value (${detail})`, { cause: err });
-  return new PersistentStoreError('failed', 'storing the persistent instance failed; not acknowledged', { cause: err });
+  }
+  return new PersistentStoreError('failed', `storing failed; ${what} is not acknowledged`, { cause: err });
 }

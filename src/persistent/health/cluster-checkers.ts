@@ -26,7 +26,7 @@ export class ClusterCheckers {
   async current(key: ServiceKey, cluster: string): Promise<ClusterChecker> {
     const stored = await this.store.findChecker(key, cluster).catch((err: unknown) => {
       const failure = describeStoreError(err);
-      throw storeFailure(err, failure.kind, failure.detail);
+      throw storeFailure(err, failure.kind, failure.detail, 'the write (it needs the cluster health checker)');
     });
     if (stored === undefined) return DEFAULT_CLUSTER_CHECKER;
     this.cache.set(clusterKey(key, cluster), stored);
@@ -37,7 +37,7 @@ export class ClusterCheckers {
   async set(checker: StoredClusterChecker): Promise<void> {
     await this.store.saveChecker(checker).catch((err: unknown) => {
       const failure = describeStoreError(err);
-      throw storeFailure(err, failure.kind, failure.detail);
+      throw storeFailure(err, failure.kind, failure.detail, 'the cluster health checker write');
     });
     this.cache.set(clusterKey(checker.key, checker.cluster), checker);
   }
