@@ -1,5 +1,6 @@
 import type { DatabaseConfig } from '@/database/database.config';
 import type { DistroConfig } from '@/distro/distro.config';
+import { Metrics } from '@/observability';
 import { Registry } from '@/registry';
 import type { ClusterCheckers } from './health/cluster-checkers';
 import { PersistentInstances } from './persistent-instances';
@@ -48,6 +49,7 @@ describe(PersistentInstances.name, () => {
       { writeTimeoutMs: 1000, reloadMs: 1000 } as PersistentConfig,
       { tombstoneTtlMs: 3_600_000 } as DistroConfig,
       { startupTimeoutMs: 1000 } as DatabaseConfig,
+      new Metrics(),
     );
   });
 

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DatabaseConfig } from '@/database/database.config';
 import { DistroConfig } from '@/distro/distro.config';
+import { Counter } from 'prom-client';
+import { Metrics } from '@/observability';
 import { DEFAULT_CLUSTER, Registry, versionAt } from '@/registry';
 import type {
   DistroRegistryView,
@@ -47,6 +49,7 @@ export class PersistentInstances implements OnModuleInit, OnApplicationBootstrap
   private timer: NodeJS.Timeout | undefined;
   private reloading: Promise<void> | undefined;
   private lastReloadFailure = 0;
+  private readonly writes: Counter<'result'>;
 
   constructor(
     @Inject(Registry) private readonly registry: PersistentRegistry,
@@ -55,8 +58,15 @@ export class PersistentInstances implements OnModuleInit, OnApplicationBootstrap
     private readonly config: PersistentConfig,
     private readonly distro: DistroConfig,
     private readonly database: DatabaseConfig,
+    metrics: Metrics,
   ) {
     store.timeoutMs = config.writeTimeoutMs;
+    this.writes = new Counter({
+      name: 'nacos_persistent_writes_total',
+      help: 'Persistent instance writes by result: stored, superseded (a newer write of the address was stored first), refused (the database did not take it; not acknowledged)',
+      labelNames: ['result'],
+      registers: [metrics.registry],
+    });
   }
 
   async onModuleInit(): Promise<void> {
@@ -163,8 +173,9 @@ export class PersistentInstances implements OnModuleInit, OnApplicationBootstrap
   /** Commits a stamped write to the database, then merges it here (Distro takes it on); rejects with PersistentStoreError. */
   async commit(write: PersistentWrite): Promise<void> {
     try {
-      await this.store.save(write);
+      this.writes.inc({ result: (await this.store.save(write)) ? 'stored' : 'superseded' });
     } catch (err) {
+      this.writes.inc({ result: 'refused' });
       throw this.storeError(err, write);
     }
     // Stored, or a newer write of the address was there first: merging keeps the newest either way.

@@ -99,6 +99,9 @@ describe('health checks of persistent instances', () => {
       { service_name: 'tcp-closed', healthy: false },
       { service_name: 'tcp-open', healthy: true },
     ]);
+    const metrics = await (await fetch(`${node.base}/metrics`)).text();
+    expect(metrics).toMatch(/^nacos_health_checks_total\{type="tcp",result="failed"\} [1-9]/m);
+    expect(metrics).toMatch(/^nacos_health_checks_total\{type="tcp",result="ok"\} [1-9]/m);
   });
 
   it('should check the checkPort instead of the instance port when told to', async () => {

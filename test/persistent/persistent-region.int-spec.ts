@@ -213,5 +213,8 @@ describe('persistent writes while the database is down', () => {
       { timeoutMs: 15000 },
     );
     expect((await listHosts(node.base, 'outage')).map((h) => h.ip)).toEqual(['10.78.0.2']);
+    const metrics = await (await fetch(`${node.base}/metrics`)).text();
+    expect(metrics).toMatch(/^nacos_persistent_writes_total\{result="refused"\} [2-9]/m);
+    expect(metrics).toMatch(/^nacos_persistent_writes_total\{result="stored"\} [2-9]/m);
   }, 60000);
 });

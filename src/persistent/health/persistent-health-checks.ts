@@ -1,4 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { Metrics } from '@/observability';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DEFAULT_CLUSTER, Registry } from '@/registry';
 import type { DistroRegistryView, NamingRegistry, ServiceKey } from '@/registry';
@@ -55,6 +57,7 @@ export class PersistentHealthChecks implements OnApplicationBootstrap, OnApplica
   enabled: () => boolean = () => true;
   /** Last failed health write logged (one warn line a minute). */
   private lastWriteFailure = 0;
+  private readonly checks: Counter<'type' | 'result'>;
 
   constructor(
     @Inject(Registry) private readonly registry: NamingRegistry & Pick<DistroRegistryView, 'exportClient'>,
@@ -62,7 +65,15 @@ export class PersistentHealthChecks implements OnApplicationBootstrap, OnApplica
     private readonly checkers: ClusterCheckers,
     private readonly persistent: PersistentInstances,
     private readonly config: PersistentConfig,
-  ) {}
+    metrics: Metrics,
+  ) {
+    this.checks = new Counter({
+      name: 'nacos_health_checks_total',
+      help: 'Server-side health checks of persistent instances by checker type (tcp, http) and result (ok, failed)',
+      labelNames: ['type', 'result'],
+      registers: [metrics.registry],
+    });
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.healthCheckEnabled) return;
@@ -93,8 +104,10 @@ export class PersistentHealthChecks implements OnApplicationBootstrap, OnApplica
 
   /** Checks one instance now and applies the result (tests and the round). */
   async check(target: CheckTarget): Promise<void> {
+    const type = this.checkers.get(target.key, target.cluster).healthChecker.type;
     const result = await this.probe(target);
     if (result === undefined) return;
+    this.checks.inc({ type: type.toLowerCase(), result: result.ok ? 'ok' : 'failed' });
     await this.apply(target, result);
   }
 
