@@ -39,9 +39,10 @@ export type PersistentRegistry = NamingRegistry & Pick<DistroRegistryView, 'vers
  * writer): two nodes writing the same instance end with the same winner in both, in whatever order
  * their commits and copies land. A node killed between commit and merge never answered; the row is
  * merged by every node at its next reload, as it is at start. Each node loads every row at start
- * (before it serves anything: this runs in module init, the HTTP and gRPC listeners open after) and
- * every NACOS_PERSISTENT_RELOAD_MS; loading merges too, so its order against the Distro snapshot
- * does not matter.
+ * (in module init: its Nacos HTTP and gRPC listeners open after it, so no client reads before) and
+ * every NACOS_PERSISTENT_RELOAD_MS. Loading merges too, so its order against the Distro snapshot does
+ * not matter, and a peer that talks to this node meanwhile (a forward, a snapshot) gets nothing that
+ * a later merge would not correct.
  */
 @Injectable()
 export class PersistentInstances implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
