@@ -1,4 +1,6 @@
+import { Client } from 'pg';
 import { freePorts } from '../../tools/support/free-ports';
+import { versionAt } from '../../src/registry';
 import { eventually } from '../../tools/support/eventually';
 import { DistroRouting } from '../../src/distro/distro-routing';
 import { startTestNode } from '../support/app';
@@ -28,7 +30,12 @@ describe('persistent instances in a region of three nodes', () => {
   let clients: NacosClients | undefined;
 
   const env = (port: number) =>
-    distroEnv(port, members, { DATABASE_URL: db.url, DATABASE_POOL_SIZE: '3', LOG_LEVEL: 'warn' });
+    distroEnv(port, members, {
+      DATABASE_URL: db.url,
+      DATABASE_POOL_SIZE: '3',
+      NACOS_PERSISTENT_RELOAD_MS: '300',
+      LOG_LEVEL: 'warn',
+    });
 
   /** Starts the three nodes (the first alone: it migrates), and waits until each serves Nacos calls. */
   const startRegion = async (): Promise<void> => {
@@ -141,6 +148,53 @@ describe('persistent instances in a region of three nodes', () => {
       expect((await listed(node, 'durable')).length).toBe(3);
     }
   }, 90000);
+
+  it('should settle two nodes writing one instance at once on the same winner, in the database and on every node', async () => {
+    const [a, b] = nodes;
+    // Marked as forwards, each node applies its write itself, as two stand-ins would.
+    const forwarded = { 'x-distro-forwarded': '1' };
+    const write = (node: TestNode, weight: string) =>
+      call(
+        node.base,
+        'POST',
+        `${V1}/instance`,
+        { serviceName: 'contested', ip: '10.77.3.1', port: '80', ephemeral: 'false', weight },
+        { form: true, headers: forwarded },
+      );
+    const answers = await Promise.all([write(a, '3'), write(b, '4'), write(a, '5'), write(b, '6')]);
+    expect(answers.map((r) => r.text)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      const [row] = (
+        await pg.query<{ weight: number }>(`SELECT weight FROM persistent_instance WHERE service_name = 'contested'`)
+      ).rows;
+      await eventually(async () => {
+        for (const node of nodes) {
+          expect((await listed(node, 'contested')).map((h) => h.split(' ')[1])).toEqual([`w=${row.weight}`]);
+        }
+      });
+    } finally {
+      await pg.end();
+    }
+  }, 60000);
+
+  it('should take a row committed by a node that died before applying it, at the next reload', async () => {
+    const pg = new Client({ connectionString: db.url });
+    await pg.connect();
+    try {
+      await pg.query(
+        `INSERT INTO persistent_instance (namespace, group_name, service_name, cluster_name, ip, port, weight, version, writer)
+         VALUES ('public', 'DEFAULT_GROUP', 'orphan', 'DEFAULT', '10.77.4.1', 80, 4, $1, 'gone:1')`,
+        [versionAt(Date.now())],
+      );
+    } finally {
+      await pg.end();
+    }
+    await eventually(async () => {
+      for (const node of nodes) expect(await listed(node, 'orphan')).toEqual(['10.77.4.1:80 w=4 h=true e=false {}']);
+    });
+  }, 60000);
 
   it('should keep ephemeral instances out of the database: a full restart forgets them', async () => {
     const [a] = nodes;
