@@ -14,6 +14,7 @@ import type {
   ServiceKey,
 } from '@/registry';
 import { ClusterCheckers } from './health/cluster-checkers';
+import type { ClusterChecker } from './health/cluster-checker';
 import { PersistentConfig } from './persistent.config';
 import { PersistentStore, describeStoreError } from './persistent-store';
 import { PersistentStoreError, storeFailure } from './persistent-store-error';
@@ -153,6 +154,11 @@ export class PersistentInstances implements OnModuleInit, OnApplicationBootstrap
     const current = this.registry.getPublication(persistentClientId(ip, port), key, cluster, ip, port);
     if (current === undefined) return undefined;
     return this.stamp(key, cluster, ip, port, patched(current, patch));
+  }
+
+  /** How a cluster's persistent instances are checked, as this node last read it (TCP when never set). */
+  clusterChecker(key: ServiceKey, cluster: string): ClusterChecker {
+    return this.checkers.get(key, cluster);
   }
 
   /** The persistent instance this node holds at an address, or undefined. */

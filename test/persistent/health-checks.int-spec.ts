@@ -129,6 +129,15 @@ describe('health checks of persistent instances', () => {
     httpStatus = 200;
     await eventually(async () => expect(await healthOf('web', httpPort)).toBe(true));
 
+    const detail = await call(node.base, 'GET', `${V1}/service`, { serviceName: 'web' });
+    expect((detail.json() as { clusters: unknown[] }).clusters).toEqual([
+      {
+        name: 'DEFAULT',
+        healthChecker: { type: 'HTTP', path: '/health', headers: 'X-Probe:yes|Bad header', expectedResponseCode: 200 },
+        metadata: {},
+      },
+    ]);
+
     await setChecker('web', { type: 'HTTP', path: '/health', expectedResponseCode: 204 });
     await eventually(async () => expect(await healthOf('web', httpPort)).toBe(false));
     httpStatus = 204;

@@ -261,7 +261,10 @@ export class NacosNamingService {
       protectThreshold: 0,
       metadata: {},
       selector: { type: 'none' },
-      clusters: summary.clusters.map((name) => ({ name, healthChecker: { type: 'TCP' }, metadata: {} })),
+      clusters: summary.clusters.map((name) => {
+        const checker = this.persistent.clusterChecker(key, name);
+        return { name, healthChecker: checker.healthChecker, metadata: { ...checker.metadata } };
+      }),
     };
   }
 
