@@ -13,14 +13,13 @@ import { ClusterCheckers } from './cluster-checkers';
 import { httpProbe, tcpProbe } from './probes';
 import type { ProbeResult } from './probes';
 
-/** One persistent instance to check, as it was when the round began. */
+/** One persistent instance to check (its health is read again when the check ends). */
 interface CheckTarget {
   id: string;
   key: ServiceKey;
   cluster: string;
   ip: string;
   port: number;
-  healthy: boolean;
 }
 
 /** Consecutive results of one instance since its health last changed (Nacos's okCount / failCount). */
@@ -125,7 +124,6 @@ export class PersistentHealthChecks implements OnApplicationBootstrap, OnApplica
           cluster,
           ip,
           port,
-          healthy: p.instance.healthy !== false,
         };
       }
     }
