@@ -10,6 +10,7 @@ import { NacosBeatConfig } from '@/nacos/http/heartbeat.config';
 import { NacosUdpConfig } from '@/nacos/udp/udp-push.config';
 import { NodeConfig } from '@/node.config';
 import { LoggingConfig } from '@/observability/logging.config';
+import { PersistentConfig } from '@/persistent/persistent.config';
 import { SyncConfig } from '@/sync/sync.config';
 import { envFields } from './env-field';
 import type { EnvField } from './env-field';
@@ -32,6 +33,7 @@ const SECTIONS = {
   nacosAuth: NacosAuthConfig,
   nacosBeat: NacosBeatConfig,
   nacosUdp: NacosUdpConfig,
+  persistent: PersistentConfig,
   log: LoggingConfig,
   sync: SyncConfig,
 } satisfies Record<string, SectionClass>;
@@ -85,6 +87,7 @@ export class AppConfig {
   readonly admin: AdminConfig;
   readonly auth: AuthConfig;
   readonly nacos: { auth: NacosAuthConfig; beat: NacosBeatConfig; udp: NacosUdpConfig };
+  readonly persistent: PersistentConfig;
   readonly log: LoggingConfig;
   readonly sync: SyncConfig;
 
@@ -98,6 +101,7 @@ export class AppConfig {
     this.admin = sections.admin;
     this.auth = sections.auth;
     this.nacos = { auth: sections.nacosAuth, beat: sections.nacosBeat, udp: sections.nacosUdp };
+    this.persistent = sections.persistent;
     this.log = sections.log;
     this.sync = sections.sync;
     // Every secret of the environment is known to the scrubber before anything can log or answer.

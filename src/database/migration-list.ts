@@ -5,6 +5,7 @@ import { TaskCommands1795316000000 } from '../../migrations/1795316000000-TaskCo
 import { ClusterNameCaseInsensitive1795316160000 } from '../../migrations/1795316160000-ClusterNameCaseInsensitive';
 import { TaskRejectedAndRetry1795400000000 } from '../../migrations/1795400000000-TaskRejectedAndRetry';
 import { ClusterLayouts1795500000000 } from '../../migrations/1795500000000-ClusterLayouts';
+import { PersistentInstances1795600000000 } from '../../migrations/1795600000000-PersistentInstances';
 import { EventClusters1795750000000 } from '../../migrations/1795750000000-EventClusters';
 import { Users1795800000000 } from '../../migrations/1795800000000-Users';
 
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   ClusterNameCaseInsensitive1795316160000,
   TaskRejectedAndRetry1795400000000,
   ClusterLayouts1795500000000,
+  PersistentInstances1795600000000,
   EventClusters1795750000000,
   Users1795800000000,
 ];

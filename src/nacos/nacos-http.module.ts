@@ -18,13 +18,18 @@ import { V1OperatorController } from './http/v1-operator.controller';
 import { V2ClientController } from './http/v2-client.controller';
 import { V2OperatorController } from './http/v2-operator.controller';
 import { UdpPushService } from './udp/udp-push.service';
+import { V1ClusterController } from './http/v1-cluster.controller';
+import { PersistentModule } from '@/persistent/persistent.module';
+import { PersistentHealthChecks } from '@/persistent/health/persistent-health-checks';
 
 /** Nacos HTTP v1/v2 naming, UDP push to v1 subscribers, heartbeat expiry and the optional Nacos auth. */
 @Module({
+  imports: [PersistentModule],
   controllers: [
     V1InstanceController,
     V1NamingController,
     V1HealthController,
+    V1ClusterController,
     V1OperatorController,
     V2NamingController,
     V2OperatorController,
@@ -46,4 +51,9 @@ import { UdpPushService } from './udp/udp-push.service';
   ],
   exports: [NacosAuthService, UdpPushService, NamingSwitches],
 })
-export class NacosHttpModule {}
+export class NacosHttpModule {
+  constructor(checks: PersistentHealthChecks, switches: NamingSwitches) {
+    // Nacos's `check` switch (healthCheckEnabled) pauses the server-side health checks too.
+    checks.enabled = () => switches.healthCheckEnabled;
+  }
+}

@@ -167,6 +167,22 @@ describe('Nacos auth', () => {
         );
         expect(res.status).toBe(200);
       }
+      // Manual health needs a cluster without health checks (NONE), as in Nacos.
+      const none = await call(
+        node.base,
+        'PUT',
+        '/nacos/v1/ns/cluster',
+        {
+          serviceName: durable.serviceName,
+          clusterName: 'DEFAULT',
+          checkPort: '80',
+          useInstancePort4Check: 'true',
+          healthChecker: '{"type":"NONE"}',
+          accessToken: token,
+        },
+        { form: true },
+      );
+      expect(none.status).toBe(200);
     });
 
     const CALLS: Array<[string, string, Record<string, string>]> = [
@@ -175,6 +191,18 @@ describe('Nacos auth', () => {
       ['DELETE', '/nacos/v1/ns/instance/metadata/batch', { serviceName: 'guarded-19', metadata: 'k=v' }],
       ['PUT', '/nacos/v1/ns/health/instance', { ...durable, healthy: 'false' }],
       ['PUT', '/nacos/v1/ns/health', { ...durable, healthy: 'true' }],
+      [
+        'PUT',
+        '/nacos/v1/ns/cluster',
+        {
+          ...durable,
+          clusterName: 'DEFAULT',
+          checkPort: '80',
+          useInstancePort4Check: 'true',
+          healthChecker: '{"type":"NONE"}',
+        },
+      ],
+      ['GET', '/nacos/v1/ns/health/checkers', {}],
       [
         'GET',
         '/nacos/v1/ns/catalog/instances',

@@ -3,6 +3,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { AppConfig, ConfigModule } from '@/config';
+import { DatabaseModule } from '@/database';
 import { ClusterRouting, MemberUnreachableError } from '@/routing/cluster-routing';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '@/routing/cluster-routing';
 import { NacosHttpModule } from '@/nacos/nacos-http.module';
@@ -61,7 +62,13 @@ describe('Nacos HTTP write routing', () => {
   beforeAll(async () => {
     const config = AppConfig.fromEnv({ HTTP_PORT: '0', HOST: '127.0.0.1', DATA_DIR: 'memory' });
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(config), FakeHostModule, NacosHttpModule],
+      // The database holds the persistent instances (an embedded one in memory here).
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule.forRoot({ entities: [] }),
+        FakeHostModule,
+        NacosHttpModule,
+      ],
     }).compile();
     app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
     app.useGlobalFilters(new AllExceptionsFilter());

@@ -23,6 +23,8 @@ export interface InstanceArg {
   enabled?: boolean;
   clusterName?: string;
   metadata?: Record<string, string>;
+  /** False registers a persistent instance (no beats). */
+  ephemeral?: boolean;
 }
 
 /**
@@ -152,6 +154,7 @@ export interface HostJson {
   port: number;
   healthy: boolean;
   enabled: boolean;
+  ephemeral: boolean;
   weight: number;
   clusterName: string;
   metadata: Record<string, string>;

@@ -116,8 +116,31 @@ describe('Nacos HTTP v1 instance operations', () => {
   });
 
   describe('PUT /health/instance and /health', () => {
-    it('should set the health of a persistent instance, by healthy or valid', async () => {
+    it('should refuse a persistent instance while its cluster is health-checked (TCP by default)', async () => {
+      await register('checked', '10.22.2.1', { ephemeral: 'false' });
+      const res = await v1('PUT', '/health/instance', {
+        serviceName: 'checked',
+        ip: '10.22.2.1',
+        port: '80',
+        healthy: 'false',
+      });
+      expect([res.status, res.text]).toEqual([
+        400,
+        'health check is still working, service: DEFAULT_GROUP@@checked, cluster: DEFAULT',
+      ]);
+      expect(await detail('checked', '10.22.2.1')).toMatchObject({ healthy: true });
+    });
+
+    it('should set the health of a persistent instance of a NONE cluster, by healthy or valid', async () => {
       await register('durable', '10.22.0.1', { ephemeral: 'false' });
+      const none = await v1('PUT', '/cluster', {
+        serviceName: 'durable',
+        clusterName: 'DEFAULT',
+        checkPort: '80',
+        useInstancePort4Check: 'true',
+        healthChecker: '{"type":"NONE"}',
+      });
+      expect([none.status, none.text]).toEqual([200, 'ok']);
       const res = await v1('PUT', '/health/instance', {
         serviceName: 'durable',
         ip: '10.22.0.1',

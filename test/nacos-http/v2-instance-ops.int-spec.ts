@@ -184,6 +184,36 @@ describe('Nacos HTTP v2 instance operations', () => {
   describe('PUT /health/instance', () => {
     it('should set the health of a persistent instance and refuse an ephemeral one', async () => {
       await register('v2h', '10.50.4.1', { ephemeral: 'false' });
+      const checked = await v2('PUT', '/health/instance', {
+        serviceName: 'v2h',
+        groupName: 'G',
+        ip: '10.50.4.1',
+        port: '80',
+        healthy: 'false',
+      });
+      // Health-checked (TCP, the default) until the cluster is set to NONE.
+      expect([checked.status, checked.json()]).toEqual([
+        400,
+        {
+          code: 30000,
+          message: 'server error',
+          data: 'health check is still working, service: G@@v2h, cluster: DEFAULT',
+        },
+      ]);
+      const none = await call(
+        node.base,
+        'PUT',
+        '/nacos/v1/ns/cluster',
+        {
+          serviceName: 'G@@v2h',
+          clusterName: 'DEFAULT',
+          checkPort: '80',
+          useInstancePort4Check: 'true',
+          healthChecker: '{"type":"NONE"}',
+        },
+        { form: true },
+      );
+      expect(none.status).toBe(200);
       for (const path of ['/health/instance', '/health']) {
         const res = await v2('PUT', path, {
           serviceName: 'v2h',

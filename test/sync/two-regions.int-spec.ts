@@ -29,6 +29,7 @@ interface Host {
 describe('sync tasks between two regions', () => {
   let dbA: TestDatabase;
   let dbB: TestDatabase;
+  let dbA2: TestDatabase | undefined;
   let a: TestNode;
   let b: TestNode;
   const ids: Record<string, string> = {};
@@ -80,7 +81,7 @@ describe('sync tasks between two regions', () => {
 
   afterAll(async () => {
     await Promise.all([a?.close(), b?.close()]);
-    await Promise.all([dbA?.drop(), dbB?.drop()]);
+    await Promise.all([dbA?.drop(), dbB?.drop(), dbA2?.drop()]);
   });
 
   it('should copy one service A→B: register, update in place, deregister, each within 1 s, with the sync metadata', async () => {
@@ -237,10 +238,12 @@ describe('sync tasks between two regions', () => {
   });
 
   it('should hold the deletions when the source returns empty, until an operator releases them', async () => {
-    // Region A comes back on the same addresses with an empty registry (every instance lost).
+    // Region A comes back on the same addresses with an empty registry (every instance lost, its
+    // database too: its persistent instances would otherwise come back with it).
+    dbA2 = await createTestDatabase();
     a = await startTestNode({
       ...FAST,
-      DATABASE_URL: dbA.url,
+      DATABASE_URL: dbA2.url,
       HTTP_PORT: String(a.httpPort),
       NACOS_GRPC_PORT: String(a.grpcPort),
       DISTRO_PORT: '0',

@@ -8,12 +8,24 @@ import { NacosRequestError, NacosV2ErrorCode } from './nacos-errors';
 import { parseMetadata, validIp, validName, validPort } from './nacos-params';
 import type { NacosParams } from './nacos-params';
 import { NacosNamingService } from './naming.service';
+import { PersistentInstances } from '@/persistent/persistent-instances';
+import { ClusterCheckers } from '@/persistent/health/cluster-checkers';
+import { isPersistentClientId } from '@/persistent/persistent-write';
 
 /** Instances a metadata batch names (`instances` JSON); undefined = every instance of the service. */
 interface BatchTarget {
   ip: string;
   port: number;
   clusterName: string;
+}
+
+/** A change to one persistent instance, as the metadata batch and PATCH make it. */
+interface PersistentUpdate {
+  key: ServiceKey;
+  cluster: string;
+  ip: string;
+  port: number;
+  patch: InstancePatch;
 }
 
 /** Longest `instances` list a metadata batch takes. */
@@ -24,6 +36,9 @@ export interface MaintenanceResult<T> {
   answer: T;
   clientIds: string[];
 }
+
+/** A result, or the promise of one when persistent instances were written (their database commit comes first). */
+export type Maintenance<T> = MaintenanceResult<T> | Promise<MaintenanceResult<T>>;
 
 /**
  * Changes to instances that exist, as Nacos's operators make them: PATCH, manual health, metadata
@@ -36,13 +51,15 @@ export class InstanceMaintainer {
   constructor(
     @Inject(Registry) private readonly registry: NamingRegistry,
     private readonly naming: NacosNamingService,
+    private readonly persistent: PersistentInstances,
+    private readonly checkers: ClusterCheckers,
   ) {}
 
   /**
    * v1 PATCH: sets only the given fields among metadata (replaced whole), weight and enabled.
    * `clusterName`, else `cluster`, names the cluster.
    */
-  patch(params: NacosParams, clusterParams: readonly string[]): MaintenanceResult<'ok'> {
+  patch(params: NacosParams, clusterParams: readonly string[]): Maintenance<'ok'> {
     const key = params.service();
     const ip = params.ip();
     const port = params.port();
@@ -64,16 +81,20 @@ export class InstanceMaintainer {
           'sync task, not over HTTP; only its owner changes it',
       );
     }
+    const result: MaintenanceResult<'ok'> = { answer: 'ok', clientIds: [clientId] };
+    if (isPersistentClientId(clientId)) return this.persistentUpdates([{ key, cluster, ip, port, patch }], result);
     this.registry.updateInstance(clientId, key, cluster, ip, port, patch);
-    return { answer: 'ok', clientIds: [clientId] };
+    return result;
   }
 
   /**
-   * Manual health (`healthy`, or Nacos's older `valid`). As in Nacos it applies to persistent
-   * instances only, whose health nothing else sets here; an ephemeral instance's health follows its
-   * heartbeats (its cluster's checker is the client beat, never NONE) and is refused with Nacos's words.
+   * Manual health (`healthy`, or Nacos's older `valid`). As in Nacos it applies only to persistent
+   * instances of a cluster whose health checker is NONE (PUT /cluster): the others are checked by
+   * the node responsible for them (TCP by default), and an ephemeral instance's health follows its
+   * heartbeats; both are refused with Nacos's words. The cluster's checker is read from the database,
+   * after the write is stamped, so the write keeps the version of the moment it was accepted.
    */
-  setHealth(params: NacosParams): MaintenanceResult<'ok'> {
+  setHealth(params: NacosParams): Maintenance<'ok'> {
     const healthParam = params.has('healthy') ? 'healthy' : params.has('valid') ? 'valid' : undefined;
     if (healthParam === undefined) {
       throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterMissing, "Param 'healthy' is required.");
@@ -84,12 +105,18 @@ export class InstanceMaintainer {
     const port = params.port();
     const cluster = params.cluster();
     const clientId = ipPortClientId(ip, port, false);
-    if (this.registry.getPublication(clientId, key, cluster, ip, port) === undefined) {
+    const stillWorking = (): NacosRequestError => {
       const message = `health check is still working, service: ${groupedName(key.group, key.name)}, cluster: ${cluster}`;
-      throw new NacosRequestError(400, NacosV2ErrorCode.ServerError, message, message);
-    }
-    this.registry.updateInstance(clientId, key, cluster, ip, port, { healthy });
-    return { answer: 'ok', clientIds: [clientId] };
+      return new NacosRequestError(400, NacosV2ErrorCode.ServerError, message, message);
+    };
+    const write = this.persistent.stampUpdate(key, cluster, ip, port, { healthy });
+    if (write === undefined) throw stillWorking();
+    return (async () => {
+      const checker = await this.checkers.current(key, cluster);
+      if (checker.healthChecker.type !== 'NONE') throw stillWorking();
+      await this.persistent.commit(write);
+      return { answer: 'ok' as const, clientIds: [clientId] };
+    })();
   }
 
   /**
@@ -97,7 +124,7 @@ export class InstanceMaintainer {
    * `instances` (JSON `[{ip, port, clusterName}]`), or on every instance of the service when none
    * are named. Answers the changed instances as Nacos names them: `ip:port:unknown:cluster:ephemeral|persist`.
    */
-  batchMetadata(params: NacosParams, mode: 'update' | 'delete'): MaintenanceResult<{ updated: string[] }> {
+  batchMetadata(params: NacosParams, mode: 'update' | 'delete'): Maintenance<{ updated: string[] }> {
     const key = params.service();
     const metadata = parseMetadata(params.required('metadata'));
     const targets = parseTargets(params.optional('instances'));
@@ -109,6 +136,7 @@ export class InstanceMaintainer {
             .filter((instance) => instance !== undefined);
     const updated: string[] = [];
     const clientIds: string[] = [];
+    const durable: PersistentUpdate[] = [];
     for (const instance of instances) {
       const clientId = this.ipPortOwner(key, instance);
       if (clientId === undefined) continue;
@@ -118,11 +146,29 @@ export class InstanceMaintainer {
         else delete next[name];
       }
       const { ip, port, clusterName, ephemeral } = instance;
-      this.registry.updateInstance(clientId, key, clusterName, ip, port, { metadata: next });
+      if (isPersistentClientId(clientId))
+        durable.push({ key, cluster: clusterName, ip, port, patch: { metadata: next } });
+      else this.registry.updateInstance(clientId, key, clusterName, ip, port, { metadata: next });
       updated.push(`${ip}:${port}:unknown:${clusterName}:${ephemeral ? 'ephemeral' : 'persist'}`);
       clientIds.push(clientId);
     }
-    return { answer: { updated }, clientIds };
+    const result = { answer: { updated }, clientIds };
+    return durable.length === 0 ? result : this.persistentUpdates(durable, result);
+  }
+
+  /**
+   * Persistent instances are changed through their store: each update is stamped now, committed to the
+   * database, then applied; the result follows once every one is (a refused one rejects the whole answer).
+   */
+  private async persistentUpdates<T>(
+    updates: readonly PersistentUpdate[],
+    result: MaintenanceResult<T>,
+  ): Promise<MaintenanceResult<T>> {
+    const writes = updates.map(({ key, cluster, ip, port, patch }) =>
+      this.persistent.stampUpdate(key, cluster, ip, port, patch),
+    );
+    await Promise.all(writes.map((write) => (write === undefined ? Promise.resolve() : this.persistent.commit(write))));
+    return result;
   }
 
   /** The console's instances of one cluster, paged as Nacos's CatalogController (page 0 is empty). */

@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import { PersistentStoreError } from '@/persistent/persistent-store-error';
 
 /** Nacos v2 error codes (com.alibaba.nacos.api.model.v2.ErrorCode) that the HTTP naming API answers. */
 export enum NacosV2ErrorCode {
@@ -82,21 +83,44 @@ export class NacosRequestError extends Error {
 export const NOT_INITIALIZED_MESSAGE =
   'server is DOWN now, detailed error message: Optional[Distro protocol is not initialized]';
 
-/** Runs `fn`, turning a NacosRequestError into the v1 or v2 HTTP answer. */
+/**
+ * A persistent write the region's database did not take, as Nacos answers a write its consistency
+ * layer refused: 503 when the database is unreachable or late (worth a retry, and the clients try
+ * another server), 400 when it refused the value, 500 otherwise; never acknowledged.
+ */
+export function persistentStoreFailure(error: PersistentStoreError): NacosRequestError {
+  const status = error.kind === 'unavailable' ? 503 : error.kind === 'invalid' ? 400 : 500;
+  return new NacosRequestError(status, NacosV2ErrorCode.ServerError, error.message);
+}
+
+function nacosError(error: unknown): NacosRequestError | undefined {
+  if (error instanceof NacosRequestError) return error;
+  if (error instanceof PersistentStoreError) return persistentStoreFailure(error);
+  return undefined;
+}
+
+/**
+ * Runs `fn`, turning a NacosRequestError (or a persistent write the database refused) into the v1 or
+ * v2 HTTP answer; a promise `fn` returns (a persistent write) rejects with that answer.
+ */
 export function asV1<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    if (error instanceof NacosRequestError) throw error.toV1();
-    throw error;
-  }
+  return mapped(fn, (error) => error.toV1());
 }
 
 export function asV2<T>(fn: () => T): T {
+  return mapped(fn, (error) => error.toV2());
+}
+
+function mapped<T>(fn: () => T, answer: (error: NacosRequestError) => HttpException): T {
+  const rethrow = (error: unknown): never => {
+    const known = nacosError(error);
+    throw known === undefined ? error : answer(known);
+  };
   try {
-    return fn();
+    const result = fn();
+    if (result instanceof Promise) return result.catch(rethrow) as T;
+    return result;
   } catch (error) {
-    if (error instanceof NacosRequestError) throw error.toV2();
-    throw error;
+    return rethrow(error);
   }
 }

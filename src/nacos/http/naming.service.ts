@@ -12,6 +12,7 @@ import type { BeatTimings, ServiceInfoView } from '@/nacos/view/service-info';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import { ephemeralConflict } from '@/nacos/naming-rules';
 import { NamingSwitches } from './naming-switches';
+import { PersistentInstances } from '@/persistent/persistent-instances';
 
 /** Nacos's beat answer codes. */
 export const BEAT_OK = 10200;
@@ -46,12 +47,17 @@ export class NacosNamingService {
     beat: NacosBeatConfig,
     private readonly routing: ClusterRouting,
     private readonly switches: NamingSwitches,
+    private readonly persistent: PersistentInstances,
   ) {
     const { intervalMs, unhealthyMs, deleteMs } = beat;
     this.timings = { intervalMs, unhealthyMs, deleteMs };
   }
 
-  register(params: NacosParams): void {
+  /**
+   * A persistent instance (`ephemeral=false`) is stamped now and committed to the region's database
+   * before it is applied: the returned promise settles once it is (or rejects, not applied).
+   */
+  register(params: NacosParams): void | Promise<void> {
     const key = params.service();
     const ephemeral = this.ephemeral(params);
     const input: InstanceInput = {
@@ -65,6 +71,7 @@ export class NacosNamingService {
       metadata: params.metadata(),
     };
     this.refuseMixing(key, ephemeral);
+    if (!ephemeral) return this.persistent.register(key, input);
     const clientId = ipPortClientId(input.ip, input.port, ephemeral);
     this.registry.registerInstance(clientId, 'ipport', key, input, { now: Date.now() });
   }
@@ -80,17 +87,18 @@ export class NacosNamingService {
     if (conflict !== undefined) throw NacosRequestError.runtime(400, conflict);
   }
 
-  deregister(params: NacosParams): void {
+  deregister(params: NacosParams): void | Promise<void> {
     const key = params.service();
     const ip = params.ip();
     const port = params.port();
     const cluster = params.cluster();
     const ephemeral = this.ephemeral(params);
+    if (!ephemeral) return this.persistent.deregister(key, cluster, ip, port);
     // A tombstone even for an instance this node does not hold (yet): the answer is "deregistered".
     this.registry.withdrawIpPortInstance(ipPortClientId(ip, port, ephemeral), key, cluster, ip, port);
   }
 
-  update(params: NacosParams): void {
+  update(params: NacosParams): void | Promise<void> {
     const key = params.service();
     const ip = params.ip();
     const port = params.port();
@@ -109,6 +117,7 @@ export class NacosNamingService {
         `instance not exist: ${ip}:${port} in cluster ${cluster} of ${describe(key)}`,
       );
     }
+    if (!this.ephemeral(params)) return this.persistent.update(key, cluster, ip, port, patch);
     this.registry.updateInstance(clientId, key, cluster, ip, port, patch);
   }
 
@@ -252,7 +261,10 @@ export class NacosNamingService {
       protectThreshold: 0,
       metadata: {},
       selector: { type: 'none' },
-      clusters: summary.clusters.map((name) => ({ name, healthChecker: { type: 'TCP' }, metadata: {} })),
+      clusters: summary.clusters.map((name) => {
+        const checker = this.persistent.clusterChecker(key, name);
+        return { name, healthChecker: checker.healthChecker, metadata: { ...checker.metadata } };
+      }),
     };
   }
 

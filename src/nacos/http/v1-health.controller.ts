@@ -26,7 +26,7 @@ export class V1HealthController {
       asV1(() => this.maintainer.setHealth(params)),
     );
     if (handled === undefined) return;
-    const result = handled.value;
+    const result = await handled.value;
     await this.naming.replicatedClients(result.clientIds);
     await reply.status(200).type('text/plain;charset=UTF-8').send(result.answer);
   }

@@ -45,7 +45,7 @@ export class V1InstanceController {
       asV1(() => this.maintainer.patch(params, ['clusterName', 'cluster'])),
     );
     if (handled === undefined) return;
-    const result = handled.value;
+    const result = await handled.value;
     await this.naming.replicatedClients(result.clientIds);
     await reply.status(200).type('text/plain;charset=UTF-8').send(result.answer);
   }
@@ -84,7 +84,7 @@ export class V1InstanceController {
 
   /** Applied here, on whichever node receives it: it may touch instances of many ip-port clients (stand-in writes). */
   private async batch(request: FastifyRequest, mode: 'update' | 'delete'): Promise<{ updated: string[] }> {
-    const result: MaintenanceResult<{ updated: string[] }> = asV1(() =>
+    const result: MaintenanceResult<{ updated: string[] }> = await asV1(() =>
       this.maintainer.batchMetadata(NacosParams.fromRequest(request), mode),
     );
     await this.naming.replicatedClients(result.clientIds);
@@ -94,13 +94,15 @@ export class V1InstanceController {
   private async write(
     request: FastifyRequest,
     reply: FastifyReply,
-    apply: (params: NacosParams) => void,
+    apply: (params: NacosParams) => void | Promise<void>,
   ): Promise<void> {
     const params = NacosParams.fromRequest(request);
     const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
       asV1(() => apply(params)),
     );
     if (handled === undefined) return;
+    // A persistent write answers once its database commit is done (rejects, not applied, otherwise).
+    await handled.value;
     await this.naming.replicated(params);
     await reply.status(200).type('text/plain;charset=UTF-8').send('ok');
   }

@@ -91,7 +91,7 @@ export class V2NamingController {
       }),
     );
     if (handled === undefined) return;
-    const result = handled.value;
+    const result = await handled.value;
     await this.naming.replicatedClients(result.clientIds);
     await reply.status(200).type('text/plain;charset=UTF-8').send(result.answer);
   }
@@ -114,7 +114,7 @@ export class V2NamingController {
       asV2(() => this.maintainer.setHealth(params)),
     );
     if (handled === undefined) return;
-    const result = handled.value;
+    const result = await handled.value;
     await this.naming.replicatedClients(result.clientIds);
     await reply.status(200).send(success(result.answer));
   }
@@ -133,7 +133,7 @@ export class V2NamingController {
   }
 
   private async batch(request: FastifyRequest, mode: 'update' | 'delete'): Promise<V2Result<{ updated: string[] }>> {
-    const result: MaintenanceResult<{ updated: string[] }> = asV2(() =>
+    const result: MaintenanceResult<{ updated: string[] }> = await asV2(() =>
       this.maintainer.batchMetadata(NacosParams.fromRequest(request), mode),
     );
     await this.naming.replicatedClients(result.clientIds);
@@ -143,13 +143,15 @@ export class V2NamingController {
   private async write(
     request: FastifyRequest,
     reply: FastifyReply,
-    apply: (params: NacosParams) => void,
+    apply: (params: NacosParams) => void | Promise<void>,
   ): Promise<void> {
     const params = NacosParams.fromRequest(request);
     const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
       asV2(() => apply(params)),
     );
     if (handled === undefined) return;
+    // A persistent write answers once its database commit is done (rejects, not applied, otherwise).
+    await handled.value;
     await this.naming.replicated(params);
     await reply.status(200).send(success('ok'));
   }
