@@ -10,6 +10,7 @@ import { CoreModule } from '@/core.module';
 import { DistroModule } from '@/distro/distro.module';
 import { NacosHttpModule } from '@/nacos/nacos-http.module';
 import { NacosGrpcModule } from '@/nacos/nacos-grpc.module';
+import { NamingCatalogModule } from '@/naming-catalog/naming-catalog.module';
 import { SyncModule } from '@/sync/sync.module';
 import { ENTITIES as SYNC_ENTITIES } from '@/sync/entities';
 
@@ -43,6 +44,7 @@ export class AppModule {
         DistroModule,
         NacosHttpModule,
         NacosGrpcModule,
+        NamingCatalogModule,
         SyncModule,
       ],
     };

@@ -5,6 +5,7 @@ import { TaskCommands1795316000000 } from '../../migrations/1795316000000-TaskCo
 import { ClusterNameCaseInsensitive1795316160000 } from '../../migrations/1795316160000-ClusterNameCaseInsensitive';
 import { TaskRejectedAndRetry1795400000000 } from '../../migrations/1795400000000-TaskRejectedAndRetry';
 import { ClusterLayouts1795500000000 } from '../../migrations/1795500000000-ClusterLayouts';
+import { NamingCatalog1795650000000 } from '../../migrations/1795650000000-NamingCatalog';
 
 export const MIGRATIONS = [
   InitialSchema1795314278003,
@@ -12,4 +13,5 @@ export const MIGRATIONS = [
   ClusterNameCaseInsensitive1795316160000,
   TaskRejectedAndRetry1795400000000,
   ClusterLayouts1795500000000,
+  NamingCatalog1795650000000,
 ];

@@ -27,11 +27,6 @@ export class V1NamingController {
     return { count: page.count, doms: page.names };
   }
 
-  @Get('ns/service')
-  service(@Req() request: FastifyRequest): Record<string, unknown> {
-    return asV1(() => this.naming.serviceDetail(NacosParams.fromRequest(request)));
-  }
-
   /** The console's instances of one cluster, paged (`{list, count}`, CatalogController). */
   @Get('ns/catalog/instances')
   catalogInstances(@Req() request: FastifyRequest): { list: HostView[]; count: number } {

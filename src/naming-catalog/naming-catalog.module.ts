@@ -1,0 +1,18 @@
+import { Module } from '@nestjs/common';
+import { NacosHttpModule } from '@/nacos/nacos-http.module';
+import { CatalogFeed } from './catalog-feed';
+import { ServiceStore } from './service.store';
+import { StoredServices } from './stored-services';
+import { V1ServiceController } from './v1-service.controller';
+import { V2ServiceController } from './v2-service.controller';
+
+/**
+ * Services and namespaces as stored objects (issue 19): kept in the region's database, served from this
+ * node's registry, kept current on every node by the CatalogFeed; their Nacos v1/v2 HTTP calls.
+ */
+@Module({
+  imports: [NacosHttpModule],
+  controllers: [V1ServiceController, V2ServiceController],
+  providers: [CatalogFeed, ServiceStore, StoredServices],
+})
+export class NamingCatalogModule {}
