@@ -40,7 +40,7 @@ export function isPublic(id: string): boolean {
   return id === '' || id === DEFAULT_NAMESPACE;
 }
 
-export type NamespaceRefusal = 'public' | 'unknown' | 'exists' | 'not-empty';
+export type NamespaceRefusal = 'public' | 'unknown' | 'not-empty';
 
 /**
  * Namespaces as stored objects: `public` always (never stored, never deleted), the others in the
@@ -90,14 +90,14 @@ export class StoredNamespaces implements CatalogPart, OnModuleDestroy {
     return isPublic(id) || this.held.has(id);
   }
 
-  /** Creates a namespace (a blank id gets a UUID, as Nacos); returns its id, or why not. */
-  async create(id: string, showName: string, description: string): Promise<string | NamespaceRefusal> {
+  /** Creates a namespace (a blank id gets a UUID, as Nacos); returns its id, or undefined when it exists. */
+  async create(id: string, showName: string, description: string): Promise<string | undefined> {
     const namespaceId = id === '' ? randomUUID() : id;
-    if (isPublic(namespaceId)) return 'exists';
+    if (isPublic(namespaceId)) return undefined;
     const held = this.held.get(namespaceId);
-    if (held !== undefined && !held.implicit) return 'exists';
+    if (held !== undefined && !held.implicit) return undefined;
     const namespace: StoredNamespace = { id: namespaceId, showName, description, implicit: false };
-    if (!(await this.store.insert(namespace))) return 'exists';
+    if (!(await this.store.insert(namespace))) return undefined;
     this.held.set(namespaceId, namespace);
     return namespaceId;
   }

@@ -52,8 +52,7 @@ export class V1NamespaceController {
       const description = params.optional('namespaceDesc') ?? '';
       if (id !== '' && namespaceIdProblem(id) !== undefined) return false;
       if (namespaceTextProblem(name, description) !== undefined) return false;
-      const created = await this.namespaces.create(id, name, description);
-      return created !== 'exists';
+      return (await this.namespaces.create(id, name, description)) !== undefined;
     });
   }
 

@@ -48,7 +48,7 @@ export class V2NamespaceController {
       if (id !== '') refuse(namespaceIdProblem(id));
       refuse(namespaceTextProblem(name, description));
       const created = await this.namespaces.create(id, name, description);
-      if (created === 'exists') throw illegal(`the namespaceId is existed, namespaceId: ${id}`);
+      if (created === undefined) throw illegal(`the namespaceId is existed, namespaceId: ${id}`);
     });
     return success(true);
   }
@@ -107,7 +107,6 @@ function refuse(problem: NamespaceProblem | undefined): void {
 function answerRefusal(id: string, refusal: NamespaceRefusal | undefined): void {
   switch (refusal) {
     case undefined:
-    case 'exists':
       return;
     case 'public':
       throw illegal(`namespaceId [ ${id} ] is the public namespace, which can't be changed or deleted`);
