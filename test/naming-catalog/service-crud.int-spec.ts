@@ -1,3 +1,6 @@
+import { NacosNamingClient } from '@/sync/adapters/nacos-grpc-client';
+import type { NacosServiceInfo } from '@/sync/adapters/nacos-grpc-client';
+import { eventually } from '../../tools/support/eventually';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { call } from '../nacos-http/support';
@@ -11,7 +14,7 @@ describe('Nacos service CRUD', () => {
   let node: TestNode;
 
   beforeAll(async () => {
-    node = await startTestNode({ DATA_DIR: 'memory' });
+    node = await startTestNode({ DATA_DIR: 'memory', NACOS_GRPC_PORT: '0' });
   });
 
   afterAll(async () => {
@@ -338,6 +341,27 @@ describe('Nacos service CRUD', () => {
           ['10.90.0.2', true],
           ['10.90.0.3', true],
         ]);
+      }
+    });
+
+    it('should apply it to gRPC queries and subscriptions, and push a change of the threshold', async () => {
+      const grpc = new NacosNamingClient({ servers: [`127.0.0.1:${node.grpcPort}`], requestTimeoutMs: 2000 });
+      try {
+        const queried = await grpc.query('guard');
+        expect(queried.reachProtectionThreshold).toBe(true);
+        expect(queried.hosts.every((h) => h.healthy)).toBe(true);
+        const pushed: NacosServiceInfo[] = [];
+        const first = await grpc.subscribe('guard', (info) => pushed.push(info));
+        expect(first.reachProtectionThreshold).toBe(true);
+        await v2('PUT', { serviceName: 'guard', protectThreshold: '0.1' });
+        await eventually(() => expect(pushed.at(-1)?.reachProtectionThreshold).toBe(false), {
+          what: 'a push without protection',
+        });
+        expect(pushed.at(-1)?.hosts.filter((h) => h.healthy)).toHaveLength(1);
+        await v2('PUT', { serviceName: 'guard', protectThreshold: '0.5' });
+        await eventually(() => expect(pushed.at(-1)?.reachProtectionThreshold).toBe(true));
+      } finally {
+        grpc.close();
       }
     });
 
