@@ -27,7 +27,8 @@ export class V1NamespaceController {
     return v1Answer(() => {
       const params = NacosParams.fromRequest(request);
       if (params.optional('show') === 'all') {
-        const id = params.name('namespaceId', params.required('namespaceId')) as string;
+        // Sent but blank names public, as NamespaceOperationService.getNamespace reads it.
+        const id = params.name('namespaceId', presentText(params, 'namespaceId')) as string;
         const found = this.namespaces.get(id);
         if (found === undefined) {
           throw NacosRequestError.badParam(NacosV2ErrorCode.NamespaceNotExist, `namespaceId [ ${id} ] not exist`);

@@ -31,7 +31,12 @@ export class V2NamespaceController {
   async detail(@Req() request: FastifyRequest): Promise<V2Result<NamespaceView>> {
     return success(
       await v2Answer(() => {
-        const id = namespaceId(NacosParams.fromRequest(request));
+        const params = NacosParams.fromRequest(request);
+        if (!params.present('namespaceId')) {
+          throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterMissing, `Param 'namespaceId' is required.`);
+        }
+        // Sent but blank names public, as NamespaceOperationService.getNamespace reads it.
+        const id = params.name('namespaceId', params.optional('namespaceId') ?? '') as string;
         const found = this.namespaces.get(id);
         if (found === undefined) throw notFound(id);
         return found;

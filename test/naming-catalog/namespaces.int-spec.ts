@@ -143,6 +143,8 @@ describe('Nacos namespaces', () => {
         data: custom('v2ns', 'V2', 'two'),
       });
       expect((await v2('GET', '', { namespaceId: 'public' })).json()).toMatchObject({ data: PUBLIC });
+      expect((await v2('GET', '', { namespaceId: '' })).json()).toMatchObject({ data: PUBLIC });
+      expect((await v1('GET', { show: 'all', namespaceId: '' })).json()).toEqual(PUBLIC);
       expect((await v2('PUT', '', { namespaceId: 'v2ns', namespaceName: 'Vee' })).json()).toMatchObject({ data: true });
       expect((await v2('GET', '', { namespaceId: 'v2ns' })).json()).toMatchObject({ data: custom('v2ns', 'Vee') });
       expect((await v2('DELETE', '', { namespaceId: 'v2ns' })).json()).toEqual({
