@@ -97,8 +97,8 @@ export class CatalogFeed implements OnModuleInit, OnApplicationBootstrap, Before
     client.on('notification', (message) => {
       if (message.channel === CATALOG_CHANNEL) this.apply(message.payload);
     });
-    client.on('error', (error) => this.lost(client, error));
-    client.on('end', () => this.lost(client, new Error('connection closed')));
+    client.on('error', (error) => this.lost(client, error, url));
+    client.on('end', () => this.lost(client, new Error('connection closed'), url));
     try {
       await client.connect();
       await client.query(`LISTEN ${CATALOG_CHANNEL}`);
@@ -110,11 +110,11 @@ export class CatalogFeed implements OnModuleInit, OnApplicationBootstrap, Before
       // What changed while no connection listened.
       await this.refresh();
     } catch (error) {
-      this.lost(client, error as Error);
+      this.lost(client, error as Error, url);
     }
   }
 
-  private lost(client: Client, error: Error): void {
+  private lost(client: Client, error: Error, url: string): void {
     if (this.stopped || (this.listener !== undefined && this.listener !== client)) return;
     if (this.listener === client) this.listener = undefined;
     client.removeAllListeners('end');
@@ -124,12 +124,8 @@ export class CatalogFeed implements OnModuleInit, OnApplicationBootstrap, Before
     this.logger.warn(`catalog notifications lost (${error.message}); listening again in ${RECONNECT_MS} ms`);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
-      void this.listen(url(this.database));
+      void this.listen(url);
     }, RECONNECT_MS);
     this.reconnectTimer.unref();
   }
-}
-
-function url(config: DatabaseConfig): string {
-  return config.url as string;
 }

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { eventually } from '../../tools/support/eventually';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
@@ -73,6 +74,38 @@ describe('stored services shared by the nodes of a region', () => {
     await seen(b, async () => expect((await detail(b, 'shared2')).status).toBe(200));
     expect((await call(b.base, 'DELETE', SERVICE, { serviceName: 'shared2' }, { form: true })).text).toBe('ok');
     await seen(a, async () => expect((await detail(a, 'shared2')).status).toBe(400));
+  });
+
+  // PGlite serves its clients one session: there is no listening connection of its own to cut.
+  const onPostgres = process.env.DATABASE_URL ? it : it.skip;
+
+  onPostgres('should listen again when its connection is cut, and catch up on what it missed', async () => {
+    const admin = new Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      const listeners = async () =>
+        (
+          await admin.query<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`,
+          )
+        ).rows.map((row) => row.pid);
+      await eventually(async () => expect(await listeners()).toHaveLength(2));
+      for (const pid of await listeners()) await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      // Written while nobody listens: the nodes catch up when they listen again, well before the 30 s refresh.
+      await call(a.base, 'POST', SERVICE, { serviceName: 'shared3', protectThreshold: '0.2' }, { form: true });
+      await eventually(async () => expect((await detail(b, 'shared3')).body).toMatchObject({ protectThreshold: 0.2 }), {
+        timeoutMs: 15_000,
+        what: 'node B listening again',
+      });
+      await eventually(async () => expect(await listeners()).toHaveLength(2));
+      await call(b.base, 'PUT', SERVICE, { serviceName: 'shared3', protectThreshold: '0.7' }, { form: true });
+      await eventually(async () => expect((await detail(a, 'shared3')).body).toMatchObject({ protectThreshold: 0.7 }), {
+        timeoutMs: 5_000,
+        what: 'the notification after the reconnect',
+      });
+    } finally {
+      await admin.end();
+    }
   });
 
   it('should keep stored services across a restart', async () => {
