@@ -24,6 +24,8 @@ const QUOTA = 200;
 /** NamespaceTypeEnum: GLOBAL (public) and CUSTOM. */
 const GLOBAL = 0;
 const CUSTOM = 2;
+/** How long after a failed implicit insert the next write into that namespace tries again. */
+const IMPLICIT_RETRY_MS = 10_000;
 
 /** `public` as Nacos 2.5 shows it: its id in the console is the empty string. */
 export const PUBLIC_NAMESPACE: NamespaceView = {
@@ -54,6 +56,8 @@ export class StoredNamespaces implements CatalogPart, OnModuleDestroy {
   private readonly held = new Map<string, StoredNamespace>();
   /** Ids whose implicit insert is under way, so a burst of writes into a new namespace inserts once. */
   private readonly creating = new Set<string>();
+  /** Ids whose implicit insert failed, and when the next write may try again (no query per write while the database is down). */
+  private readonly retryAt = new Map<string, number>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -140,6 +144,7 @@ export class StoredNamespaces implements CatalogPart, OnModuleDestroy {
   /** A naming write named this namespace: store it once if it is new. */
   private named(id: string): void {
     if (isPublic(id) || this.held.has(id) || this.creating.has(id)) return;
+    if ((this.retryAt.get(id) ?? 0) > Date.now()) return;
     this.creating.add(id);
     const namespace: StoredNamespace = { id, showName: id, description: '', implicit: true };
     this.store
@@ -147,10 +152,14 @@ export class StoredNamespaces implements CatalogPart, OnModuleDestroy {
       // Another node, or a user, may have stored it first: hold what is stored.
       .then(() => this.store.find(id))
       .then((stored) => {
+        this.retryAt.delete(id);
         if (stored !== undefined) this.held.set(id, stored);
       })
       .catch((error: unknown) => {
-        this.logger.warn(`namespace ${id} not stored yet (${(error as Error).message}); its next write retries`);
+        this.retryAt.set(id, Date.now() + IMPLICIT_RETRY_MS);
+        this.logger.warn(
+          `namespace ${id} not stored yet (${(error as Error).message}); a write into it after ${IMPLICIT_RETRY_MS} ms retries`,
+        );
       })
       .finally(() => this.creating.delete(id));
   }
