@@ -76,6 +76,18 @@ describe('stored services shared by the nodes of a region', () => {
     await seen(a, async () => expect((await detail(a, 'shared2')).status).toBe(400));
   });
 
+  it('should serve on one node a namespace created or renamed on the other', async () => {
+    const ns = '/nacos/v1/console/namespaces';
+    const show = async (node: TestNode) =>
+      (await call(node.base, 'GET', ns, { show: 'all', namespaceId: 'team' })).text;
+    expect(
+      (await call(a.base, 'POST', ns, { customNamespaceId: 'team', namespaceName: 'Team' }, { form: true })).text,
+    ).toBe('true');
+    await seen(b, async () => expect(JSON.parse(await show(b))).toMatchObject({ namespaceShowName: 'Team' }));
+    await call(b.base, 'PUT', ns, { namespace: 'team', namespaceShowName: 'Team B' }, { form: true });
+    await seen(a, async () => expect(JSON.parse(await show(a))).toMatchObject({ namespaceShowName: 'Team B' }));
+  });
+
   // PGlite serves its clients one session: there is no listening connection of its own to cut.
   const onPostgres = process.env.DATABASE_URL ? it : it.skip;
 
@@ -108,10 +120,12 @@ describe('stored services shared by the nodes of a region', () => {
     }
   });
 
-  it('should keep stored services across a restart', async () => {
+  it('should keep stored services and namespaces across a restart', async () => {
     await a.close();
     a = await startTestNode({ DATABASE_URL: db.url });
     expect((await detail(a, 'shared1')).body).toMatchObject({ protectThreshold: 0.9, metadata: { k: 'v' } });
     expect((await detail(a, 'shared2')).status).toBe(400);
+    const team = await call(a.base, 'GET', '/nacos/v1/console/namespaces', { show: 'all', namespaceId: 'team' });
+    expect(team.json()).toMatchObject({ namespace: 'team', namespaceShowName: 'Team B' });
   });
 });
