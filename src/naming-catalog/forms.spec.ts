@@ -47,6 +47,11 @@ describe('parseProtectThreshold', () => {
     expect(parseProtectThreshold(NacosParams.of({ protectThreshold: '0.75' }), false)).toBe(0.75);
     expect(parseProtectThreshold(NacosParams.of({ protectThreshold: '1' }), false)).toBe(1);
     expect(parseProtectThreshold(NacosParams.of({}), false)).toBe(0);
+    // A float holds nothing this small above 0 (Postgres would refuse it as a `real`).
+    expect(parseProtectThreshold(NacosParams.of({ protectThreshold: '1e-50' }), false)).toBe(0);
+    // Kept as the float Nacos and the database hold, written as Postgres writes it back.
+    expect(parseProtectThreshold(NacosParams.of({ protectThreshold: '0.1234567891' }), false)).toBe(0.12345679);
+    expect(parseProtectThreshold(NacosParams.of({ protectThreshold: '0.7' }), false)).toBe(0.7);
     for (const raw of ['1.01', '-0.5', '+0.5', '0x1', 'NaN', ' 0.5 x']) {
       const error = errorOf(() => parseProtectThreshold(NacosParams.of({ protectThreshold: raw }), false));
       expect([raw, error.code]).toEqual([raw, NacosV2ErrorCode.ParameterValidateError]);

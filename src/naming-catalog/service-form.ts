@@ -5,6 +5,9 @@ import type { NacosParams } from '@/nacos/http/nacos-params';
 import { parseMetadata } from '@/nacos/http/nacos-params';
 import { parseSelector } from './selector';
 
+/** The smallest positive normal float; Postgres refuses a `real` below it. */
+const FLOAT_MIN_NORMAL = 1.1754943508222875e-38;
+
 /** A service create or update, validated whole before anything is written. */
 export interface ServiceForm {
   key: ServiceKey;
@@ -27,7 +30,18 @@ export function parseProtectThreshold(params: NacosParams, required: boolean): n
       `Param 'protectThreshold' must be a number from 0 to 1.`,
     );
   }
-  return value;
+  // Stored as a float (Nacos's type, Postgres `real`): what a float cannot hold above 0 is 0, as Java reads it.
+  return value < FLOAT_MIN_NORMAL ? 0 : asFloat(value);
+}
+
+/** The shortest decimal that reads back as the same float, as Postgres writes a `real` (0.1234567891 → 0.12345679). */
+function asFloat(value: number): number {
+  const float = Math.fround(value);
+  for (let digits = 1; digits < 9; digits++) {
+    const shortest = Number(float.toPrecision(digits));
+    if (Math.fround(shortest) === float) return shortest;
+  }
+  return Number(float.toPrecision(9));
 }
 
 /** Service metadata (`metadata`): a JSON object or `k=v,k2=v2`, as instance metadata; refused with code 21005. */
