@@ -11,6 +11,7 @@ import { AdminAuthModule } from '@/admin/admin-auth.module';
 import { DistroModule } from '@/distro/distro.module';
 import { NacosHttpModule } from '@/nacos/nacos-http.module';
 import { NacosGrpcModule } from '@/nacos/nacos-grpc.module';
+import { NamingCatalogModule } from '@/naming-catalog/naming-catalog.module';
 import { SyncModule } from '@/sync/sync.module';
 import { ENTITIES as SYNC_ENTITIES } from '@/sync/entities';
 
@@ -45,6 +46,7 @@ export class AppModule {
         DistroModule,
         NacosHttpModule,
         NacosGrpcModule,
+        NamingCatalogModule,
         SyncModule,
       ],
     };

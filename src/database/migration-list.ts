@@ -6,6 +6,7 @@ import { ClusterNameCaseInsensitive1795316160000 } from '../../migrations/179531
 import { TaskRejectedAndRetry1795400000000 } from '../../migrations/1795400000000-TaskRejectedAndRetry';
 import { ClusterLayouts1795500000000 } from '../../migrations/1795500000000-ClusterLayouts';
 import { PersistentInstances1795600000000 } from '../../migrations/1795600000000-PersistentInstances';
+import { NamingCatalog1795650000000 } from '../../migrations/1795650000000-NamingCatalog';
 import { EventClusters1795750000000 } from '../../migrations/1795750000000-EventClusters';
 import { Users1795800000000 } from '../../migrations/1795800000000-Users';
 
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   TaskRejectedAndRetry1795400000000,
   ClusterLayouts1795500000000,
   PersistentInstances1795600000000,
+  NamingCatalog1795650000000,
   EventClusters1795750000000,
   Users1795800000000,
 ];

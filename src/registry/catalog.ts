@@ -2,7 +2,7 @@ import { compact } from './instance';
 import type { InstanceRecord } from './instance';
 import type { Client } from './client';
 import { DEFAULT_NAMESPACE, groupedName } from './model';
-import type { Instance, ListInstancesOptions, ServiceKey, ServicePage, ServiceSummary } from './model';
+import type { Instance, ListInstancesOptions, ServiceKey, ServiceMetadata, ServicePage, ServiceSummary } from './model';
 import { wildcard } from './wildcard';
 
 /** The publications of one address (ip:port): one record, or several (by several clients). */
@@ -168,7 +168,7 @@ export class ClusterIndex {
   }
 }
 
-/** A service and its clusters. It exists while some client publishes into it. */
+/** A service and its clusters. It exists while some client publishes into it, or while it has stored metadata. */
 export class Service implements ServiceKey {
   /** Usually one cluster, so a Map is only made for a second one. */
   private clusterIndex: ClusterIndex | Map<string, ClusterIndex> | undefined = undefined;
@@ -177,6 +177,8 @@ export class Service implements ServiceKey {
   publications = 0;
   /** Position in its group's list, for O(1) removal and O(page) paging. */
   position = -1;
+  /** Set through the service API; a service with metadata stays when its last instance goes. */
+  metadata: ServiceMetadata | undefined = undefined;
 
   constructor(
     readonly namespace: string,

@@ -221,6 +221,25 @@ export interface ServiceSummary {
   revision: number;
 }
 
+/** How a service selects the instances it lists (Nacos's Selector): `none`, or `label` (CMDB labels). */
+export type ServiceSelector =
+  | { readonly type: 'none' }
+  | { readonly type: 'label'; readonly expression: string | null; readonly labels: readonly string[] };
+
+/**
+ * What a service holds beside its instances (Nacos's ServiceMetadata): set by the service API and
+ * kept while the service is, with or without instances.
+ */
+export interface ServiceMetadata {
+  /** The kind of instances the service takes when it holds none. */
+  readonly ephemeral: boolean;
+  /** 0–1: at or below this share of healthy instances, lists return every instance (Nacos's protection). */
+  readonly protectThreshold: number;
+  readonly selector: ServiceSelector;
+  /** Nacos's `extendData`, shown as the service's `metadata`. */
+  readonly metadata: Metadata;
+}
+
 export interface RegistryCounts {
   namespaces: number;
   services: number;

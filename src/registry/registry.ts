@@ -23,6 +23,7 @@ import type {
   RegistryCounts,
   RegistryOptions,
   ServiceKey,
+  ServiceMetadata,
   ServicePage,
   ServiceSummary,
   WriteOptions,
@@ -445,7 +446,30 @@ export class Registry implements DistroRegistryView {
    * them, so one instance tells for all: O(1).
    */
   serviceEphemeral(key: ServiceKey): boolean | undefined {
-    return this.catalog.find(key)?.anyRecord()?.ephemeral;
+    const service = this.catalog.find(key);
+    return service?.anyRecord()?.ephemeral ?? service?.metadata?.ephemeral;
+  }
+
+  /** The stored metadata of a service (protect threshold, selector, metadata), or undefined. */
+  serviceMetadata(key: ServiceKey): ServiceMetadata | undefined {
+    return this.catalog.find(key)?.metadata;
+  }
+
+  /**
+   * Sets (or, with undefined, clears) a service's stored metadata. A service with metadata is listed
+   * even without instances; cleared, an empty service goes. A change is announced as a change of the
+   * service (new revision, `serviceChanged`), since it changes what its lists answer. False when
+   * nothing changed.
+   */
+  setServiceMetadata(key: ServiceKey, metadata: ServiceMetadata | undefined): boolean {
+    const existing = this.catalog.find(key);
+    if (metadata === undefined && existing === undefined) return false;
+    const service = existing ?? this.catalog.obtain(key);
+    if (sameMetadata(service.metadata, metadata)) return false;
+    service.metadata = metadata;
+    const changes = new ChangeSet();
+    changes.touchService(service);
+    return this.commit(changes);
   }
 
   /** Every publication of a service, listed or not, with the id of the client publishing it. */
@@ -610,7 +634,7 @@ export class Registry implements DistroRegistryView {
     const services = [...changes.services];
     for (const service of services) {
       service.revision = ++this.sequence;
-      if (service.publications === 0) this.catalog.remove(service);
+      if (service.publications === 0 && service.metadata === undefined) this.catalog.remove(service);
     }
     if (this.emitter.has('serviceChanged')) {
       for (const service of services) {
@@ -625,4 +649,14 @@ export class Registry implements DistroRegistryView {
     }
     return true;
   }
+}
+
+function sameMetadata(a: ServiceMetadata | undefined, b: ServiceMetadata | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return (
+    a.ephemeral === b.ephemeral &&
+    a.protectThreshold === b.protectThreshold &&
+    JSON.stringify(a.selector) === JSON.stringify(b.selector) &&
+    JSON.stringify(Object.entries(a.metadata).sort()) === JSON.stringify(Object.entries(b.metadata).sort())
+  );
 }

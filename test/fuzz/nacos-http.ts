@@ -57,6 +57,19 @@ const ROUTES = [
   'GET /nacos/v2/ns/client/subscribe/list',
   'GET /nacos/v2/ns/client/service/publisher/list',
   'GET /nacos/v2/ns/client/service/subscriber/list',
+  // Issue 19: services and namespaces as stored objects.
+  'DELETE /nacos/v1/ns/service',
+  'GET /nacos/v2/ns/service',
+  'DELETE /nacos/v2/ns/service',
+  'GET /nacos/v1/console/namespaces',
+  'POST /nacos/v1/console/namespaces',
+  'PUT /nacos/v1/console/namespaces',
+  'DELETE /nacos/v1/console/namespaces',
+  'GET /nacos/v2/console/namespace/list',
+  'GET /nacos/v2/console/namespace',
+  'POST /nacos/v2/console/namespace',
+  'PUT /nacos/v2/console/namespace',
+  'DELETE /nacos/v2/console/namespace',
 ] as const;
 type Route = (typeof ROUTES)[number];
 
@@ -172,6 +185,15 @@ const GOOD: Record<string, fc.Arbitrary<string>> = {
   debug: fc.constantFrom('true', 'false'),
   onlyStatus: fc.constantFrom('true', 'false'),
   clientId: fc.constantFrom('10.0.0.1:80#true', '10.0.0.2:81#false', 'nope'),
+  protectThreshold: fc.constantFrom('0', '0.5', '1'),
+  selector: fc.constantFrom('{"type":"none"}', '{"type":"label","expression":"CONSUMER.label.a = PROVIDER.label.a"}'),
+  customNamespaceId: fc.constantFrom('fz-ns', 'fz-ns2', ''),
+  namespace: fc.constantFrom('fz-ns', 'fz-ns2'),
+  namespaceName: fc.constantFrom('Fuzz', 'Fuzz two'),
+  namespaceShowName: fc.constantFrom('Fuzz', 'Fuzz two'),
+  namespaceDesc: fc.constantFrom('', 'a namespace'),
+  show: fc.constantFrom('all', 'no'),
+  checkNamespaceIdExist: fc.constantFrom('true', 'false'),
 };
 
 const strictInt = (valid: number[]) => numberText(fc.constantFrom(...valid));
@@ -202,8 +224,24 @@ const BAD: Record<string, fc.Arbitrary<unknown>> = {
   healthy: hostileString,
   onlyStatus: hostileString,
   clientId: hostileString,
+  protectThreshold: numberText(fc.constantFrom(-0.5, 1.5, 0.5)),
+  selector: fc.oneof(
+    hostileString,
+    fc.constantFrom(
+      '{"type":',
+      '{"type":"x"}',
+      '{"type":"label","expression":"a=b"}',
+      '{"type":"label","expression":"\\u0000"}',
+    ),
+  ),
+  customNamespaceId: hostileString,
+  namespace: hostileString,
+  namespaceName: hostileString,
+  namespaceShowName: hostileString,
+  namespaceDesc: hostileString,
 };
 
+const SERVICE_FIELDS = ['groupName', 'namespaceId', 'protectThreshold', 'metadata', 'selector'];
 const INSTANCE = ['serviceName', 'groupName', 'namespaceId', 'ip', 'port', 'clusterName'];
 const METADATA_BATCH = {
   required: ['serviceName', 'metadata'],
@@ -232,8 +270,8 @@ const PARAMS_OF: Record<Route, { required: string[]; optional: string[] }> = {
   },
   'GET /nacos/v1/ns/service/list': { required: [], optional: ['namespaceId', 'groupName', 'pageNo', 'pageSize'] },
   'GET /nacos/v1/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId'] },
-  'POST /nacos/v1/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId', 'metadata'] },
-  'PUT /nacos/v1/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId', 'metadata'] },
+  'POST /nacos/v1/ns/service': { required: ['serviceName'], optional: SERVICE_FIELDS },
+  'PUT /nacos/v1/ns/service': { required: ['serviceName', 'protectThreshold'], optional: SERVICE_FIELDS },
   'POST /nacos/v2/ns/instance': {
     required: ['serviceName', 'ip', 'port'],
     optional: [...INSTANCE, 'weight', 'enabled', 'healthy', 'ephemeral', 'metadata'],
@@ -248,8 +286,8 @@ const PARAMS_OF: Record<Route, { required: string[]; optional: string[] }> = {
     optional: ['groupName', 'namespaceId', 'clusters', 'healthyOnly', 'udpPort'],
   },
   'GET /nacos/v2/ns/service/list': { required: [], optional: ['namespaceId', 'groupName', 'pageNo', 'pageSize'] },
-  'POST /nacos/v2/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId', 'metadata'] },
-  'PUT /nacos/v2/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId', 'metadata'] },
+  'POST /nacos/v2/ns/service': { required: ['serviceName'], optional: [...SERVICE_FIELDS, 'ephemeral'] },
+  'PUT /nacos/v2/ns/service': { required: ['serviceName'], optional: SERVICE_FIELDS },
   'POST /nacos/v1/auth/login': { required: ['username', 'password'], optional: [] },
   'PATCH /nacos/v1/ns/instance': {
     required: ['serviceName', 'ip', 'port'],
@@ -286,6 +324,24 @@ const PARAMS_OF: Record<Route, { required: string[]; optional: string[] }> = {
   'GET /nacos/v2/ns/client/subscribe/list': { required: ['clientId'], optional: [] },
   'GET /nacos/v2/ns/client/service/publisher/list': CLIENT_SERVICE,
   'GET /nacos/v2/ns/client/service/subscriber/list': CLIENT_SERVICE,
+  'DELETE /nacos/v1/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId'] },
+  'GET /nacos/v2/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId'] },
+  'DELETE /nacos/v2/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId'] },
+  'GET /nacos/v1/console/namespaces': {
+    required: [],
+    optional: ['show', 'namespaceId', 'checkNamespaceIdExist', 'customNamespaceId'],
+  },
+  'POST /nacos/v1/console/namespaces': {
+    required: ['customNamespaceId', 'namespaceName'],
+    optional: ['namespaceDesc'],
+  },
+  'PUT /nacos/v1/console/namespaces': { required: ['namespace', 'namespaceShowName'], optional: ['namespaceDesc'] },
+  'DELETE /nacos/v1/console/namespaces': { required: ['namespaceId'], optional: [] },
+  'GET /nacos/v2/console/namespace/list': { required: [], optional: [] },
+  'GET /nacos/v2/console/namespace': { required: ['namespaceId'], optional: [] },
+  'POST /nacos/v2/console/namespace': { required: ['namespaceId', 'namespaceName'], optional: ['namespaceDesc'] },
+  'PUT /nacos/v2/console/namespace': { required: ['namespaceId', 'namespaceName'], optional: ['namespaceDesc'] },
+  'DELETE /nacos/v2/console/namespace': { required: ['namespaceId'], optional: [] },
 };
 
 /** A route's params: well-formed, then up to 3 mutated or removed, plus sometimes a repeated or unknown one. */

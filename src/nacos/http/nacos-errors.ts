@@ -12,7 +12,14 @@ export enum NacosV2ErrorCode {
   InstanceMetadataError = 21002,
   InstanceNotFound = 21003,
   InstanceError = 21004,
+  ServiceMetadataError = 21005,
+  SelectorError = 21006,
+  ServiceAlreadyExist = 21007,
   ServiceNotExist = 21008,
+  ServiceDeleteFailure = 21009,
+  IllegalNamespace = 22000,
+  NamespaceNotExist = 22001,
+  NamespaceAlreadyExist = 22002,
   ServerError = 30000,
 }
 
@@ -26,7 +33,14 @@ const ABSTRACTS: Record<NacosV2ErrorCode, string> = {
   [NacosV2ErrorCode.InstanceMetadataError]: 'instance metadata error',
   [NacosV2ErrorCode.InstanceNotFound]: 'instance not found',
   [NacosV2ErrorCode.InstanceError]: 'instance error',
+  [NacosV2ErrorCode.ServiceMetadataError]: 'service metadata error',
+  [NacosV2ErrorCode.SelectorError]: 'selector error',
+  [NacosV2ErrorCode.ServiceAlreadyExist]: 'service already exist',
   [NacosV2ErrorCode.ServiceNotExist]: 'service not exist',
+  [NacosV2ErrorCode.ServiceDeleteFailure]: 'service delete failure',
+  [NacosV2ErrorCode.IllegalNamespace]: 'illegal namespace',
+  [NacosV2ErrorCode.NamespaceNotExist]: 'namespace not exist',
+  [NacosV2ErrorCode.NamespaceAlreadyExist]: 'namespace already exist',
   [NacosV2ErrorCode.ServerError]: 'server error',
 };
 

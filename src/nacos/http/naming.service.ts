@@ -233,7 +233,7 @@ export class NacosNamingService {
     const found = this.registry.getInstance(key, cluster, ip, port);
     if (found !== undefined) return found;
     const message =
-      this.registry.getService(key) === undefined
+      (this.registry.getService(key)?.instanceCount ?? 0) === 0
         ? `no ips found for cluster ${cluster} in service ${groupedName(key.group, key.name)}`
         : 'no matched ip found!';
     throw NacosRequestError.plain(404, NacosV2ErrorCode.ResourceNotFound, message);
@@ -246,26 +246,6 @@ export class NacosNamingService {
     const pageNo = params.pageNumber('pageNo', 1);
     const pageSize = params.positiveInt('pageSize', defaultPageSize, MAX_PAGE_SIZE);
     return this.registry.listServices(namespace, { group, pageNo, pageSize });
-  }
-
-  serviceDetail(params: NacosParams): Record<string, unknown> {
-    const key = params.service();
-    const summary = this.registry.getService(key);
-    if (summary === undefined) {
-      throw NacosRequestError.badParam(NacosV2ErrorCode.ServiceNotExist, `service not found: ${describe(key)}`);
-    }
-    return {
-      namespaceId: key.namespace,
-      groupName: key.group,
-      name: key.name,
-      protectThreshold: 0,
-      metadata: {},
-      selector: { type: 'none' },
-      clusters: summary.clusters.map((name) => {
-        const checker = this.persistent.clusterChecker(key, name);
-        return { name, healthChecker: checker.healthChecker, metadata: { ...checker.metadata } };
-      }),
-    };
   }
 
   private clientBeat(params: NacosParams): ClientBeat | undefined {

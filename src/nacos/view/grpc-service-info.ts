@@ -1,5 +1,5 @@
 import type { NamingRegistry, ServiceKey } from '@/registry';
-import { CACHE_MILLIS, DEFAULT_BEAT_TIMINGS, hostView } from './service-info';
+import { CACHE_MILLIS, DEFAULT_BEAT_TIMINGS, protectedHosts } from './service-info';
 import type { ServiceInfoView } from './service-info';
 
 /**
@@ -13,9 +13,13 @@ export function buildGrpcServiceInfo(
   healthyOnly = false,
   now = Date.now(),
 ): ServiceInfoView {
-  const hosts = registry
-    .listInstances(key, { clusters, healthyOnly, enabledOnly: true })
-    .map((i) => hostView(i, DEFAULT_BEAT_TIMINGS));
+  const { hosts, reachProtectionThreshold } = protectedHosts(
+    registry,
+    key,
+    clusters,
+    healthyOnly,
+    DEFAULT_BEAT_TIMINGS,
+  );
   const revision = registry.getService(key)?.revision ?? 0;
   return {
     name: key.name,
@@ -26,7 +30,7 @@ export function buildGrpcServiceInfo(
     lastRefTime: now,
     checksum: String(revision),
     allIPs: false,
-    reachProtectionThreshold: false,
+    reachProtectionThreshold,
     valid: true,
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { groupedName } from '@/registry';
 import type { Instance, NamingRegistry, ServiceKey } from '@/registry';
+import { selectWithProtection } from './protection';
 
 /** How long a v1 client may cache a service before it polls again (Nacos's default). */
 export const CACHE_MILLIS = 10_000;
@@ -79,6 +80,27 @@ export function hostView(instance: Instance, timings: BeatTimings): HostView {
   };
 }
 
+/**
+ * The hosts of a service as Nacos lists them: enabled instances of the asked clusters, healthy ones with
+ * `healthyOnly`, with the service's protect threshold applied (protection.ts).
+ */
+export function protectedHosts(
+  registry: NamingRegistry,
+  key: ServiceKey,
+  clusters: readonly string[],
+  healthyOnly: boolean,
+  timings: BeatTimings,
+): { hosts: HostView[]; reachProtectionThreshold: boolean } {
+  const enabled = registry.listInstances(key, { clusters, enabledOnly: true });
+  const selection = selectWithProtection(enabled, healthyOnly, registry.serviceMetadata(key));
+  const hosts = selection.hosts.map((instance) => {
+    const view = hostView(instance, timings);
+    if (selection.shownHealthy.has(instance)) view.healthy = true;
+    return view;
+  });
+  return { hosts, reachProtectionThreshold: selection.reachProtectionThreshold };
+}
+
 /** Builds the ServiceInfo Nacos answers for a service: only enabled instances, grouped name. */
 export function buildServiceInfo(
   registry: NamingRegistry,
@@ -87,11 +109,7 @@ export function buildServiceInfo(
   timings: BeatTimings,
   now: number = Date.now(),
 ): ServiceInfoView {
-  const instances = registry.listInstances(key, {
-    clusters: query.clusters,
-    healthyOnly: query.healthyOnly,
-    enabledOnly: true,
-  });
+  const { hosts, reachProtectionThreshold } = protectedHosts(registry, key, query.clusters, query.healthyOnly, timings);
   const revision = registry.getService(key)?.revision ?? 0;
   const name = groupedName(key.group, key.name);
   return {
@@ -99,14 +117,14 @@ export function buildServiceInfo(
     groupName: key.group,
     clusters: query.clustersEcho,
     cacheMillis: CACHE_MILLIS,
-    hosts: instances.map((instance) => hostView(instance, timings)),
+    hosts,
     lastRefTime: now,
     // Changes exactly when the service does: clients compare it to skip unchanged data.
     checksum: createHash('md5')
       .update(`${key.namespace}##${name}#${query.clustersEcho}#${query.healthyOnly}#${revision}`)
       .digest('hex'),
     allIPs: false,
-    reachProtectionThreshold: false,
+    reachProtectionThreshold,
     valid: true,
   };
 }
