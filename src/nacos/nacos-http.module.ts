@@ -9,6 +9,7 @@ import { V1NamingController } from './http/v1-naming.controller';
 import { V2NamingController } from './http/v2-naming.controller';
 import { WriteForwarder } from './http/write-forwarder';
 import { ClientViews } from './http/client-views';
+import { ServiceNameSearch } from './http/service-names';
 import { HostLoad } from './http/host-load';
 import { InstanceMaintainer } from './http/instance-maintainer';
 import { NamingOperator } from './http/naming-operator';
@@ -47,6 +48,7 @@ import { PersistentHealthChecks } from '@/persistent/health/persistent-health-ch
     InstanceMaintainer,
     NamingOperator,
     ClientViews,
+    ServiceNameSearch,
     HostLoad,
   ],
   exports: [NacosAuthService, UdpPushService, NamingSwitches],
