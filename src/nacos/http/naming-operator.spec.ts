@@ -12,8 +12,8 @@ class FakeRouting extends ClusterRouting {
   initialized(): boolean {
     return true;
   }
-  responsibleMember(): string | undefined {
-    return undefined;
+  responsibleMember(tag: string): string | undefined {
+    return tag.startsWith('10.9.') ? '10.0.0.2:9849' : undefined;
   }
   isResponsibleForClient(clientId: string): boolean {
     return clientId.startsWith('mine') || clientId.startsWith('10.1.');
@@ -132,6 +132,27 @@ describe(NamingOperator.name, () => {
       expect(alone.servers(false, '127.0.0.1:8848')).toMatchObject([
         { ip: '127.0.0.1', port: 8848, address: '127.0.0.1:8848' },
       ]);
+    });
+  });
+
+  describe('responsibleServer', () => {
+    it('should name the member responsible for the ip-port tag, this node by its member id', () => {
+      expect(sut.responsibleServer('10.9.0.1', 80, '127.0.0.1:8848')).toBe('10.0.0.2:9849');
+      expect(sut.responsibleServer('10.1.0.1', 80, '127.0.0.1:8848')).toBe('10.0.0.1:9849');
+    });
+
+    it('should name a node without peers by the address asked', () => {
+      const alone = new NamingOperator(
+        registry,
+        new (class extends FakeRouting {
+          override selfId(): string {
+            return 'standalone';
+          }
+        })(),
+        host,
+      );
+
+      expect(alone.responsibleServer('10.1.0.1', 80, '127.0.0.1:8848')).toBe('127.0.0.1:8848');
     });
   });
 });

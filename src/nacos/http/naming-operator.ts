@@ -102,6 +102,17 @@ export class NamingOperator {
       .map((member) => serverView(member.self && !member.id.includes(':') ? { ...member, id: selfAddress } : member));
   }
 
+  /**
+   * The member Distro makes responsible for the ip-port client `ip:port` (Nacos's DistroMapper
+   * `mapSrv`, `/operator/distro/client`); this node by its address when it is the one.
+   */
+  responsibleServer(ip: string, port: number, selfAddress: string): string {
+    const member = this.routing.responsibleMember(`${ip}:${port}`);
+    if (member !== undefined) return member;
+    const self = this.routing.selfId();
+    return self.includes(':') ? self : selfAddress;
+  }
+
   private walkClients(): ClientWalk {
     const walk: ClientWalk = {
       responsibleServiceCount: 0,

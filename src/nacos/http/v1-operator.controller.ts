@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NamingAccessGuard } from './naming-access.guard';
 import { asV1 } from './nacos-errors';
-import { NacosParams } from './nacos-params';
+import { NacosParams, validIp, validPort } from './nacos-params';
 import { NamingOperator } from './naming-operator';
 import type { NamingMetrics, ServerView } from './naming-operator';
 import { NamingSwitches, SwitchUpdateError } from './naming-switches';
@@ -19,7 +19,10 @@ export function localAddress(request: FastifyRequest): string {
   return `${ip.replace(/^::ffff:/, '')}:${localPort}`;
 }
 
-/** Nacos v1 operator calls (`/nacos/v1/ns/operator/*`, also served as `/ops/*`): switches, servers, metrics. */
+/**
+ * Nacos v1 operator calls (`/nacos/v1/ns/operator/*`, also served as `/ops/*`): switches, servers,
+ * metrics, the Distro owner of an ip-port client.
+ */
 @ApiTags('nacos v1')
 @UseGuards(NamingAccessGuard)
 @Controller(['nacos/v1/ns/operator', 'nacos/v1/ns/ops'])
@@ -57,6 +60,17 @@ export class V1OperatorController {
     const params = NacosParams.fromRequest(request);
     const healthy = asV1(() => params.bool('healthy')) ?? false;
     return { servers: this.operator.servers(healthy, localAddress(request)) };
+  }
+
+  /** `ip`*, `port`*: `{responsibleServer}`, the member Distro makes responsible for the ip-port client `ip:port`. */
+  @Get('distro/client')
+  distroClient(@Req() request: FastifyRequest): { responsibleServer: string } {
+    const params = NacosParams.fromRequest(request);
+    const { ip, port } = asV1(() => ({
+      ip: validIp('ip', params.required('ip')),
+      port: validPort('port', params.required('port')),
+    }));
+    return { responsibleServer: this.operator.responsibleServer(ip, port, localAddress(request)) };
   }
 
   /** `{status}` by default (`onlyStatus=true`, what the npm client reads); every count with `onlyStatus=false`. */
