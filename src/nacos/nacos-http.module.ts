@@ -10,6 +10,7 @@ import { V2NamingController } from './http/v2-naming.controller';
 import { WriteForwarder } from './http/write-forwarder';
 import { ClientViews } from './http/client-views';
 import { ServiceNameSearch } from './http/service-names';
+import { PushTally } from './push-tally';
 import { HostLoad } from './http/host-load';
 import { InstanceMaintainer } from './http/instance-maintainer';
 import { NamingOperator } from './http/naming-operator';
@@ -50,8 +51,9 @@ import { PersistentHealthChecks } from '@/persistent/health/persistent-health-ch
     ClientViews,
     ServiceNameSearch,
     HostLoad,
+    PushTally,
   ],
-  exports: [NacosAuthService, UdpPushService, NamingSwitches],
+  exports: [NacosAuthService, UdpPushService, NamingSwitches, PushTally],
 })
 export class NacosHttpModule {
   constructor(checks: PersistentHealthChecks, switches: NamingSwitches) {

@@ -7,6 +7,8 @@ import { NacosParams, validIp, validPort } from './nacos-params';
 import { NamingOperator } from './naming-operator';
 import type { NamingMetrics, ServerView } from './naming-operator';
 import { NamingSwitches, SwitchUpdateError } from './naming-switches';
+import { PushTally } from '@/nacos/push-tally';
+import type { PushState } from '@/nacos/push-tally';
 
 /** `onlyStatus` as Nacos reads it: true unless sent as a false value. */
 export function onlyStatus(params: NacosParams): boolean {
@@ -30,6 +32,7 @@ export class V1OperatorController {
   constructor(
     private readonly switches: NamingSwitches,
     private readonly operator: NamingOperator,
+    private readonly tally: PushTally,
   ) {}
 
   @Get('switches')
@@ -60,6 +63,21 @@ export class V1OperatorController {
     const params = NacosParams.fromRequest(request);
     const healthy = asV1(() => params.bool('healthy')) ?? false;
     return { servers: this.operator.servers(healthy, localAddress(request)) };
+  }
+
+  /**
+   * `{succeed, total, ratio, reset}` of this node's pushes (gRPC and UDP) since start-up or the last
+   * `reset=true`, which zeroes them after the answer; `detail=true` adds `detail: {}` — Nacos's
+   * `avgPushCost` and `maxPushCost` are not measured here, so they are not sent.
+   */
+  @Get('push/state')
+  pushState(@Req() request: FastifyRequest): PushState & { detail?: Record<string, never>; reset: boolean } {
+    const params = NacosParams.fromRequest(request);
+    const { detail, reset } = asV1(() => ({ detail: params.bool('detail'), reset: params.bool('reset') ?? false }));
+    const answer: PushState & { detail?: Record<string, never>; reset: boolean } = { ...this.tally.state(), reset };
+    if (detail === true) answer.detail = {};
+    if (reset) this.tally.reset();
+    return answer;
   }
 
   /** `ip`*, `port`*: `{responsibleServer}`, the member Distro makes responsible for the ip-port client `ip:port`. */
