@@ -18,6 +18,7 @@ import { NamingSwitches } from './http/naming-switches';
 import { V1HealthController } from './http/v1-health.controller';
 import { V1OperatorController } from './http/v1-operator.controller';
 import { V2ClientController } from './http/v2-client.controller';
+import { V2CoreClusterController } from './http/v2-core-cluster.controller';
 import { V2OperatorController } from './http/v2-operator.controller';
 import { UdpPushService } from './udp/udp-push.service';
 import { V1ClusterController } from './http/v1-cluster.controller';
@@ -36,6 +37,7 @@ import { PersistentHealthChecks } from '@/persistent/health/persistent-health-ch
     V2NamingController,
     V2OperatorController,
     V2ClientController,
+    V2CoreClusterController,
     NacosAuthController,
   ],
   providers: [

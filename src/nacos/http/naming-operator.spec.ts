@@ -155,4 +155,21 @@ describe(NamingOperator.name, () => {
       expect(alone.responsibleServer('10.1.0.1', 80, '127.0.0.1:8848')).toBe('127.0.0.1:8848');
     });
   });
+
+  describe('self and nodes', () => {
+    it('should show this node as a Member, and filter the members by address prefix and state', () => {
+      expect(sut.self('127.0.0.1:8848')).toMatchObject({ address: '10.0.0.1:9849', state: 'UP' });
+      expect(sut.nodes(undefined, undefined, '127.0.0.1:8848').map((m) => m.address)).toEqual([
+        '10.0.0.1:9849',
+        '10.0.0.2:9849',
+        '[::1]:9849',
+      ]);
+      expect(sut.nodes('10.0.0', undefined, '127.0.0.1:8848').map((m) => m.address)).toEqual([
+        '10.0.0.1:9849',
+        '10.0.0.2:9849',
+      ]);
+      expect(sut.nodes(undefined, 'DOWN', '127.0.0.1:8848').map((m) => m.address)).toEqual(['[::1]:9849']);
+      expect(sut.nodes('10.0.0.1', 'SUSPICIOUS', '127.0.0.1:8848')).toEqual([]);
+    });
+  });
 });

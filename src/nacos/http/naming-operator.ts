@@ -102,6 +102,24 @@ export class NamingOperator {
       .map((member) => serverView(member.self && !member.id.includes(':') ? { ...member, id: selfAddress } : member));
   }
 
+  /** This node as a Member (`/nacos/v2/core/cluster/node/self`), named as in servers(). */
+  self(selfAddress: string): ServerView {
+    const self = this.routing.members().find((member) => member.self) ?? this.routing.members()[0];
+    return serverView(!self.id.includes(':') ? { ...self, id: selfAddress } : self);
+  }
+
+  /**
+   * The members whose address starts with `address` (when given) and whose state is `state` (when
+   * given), as Nacos's NacosClusterOperationService.listNodes.
+   */
+  nodes(address: string | undefined, state: string | undefined, selfAddress: string): ServerView[] {
+    return this.servers(false, selfAddress).filter(
+      (member) =>
+        (address === undefined || member.address.startsWith(address)) &&
+        (state === undefined || member.state === state),
+    );
+  }
+
   /**
    * The member Distro makes responsible for the ip-port client `ip:port` (Nacos's DistroMapper
    * `mapSrv`, `/operator/distro/client`); this node by its address when it is the one.
