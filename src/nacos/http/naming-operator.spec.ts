@@ -3,6 +3,7 @@ import { ClusterRouting } from '@/routing/cluster-routing';
 import type { ClusterMember, ForwardedHttpResponse } from '@/routing/cluster-routing';
 import { HostLoad } from './host-load';
 import { CLIENT_WALK_MS, NamingOperator } from './naming-operator';
+import { NacosParams } from './nacos-params';
 
 /** A region of three: clients whose id starts with `mine` are this node's. */
 class FakeRouting extends ClusterRouting {
@@ -159,17 +160,20 @@ describe(NamingOperator.name, () => {
   describe('self and nodes', () => {
     it('should show this node as a Member, and filter the members by address prefix and state', () => {
       expect(sut.self('127.0.0.1:8848')).toMatchObject({ address: '10.0.0.1:9849', state: 'UP' });
-      expect(sut.nodes(undefined, undefined, '127.0.0.1:8848').map((m) => m.address)).toEqual([
+      expect(sut.nodes(NacosParams.of({}), '127.0.0.1:8848').map((m) => m.address)).toEqual([
         '10.0.0.1:9849',
         '10.0.0.2:9849',
         '[::1]:9849',
       ]);
-      expect(sut.nodes('10.0.0', undefined, '127.0.0.1:8848').map((m) => m.address)).toEqual([
+      expect(sut.nodes(NacosParams.of({ address: '10.0.0' }), '127.0.0.1:8848').map((m) => m.address)).toEqual([
         '10.0.0.1:9849',
         '10.0.0.2:9849',
       ]);
-      expect(sut.nodes(undefined, 'DOWN', '127.0.0.1:8848').map((m) => m.address)).toEqual(['[::1]:9849']);
-      expect(sut.nodes('10.0.0.1', 'SUSPICIOUS', '127.0.0.1:8848')).toEqual([]);
+      expect(sut.nodes(NacosParams.of({ state: 'down' }), '127.0.0.1:8848').map((m) => m.address)).toEqual([
+        '[::1]:9849',
+      ]);
+      expect(sut.nodes(NacosParams.of({ address: '10.0.0.1', state: 'SUSPICIOUS' }), '127.0.0.1:8848')).toEqual([]);
+      expect(() => sut.nodes(NacosParams.of({ state: 'sleepy' }), '127.0.0.1:8848')).toThrow('Illegal state: sleepy');
     });
   });
 });

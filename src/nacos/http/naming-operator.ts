@@ -4,6 +4,8 @@ import type { NamingRegistry } from '@/registry';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import type { ClusterMember } from '@/routing/cluster-routing';
 import { HostLoad } from './host-load';
+import { NacosRequestError, NacosV2ErrorCode } from './nacos-errors';
+import type { NacosParams } from './nacos-params';
 
 /** Nacos's full metrics (`onlyStatus=false`), v1 (`/operator/metrics`). */
 export interface NamingMetrics {
@@ -33,6 +35,9 @@ export interface ServerView {
   failAccessCnt: number;
   abilities: Record<string, Record<string, boolean>>;
 }
+
+/** Nacos's NodeState names; a member here is only ever UP, SUSPICIOUS or DOWN. */
+const NODE_STATES = ['STARTING', 'UP', 'SUSPICIOUS', 'DOWN', 'ISOLATION'];
 
 /** How long the figures that walk every client are reused (see NamingOperator.metrics). */
 export const CLIENT_WALK_MS = 1000;
@@ -109,10 +114,17 @@ export class NamingOperator {
   }
 
   /**
-   * The members whose address starts with `address` (when given) and whose state is `state` (when
-   * given), as Nacos's NacosClusterOperationService.listNodes.
+   * The members whose address starts with `address` (when given) and whose state is `state` (a
+   * NodeState, any case, when given), as Nacos's NacosClusterOperationService.listNodes; an
+   * unknown state is refused as NacosClusterControllerV2 does (400, code 23000).
    */
-  nodes(address: string | undefined, state: string | undefined, selfAddress: string): ServerView[] {
+  nodes(params: NacosParams, selfAddress: string): ServerView[] {
+    const address = params.optional('address')?.trim() || undefined;
+    const raw = params.optional('state')?.trim() || undefined;
+    const state = raw?.toUpperCase();
+    if (state !== undefined && !NODE_STATES.includes(state)) {
+      throw NacosRequestError.badParam(NacosV2ErrorCode.IllegalState, `Illegal state: ${raw}`);
+    }
     return this.servers(false, selfAddress).filter(
       (member) =>
         (address === undefined || member.address.startsWith(address)) &&
