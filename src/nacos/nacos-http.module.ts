@@ -9,6 +9,8 @@ import { V1NamingController } from './http/v1-naming.controller';
 import { V2NamingController } from './http/v2-naming.controller';
 import { WriteForwarder } from './http/write-forwarder';
 import { ClientViews } from './http/client-views';
+import { ServiceNameSearch } from './http/service-names';
+import { PushTally } from './push-tally';
 import { HostLoad } from './http/host-load';
 import { InstanceMaintainer } from './http/instance-maintainer';
 import { NamingOperator } from './http/naming-operator';
@@ -16,6 +18,7 @@ import { NamingSwitches } from './http/naming-switches';
 import { V1HealthController } from './http/v1-health.controller';
 import { V1OperatorController } from './http/v1-operator.controller';
 import { V2ClientController } from './http/v2-client.controller';
+import { V2CoreClusterController } from './http/v2-core-cluster.controller';
 import { V2OperatorController } from './http/v2-operator.controller';
 import { UdpPushService } from './udp/udp-push.service';
 import { V1ClusterController } from './http/v1-cluster.controller';
@@ -34,6 +37,7 @@ import { PersistentHealthChecks } from '@/persistent/health/persistent-health-ch
     V2NamingController,
     V2OperatorController,
     V2ClientController,
+    V2CoreClusterController,
     NacosAuthController,
   ],
   providers: [
@@ -47,9 +51,11 @@ import { PersistentHealthChecks } from '@/persistent/health/persistent-health-ch
     InstanceMaintainer,
     NamingOperator,
     ClientViews,
+    ServiceNameSearch,
     HostLoad,
+    PushTally,
   ],
-  exports: [NacosAuthService, UdpPushService, NamingSwitches],
+  exports: [NacosAuthService, UdpPushService, NamingSwitches, PushTally],
 })
 export class NacosHttpModule {
   constructor(checks: PersistentHealthChecks, switches: NamingSwitches) {

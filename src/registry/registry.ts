@@ -538,6 +538,11 @@ export class Registry implements DistroRegistryView {
     return this.book.subscribers(key);
   }
 
+  /** The services with a subscriber on this node. */
+  subscribedServices(): ServiceKey[] {
+    return this.book.services();
+  }
+
   /** Subscriptions (subscriber × service) held on this node. */
   subscriptionCount(): number {
     return this.book.size;

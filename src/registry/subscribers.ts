@@ -53,6 +53,13 @@ export class SubscriberBook {
     return this.byService.get(formatServiceKey(key))?.byId ?? NONE;
   }
 
+  /** Every service someone watches on this node. */
+  services(): ServiceKey[] {
+    const out: ServiceKey[] = [];
+    for (const entry of this.byService.values()) out.push({ ...entry.key });
+    return out;
+  }
+
   /** The services one subscriber watches. */
   servicesOf(subscriberId: string): ServiceKey[] {
     const out: ServiceKey[] = [];

@@ -214,6 +214,41 @@ describe('Nacos HTTP operator calls', () => {
     });
   });
 
+  describe('/nacos/v2/core/cluster/node/*', () => {
+    const core = async (path: string, params: Record<string, string> = {}) => {
+      const res = await call(node.base, 'GET', `/nacos/v2/core/cluster${path}`, params);
+      return { status: res.status, body: res.json() };
+    };
+
+    it("should show this node as the region's only Member, its health, and filter the list", async () => {
+      const port = Number(new URL(node.base).port);
+      const self = { ip: '127.0.0.1', port, state: 'UP', address: `127.0.0.1:${port}` };
+
+      expect(await core('/node/self')).toEqual({
+        status: 200,
+        body: { code: 0, message: 'success', data: expect.objectContaining(self) },
+      });
+      expect((await core('/node/self/health')).body).toEqual({ code: 0, message: 'success', data: 'UP' });
+      expect((await core('/node/list')).body).toEqual({
+        code: 0,
+        message: 'success',
+        data: [expect.objectContaining(self)],
+      });
+      expect((await core('/node/list', { address: '127.0.0', state: 'up' })).body).toMatchObject({
+        data: [self],
+      });
+      expect((await core('/node/list', { state: 'DOWN' })).body).toMatchObject({ data: [] });
+      expect((await core('/node/list', { address: '10.' })).body).toMatchObject({ data: [] });
+    });
+
+    it('should refuse an unknown state with 400 code 23000, as Nacos', async () => {
+      expect(await core('/node/list', { state: 'sleepy' })).toEqual({
+        status: 400,
+        body: { code: 23000, message: 'illegal state', data: 'Illegal state: sleepy' },
+      });
+    });
+  });
+
   describe('GET /operator/metrics', () => {
     it('should count clients, instances and subscriptions, with the machine figures', async () => {
       const fresh = await startTestNode({ DATA_DIR: 'memory', NACOS_GRPC_PORT: '0' });

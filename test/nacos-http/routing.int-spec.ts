@@ -218,4 +218,25 @@ describe('Nacos HTTP write routing', () => {
     }
     expect(routing.forwarded).toHaveLength(0);
   });
+
+  it('should name the member responsible for an ip-port client in GET /operator/distro/client, as Nacos', async () => {
+    const owner = async (params: Record<string, string>) => {
+      const res = await call(base, 'GET', '/nacos/v1/ns/operator/distro/client', params);
+      return { status: res.status, text: res.text };
+    };
+
+    expect(await owner({ ip: '10.9.0.1', port: '80' })).toEqual({
+      status: 200,
+      text: '{"responsibleServer":"peer:7848"}',
+    });
+    expect(await owner({ ip: '10.1.0.1', port: '80' })).toEqual({
+      status: 200,
+      text: '{"responsibleServer":"self:7848"}',
+    });
+    expect(await owner({ ip: '10.1.0.1' })).toEqual({ status: 400, text: "caused: Param 'port' is required.;" });
+    expect(await owner({ ip: '10.1.0.1', port: '70000' })).toEqual({
+      status: 400,
+      text: expect.stringContaining("'port'"),
+    });
+  });
 });

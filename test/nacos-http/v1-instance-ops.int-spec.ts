@@ -345,4 +345,56 @@ describe('Nacos HTTP v1 instance operations', () => {
       expect(zero.json()).toMatchObject({ count: 2, doms: [expect.any(String)] });
     });
   });
+
+  describe('GET /instance/statuses (v1) and /nacos/v2/ns/instance/statuses/{key}', () => {
+    it('should list every instance of the service as ip:port_healthy, unhealthy ones included', async () => {
+      await register('statused', '10.23.0.1', { ephemeral: 'false', groupName: 'G', namespaceId: 'st' });
+      await register('statused', '10.23.0.2', { ephemeral: 'false', groupName: 'G', namespaceId: 'st' });
+      await v1('PUT', '/cluster', {
+        serviceName: 'statused',
+        groupName: 'G',
+        namespaceId: 'st',
+        clusterName: 'DEFAULT',
+        checkPort: '80',
+        useInstancePort4Check: 'true',
+        healthChecker: '{"type":"NONE"}',
+      });
+      const down = await v1('PUT', '/health/instance', {
+        serviceName: 'statused',
+        groupName: 'G',
+        namespaceId: 'st',
+        ip: '10.23.0.2',
+        port: '80',
+        healthy: 'false',
+      });
+      expect([down.status, down.text]).toEqual([200, 'ok']);
+
+      const v1res = await call(node.base, 'GET', `${V1}/instance/statuses`, { key: 'st##G@@statused' });
+      const v2res = await call(
+        node.base,
+        'GET',
+        `/nacos/v2/ns/instance/statuses/${encodeURIComponent('st##G@@statused')}`,
+      );
+      expect(v1res.status).toBe(200);
+      expect((v1res.json() as { ips: string[] }).ips.sort()).toEqual(['10.23.0.1:80_true', '10.23.0.2:80_false']);
+      expect(v2res.json()).toEqual(v1res.json());
+      expect((await call(node.base, 'GET', `${V1}/instance/statuses`, { key: 'G@@nothing' })).json()).toEqual({
+        ips: [],
+      });
+    });
+
+    it('should refuse a key without a grouped service name, or none, as Nacos', async () => {
+      const ungrouped = await call(node.base, 'GET', `${V1}/instance/statuses`, { key: 'st##statused' });
+      const missing = await call(node.base, 'GET', `${V1}/instance/statuses`);
+      const v2 = await call(node.base, 'GET', '/nacos/v2/ns/instance/statuses/statused');
+
+      expect([ungrouped.status, ungrouped.text]).toEqual([
+        400,
+        "caused: Param 'serviceName' is illegal, it should be format as 'groupName@@serviceName', got 'statused'.;",
+      ]);
+      expect([missing.status, missing.text]).toEqual([400, "caused: Param 'key' is required.;"]);
+      expect(v2.status).toBe(400);
+      expect(v2.json()).toMatchObject({ code: 21000, message: 'service name error' });
+    });
+  });
 });

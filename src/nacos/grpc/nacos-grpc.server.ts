@@ -15,6 +15,7 @@ import type { NacosConnection } from './connections';
 import { NamingHandlers } from './naming-handlers';
 import { NACOS_REQUEST_SERVICE, NACOS_STREAM_SERVICE } from './payload';
 import { PushDispatcher } from './push';
+import { PushTally } from '@/nacos/push-tally';
 import { RequestAcceptor } from './request-acceptor';
 
 /** How often sync-client leases are checked; a lease ends at most this late. */
@@ -48,12 +49,14 @@ export class NacosGrpcServer implements OnApplicationBootstrap, BeforeApplicatio
     auth: NacosAuthService,
     // Optional so the server also runs on its own (bench/grpc-rigs.ts): push is then always on.
     @Optional() switches?: NamingSwitches,
+    @Optional() tally?: PushTally,
   ) {
     const grpcConfig = config.nacosGrpc;
     this.push = new PushDispatcher(registry, this.connections, {
       delayMs: grpcConfig.pushDelayMs,
       ackTimeoutMs: grpcConfig.pushAckTimeoutMs,
       maxRetries: 3,
+      tally,
       enabled: () => switches?.pushEnabled ?? true,
     });
     const credentials = (headers: Record<string, string>): string | undefined =>

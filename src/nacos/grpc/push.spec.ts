@@ -6,6 +6,7 @@ import type { WirePayload } from './payload';
 import { nacosProto, serviceClient } from '@/common/protos';
 import { FAN_OUT_TURN_MS, PushDispatcher } from './push';
 import type { GrpcSubscription, PushOptions } from './push';
+import { PushTally } from '@/nacos/push-tally';
 
 const deserialize = serviceClient(nacosProto(), 'BiRequestStream').service.requestBiStream.responseDeserialize;
 const KEY = serviceKey('public', 'DEFAULT_GROUP', 'orders');
@@ -134,7 +135,8 @@ describe(PushDispatcher.name, () => {
   });
 
   it('should count acknowledgements and retry, after the deadline, only the subscribers that stayed silent', async () => {
-    const { sut, register, subscribe, ack, elapse } = setup({ ackTimeoutMs: 1000, delayMs: 0 });
+    const tally = new PushTally();
+    const { sut, register, subscribe, ack, elapse } = setup({ ackTimeoutMs: 1000, delayMs: 0, tally });
     const answering = subscribe();
     const silent = subscribe();
     register(8080);
@@ -149,6 +151,7 @@ describe(PushDispatcher.name, () => {
     expect(silent.writes).toHaveLength(2);
     expect(pushOf(silent.writes[1]).requestId).not.toBe(pushOf(silent.writes[0]).requestId);
     expect(sut.stats).toEqual(expect.objectContaining({ sent: 3, acked: 1, failed: 1 }));
+    expect(tally.state()).toEqual({ succeed: 2, total: 3, ratio: 2 / 3 });
     // The retry's answer is awaited like the first push's.
     expect(ack(silent, pushOf(silent.writes[1]))).toBe(true);
     expect(ack(silent, pushOf(silent.writes[0]))).toBe(false);

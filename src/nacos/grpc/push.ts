@@ -25,6 +25,8 @@ export interface PushOptions {
   ackTimeoutMs: number;
   /** Retries of an unacknowledged push; each carries the service's state at that time. */
   maxRetries: number;
+  /** Counts every push written and every failed one, for `/operator/push/state`. */
+  tally?: { pushed(): void; pushFailed(): void };
   /** Nacos's `pushEnabled` switch: while it answers false, changes are not pushed (subscribers still query). */
   enabled?: () => boolean;
 }
@@ -151,6 +153,7 @@ export class PushDispatcher {
       this.stats.acked++;
     } else {
       this.stats.failed++;
+      this.options.tally?.pushFailed();
       round.unacknowledged.push(delivery);
     }
     if (round.outstanding.size === 0 && !round.writing) this.finish(round);
@@ -237,6 +240,7 @@ export class PushDispatcher {
         const delivery = new Delivery(round, connection, request.requestId);
         round.outstanding.add(delivery);
         this.stats.sent++;
+        this.options.tally?.pushed();
         if (this.connections.post(connection, request, delivery) !== undefined) this.settled(delivery, false);
       }
       if (i < targets.length) {
@@ -269,6 +273,7 @@ export class PushDispatcher {
     for (const delivery of round.outstanding) {
       this.connections.forget(delivery.connection, delivery.requestId);
       this.stats.failed++;
+      this.options.tally?.pushFailed();
       round.unacknowledged.push(delivery);
     }
     round.outstanding.clear();

@@ -1,6 +1,7 @@
 import { Registry } from '@/registry';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import type { ForwardedHttpResponse } from '@/routing/cluster-routing';
+import { UdpSubscription } from '@/nacos/udp/udp-push.service';
 import type { UdpPushService } from '@/nacos/udp/udp-push.service';
 import { ClientViews } from './client-views';
 import { NacosParams } from './nacos-params';
@@ -66,6 +67,82 @@ describe(ClientViews.name, () => {
         clientPort: '5000',
         responsibleServer: 'other:9849',
       });
+    });
+  });
+
+  describe('serviceSubscribers', () => {
+    const udp = (address: string, port: number) =>
+      new UdpSubscription(
+        { address, port, clusters: [], clustersEcho: '', agent: 'Nacos-Java-Client:v1', app: 'shop' },
+        0,
+      );
+    const grpc = {
+      connectionId: 'c1',
+      clusters: ['A', 'B'],
+      clientIp: '10.2.0.1',
+      agent: 'Nacos-Java-Client:v2.5.0',
+      app: 'web',
+    };
+
+    function setUp(): ClientViews {
+      const registry = new Registry();
+      registry.subscribe(svc, '10.1.0.1:9000', udp('10.1.0.1', 9000));
+      registry.subscribe(svc, '1_10.2.0.1_5000_1', grpc);
+      registry.subscribe({ ...svc, name: 'orders-v2' }, '10.1.0.2:9000', udp('10.1.0.2', 9000));
+      registry.subscribe({ ...svc, name: 'stock' }, '10.1.0.3:9000', udp('10.1.0.3', 9000));
+      registry.subscribe({ ...svc, namespace: 'dev' }, '10.1.0.4:9000', udp('10.1.0.4', 9000));
+      return new ClientViews(registry, new FakeRouting(), noUdp);
+    }
+
+    it('should list the subscribers of every service whose name contains the pattern, in Nacos Subscriber shape', () => {
+      const result = setUp().serviceSubscribers(NacosParams.of({ serviceName: 'orders' }));
+
+      expect(result.count).toBe(3);
+      expect(result.subscribers).toEqual([
+        {
+          addrStr: '10.1.0.1:9000',
+          agent: 'Nacos-Java-Client:v1',
+          app: 'shop',
+          ip: '10.1.0.1',
+          port: 9000,
+          namespaceId: 'public',
+          serviceName: 'DEFAULT_GROUP@@orders',
+          cluster: '',
+        },
+        {
+          addrStr: '10.2.0.1',
+          agent: 'Nacos-Java-Client:v2.5.0',
+          app: 'web',
+          ip: '10.2.0.1',
+          port: 0,
+          namespaceId: 'public',
+          serviceName: 'DEFAULT_GROUP@@orders',
+          cluster: 'A,B',
+        },
+        expect.objectContaining({ addrStr: '10.1.0.2:9000', serviceName: 'DEFAULT_GROUP@@orders-v2' }),
+      ]);
+    });
+
+    it('should page with the total as count, and keep to the namespace and group asked', () => {
+      const sut = setUp();
+      const page = sut.serviceSubscribers(NacosParams.of({ serviceName: 'orders', pageNo: '2', pageSize: '2' }));
+      const beyond = sut.serviceSubscribers(NacosParams.of({ serviceName: 'orders', pageNo: '9', pageSize: '2' }));
+      const dev = sut.serviceSubscribers(NacosParams.of({ serviceName: 'orders', namespaceId: 'dev' }));
+      const otherGroup = sut.serviceSubscribers(NacosParams.of({ serviceName: 'orders', groupName: 'G2' }));
+
+      expect(page).toEqual({ count: 3, subscribers: [expect.objectContaining({ addrStr: '10.1.0.2:9000' })] });
+      expect(beyond).toEqual({ count: 3, subscribers: [] });
+      expect(dev.subscribers.map((s) => s.addrStr)).toEqual(['10.1.0.4:9000']);
+      expect(otherGroup).toEqual({ count: 0, subscribers: [] });
+    });
+
+    it('should refuse a missing serviceName and bad paging or aggregation values', () => {
+      const sut = setUp();
+
+      expect(() => sut.serviceSubscribers(NacosParams.of({}))).toThrow(/serviceName/);
+      expect(() => sut.serviceSubscribers(NacosParams.of({ serviceName: 'a', pageSize: '0' }))).toThrow(/pageSize/);
+      expect(() => sut.serviceSubscribers(NacosParams.of({ serviceName: 'a', pageNo: 'x' }))).toThrow(/pageNo/);
+      expect(() => sut.serviceSubscribers(NacosParams.of({ serviceName: 'a', aggregation: 'maybe' }))).toThrow();
     });
   });
 });

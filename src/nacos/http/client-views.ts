@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Registry, versionTime } from '@/registry';
+import { GROUP_SEPARATOR, Registry, versionTime } from '@/registry';
 import type { ClientInfo, NamingRegistry, ServiceKey } from '@/registry';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import { UdpPushService, UdpSubscription } from '@/nacos/udp/udp-push.service';
@@ -14,6 +14,21 @@ interface SubscribedService {
   serviceName: string;
   subscriberInfo: { app: string; agent: string; addr: string };
 }
+
+/** A subscriber as Nacos's `/service/subscribers` serializes its Subscriber. */
+export interface SubscriberView {
+  addrStr: string;
+  agent: string;
+  app: string;
+  ip: string;
+  port: number;
+  namespaceId: string;
+  serviceName: string;
+  cluster: string;
+}
+
+/** Largest `pageSize` of `/service/subscribers` (Nacos reads any int; 1000 is its default). */
+const MAX_SUBSCRIBER_PAGE = 10_000;
 
 /** An ip-port client id `ip:port#ephemeral` split, or undefined for any other id. */
 function ipPortParts(clientId: string): { ip: string; port: number; ephemeral: boolean } | undefined {
@@ -158,6 +173,35 @@ export class ClientViews {
     return out;
   }
 
+  /**
+   * Nacos's `/service/subscribers`: subscribers on this node of every service in the namespace
+   * whose name contains `serviceName` and whose group contains `groupName` (Nacos's fuzzy match),
+   * one per subscriber address, paged (`pageNo` from 1, `pageSize` default 1000); `count` is the total.
+   */
+  serviceSubscribers(params: NacosParams): { subscribers: SubscriberView[]; count: number } {
+    const pattern = params.service();
+    const pageNo = params.pageNumber('pageNo', 1);
+    const pageSize = params.positiveInt('pageSize', 1000, MAX_SUBSCRIBER_PAGE);
+    // Subscriptions are never replicated; `aggregation` (ask every member) is checked and this node answers.
+    params.bool('aggregation');
+    const all: SubscriberView[] = [];
+    const seen = new Set<string>();
+    for (const key of this.registry.subscribedServices()) {
+      if (key.namespace !== pattern.namespace || !key.name.includes(pattern.name)) continue;
+      if (!key.group.includes(pattern.group)) continue;
+      for (const [subscriberId, info] of this.registry.subscribers(key)) {
+        const view = subscriberView(key, subscriberId, info);
+        const identity = `${view.serviceName}|${view.addrStr}|${view.agent}|${view.app}|${view.cluster}`;
+        if (seen.has(identity)) continue;
+        seen.add(identity);
+        all.push(view);
+      }
+    }
+    all.sort((a, b) => a.serviceName.localeCompare(b.serviceName) || a.addrStr.localeCompare(b.addrStr));
+    const start = (pageNo - 1) * pageSize;
+    return { subscribers: all.slice(start, start + pageSize), count: all.length };
+  }
+
   private addressFilter(params: NacosParams): { ip?: string; port?: number } {
     // `ephemeral` only names Nacos's Service singleton, which the instances' kind decides here: checked, not used.
     params.bool('ephemeral');
@@ -187,4 +231,33 @@ export class ClientViews {
     }
     return client?.owner ?? this.routing.selfId();
   }
+}
+
+function subscriberView(key: ServiceKey, subscriberId: string, info: unknown): SubscriberView {
+  const serviceName = `${key.group}${GROUP_SEPARATOR}${key.name}`;
+  if (info instanceof UdpSubscription) {
+    const { target } = info;
+    return {
+      addrStr: `${target.address}:${target.port}`,
+      agent: target.agent ?? '',
+      app: target.app ?? 'unknown',
+      ip: target.address,
+      port: target.port,
+      namespaceId: key.namespace,
+      serviceName,
+      cluster: target.clustersEcho,
+    };
+  }
+  const grpc = info as GrpcSubscription;
+  const ip = grpc.clientIp ?? connectionParts(subscriberId)?.ip ?? '';
+  return {
+    addrStr: ip,
+    agent: grpc.agent ?? '',
+    app: grpc.app ?? 'unknown',
+    ip,
+    port: 0,
+    namespaceId: key.namespace,
+    serviceName,
+    cluster: (grpc.clusters ?? []).join(','),
+  };
 }

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DEFAULT_CLUSTER, Registry, groupedName, ipPortClientId } from '@/registry';
+import { DEFAULT_CLUSTER, DEFAULT_NAMESPACE, GROUP_SEPARATOR, Registry, groupedName, ipPortClientId } from '@/registry';
 import type { Instance, InstancePatch, NamingRegistry, ServiceKey } from '@/registry';
 import { parseStrictInteger } from '@/common/text-rule';
 import { hostView } from '@/nacos/view/service-info';
 import type { HostView } from '@/nacos/view/service-info';
 import { NacosRequestError, NacosV2ErrorCode } from './nacos-errors';
-import { parseMetadata, validIp, validName, validPort } from './nacos-params';
+import { parseMetadata, parseServiceName, validIp, validName, validPort } from './nacos-params';
 import type { NacosParams } from './nacos-params';
 import { NacosNamingService } from './naming.service';
 import { PersistentInstances } from '@/persistent/persistent-instances';
@@ -182,6 +182,29 @@ export class InstanceMaintainer {
     const start = Math.min(Math.max((pageNo - 1) * pageSize, 0), instances.length);
     const list = instances.slice(start, Math.max(start, end)).map((each) => hostView(each, this.naming.timings));
     return { list, count: instances.length };
+  }
+
+  /**
+   * Nacos's beat-check read (`/instance/statuses`): `key` is `(namespace##)?group@@name`, the
+   * service name grouped as Nacos's checkServiceNameFormat demands; every instance of the service,
+   * unhealthy and disabled ones included, as `ip:port_<healthy>`; none for an unknown service.
+   */
+  instanceStatuses(rawKey: string): { ips: string[] } {
+    const at = rawKey.indexOf('##');
+    const namespace = at < 0 ? DEFAULT_NAMESPACE : validName('key', rawKey.slice(0, at));
+    const grouped = at < 0 ? rawKey : rawKey.slice(at + 2);
+    if (!grouped.includes(GROUP_SEPARATOR)) {
+      throw NacosRequestError.badParam(
+        NacosV2ErrorCode.ServiceNameError,
+        `Param 'serviceName' is illegal, it should be format as 'groupName@@serviceName', got '${grouped}'.`,
+      );
+    }
+    const key = parseServiceName(grouped, namespace, undefined);
+    validName('serviceName', key.name);
+    validName('groupName', key.group);
+    return {
+      ips: this.registry.listInstances(key).map((instance) => `${instance.ip}:${instance.port}_${instance.healthy}`),
+    };
   }
 
   /** The ip-port client publishing the listed instance (ephemeral `#true` or persistent `#false`), if any. */

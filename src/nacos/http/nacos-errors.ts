@@ -20,6 +20,7 @@ export enum NacosV2ErrorCode {
   IllegalNamespace = 22000,
   NamespaceNotExist = 22001,
   NamespaceAlreadyExist = 22002,
+  IllegalState = 23000,
   ServerError = 30000,
 }
 
@@ -41,6 +42,7 @@ const ABSTRACTS: Record<NacosV2ErrorCode, string> = {
   [NacosV2ErrorCode.IllegalNamespace]: 'illegal namespace',
   [NacosV2ErrorCode.NamespaceNotExist]: 'namespace not exist',
   [NacosV2ErrorCode.NamespaceAlreadyExist]: 'namespace already exist',
+  [NacosV2ErrorCode.IllegalState]: 'illegal state',
   [NacosV2ErrorCode.ServerError]: 'server error',
 };
 

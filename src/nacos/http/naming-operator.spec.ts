@@ -3,6 +3,7 @@ import { ClusterRouting } from '@/routing/cluster-routing';
 import type { ClusterMember, ForwardedHttpResponse } from '@/routing/cluster-routing';
 import { HostLoad } from './host-load';
 import { CLIENT_WALK_MS, NamingOperator } from './naming-operator';
+import { NacosParams } from './nacos-params';
 
 /** A region of three: clients whose id starts with `mine` are this node's. */
 class FakeRouting extends ClusterRouting {
@@ -12,8 +13,8 @@ class FakeRouting extends ClusterRouting {
   initialized(): boolean {
     return true;
   }
-  responsibleMember(): string | undefined {
-    return undefined;
+  responsibleMember(tag: string): string | undefined {
+    return tag.startsWith('10.9.') ? '10.0.0.2:9849' : undefined;
   }
   isResponsibleForClient(clientId: string): boolean {
     return clientId.startsWith('mine') || clientId.startsWith('10.1.');
@@ -132,6 +133,47 @@ describe(NamingOperator.name, () => {
       expect(alone.servers(false, '127.0.0.1:8848')).toMatchObject([
         { ip: '127.0.0.1', port: 8848, address: '127.0.0.1:8848' },
       ]);
+    });
+  });
+
+  describe('responsibleServer', () => {
+    it('should name the member responsible for the ip-port tag, this node by its member id', () => {
+      expect(sut.responsibleServer('10.9.0.1', 80, '127.0.0.1:8848')).toBe('10.0.0.2:9849');
+      expect(sut.responsibleServer('10.1.0.1', 80, '127.0.0.1:8848')).toBe('10.0.0.1:9849');
+    });
+
+    it('should name a node without peers by the address asked', () => {
+      const alone = new NamingOperator(
+        registry,
+        new (class extends FakeRouting {
+          override selfId(): string {
+            return 'standalone';
+          }
+        })(),
+        host,
+      );
+
+      expect(alone.responsibleServer('10.1.0.1', 80, '127.0.0.1:8848')).toBe('127.0.0.1:8848');
+    });
+  });
+
+  describe('self and nodes', () => {
+    it('should show this node as a Member, and filter the members by address prefix and state', () => {
+      expect(sut.self('127.0.0.1:8848')).toMatchObject({ address: '10.0.0.1:9849', state: 'UP' });
+      expect(sut.nodes(NacosParams.of({}), '127.0.0.1:8848').map((m) => m.address)).toEqual([
+        '10.0.0.1:9849',
+        '10.0.0.2:9849',
+        '[::1]:9849',
+      ]);
+      expect(sut.nodes(NacosParams.of({ address: '10.0.0' }), '127.0.0.1:8848').map((m) => m.address)).toEqual([
+        '10.0.0.1:9849',
+        '10.0.0.2:9849',
+      ]);
+      expect(sut.nodes(NacosParams.of({ state: 'down' }), '127.0.0.1:8848').map((m) => m.address)).toEqual([
+        '[::1]:9849',
+      ]);
+      expect(sut.nodes(NacosParams.of({ address: '10.0.0.1', state: 'SUSPICIOUS' }), '127.0.0.1:8848')).toEqual([]);
+      expect(() => sut.nodes(NacosParams.of({ state: 'sleepy' }), '127.0.0.1:8848')).toThrow('Illegal state: sleepy');
     });
   });
 });

@@ -4,6 +4,8 @@ import type { NamingRegistry } from '@/registry';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import type { ClusterMember } from '@/routing/cluster-routing';
 import { HostLoad } from './host-load';
+import { NacosRequestError, NacosV2ErrorCode } from './nacos-errors';
+import type { NacosParams } from './nacos-params';
 
 /** Nacos's full metrics (`onlyStatus=false`), v1 (`/operator/metrics`). */
 export interface NamingMetrics {
@@ -33,6 +35,9 @@ export interface ServerView {
   failAccessCnt: number;
   abilities: Record<string, Record<string, boolean>>;
 }
+
+/** Nacos's NodeState names; a member here is only ever UP, SUSPICIOUS or DOWN. */
+const NODE_STATES = ['STARTING', 'UP', 'SUSPICIOUS', 'DOWN', 'ISOLATION'];
 
 /** How long the figures that walk every client are reused (see NamingOperator.metrics). */
 export const CLIENT_WALK_MS = 1000;
@@ -100,6 +105,42 @@ export class NamingOperator {
       .members()
       .filter((member) => !healthy || member.state === 'UP')
       .map((member) => serverView(member.self && !member.id.includes(':') ? { ...member, id: selfAddress } : member));
+  }
+
+  /** This node as a Member (`/nacos/v2/core/cluster/node/self`), named as in servers(). */
+  self(selfAddress: string): ServerView {
+    const self = this.routing.members().find((member) => member.self) ?? this.routing.members()[0];
+    return serverView(!self.id.includes(':') ? { ...self, id: selfAddress } : self);
+  }
+
+  /**
+   * The members whose address starts with `address` (when given) and whose state is `state` (a
+   * NodeState, any case, when given), as Nacos's NacosClusterOperationService.listNodes; an
+   * unknown state is refused as NacosClusterControllerV2 does (400, code 23000).
+   */
+  nodes(params: NacosParams, selfAddress: string): ServerView[] {
+    const address = params.optional('address')?.trim() || undefined;
+    const raw = params.optional('state')?.trim() || undefined;
+    const state = raw?.toUpperCase();
+    if (state !== undefined && !NODE_STATES.includes(state)) {
+      throw NacosRequestError.badParam(NacosV2ErrorCode.IllegalState, `Illegal state: ${raw}`);
+    }
+    return this.servers(false, selfAddress).filter(
+      (member) =>
+        (address === undefined || member.address.startsWith(address)) &&
+        (state === undefined || member.state === state),
+    );
+  }
+
+  /**
+   * The member Distro makes responsible for the ip-port client `ip:port` (Nacos's DistroMapper
+   * `mapSrv`, `/operator/distro/client`); this node by its address when it is the one.
+   */
+  responsibleServer(ip: string, port: number, selfAddress: string): string {
+    const member = this.routing.responsibleMember(`${ip}:${port}`);
+    if (member !== undefined) return member;
+    const self = this.routing.selfId();
+    return self.includes(':') ? self : selfAddress;
   }
 
   private walkClients(): ClientWalk {

@@ -77,6 +77,13 @@ export class V1InstanceController {
     return asV1(() => this.naming.getInstance(NacosParams.fromRequest(request)));
   }
 
+  /** `key`* = `(namespace##)?group@@name`: `{"ips":["ip:port_<healthy>", ...]}`, every instance of the service. */
+  @Get('statuses')
+  statuses(@Req() request: FastifyRequest): { ips: string[] } {
+    const params = NacosParams.fromRequest(request);
+    return asV1(() => this.maintainer.instanceStatuses(params.required('key')));
+  }
+
   @Get('list')
   list(@Req() request: FastifyRequest): ServiceInfoView {
     return asV1(() => this.naming.list(NacosParams.fromRequest(request), request.ip, request.headers['user-agent']));

@@ -3,10 +3,14 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { NamingAccessGuard } from './naming-access.guard';
 import type { HostView } from '@/nacos/view/service-info';
+import { ClientViews } from './client-views';
+import type { SubscriberView } from './client-views';
 import { InstanceMaintainer } from './instance-maintainer';
 import { asV1 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
 import { NacosNamingService } from './naming.service';
+import { ServiceNameSearch } from './service-names';
+import type { ServiceNames } from './service-names';
 
 /** Nacos Open API v1 service list and the console's instance list (service CRUD and namespaces: src/naming-catalog). */
 @ApiTags('nacos v1')
@@ -16,12 +20,26 @@ export class V1NamingController {
   constructor(
     private readonly naming: NacosNamingService,
     private readonly maintainer: InstanceMaintainer,
+    private readonly views: ClientViews,
+    private readonly names: ServiceNameSearch,
   ) {}
 
   @Get('ns/service/list')
   serviceList(@Req() request: FastifyRequest): { count: number; doms: string[] } {
     const page = asV1(() => this.naming.listServices(NacosParams.fromRequest(request), 10));
     return { count: page.count, doms: page.names };
+  }
+
+  /** Grouped service names matching the regex `expr`, by namespace (`{"META-INF/services", count}` as Nacos 2.x). */
+  @Get('ns/service/names')
+  serviceNames(@Req() request: FastifyRequest): ServiceNames {
+    return asV1(() => this.names.search(NacosParams.fromRequest(request)));
+  }
+
+  /** Who subscribes on this node to the services matching `serviceName`/`groupName` (`{subscribers, count}`). */
+  @Get('ns/service/subscribers')
+  subscribers(@Req() request: FastifyRequest): { subscribers: SubscriberView[]; count: number } {
+    return asV1(() => this.views.serviceSubscribers(NacosParams.fromRequest(request)));
   }
 
   /** The console's instances of one cluster, paged (`{list, count}`, CatalogController). */

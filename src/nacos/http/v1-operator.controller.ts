@@ -3,10 +3,12 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NamingAccessGuard } from './naming-access.guard';
 import { asV1 } from './nacos-errors';
-import { NacosParams } from './nacos-params';
+import { NacosParams, validIp, validPort } from './nacos-params';
 import { NamingOperator } from './naming-operator';
 import type { NamingMetrics, ServerView } from './naming-operator';
 import { NamingSwitches, SwitchUpdateError } from './naming-switches';
+import { PushTally } from '@/nacos/push-tally';
+import type { PushState } from '@/nacos/push-tally';
 
 /** `onlyStatus` as Nacos reads it: true unless sent as a false value. */
 export function onlyStatus(params: NacosParams): boolean {
@@ -19,7 +21,10 @@ export function localAddress(request: FastifyRequest): string {
   return `${ip.replace(/^::ffff:/, '')}:${localPort}`;
 }
 
-/** Nacos v1 operator calls (`/nacos/v1/ns/operator/*`, also served as `/ops/*`): switches, servers, metrics. */
+/**
+ * Nacos v1 operator calls (`/nacos/v1/ns/operator/*`, also served as `/ops/*`): switches, servers,
+ * metrics, the Distro owner of an ip-port client.
+ */
 @ApiTags('nacos v1')
 @UseGuards(NamingAccessGuard)
 @Controller(['nacos/v1/ns/operator', 'nacos/v1/ns/ops'])
@@ -27,6 +32,7 @@ export class V1OperatorController {
   constructor(
     private readonly switches: NamingSwitches,
     private readonly operator: NamingOperator,
+    private readonly tally: PushTally,
   ) {}
 
   @Get('switches')
@@ -57,6 +63,32 @@ export class V1OperatorController {
     const params = NacosParams.fromRequest(request);
     const healthy = asV1(() => params.bool('healthy')) ?? false;
     return { servers: this.operator.servers(healthy, localAddress(request)) };
+  }
+
+  /**
+   * `{succeed, total, ratio, reset}` of this node's pushes (gRPC and UDP) since start-up or the last
+   * `reset=true`, which zeroes them after the answer; `detail=true` adds `detail: {}` — Nacos's
+   * `avgPushCost` and `maxPushCost` are not measured here, so they are not sent.
+   */
+  @Get('push/state')
+  pushState(@Req() request: FastifyRequest): PushState & { detail?: Record<string, never>; reset: boolean } {
+    const params = NacosParams.fromRequest(request);
+    const { detail, reset } = asV1(() => ({ detail: params.bool('detail'), reset: params.bool('reset') ?? false }));
+    const answer: PushState & { detail?: Record<string, never>; reset: boolean } = { ...this.tally.state(), reset };
+    if (detail === true) answer.detail = {};
+    if (reset) this.tally.reset();
+    return answer;
+  }
+
+  /** `ip`*, `port`*: `{responsibleServer}`, the member Distro makes responsible for the ip-port client `ip:port`. */
+  @Get('distro/client')
+  distroClient(@Req() request: FastifyRequest): { responsibleServer: string } {
+    const params = NacosParams.fromRequest(request);
+    const { ip, port } = asV1(() => ({
+      ip: validIp('ip', params.required('ip')),
+      port: validPort('port', params.required('port')),
+    }));
+    return { responsibleServer: this.operator.responsibleServer(ip, port, localAddress(request)) };
   }
 
   /** `{status}` by default (`onlyStatus=true`, what the npm client reads); every count with `onlyStatus=false`. */

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, Patch, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Patch, Post, Put, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NamingAccessGuard } from './naming-access.guard';
@@ -117,6 +117,12 @@ export class V2NamingController {
     const result = await handled.value;
     await this.naming.replicatedClients(result.clientIds);
     await reply.status(200).send(success(result.answer));
+  }
+
+  /** As v1's `/instance/statuses` with the key in the path: the bare `{"ips":[...]}`, no envelope (errors keep it). */
+  @Get('instance/statuses/:key')
+  statuses(@Param('key') key: string): { ips: string[] } {
+    return asV2(() => this.maintainer.instanceStatuses(key));
   }
 
   @Get('instance/list')

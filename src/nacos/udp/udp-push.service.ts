@@ -12,6 +12,7 @@ import type { NamingRegistry } from '@/registry';
 import type { ServiceKey } from '@/registry';
 import { buildServiceInfo } from '@/nacos/view/service-info';
 import { NamingSwitches } from '@/nacos/http/naming-switches';
+import { PushTally } from '@/nacos/push-tally';
 import type { BeatTimings } from '@/nacos/view/service-info';
 
 /** Where a v1 client listens for pushes of one service, and which clusters it asked for. */
@@ -79,6 +80,7 @@ export class UdpPushService implements OnModuleInit, OnApplicationShutdown {
     private readonly config: AppConfig,
     metrics: Metrics,
     private readonly switches: NamingSwitches,
+    private readonly tally: PushTally,
   ) {
     const { intervalMs, unhealthyMs, deleteMs } = config.nacos.beat;
     this.timings = { intervalMs, unhealthyMs, deleteMs };
@@ -207,6 +209,7 @@ export class UdpPushService implements OnModuleInit, OnApplicationShutdown {
     const superseded = this.ackBySlot.get(slot);
     if (superseded !== undefined) this.dropAck(superseded);
     this.transmit(packet, target.address, target.port, 'sent');
+    this.tally.pushed();
     if (this.acks.size >= MAX_PENDING_ACKS || this.config.nacos.udp.retries === 0) return;
     const pending: PendingAck = {
       packet,
@@ -232,6 +235,7 @@ export class UdpPushService implements OnModuleInit, OnApplicationShutdown {
     if (pending.retriesLeft <= 0) {
       this.dropAck(ackId);
       this.pushes.inc({ result: 'failed' });
+      this.tally.pushFailed();
       this.logger.debug({ subscriber: pending.slot }, 'UDP push not acknowledged; giving up');
       return;
     }
