@@ -1,4 +1,5 @@
 import { describeAdminApiFuzz } from './admin-api';
+import { describeAuthApiFuzz } from './auth-api';
 import { describeDistroFuzz } from './distro';
 import { describeNacosGrpcFuzz } from './nacos-grpc';
 import { describeNacosHttpFuzz } from './nacos-http';
@@ -10,7 +11,8 @@ import { FuzzContext } from './support/fuzz-context';
  * registry API, the Distro port and the admin API, each on a node without tokens and on one with
  * every secret set. For every case: no 5xx, no gRPC INTERNAL/UNKNOWN, no crash, no hang over 5 s,
  * no state change from a refused call, no value outside the text rule accepted, no secret marker in
- * any response or log line. The admin API runs last: the tasks it creates run in the background.
+ * any response or log line. The admin API runs last: the tasks it creates run in the background;
+ * then sign-in and users, on a node of their own.
  */
 describe('edge fuzz', () => {
   const ctx = new FuzzContext();
@@ -23,6 +25,7 @@ describe('edge fuzz', () => {
   describeRegistryApiFuzz(ctx);
   describeDistroFuzz(ctx);
   describeAdminApiFuzz(ctx);
+  describeAuthApiFuzz(ctx);
 
   it('should never print a secret marker in a log line (whole run)', () => {
     for (const node of [ctx.open, ctx.tokened]) {

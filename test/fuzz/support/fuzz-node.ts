@@ -74,11 +74,16 @@ export class FuzzNode {
 
   /** Log lines written since the last call that quote a marker secret. */
   newLeakedLogLines(): string[] {
+    return this.newLeakedLogLinesMatching(markerIn);
+  }
+
+  /** Log lines written since the last call in which `find` sees a secret (what it returns: an excerpt). */
+  newLeakedLogLinesMatching(find: (text: string) => string | undefined): string[] {
     const lines = this.node.logs.slice(this.logMark);
     this.logMark = this.node.logs.length;
     const leaks: string[] = [];
     for (const line of lines) {
-      const hit = markerIn(JSON.stringify(line));
+      const hit = find(JSON.stringify(line));
       if (hit) leaks.push(hit);
     }
     return leaks;

@@ -16,6 +16,8 @@ export const SECRETS = {
   NACOS_PASSWORD: `${MARK}-nacos-password-x4`,
   /** A cluster credential (password or token) the admin fuzz stores. */
   CLUSTER_CREDENTIAL: `${MARK}-cluster-cred-x5`,
+  /** The first admin's password (ADMIN_PASSWORD) of the sign-in fuzz node. */
+  ADMIN_PASSWORD: `${MARK}-admin-password-x6`,
 } as const;
 
 export const NACOS_USER = 'fuzzer';
