@@ -68,3 +68,26 @@ export function usage(command: string, summary: string, specs: OptionSpec[]): st
     '',
   ].join('\n');
 }
+
+/**
+ * A tool's command line: the parsed options, or the exit code to end with (a number) after printing
+ * the help (`--help`, 0) or what is wrong with the arguments (2).
+ */
+export function readOptions(
+  argv: string[],
+  command: string,
+  summary: string,
+  specs: OptionSpec[],
+): Record<string, number | boolean> | number {
+  if (argv.includes('--help')) {
+    process.stdout.write(usage(command, summary, specs));
+    return 0;
+  }
+  try {
+    return parseArgs(argv, specs);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${err.message}\n(${command} --help lists the options)\n`);
+    return 2;
+  }
+}

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError, parseArgs, usage } from './cli-args';
+import { readOptions } from './cli-args';
 import type { OptionSpec } from './cli-args';
 import { converged, syncProgress } from './convergence';
 import type { Expected } from './convergence';
@@ -69,27 +69,16 @@ export interface DemoContext {
 
 async function main(argv: string[]): Promise<number> {
   if (argv.includes('--zookeeper')) return runZooKeeperDemo(argv);
-  if (argv.includes('--help')) {
-    process.stdout.write(
-      usage(
-        'npm run demo --',
-        'Starts regions A and B (node processes on this machine, each region on its own embedded database, or on a\n' +
-          'new database in DATABASE_URL when set), creates the DR tasks A->B and B->A, registers sample services with\n' +
-          'the real Nacos clients and shows both regions live. Then it kills and restarts a node of A, loses all of A\n' +
-          'at once and brings it back, narrating each step. Ctrl-C stops everything.',
-        OPTIONS,
-      ),
-    );
-    return 0;
-  }
-  let options: Record<string, number | boolean>;
-  try {
-    options = parseArgs(argv, OPTIONS);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${err.message}\n(npm run demo -- --help lists the options)\n`);
-    return 2;
-  }
+  const options = readOptions(
+    argv,
+    'npm run demo --',
+    'Starts regions A and B (node processes on this machine, each region on its own embedded database, or on a\n' +
+      'new database in DATABASE_URL when set), creates the DR tasks A->B and B->A, registers sample services with\n' +
+      'the real Nacos clients and shows both regions live. Then it kills and restarts a node of A, loses all of A\n' +
+      'at once and brings it back, narrating each step. Ctrl-C stops everything.',
+    OPTIONS,
+  );
+  if (typeof options === 'number') return options;
   const nodes = options.nodes as number;
   const sizes = { services: options.services as number, instances: options.instances as number };
   const databaseUrl = process.env.DATABASE_URL || undefined;

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError, parseArgs, usage } from './cli-args';
+import { readOptions } from './cli-args';
 import type { OptionSpec } from './cli-args';
 import { startedPids } from './region-node';
 import type { RegionNode } from './region-node';
@@ -112,28 +112,17 @@ function table(s: Summary): string {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    process.stdout.write(
-      usage(
-        'npm run soak --',
-        'Runs regions A and B (node processes, each region on its own embedded database, or on a new database in\n' +
-          'DATABASE_URL when set) with the DR tasks A->B and B->A under continuous churn, then checks that every node\n' +
-          'of a region holds the same content, that each region holds its own live instances plus exactly the other\n' +
-          "region's, that every task ledger matches its target, and that no node logged an unexpected error.\n" +
-          'Exits 1 on any divergence.',
-        OPTIONS,
-      ),
-    );
-    return 0;
-  }
-  let options: Record<string, number | boolean>;
-  try {
-    options = parseArgs(argv, OPTIONS);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${err.message}\n(npm run soak -- --help lists the options)\n`);
-    return 2;
-  }
+  const options = readOptions(
+    argv,
+    'npm run soak --',
+    'Runs regions A and B (node processes, each region on its own embedded database, or on a new database in\n' +
+      'DATABASE_URL when set) with the DR tasks A->B and B->A under continuous churn, then checks that every node\n' +
+      'of a region holds the same content, that each region holds its own live instances plus exactly the other\n' +
+      "region's, that every task ledger matches its target, and that no node logged an unexpected error.\n" +
+      'Exits 1 on any divergence.',
+    OPTIONS,
+  );
+  if (typeof options === 'number') return options;
   const seed = (options.seed as number) || Math.floor(Math.random() * 2 ** 31);
   const random = seededRandom(seed);
   const minutes = options.minutes as number;

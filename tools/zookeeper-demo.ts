@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateMode, ZooKeeperConnection } from '@/sync/adapters/zookeeper-client';
 import { dubboServiceName, javaUrlDecode, javaUrlEncode, parseDubboUrl } from '@/sync/adapters/zookeeper-layouts';
-import { UsageError, parseArgs, usage } from './cli-args';
+import { readOptions } from './cli-args';
 import type { OptionSpec } from './cli-args';
 import { LiveView } from './live-view';
 import { Region } from './regions';
@@ -51,30 +51,16 @@ function providerUrl(iface: string, ip: string): string {
 }
 
 export async function runZooKeeperDemo(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    process.stdout.write(
-      usage(
-        'npm run demo -- --zookeeper',
-        'Starts a ZooKeeper (Debian zookeeperd, free port) holding Dubbo providers and consumers, and region B\n' +
-          '(node processes speaking the Nacos protocols), with the sync tasks ZooKeeper->B and B->ZooKeeper. The\n' +
-          'consumers move to B, the providers move one by one, ZooKeeper is switched off; both registries are\n' +
-          'checked all along. Ends by itself; Ctrl-C stops everything.',
-        OPTIONS,
-      ),
-    );
-    return 0;
-  }
-  let options: Record<string, number | boolean>;
-  try {
-    options = parseArgs(
-      argv.filter((a) => a !== '--zookeeper'),
-      OPTIONS,
-    );
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`${err.message}\n(npm run demo -- --zookeeper --help lists the options)\n`);
-    return 2;
-  }
+  const options = readOptions(
+    argv.filter((a) => a !== '--zookeeper'),
+    'npm run demo -- --zookeeper',
+    'Starts a ZooKeeper (Debian zookeeperd, free port) holding Dubbo providers and consumers, and region B\n' +
+      '(node processes speaking the Nacos protocols), with the sync tasks ZooKeeper->B and B->ZooKeeper. The\n' +
+      'consumers move to B, the providers move one by one, ZooKeeper is switched off; both registries are\n' +
+      'checked all along. Ends by itself; Ctrl-C stops everything.',
+    OPTIONS,
+  );
+  if (typeof options === 'number') return options;
   const nodes = options.nodes as number;
   const logDir = mkdtempSync(join(tmpdir(), 'distro-sync-zk-demo-'));
   const view = new LiveView(process.stdout, []);
