@@ -10,6 +10,7 @@ import { V2NamingController } from './http/v2-naming.controller';
 import { WriteForwarder } from './http/write-forwarder';
 import { ClientViews } from './http/client-views';
 import { SubscriberAggregator } from './http/service-subscribers';
+import { CatalogServices } from './http/catalog-services';
 import { ServiceNameSearch } from './http/service-names';
 import { PushTally } from './push-tally';
 import { HostLoad } from './http/host-load';
@@ -53,6 +54,7 @@ import { PersistentHealthChecks } from '@/persistent/health/persistent-health-ch
     NamingOperator,
     ClientViews,
     SubscriberAggregator,
+    CatalogServices,
     ServiceNameSearch,
     HostLoad,
     PushTally,

@@ -3,6 +3,8 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NamingAccessGuard } from './naming-access.guard';
 import type { HostView } from '@/nacos/view/service-info';
+import { CatalogServices } from './catalog-services';
+import type { CatalogServiceView } from './catalog-services';
 import { InstanceMaintainer } from './instance-maintainer';
 import { asV1 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
@@ -22,6 +24,7 @@ export class V1NamingController {
     private readonly maintainer: InstanceMaintainer,
     private readonly subscribersOf: SubscriberAggregator,
     private readonly names: ServiceNameSearch,
+    private readonly catalog: CatalogServices,
   ) {}
 
   @Get('ns/service/list')
@@ -48,6 +51,12 @@ export class V1NamingController {
     const page = await asV1(() => this.subscribersOf.serviceSubscribers(NacosParams.fromRequest(request)));
     if (page.unansweredMembers) void reply.header(UNANSWERED_MEMBERS_HEADER, page.unansweredMembers.join(','));
     return page;
+  }
+
+  /** The console's services of a namespace across every group, paged (`{count, serviceList}`, CatalogController). */
+  @Get('ns/catalog/services')
+  catalogServices(@Req() request: FastifyRequest): { count: number; serviceList: CatalogServiceView[] } {
+    return asV1(() => this.catalog.list(NacosParams.fromRequest(request)));
   }
 
   /** The console's instances of one cluster, paged (`{list, count}`, CatalogController). */
