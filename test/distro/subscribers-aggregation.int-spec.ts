@@ -1,4 +1,5 @@
 import { DistroRouting } from '../../src/distro/distro-routing';
+import { DistroService } from '../../src/distro/distro.service';
 import type { TestNode } from '../support/app';
 import { eventually } from '../../tools/support/eventually';
 import { startCluster } from '../support/distro-cluster';
@@ -99,6 +100,41 @@ describe('service subscribers aggregated over the region (3 in-process nodes, Na
     const refused = await subscribers(nodes[0], {});
 
     expect(refused.status).toBe(403);
+  });
+
+  it('should not wait past the forward deadline for a node that is slow, naming it', async () => {
+    // Node 1 stays UP (it answers probes and syncs) but takes 2 s over every request replayed on it.
+    const distro: DistroService = nodes[1].app.get(DistroService);
+    const service = distro as unknown as { replay: (r: unknown) => Promise<unknown> };
+    const replay = service.replay.bind(service);
+    service.replay = async (request) => {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      return replay(request);
+    };
+    try {
+      const started = Date.now();
+      const partial = await subscribers(nodes[0], { accessToken: token });
+      const elapsed = Date.now() - started;
+
+      expect(partial.status).toBe(200);
+      expect(partial.body.subscribers.map((s) => s.addrStr)).toEqual([
+        `10.62.0.1:${UDP_PORTS[0]}`,
+        `10.62.0.3:${UDP_PORTS[2]}`,
+      ]);
+      expect(partial.body.unansweredMembers).toEqual([members[1]]);
+      expect(partial.unansweredHeader).toBe(members[1]);
+      // DISTRO_FORWARD_TIMEOUT_MS is 500 ms; the slow node's 2 s are not waited for.
+      expect(elapsed).toBeLessThan(1500);
+      // A slow answer to a read changes nothing about the member: it stays UP, no stand-in begins.
+      expect(
+        nodes[0].app
+          .get(DistroRouting)
+          .members()
+          .find((m) => m.id === members[1])?.state,
+      ).toBe('UP');
+    } finally {
+      service.replay = replay;
+    }
   });
 
   it('should answer at once with what it gathered when a node is stopped, naming the node', async () => {
