@@ -14,6 +14,8 @@ describe(CatalogServices.name, () => {
     add(key('DEFAULT_GROUP', 'orders'), '10.0.0.2', { healthy: false, clusterName: 'EAST' });
     add(key('shop', 'orders-v2'), '10.0.0.3', { healthy: false });
     add(key('shop', 'stock'), '10.0.0.4');
+    // No stored metadata: Nacos's default threshold 0 is reached when none is healthy.
+    add(key('shop', 'down'), '10.0.0.6', { healthy: false });
     add(key('shop', 'billing', 'dev'), '10.0.0.5');
     // A stored service without instances (service CRUD), with a threshold.
     registry.setServiceMetadata(key('admin', 'empty'), {
@@ -34,7 +36,7 @@ describe(CatalogServices.name, () => {
   it('should list the services of a namespace across every group, in Nacos ServiceView shape', () => {
     const result = setUp().list(NacosParams.of({}));
 
-    expect(result.count).toBe(4);
+    expect(result.count).toBe(5);
     expect(result.serviceList).toEqual([
       {
         name: 'orders',
@@ -45,6 +47,7 @@ describe(CatalogServices.name, () => {
         triggerFlag: 'false',
       },
       { name: 'empty', groupName: 'admin', clusterCount: 0, ipCount: 0, healthyInstanceCount: 0, triggerFlag: 'false' },
+      { name: 'down', groupName: 'shop', clusterCount: 1, ipCount: 1, healthyInstanceCount: 0, triggerFlag: 'true' },
       {
         name: 'orders-v2',
         groupName: 'shop',
@@ -62,17 +65,17 @@ describe(CatalogServices.name, () => {
     const names = (params: Record<string, string>) =>
       sut.list(NacosParams.of(params)).serviceList.map((s) => `${s.groupName}@@${s.name}`);
 
-    expect(names({ groupNameParam: 'ho' })).toEqual(['shop@@orders-v2', 'shop@@stock']);
+    expect(names({ groupNameParam: 'ho' })).toEqual(['shop@@down', 'shop@@orders-v2', 'shop@@stock']);
     expect(names({ serviceNameParam: 'order' })).toEqual(['DEFAULT_GROUP@@orders', 'shop@@orders-v2']);
     expect(names({ hasIpCount: 'true' })).not.toContain('admin@@empty');
     expect(names({ namespaceId: 'dev' })).toEqual(['shop@@billing']);
     expect(sut.list(NacosParams.of({ pageNo: '2', pageSize: '3' }))).toMatchObject({
-      count: 4,
-      serviceList: [{ name: 'stock' }],
+      count: 5,
+      serviceList: [{ name: 'orders-v2' }, { name: 'stock' }],
     });
     // Above 500 a page is 500 long.
-    expect(sut.list(NacosParams.of({ pageSize: '100000' })).serviceList).toHaveLength(4);
-    expect(sut.list(NacosParams.of({ pageNo: '9', pageSize: '3' }))).toEqual({ count: 4, serviceList: [] });
+    expect(sut.list(NacosParams.of({ pageSize: '100000' })).serviceList).toHaveLength(5);
+    expect(sut.list(NacosParams.of({ pageNo: '9', pageSize: '3' }))).toEqual({ count: 5, serviceList: [] });
   });
 
   it('should refuse a bad page size, a bad name and withInstances=true, naming the param', () => {

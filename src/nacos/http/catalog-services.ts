@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Registry } from '@/registry';
 import type { NamingRegistry, ServiceKey } from '@/registry';
-import { selectWithProtection } from '@/nacos/view/protection';
 import { NacosRequestError, NacosV2ErrorCode } from './nacos-errors';
 import { MAX_PAGE_SIZE } from './nacos-params';
 import type { NacosParams } from './nacos-params';
@@ -13,7 +12,7 @@ export interface CatalogServiceView {
   clusterCount: number;
   ipCount: number;
   healthyInstanceCount: number;
-  /** "true" when the service's protect threshold is reached. */
+  /** "true" when the share of healthy instances is at or below the protect threshold (Nacos's isProtectThreshold). */
   triggerFlag: 'true' | 'false';
 }
 
@@ -55,16 +54,17 @@ export class CatalogServices {
 
   private view(key: ServiceKey): CatalogServiceView {
     const instances = this.registry.listInstances(key);
-    const clusters = new Set(instances.map((each) => each.clusterName));
-    const enabled = instances.filter((each) => each.enabled);
-    const protection = selectWithProtection(enabled, false, this.registry.serviceMetadata(key));
+    const healthy = instances.filter((each) => each.healthy).length;
+    // As Nacos's catalog computes it (not the list's protection): healthy share of every instance at or
+    // below the threshold, 0 for a service without stored metadata; never for a service without instances.
+    const threshold = Math.fround(this.registry.serviceMetadata(key)?.protectThreshold ?? 0);
     return {
       name: key.name,
       groupName: key.group,
-      clusterCount: clusters.size,
+      clusterCount: new Set(instances.map((each) => each.clusterName)).size,
       ipCount: instances.length,
-      healthyInstanceCount: instances.filter((each) => each.healthy).length,
-      triggerFlag: protection.reachProtectionThreshold ? 'true' : 'false',
+      healthyInstanceCount: healthy,
+      triggerFlag: instances.length > 0 && healthy / instances.length <= threshold ? 'true' : 'false',
     };
   }
 }
