@@ -110,6 +110,27 @@ describe(NacosServiceListing.name, () => {
     expect(most).toBe(1);
   });
 
+  it('should not trust the count to stop (some 2.x answer the page length) nor loop on a server ignoring pageNo', async () => {
+    const names = Array.from({ length: LIST_PAGE_SIZE * 2 }, (_, i) => `svc-${i}`);
+    const pages: number[] = [];
+    const pageLengthAsCount: GroupLister = (_ns, _group, pageNo, pageSize) => {
+      pages.push(pageNo);
+      const page = names.slice((pageNo - 1) * pageSize, pageNo * pageSize);
+      return Promise.resolve({ count: page.length, names: page });
+    };
+    const nacos = fakeNacos({});
+    expect(await new NacosServiceListing(nacos.http, pageLengthAsCount, 'public').matching(selector({}))).toHaveLength(
+      names.length,
+    );
+    expect(pages).toEqual([1, 2, 3]);
+
+    const ignoresPageNo: GroupLister = () =>
+      Promise.resolve({ count: names.length, names: names.slice(0, LIST_PAGE_SIZE) });
+    expect(await new NacosServiceListing(nacos.http, ignoresPageNo, 'public').matching(selector({}))).toHaveLength(
+      LIST_PAGE_SIZE,
+    );
+  });
+
   it("should read the cluster's namespace where the server lists none", async () => {
     const nacos = fakeNacos(DATA, { namespaces: false });
     const keys = await new NacosServiceListing(nacos.http, nacos.listGroup, 'dev').matching(

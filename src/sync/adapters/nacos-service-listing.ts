@@ -65,15 +65,12 @@ export class NacosServiceListing {
     return [...new Set(listed)].filter(matches);
   }
 
-  private async inGroup(namespace: string, group: string): Promise<string[]> {
-    const names = await readPages(
+  private inGroup(namespace: string, group: string): Promise<string[]> {
+    return readPages(
       (pageNo) => this.listGroup(namespace, group, pageNo, LIST_PAGE_SIZE),
-      (page) => ({
-        count: page.count,
-        items: page.names,
-      }),
+      (page) => page.names,
+      (name) => name,
     );
-    return [...new Set(names)];
   }
 
   private async acrossGroups(namespace: string): Promise<ServiceKey[]> {
@@ -87,30 +84,29 @@ export class NacosServiceListing {
         }
         return page;
       },
-      (page: CatalogPage) => ({ count: page.count, items: page.services }),
+      (page: CatalogPage) => page.services,
+      ({ group, name }) => `${group}@@${name}`,
     );
-    const seen = new Set<string>();
-    const keys: ServiceKey[] = [];
-    for (const { group, name } of services) {
-      const id = `${group}@@${name}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      keys.push({ namespace, group, name });
-    }
-    return keys;
+    return services.map(({ group, name }) => ({ namespace, group, name }));
   }
 }
 
-/** Reads pages from 1 until one is short or the count is reached (bounded by MAX_PAGES). */
+/**
+ * Reads pages from 1 until one is short, or adds nothing new (a server ignoring `pageNo`), bounded by
+ * MAX_PAGES. The count a server answers is not trusted to stop: some Nacos 2.x versions answer the
+ * page's length as `count` to a ServiceListRequest.
+ */
 async function readPages<P, T>(
   read: (pageNo: number) => Promise<P>,
-  parts: (page: P) => { count: number; items: T[] },
-) {
-  const all: T[] = [];
+  itemsOf: (page: P) => T[],
+  keyOf: (item: T) => string,
+): Promise<T[]> {
+  const seen = new Map<string, T>();
   for (let pageNo = 1; pageNo <= MAX_PAGES; pageNo++) {
-    const { count, items } = parts(await read(pageNo));
-    all.push(...items);
-    if (items.length < LIST_PAGE_SIZE || pageNo * LIST_PAGE_SIZE >= count) return all;
+    const items = itemsOf(await read(pageNo));
+    const before = seen.size;
+    for (const item of items) if (!seen.has(keyOf(item))) seen.set(keyOf(item), item);
+    if (items.length < LIST_PAGE_SIZE || seen.size === before) return [...seen.values()];
   }
   throw new Error(`a service listing of more than ${MAX_PAGES} pages of ${LIST_PAGE_SIZE} is not read`);
 }
