@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@/config';
 import { Registry } from '@/registry';
 import type { ClientSyncData, DistroRegistryView } from '@/registry';
-import { ClusterRouting } from '@/routing/cluster-routing';
+import { ClusterRouting, MemberUnreachableError } from '@/routing/cluster-routing';
 import type { ClusterMember, ForwardedHttpRequest, ForwardedHttpResponse } from '@/routing/cluster-routing';
 import { DistroEngine } from './distro-engine';
 import type { EngineLog } from './distro-engine';
@@ -12,7 +12,7 @@ import { CLIENT_DATA_TYPE } from './distro-types';
 import type { DistroObserver } from './distro-types';
 import { DistroGrpcClient } from './grpc/distro-grpc-client';
 import { ClientDataProcessor } from './naming/client-data-processor';
-import { PeerForwarder } from './peer-forwarder';
+import { PeerForwarder, unanswered } from './peer-forwarder';
 import type { StandInObserver } from './peer-forwarder';
 import { resolveSelf } from './self-identity';
 
@@ -198,5 +198,18 @@ export class DistroRouting extends ClusterRouting {
   forwardHttp(member: string, request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
     if (!this.current) return Promise.reject(new Error(`standalone node has no member ${member} to forward to`));
     return this.current.forwarder.forward(member, request);
+  }
+
+  /** A read on a peer: a DOWN peer is not tried; one that gives no answer within the forward deadline rejects. */
+  override async askMember(member: string, request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
+    const runtime = this.current;
+    if (!runtime || !runtime.members.has(member)) throw new MemberUnreachableError(member, 'not a member');
+    const status = runtime.members.get(member);
+    if (status?.state === 'DOWN') throw new MemberUnreachableError(member, 'DOWN');
+    try {
+      return await runtime.client.forward(member, request);
+    } catch (error) {
+      throw unanswered(member, error) ?? new MemberUnreachableError(member, (error as Error).message);
+    }
   }
 }

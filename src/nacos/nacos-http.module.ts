@@ -9,6 +9,8 @@ import { V1NamingController } from './http/v1-naming.controller';
 import { V2NamingController } from './http/v2-naming.controller';
 import { WriteForwarder } from './http/write-forwarder';
 import { ClientViews } from './http/client-views';
+import { SubscriberAggregator } from './http/service-subscribers';
+import { CatalogServices } from './http/catalog-services';
 import { ServiceNameSearch } from './http/service-names';
 import { PushTally } from './push-tally';
 import { HostLoad } from './http/host-load';
@@ -51,6 +53,8 @@ import { PersistentHealthChecks } from '@/persistent/health/persistent-health-ch
     InstanceMaintainer,
     NamingOperator,
     ClientViews,
+    SubscriberAggregator,
+    CatalogServices,
     ServiceNameSearch,
     HostLoad,
     PushTally,

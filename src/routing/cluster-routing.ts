@@ -107,6 +107,17 @@ export abstract class ClusterRouting {
    */
   abstract replicated(clientId: string): Promise<void>;
 
+  /**
+   * Asks another member a read-only Nacos request and returns its answer, whatever its status: how a
+   * node gathers a view each member holds on its own (subscribers), as Nacos asks every member with
+   * `aggregation=false`. Over the same authenticated peer channel and short deadline as a forward, but
+   * nothing else happens: no stand-in, no change of the member's state. Rejects with
+   * MemberUnreachableError when the member gave no answer (down, slow, refused).
+   */
+  askMember(member: string, _request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
+    return Promise.reject(new MemberUnreachableError(member, 'not a member of this region'));
+  }
+
   /** The members of the region, self first; a node without peers lists itself alone. */
   members(): ClusterMember[] {
     return [{ id: this.selfId(), state: 'UP', self: true, failures: 0 }];

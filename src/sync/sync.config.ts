@@ -56,6 +56,13 @@ export class SyncConfig {
   private readonly retryCapMs: number = 300000;
 
   @Env(
+    'SYNC_NACOS_RELIST_MS',
+    'How often a task reading a nacos cluster lists its services again, to subscribe new ones and drop vanished ones (and namespaces, for a namespace pattern)',
+  )
+  @EnvInt(200, 600000)
+  readonly nacosRelistMs: number = 5000;
+
+  @Env(
     'SYNC_DELETE_TARGET_WAIT_MS',
     'How long a deletion keeps trying to withdraw copies from a target that does not answer (or refuses the credential) before it drops the task and leaves its copies to lapse by their TTL',
   )

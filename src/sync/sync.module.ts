@@ -77,6 +77,7 @@ export class SyncModule implements OnModuleInit {
           namespace: cluster.namespace ?? 'public',
           username: cluster.username ?? undefined,
           password: secrets.password,
+          relistIntervalMs: this.config.sync.nacosRelistMs,
         }),
     );
     this.adapters.register(

@@ -70,6 +70,9 @@ const ROUTES = [
   'POST /nacos/v2/console/namespace',
   'PUT /nacos/v2/console/namespace',
   'DELETE /nacos/v2/console/namespace',
+  // Issue 19: the console's catalog across groups, subscribers over the region.
+  'GET /nacos/v1/ns/catalog/services',
+  'GET /nacos/v1/ns/service/subscribers',
 ] as const;
 type Route = (typeof ROUTES)[number];
 
@@ -92,8 +95,8 @@ const NAME_PARAMS = ['serviceName', 'groupName', 'namespaceId', 'clusterName', '
 const NUMBER_PARAMS: Record<string, { integer: boolean; routes: RegExp }> = {
   port: { integer: true, routes: /ns\/(instance|health(\/instance)?|client\/service\/\w+\/list)$/ },
   weight: { integer: false, routes: /^(POST|PUT|PATCH) .*ns\/instance$/ },
-  pageNo: { integer: true, routes: /(service\/list|catalog\/instances)$/ },
-  pageSize: { integer: true, routes: /(service\/list|catalog\/instances)$/ },
+  pageNo: { integer: true, routes: /(service\/list|catalog\/instances|catalog\/services|service\/subscribers)$/ },
+  pageSize: { integer: true, routes: /(service\/list|catalog\/instances|catalog\/services|service\/subscribers)$/ },
   udpPort: { integer: true, routes: /instance\/list$/ },
 };
 
@@ -194,6 +197,11 @@ const GOOD: Record<string, fc.Arbitrary<string>> = {
   namespaceDesc: fc.constantFrom('', 'a namespace'),
   show: fc.constantFrom('all', 'no'),
   checkNamespaceIdExist: fc.constantFrom('true', 'false'),
+  groupNameParam: fc.constantFrom('', 'G', 'DEFAULT'),
+  serviceNameParam: fc.constantFrom('', 'fz'),
+  hasIpCount: fc.constantFrom('true', 'false'),
+  withInstances: fc.constantFrom('false'),
+  aggregation: fc.constantFrom('true', 'false'),
 };
 
 const strictInt = (valid: number[]) => numberText(fc.constantFrom(...valid));
@@ -239,6 +247,11 @@ const BAD: Record<string, fc.Arbitrary<unknown>> = {
   namespaceName: hostileString,
   namespaceShowName: hostileString,
   namespaceDesc: hostileString,
+  groupNameParam: hostileString,
+  serviceNameParam: hostileString,
+  hasIpCount: hostileString,
+  withInstances: hostileString,
+  aggregation: hostileString,
 };
 
 const SERVICE_FIELDS = ['groupName', 'namespaceId', 'protectThreshold', 'metadata', 'selector'];
@@ -342,6 +355,22 @@ const PARAMS_OF: Record<Route, { required: string[]; optional: string[] }> = {
   'POST /nacos/v2/console/namespace': { required: ['namespaceId', 'namespaceName'], optional: ['namespaceDesc'] },
   'PUT /nacos/v2/console/namespace': { required: ['namespaceId', 'namespaceName'], optional: ['namespaceDesc'] },
   'DELETE /nacos/v2/console/namespace': { required: ['namespaceId'], optional: [] },
+  'GET /nacos/v1/ns/catalog/services': {
+    required: [],
+    optional: [
+      'namespaceId',
+      'groupNameParam',
+      'serviceNameParam',
+      'pageNo',
+      'pageSize',
+      'hasIpCount',
+      'withInstances',
+    ],
+  },
+  'GET /nacos/v1/ns/service/subscribers': {
+    required: ['serviceName'],
+    optional: ['groupName', 'namespaceId', 'pageNo', 'pageSize', 'aggregation'],
+  },
 };
 
 /** A route's params: well-formed, then up to 3 mutated or removed, plus sometimes a repeated or unknown one. */

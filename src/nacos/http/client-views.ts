@@ -27,9 +27,6 @@ export interface SubscriberView {
   cluster: string;
 }
 
-/** Largest `pageSize` of `/service/subscribers` (Nacos reads any int; 1000 is its default). */
-const MAX_SUBSCRIBER_PAGE = 10_000;
-
 /** An ip-port client id `ip:port#ephemeral` split, or undefined for any other id. */
 function ipPortParts(clientId: string): { ip: string; port: number; ephemeral: boolean } | undefined {
   const hash = clientId.lastIndexOf('#');
@@ -174,16 +171,11 @@ export class ClientViews {
   }
 
   /**
-   * Nacos's `/service/subscribers`: subscribers on this node of every service in the namespace
-   * whose name contains `serviceName` and whose group contains `groupName` (Nacos's fuzzy match),
-   * one per subscriber address, paged (`pageNo` from 1, `pageSize` default 1000); `count` is the total.
+   * Nacos's `/service/subscribers` on this node alone (its `aggregation=false`): subscribers of every
+   * service in the namespace whose name contains `serviceName` and whose group contains `groupName`
+   * (Nacos's fuzzy match), one per subscriber identity, unpaged (SubscriberAggregator pages the merge).
    */
-  serviceSubscribers(params: NacosParams): { subscribers: SubscriberView[]; count: number } {
-    const pattern = params.service();
-    const pageNo = params.pageNumber('pageNo', 1);
-    const pageSize = params.positiveInt('pageSize', 1000, MAX_SUBSCRIBER_PAGE);
-    // Subscriptions are never replicated; `aggregation` (ask every member) is checked and this node answers.
-    params.bool('aggregation');
+  localServiceSubscribers(pattern: ServiceKey): SubscriberView[] {
     const all: SubscriberView[] = [];
     const seen = new Set<string>();
     for (const key of this.registry.subscribedServices()) {
@@ -191,15 +183,13 @@ export class ClientViews {
       if (!key.group.includes(pattern.group)) continue;
       for (const [subscriberId, info] of this.registry.subscribers(key)) {
         const view = subscriberView(key, subscriberId, info);
-        const identity = `${view.serviceName}|${view.addrStr}|${view.agent}|${view.app}|${view.cluster}`;
+        const identity = subscriberIdentity(view);
         if (seen.has(identity)) continue;
         seen.add(identity);
         all.push(view);
       }
     }
-    all.sort((a, b) => a.serviceName.localeCompare(b.serviceName) || a.addrStr.localeCompare(b.addrStr));
-    const start = (pageNo - 1) * pageSize;
-    return { subscribers: all.slice(start, start + pageSize), count: all.length };
+    return all;
   }
 
   private addressFilter(params: NacosParams): { ip?: string; port?: number } {
@@ -231,6 +221,11 @@ export class ClientViews {
     }
     return client?.owner ?? this.routing.selfId();
   }
+}
+
+/** What makes two subscriber entries one (Nacos de-duplicates the merged lists by Subscriber.toString). */
+export function subscriberIdentity(view: SubscriberView): string {
+  return `${view.namespaceId}|${view.serviceName}|${view.addrStr}|${view.agent}|${view.app}|${view.cluster}`;
 }
 
 function subscriberView(key: ServiceKey, subscriberId: string, info: unknown): SubscriberView {

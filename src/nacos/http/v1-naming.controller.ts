@@ -1,15 +1,17 @@
-import { Controller, Get, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NamingAccessGuard } from './naming-access.guard';
 import type { HostView } from '@/nacos/view/service-info';
-import { ClientViews } from './client-views';
-import type { SubscriberView } from './client-views';
+import { CatalogServices } from './catalog-services';
+import type { CatalogServiceView } from './catalog-services';
 import { InstanceMaintainer } from './instance-maintainer';
 import { asV1 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
 import { NacosNamingService } from './naming.service';
 import { ServiceNameSearch } from './service-names';
+import { SubscriberAggregator, UNANSWERED_MEMBERS_HEADER } from './service-subscribers';
+import type { SubscribersPage } from './service-subscribers';
 import type { ServiceNames } from './service-names';
 
 /** Nacos Open API v1 service list and the console's instance list (service CRUD and namespaces: src/naming-catalog). */
@@ -20,8 +22,9 @@ export class V1NamingController {
   constructor(
     private readonly naming: NacosNamingService,
     private readonly maintainer: InstanceMaintainer,
-    private readonly views: ClientViews,
+    private readonly subscribersOf: SubscriberAggregator,
     private readonly names: ServiceNameSearch,
+    private readonly catalog: CatalogServices,
   ) {}
 
   @Get('ns/service/list')
@@ -36,10 +39,24 @@ export class V1NamingController {
     return asV1(() => this.names.search(NacosParams.fromRequest(request)));
   }
 
-  /** Who subscribes on this node to the services matching `serviceName`/`groupName` (`{subscribers, count}`). */
+  /**
+   * Who subscribes to the services matching `serviceName`/`groupName` (`{subscribers, count}`), on every
+   * member of the region unless `aggregation=false`; members that gave no answer are named in a header.
+   */
   @Get('ns/service/subscribers')
-  subscribers(@Req() request: FastifyRequest): { subscribers: SubscriberView[]; count: number } {
-    return asV1(() => this.views.serviceSubscribers(NacosParams.fromRequest(request)));
+  async subscribers(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<SubscribersPage> {
+    const page = await asV1(() => this.subscribersOf.serviceSubscribers(NacosParams.fromRequest(request)));
+    if (page.unansweredMembers) void reply.header(UNANSWERED_MEMBERS_HEADER, page.unansweredMembers.join(','));
+    return page;
+  }
+
+  /** The console's services of a namespace across every group, paged (`{count, serviceList}`, CatalogController). */
+  @Get('ns/catalog/services')
+  catalogServices(@Req() request: FastifyRequest): { count: number; serviceList: CatalogServiceView[] } {
+    return asV1(() => this.catalog.list(NacosParams.fromRequest(request)));
   }
 
   /** The console's instances of one cluster, paged (`{list, count}`, CatalogController). */

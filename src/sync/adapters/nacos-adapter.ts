@@ -1,10 +1,12 @@
 import { NacosNamingClient } from './nacos-grpc-client';
-import type { NacosHost } from './nacos-grpc-client';
 import { DEFAULT_CLUSTER, formatServiceKey } from '@/registry';
 import type { ServiceKey } from '@/registry';
 import type { CopyRecord, TaskSelector } from '../reconcile/copy-plan';
-import { SYNC_TASK_KEY, ServiceSelector, copyInstance } from '../reconcile/copy-plan';
-import { grpcAddresses } from './cluster-addresses';
+import { SYNC_TASK_KEY, copyInstance } from '../reconcile/copy-plan';
+import { grpcAddresses, httpAddresses } from './cluster-addresses';
+import { NacosGrpcSource } from './nacos-grpc-source';
+import { NacosServiceListing } from './nacos-service-listing';
+import { NacosV1Client } from './nacos-v1-client';
 import { timedCheck } from './registry-endpoint';
 import type { ReachabilityReport } from './registry-endpoint';
 import type { ServiceSnapshot, SourceRegistry, SourceWatch } from './source-registry';
@@ -12,24 +14,26 @@ import type { CopyOwner, RenewOutcome, ServiceCopies, TargetRegistry } from './t
 
 export interface NacosClusterSettings {
   addresses: readonly string[];
-  /** The namespace this cluster is used in (Nacos's gRPC API lists services of one namespace). */
+  /** The namespace this cluster is used in: copies go there, and a source reads it when the server lists no namespaces. */
   namespace: string;
   username?: string;
   password?: string;
-  /** How often a watch looks for services that appeared in the source. */
-  discoveryIntervalMs?: number;
+  /** How often a source watch lists the services again (SYNC_NACOS_RELIST_MS). Default 5000. */
+  relistIntervalMs?: number;
+  /** Calls in flight at once per task for reads and subscriptions. Default 8. */
+  concurrency?: number;
 }
 
-const PAGE_SIZE = 500;
-
 /**
- * A Nacos 2.x/3.x cluster over the Nacos gRPC client protocol. As a source it lists the services
- * of one namespace and group (Nacos's API has no "all groups" listing) and subscribes to each;
+ * A Nacos 2.x/3.x cluster over the Nacos gRPC client protocol. As a source (NacosGrpcSource) it
+ * lists the matching services of every matching namespace and group — per group over gRPC, across
+ * groups and namespaces over the HTTP console APIs (NacosServiceListing) — and subscribes to each;
  * as a target it registers each service's copies with one batch registration on its own
  * connection, so the copies are ephemeral in Nacos: they live as long as the connection.
  */
 export class NacosRegistryAdapter implements SourceRegistry, TargetRegistry {
   private readonly client: NacosNamingClient;
+  private readonly source: NacosGrpcSource;
   /** Services this adapter wrote copies into, to list them back for drift repair. */
   private readonly written = new Map<string, ServiceKey>();
 
@@ -40,49 +44,32 @@ export class NacosRegistryAdapter implements SourceRegistry, TargetRegistry {
       username: settings.username,
       password: settings.password,
     });
+    const http = new NacosV1Client({
+      addresses: httpAddresses(settings.addresses),
+      username: settings.username,
+      password: settings.password,
+    });
+    const listing = new NacosServiceListing(
+      http,
+      async (namespace, group, pageNo, pageSize) => {
+        const page = await this.client.listServices({ namespace, group, pageNo, pageSize });
+        // Some Nacos 2.x servers answer grouped names (`group@@name`).
+        return { count: page.count, names: page.serviceNames.map(ungrouped) };
+      },
+      settings.namespace,
+    );
+    this.source = new NacosGrpcSource(this.client, listing, {
+      relistIntervalMs: settings.relistIntervalMs,
+      concurrency: settings.concurrency,
+    });
   }
 
-  async snapshot(selector: TaskSelector): Promise<ServiceSnapshot[]> {
-    const out: ServiceSnapshot[] = [];
-    for (const key of await this.matchingServices(selector)) {
-      const info = await this.client.query(key.name, { group: key.group });
-      out.push({ key, instances: info.hosts.map(sourceInstance) });
-    }
-    return out;
+  snapshot(selector: TaskSelector): Promise<ServiceSnapshot[]> {
+    return this.source.snapshot(selector);
   }
 
   watch(selector: TaskSelector, onService: (s: ServiceSnapshot) => void, onError: (err: Error) => void): SourceWatch {
-    const subscribed = new Map<string, ServiceKey>();
-    const listeners = new Map<string, (info: { hosts: NacosHost[] }) => void>();
-    let stopped = false;
-    const discover = async (): Promise<void> => {
-      const keys = await this.matchingServices(selector);
-      for (const key of keys) {
-        const id = formatServiceKey(key);
-        if (subscribed.has(id) || stopped) continue;
-        subscribed.set(id, key);
-        const listener = (info: { hosts: NacosHost[] }): void =>
-          onService({ key, instances: info.hosts.map(sourceInstance) });
-        listeners.set(id, listener);
-        const current = await this.client.subscribe(key.name, listener, { group: key.group });
-        onService({ key, instances: current.hosts.map(sourceInstance) });
-      }
-    };
-    const tick = (): void => {
-      discover().catch((err: unknown) => onError(err as Error));
-    };
-    tick();
-    const timer = setInterval(tick, this.settings.discoveryIntervalMs ?? 5000);
-    timer.unref();
-    return {
-      close: () => {
-        stopped = true;
-        clearInterval(timer);
-        for (const [id, key] of subscribed) {
-          void this.client.unsubscribe(key.name, listeners.get(id), { group: key.group }).catch(() => undefined);
-        }
-      },
-    };
+    return this.source.watch(selector, onService, onError);
   }
 
   async applyCopies(_owner: CopyOwner, services: ServiceCopies[]): Promise<void> {
@@ -145,23 +132,6 @@ export class NacosRegistryAdapter implements SourceRegistry, TargetRegistry {
     return Promise.resolve();
   }
 
-  /** The services of the cluster's namespace and the selector's group that match the selector. */
-  private async matchingServices(selector: TaskSelector): Promise<ServiceKey[]> {
-    if (selector.groupName.includes('*')) {
-      throw new Error('a nacos source lists services per group: give the task a group name, not a pattern');
-    }
-    const select = new ServiceSelector(selector);
-    const keys: ServiceKey[] = [];
-    for (let pageNo = 1; ; pageNo++) {
-      const page = await this.client.listServices({ group: selector.groupName, pageNo, pageSize: PAGE_SIZE });
-      for (const name of page.serviceNames) {
-        const key = { namespace: this.settings.namespace, group: selector.groupName, name };
-        if (select.matches(key)) keys.push(key);
-      }
-      if (page.serviceNames.length < PAGE_SIZE || pageNo * PAGE_SIZE >= page.count) return keys;
-    }
-  }
-
   private requireNamespace(key: ServiceKey): void {
     if (key.namespace !== this.settings.namespace) {
       throw new Error(`this nacos cluster is used in namespace ${this.settings.namespace}, not ${key.namespace}`);
@@ -169,14 +139,7 @@ export class NacosRegistryAdapter implements SourceRegistry, TargetRegistry {
   }
 }
 
-function sourceInstance(h: NacosHost): ServiceSnapshot['instances'][number] {
-  return {
-    ip: h.ip,
-    port: h.port,
-    weight: h.weight,
-    healthy: h.healthy,
-    enabled: h.enabled,
-    clusterName: h.clusterName || DEFAULT_CLUSTER,
-    metadata: h.metadata ?? {},
-  };
+function ungrouped(name: string): string {
+  const at = name.indexOf('@@');
+  return at < 0 ? name : name.slice(at + 2);
 }

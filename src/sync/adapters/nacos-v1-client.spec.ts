@@ -166,4 +166,60 @@ describe(NacosV1Client.name, () => {
     expect(refused).toMatchObject({ message: 'login as sync refused: wrong username or password' });
     expect(s.calls.filter((c) => c.path !== '/nacos/v1/auth/login').every((c) => !c.params.has('password'))).toBe(true);
   });
+
+  it('should list namespaces from the first console API served: v1, then v2, then v3 (where 3.x answers 410)', async () => {
+    const nacos3 = await start((req) => {
+      if (req.url?.startsWith('/nacos/v3/admin/core/namespace/list')) {
+        return { body: { code: 0, data: [{ namespace: '' }, { namespace: 'dev' }] } };
+      }
+      return { status: 410, body: { code: 40000, message: 'use the v3 API' } };
+    });
+    const none = await start(() => ({ status: 404, body: 'no such route' }));
+
+    expect(await new NacosV1Client({ addresses: [nacos3.address] }).namespaces()).toEqual(['public', 'dev']);
+    expect(nacos3.calls.map((c) => c.path)).toEqual([
+      '/nacos/v1/console/namespaces',
+      '/nacos/v2/console/namespace/list',
+      '/nacos/v3/admin/core/namespace/list',
+    ]);
+    expect(await new NacosV1Client({ addresses: [none.address] }).namespaces()).toBeUndefined();
+  });
+
+  it('should read a catalog page across groups from /ns/catalog/services, else from the v3 admin list, checked', async () => {
+    const nacos2 = await start((_req, params) => ({
+      body: {
+        count: 3,
+        serviceList: [
+          { name: 'a', groupName: 'G1' },
+          { name: `p${params.get('pageNo')}`, groupName: 'G2' },
+        ],
+      },
+    }));
+    const nacos3 = await start((req) =>
+      req.url?.startsWith('/nacos/v3/admin/ns/service/list')
+        ? { body: { code: 0, data: { totalCount: 1, pageItems: [{ name: 'x', groupName: 'G' }] } } }
+        : { status: 410, body: 'gone' },
+    );
+    const broken = await start(() => ({ body: { count: 1, serviceList: [{ name: 'no-group' }] } }));
+
+    expect(await new NacosV1Client({ addresses: [nacos2.address] }).catalogServices('dev', 2, 500)).toEqual({
+      count: 3,
+      services: [
+        { group: 'G1', name: 'a' },
+        { group: 'G2', name: 'p2' },
+      ],
+    });
+    expect(Object.fromEntries(nacos2.calls[0].params)).toMatchObject({
+      namespaceId: 'dev',
+      pageNo: '2',
+      pageSize: '500',
+    });
+    expect(await new NacosV1Client({ addresses: [nacos3.address] }).catalogServices('public', 1, 500)).toEqual({
+      count: 1,
+      services: [{ group: 'G', name: 'x' }],
+    });
+    await expect(new NacosV1Client({ addresses: [broken.address] }).catalogServices('public', 1, 500)).rejects.toThrow(
+      /a service has no name or group/,
+    );
+  });
 });

@@ -28,6 +28,18 @@ export interface V1ServicePage {
   names: string[];
 }
 
+/** One page of services across groups: the total, and each service's group and name. */
+export interface CatalogPage {
+  count: number;
+  services: Array<{ group: string; name: string }>;
+}
+
+const NAMESPACE_LISTS = [
+  '/nacos/v1/console/namespaces',
+  '/nacos/v2/console/namespace/list',
+  '/nacos/v3/admin/core/namespace/list',
+] as const;
+
 export interface V1BeatAnswer {
   /** False when the server does not know the instance (code 20404): register it again. */
   found: boolean;
@@ -91,22 +103,59 @@ export class NacosV1Client {
     }
   }
 
-  /** Namespace ids from the console API (`''` is `public`), or undefined where it is not served. */
+  /**
+   * Namespace ids (`''` is `public`) from the first console API the server serves: v1
+   * `/console/namespaces` (1.x, 2.x), v2 `/console/namespace/list` (2.2+), v3
+   * `/v3/admin/core/namespace/list` (3.x, where the v1/v2 console answers 410); undefined when none is.
+   */
   async namespaces(): Promise<string[] | undefined> {
-    let body: unknown;
+    for (const path of NAMESPACE_LISTS) {
+      const body = await this.unlessAbsent(() => this.json('GET', path, {}));
+      if (body === undefined) continue;
+      const data = asObject(body, path).data;
+      if (!Array.isArray(data)) throw invalid(path, 'data is not a list');
+      return data.map((each) => {
+        const id = asObject(each, path).namespace;
+        if (typeof id !== 'string') throw invalid(path, 'a namespace has no id');
+        return id === '' ? 'public' : id;
+      });
+    }
+    return undefined;
+  }
+
+  /**
+   * One page of a namespace's services across every group: the console catalog (`/ns/catalog/services`,
+   * 1.x and 2.x) or, where it is gone (3.x), the v3 admin service list. Undefined when neither is served.
+   */
+  async catalogServices(namespace: string, pageNo: number, pageSize: number): Promise<CatalogPage | undefined> {
+    const page = { namespaceId: namespace, pageNo: String(pageNo), pageSize: String(pageSize) };
+    const v1 = await this.unlessAbsent(() =>
+      this.json('GET', '/nacos/v1/ns/catalog/services', { ...page, withInstances: 'false' }),
+    );
+    if (v1 !== undefined) {
+      const body = asObject(v1, 'catalog/services');
+      return catalogPage('catalog/services', body.count, body.serviceList);
+    }
+    const v3 = await this.unlessAbsent(() =>
+      this.json('GET', '/nacos/v3/admin/ns/service/list', {
+        ...page,
+        withInstances: 'false',
+        ignoreEmptyService: 'false',
+      }),
+    );
+    if (v3 === undefined) return undefined;
+    const data = asObject(asObject(v3, 'v3 service/list').data, 'v3 service/list');
+    return catalogPage('v3 service/list', data.totalCount, data.pageItems);
+  }
+
+  /** The call's answer, or undefined when the server does not serve the route (404, or 410 where 3.x retired it). */
+  private async unlessAbsent<T>(read: () => Promise<T>): Promise<T | undefined> {
     try {
-      body = await this.json('GET', '/nacos/v1/console/namespaces', {});
+      return await read();
     } catch (err) {
-      if (err instanceof NacosV1Error && err.status === 404) return undefined;
+      if (err instanceof NacosV1Error && (err.status === 404 || err.status === 410)) return undefined;
       throw err;
     }
-    const data = asObject(body, 'console/namespaces').data;
-    if (!Array.isArray(data)) throw invalid('console/namespaces', 'data is not a list');
-    return data.map((each) => {
-      const id = asObject(each, 'console/namespaces').namespace;
-      if (typeof id !== 'string') throw invalid('console/namespaces', 'a namespace has no id');
-      return id === '' ? 'public' : id;
-    });
   }
 
   async listServices(namespace: string, group: string, pageNo: number, pageSize: number): Promise<V1ServicePage> {
@@ -365,4 +414,17 @@ function invalid(what: string, why: string): NacosV1Error {
 
 function clip(text: string): string {
   return text.length > MAX_ERROR_BODY ? `${text.slice(0, MAX_ERROR_BODY)}…` : text;
+}
+
+/** A catalog page checked: a count and a list of `{name, groupName}`. */
+function catalogPage(what: string, count: unknown, list: unknown): CatalogPage {
+  if (!isCount(count) || !Array.isArray(list)) throw invalid(what, 'expected a count and a list of services');
+  const services = list.map((each) => {
+    const { name, groupName } = asObject(each, what);
+    if (typeof name !== 'string' || name === '' || typeof groupName !== 'string' || groupName === '') {
+      throw invalid(what, 'a service has no name or group');
+    }
+    return { group: groupName, name };
+  });
+  return { count, services };
 }

@@ -1,31 +1,37 @@
 import { batchError, forEachBounded } from '@/common/bounded';
-import { formatServiceKey, wildcard } from '@/registry';
+import { formatServiceKey } from '@/registry';
 import type { ServiceKey } from '@/registry';
 import type { SourceInstance, TaskSelector } from '../reconcile/copy-plan';
-import { ServiceSelector } from '../reconcile/copy-plan';
 import type { NacosV1Client } from './nacos-v1-client';
+import { LIST_PAGE_SIZE, NacosServiceListing } from './nacos-service-listing';
 import { timedCheck } from './registry-endpoint';
 import type { ReachabilityReport } from './registry-endpoint';
 import type { ServiceSnapshot, SourceRegistry, SourceWatch } from './source-registry';
 
-const PAGE_SIZE = 500;
-
 /**
  * A Nacos 1.x cluster read as a source, over the naming Open API v1. It polls: every
- * `pollIntervalMs` it lists the matching services and reads each one's instances (bounded
+ * `pollIntervalMs` it lists the matching services (NacosServiceListing: `/ns/service/list` per
+ * group, the console's namespaces and catalog for patterns) and reads each one's instances (bounded
  * concurrency), reporting the services whose content changed.
  */
 export class NacosV1Source implements SourceRegistry {
   private readonly watches = new Set<() => void>();
+  private readonly listing: NacosServiceListing;
 
   constructor(
     private readonly client: NacosV1Client,
     private readonly settings: { namespace: string; pollIntervalMs?: number },
     private readonly concurrency: number,
-  ) {}
+  ) {
+    this.listing = new NacosServiceListing(
+      client,
+      (namespace, group, pageNo, pageSize) => client.listServices(namespace, group, pageNo, pageSize),
+      settings.namespace,
+    );
+  }
 
   async snapshot(selector: TaskSelector): Promise<ServiceSnapshot[]> {
-    const keys = await this.matchingServices(selector);
+    const keys = await this.listing.matching(selector);
     const out: ServiceSnapshot[] = [];
     const failures = await forEachBounded(keys, this.concurrency, async (key) => {
       out.push({ key, instances: await this.client.listInstances(key) });
@@ -39,7 +45,7 @@ export class NacosV1Source implements SourceRegistry {
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     const round = async (): Promise<void> => {
-      const keys = await this.matchingServices(selector);
+      const keys = await this.listing.matching(selector);
       const listed = new Set(keys.map(formatServiceKey));
       const failures = await forEachBounded(keys, this.concurrency, async (key) => {
         const instances = await this.client.listInstances(key);
@@ -90,27 +96,6 @@ export class NacosV1Source implements SourceRegistry {
     this.watches.clear();
     return Promise.resolve();
   }
-
-  /** Services of the selector's namespaces (the console's list for a pattern) and group that match it. */
-  private async matchingServices(selector: TaskSelector): Promise<ServiceKey[]> {
-    if (selector.groupName.includes('*')) {
-      throw new Error('a nacos source lists services per group: give the task a group name, not a pattern');
-    }
-    let namespaces = [selector.namespace];
-    if (selector.namespace.includes('*')) {
-      const matches = wildcard(selector.namespace);
-      namespaces = ((await this.client.namespaces()) ?? [this.settings.namespace]).filter(matches);
-    }
-    const select = new ServiceSelector(selector);
-    const keys: ServiceKey[] = [];
-    for (const namespace of namespaces) {
-      for (const name of await listAllServices(this.client, namespace, selector.groupName)) {
-        const key = { namespace, group: selector.groupName, name };
-        if (select.matches(key)) keys.push(key);
-      }
-    }
-    return keys;
-  }
 }
 
 /** One cheap question to a Nacos 1.x cluster: its version and the server that answered. */
@@ -130,9 +115,9 @@ export function checkNacosV1(client: NacosV1Client): Promise<ReachabilityReport>
 export async function listAllServices(client: NacosV1Client, namespace: string, group: string): Promise<string[]> {
   const names: string[] = [];
   for (let pageNo = 1; ; pageNo++) {
-    const page = await client.listServices(namespace, group, pageNo, PAGE_SIZE);
+    const page = await client.listServices(namespace, group, pageNo, LIST_PAGE_SIZE);
     names.push(...page.names);
-    if (page.names.length < PAGE_SIZE || pageNo * PAGE_SIZE >= page.count) return names;
+    if (page.names.length < LIST_PAGE_SIZE || pageNo * LIST_PAGE_SIZE >= page.count) return names;
   }
 }
 

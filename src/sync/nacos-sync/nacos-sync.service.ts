@@ -120,8 +120,8 @@ export class NacosSyncService {
 
   /**
    * Nacos-Sync's addAll lists the source's services once and adds a task per service; here one task
-   * selects every service (`*`), so services added later are copied too. A Nacos source lists
-   * services per group: its task takes DEFAULT_GROUP (add other groups with /v1/task/add).
+   * selects every service (`*`) of every group, so services added later are copied too (Nacos-Sync's
+   * covers one group only); a Nacos source's groups are read from its console catalog.
    */
   async addAll(req: NsTaskAddAllRequest): Promise<void> {
     const [source, dest] = [await this.cluster(req.sourceClusterId), await this.cluster(req.destClusterId)];
@@ -131,7 +131,7 @@ export class NacosSyncService {
       sourceClusterId: source.id,
       targetClusterId: dest.id,
       serviceName: '*',
-      groupName: source.kind === 'nacos' ? 'DEFAULT_GROUP' : '*',
+      groupName: '*',
       namespace: oneNamespace(source) ?? oneNamespace(dest) ?? '*',
       exclude: req.excludeConsumer ? ['consumers:*'] : [],
     });

@@ -358,18 +358,16 @@ export class TaskService {
 }
 
 /**
- * Nacos's gRPC API lists the services of one namespace and one group: a nacos source needs a
- * concrete group, and a nacos cluster serves the namespace it is registered with.
+ * A nacos or etcd cluster serves the namespace it is registered with: a task writing into one must
+ * use it. As a source, a nacos cluster is read in any namespace, or across namespaces and groups by
+ * pattern (its console lists them); an etcd one takes `*` for its one namespace.
  */
 function nacosSelectorProblems(
-  dto: Pick<TaskCreateDto, 'namespace' | 'groupName'>,
+  dto: Pick<TaskCreateDto, 'namespace'>,
   source: ClusterEntity,
   target: ClusterEntity,
 ): string[] {
   const problems: string[] = [];
-  if (source.kind === 'nacos' && dto.groupName.includes('*')) {
-    problems.push('groupName must name one group when the source is a nacos cluster (Nacos lists services per group)');
-  }
   for (const [side, cluster] of [
     ['source', source],
     ['target', target],
@@ -377,7 +375,8 @@ function nacosSelectorProblems(
     const ns = cluster.namespace ?? 'public';
     // etcd has no namespaces: an etcd cluster holds the services of its one namespace, like a nacos cluster.
     const oneNamespace = cluster.kind === 'nacos' || cluster.kind === 'etcd';
-    if (oneNamespace && dto.namespace !== ns && !(side === 'source' && dto.namespace === '*')) {
+    const read = side === 'source' && (cluster.kind === 'nacos' || dto.namespace === '*');
+    if (oneNamespace && dto.namespace !== ns && !read) {
       problems.push(
         `namespace must be ${ns}: the ${side} ${cluster.kind} cluster ${cluster.name} is registered for that namespace`,
       );

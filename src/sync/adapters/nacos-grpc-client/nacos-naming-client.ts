@@ -9,6 +9,8 @@ export type NacosNamingClientOptions = NacosTransportOptions;
 /** Where a call points: group defaults to DEFAULT_GROUP, namespace to the client's. */
 export interface ServiceRef {
   group?: string;
+  /** A namespace other than the client's (Nacos's gRPC requests each name theirs). */
+  namespace?: string;
 }
 
 export type ServiceListener = (serviceInfo: NacosServiceInfo) => void;
@@ -115,7 +117,7 @@ export class NacosNamingClient {
   ): Promise<{ count: number; serviceNames: string[] }> {
     const response = await this.transport.request('ServiceListRequest', {
       module: 'naming',
-      namespace: this.namespace,
+      namespace: options.namespace ?? this.namespace,
       groupName: options.group ?? DEFAULT_GROUP,
       serviceName: '',
       pageNo: options.pageNo ?? 1,
@@ -169,7 +171,7 @@ export class NacosNamingClient {
   }
 
   private key(service: string, ref: ServiceRef): ServiceKey {
-    return serviceKey(this.namespace, ref.group, service);
+    return serviceKey(ref.namespace ?? this.namespace, ref.group, service);
   }
 
   private naming(key: ServiceKey): { module: string; namespace: string; groupName: string; serviceName: string } {
