@@ -184,11 +184,23 @@ export class ClientViews {
     const pageSize = params.positiveInt('pageSize', 1000, MAX_SUBSCRIBER_PAGE);
     // Subscriptions are never replicated; `aggregation` (ask every member) is checked and this node answers.
     params.bool('aggregation');
+    const all = this.subscribersOf(
+      this.registry
+        .subscribedServices()
+        .filter(
+          (key) =>
+            key.namespace === pattern.namespace && key.name.includes(pattern.name) && key.group.includes(pattern.group),
+        ),
+    );
+    const start = (pageNo - 1) * pageSize;
+    return { subscribers: all.slice(start, start + pageSize), count: all.length };
+  }
+
+  /** This node's subscribers of the services, one per subscriber address, ordered by service and address. */
+  subscribersOf(keys: readonly ServiceKey[]): SubscriberView[] {
     const all: SubscriberView[] = [];
     const seen = new Set<string>();
-    for (const key of this.registry.subscribedServices()) {
-      if (key.namespace !== pattern.namespace || !key.name.includes(pattern.name)) continue;
-      if (!key.group.includes(pattern.group)) continue;
+    for (const key of keys) {
       for (const [subscriberId, info] of this.registry.subscribers(key)) {
         const view = subscriberView(key, subscriberId, info);
         const identity = `${view.serviceName}|${view.addrStr}|${view.agent}|${view.app}|${view.cluster}`;
@@ -197,9 +209,7 @@ export class ClientViews {
         all.push(view);
       }
     }
-    all.sort((a, b) => a.serviceName.localeCompare(b.serviceName) || a.addrStr.localeCompare(b.addrStr));
-    const start = (pageNo - 1) * pageSize;
-    return { subscribers: all.slice(start, start + pageSize), count: all.length };
+    return all.sort((a, b) => a.serviceName.localeCompare(b.serviceName) || a.addrStr.localeCompare(b.addrStr));
   }
 
   private addressFilter(params: NacosParams): { ip?: string; port?: number } {

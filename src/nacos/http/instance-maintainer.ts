@@ -97,7 +97,7 @@ export class InstanceMaintainer {
   setHealth(params: NacosParams): Maintenance<'ok'> {
     const healthParam = params.has('healthy') ? 'healthy' : params.has('valid') ? 'valid' : undefined;
     if (healthParam === undefined) {
-      throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterMissing, "Param 'healthy' is required.");
+      throw params.missing('healthy');
     }
     const healthy = params.bool(healthParam) as boolean;
     const key = params.service();
