@@ -26,6 +26,7 @@ describe('pageForm', () => {
     [{ pageSize: '-2' }, "Required parameter 'pageSize' should be positive integer, current is -2"],
     [{ pageNo: '1.5' }, "Param 'pageNo' must be an integer."],
     [{ pageSize: '1e3' }, "Param 'pageSize' must be an integer."],
+    [{ pageSize: '80 ' }, "Param 'pageSize' must be an integer."],
   ])('should refuse %j with code 20002', (values, message) => {
     let error: unknown;
     try {

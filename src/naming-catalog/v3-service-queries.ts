@@ -60,12 +60,8 @@ export function subPage<T>(items: readonly T[], pageNo: number, pageSize: number
  */
 export function pageForm(params: NacosParams): { pageNo: number; pageSize: number } {
   const read = (name: string, fallback: number): number => {
-    const raw = params.optional(name);
-    if (raw === undefined) return fallback;
-    const value = /^-?\d{1,9}$/.test(raw) ? Number(raw) : undefined;
-    if (value === undefined) {
-      throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterValidateError, `Param '${name}' must be an integer.`);
-    }
+    const value = params.integer(name);
+    if (value === undefined) return fallback;
     if (value < 1) {
       throw NacosRequestError.badParam(
         NacosV2ErrorCode.ParameterValidateError,

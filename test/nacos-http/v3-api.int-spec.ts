@@ -153,6 +153,18 @@ describe('Nacos HTTP v3', () => {
         expect.objectContaining({ code: 21001 }),
       ],
       ['POST', CLIENT, { serviceName: 's', ip: '10.3.0.1', port: '0' }, expect.objectContaining({ code: 20002 })],
+      [
+        'POST',
+        CLIENT,
+        { serviceName: 's', ip: '10.3.0.1', port: '80', heartBeat: 'true', weight: '0x50' },
+        failure(21001, 'weight error', "Param 'weight' must be a number from 0 to 10000."),
+      ],
+      [
+        'POST',
+        CLIENT,
+        { serviceName: 's', ip: '10.3.0.1', port: '80', heartBeat: 'true', metadata: '{"k":{"n":1}}' },
+        expect.objectContaining({ code: 21002 }),
+      ],
       ['DELETE', CLIENT, { ip: '10.3.0.1', port: '80' }, missing('serviceName')],
       ['GET', `${CLIENT}/list`, {}, missing('serviceName')],
       ['GET', `${CLIENT}/list`, { serviceName: 's', clusterName: 'a,b' }, expect.objectContaining({ code: 20002 })],
@@ -733,6 +745,13 @@ describe('Nacos HTTP v3', () => {
       const distro = (await send('GET', `${ADMIN}/client/distro`, { ip: '10.7.0.1', port: '70' })).json();
       expect(distro).toEqual(ok({ responsibleServer: `127.0.0.1:${node.httpPort}` }));
       await expectAnswer('GET', `${ADMIN}/client/distro`, { port: '70' }, 400, missing('ip'));
+      await expectAnswer(
+        'GET',
+        `${ADMIN}/client/distro`,
+        { ip: '10.7.0.1', port: '70 ' },
+        400,
+        expect.objectContaining({ code: 20002 }),
+      );
       await expectAnswer(
         'GET',
         `${ADMIN}/client/distro`,

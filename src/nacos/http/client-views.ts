@@ -5,7 +5,6 @@ import { ClusterRouting } from '@/routing/cluster-routing';
 import { UdpPushService, UdpSubscription } from '@/nacos/udp/udp-push.service';
 import type { GrpcSubscription } from '@/nacos/grpc/push';
 import { NacosRequestError, NacosV2ErrorCode } from './nacos-errors';
-import { validIp, validPort } from './nacos-params';
 import type { NacosParams } from './nacos-params';
 
 interface SubscribedService {
@@ -216,8 +215,8 @@ export class ClientViews {
     // `ephemeral` only names Nacos's Service singleton, which the instances' kind decides here: checked, not used.
     params.bool('ephemeral');
     return {
-      ip: params.has('ip') ? validIp('ip', params.required('ip')) : undefined,
-      port: params.has('port') ? validPort('port', params.required('port')) : undefined,
+      ip: params.has('ip') ? params.ip() : undefined,
+      port: params.has('port') ? params.port() : undefined,
     };
   }
 

@@ -174,6 +174,18 @@ export class NacosParams {
     return raw === undefined ? undefined : parseMetadata(raw);
   }
 
+  /**
+   * A strict integer (no blanks around it, no fraction), or undefined when absent; 400 code 20002
+   * (`refusal`) otherwise.
+   */
+  integer(name: string, refusal = `Param '${name}' must be an integer.`): number | undefined {
+    const raw = this.untrimmed(name);
+    if (raw === undefined) return undefined;
+    const value = parseStrictInteger(raw);
+    if (value === undefined) throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterValidateError, refusal);
+    return value;
+  }
+
   /** Positive integer with a default and an upper bound. */
   positiveInt(name: string, fallback: number, max: number): number {
     const raw = this.untrimmed(name);

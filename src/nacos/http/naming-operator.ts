@@ -5,7 +5,6 @@ import { ClusterRouting } from '@/routing/cluster-routing';
 import type { ClusterMember } from '@/routing/cluster-routing';
 import { HostLoad } from './host-load';
 import { NacosRequestError, NacosV2ErrorCode } from './nacos-errors';
-import { validIp, validPort } from './nacos-params';
 import type { NacosParams } from './nacos-params';
 
 /** Nacos's full metrics (`onlyStatus=false`), v1 (`/operator/metrics`). */
@@ -149,8 +148,8 @@ export class NamingOperator {
    */
   /** `ip`*, `port`*: `{responsibleServer}`, the member responsible for the ip-port client `ip:port`. */
   responsibleFor(params: NacosParams, selfAddress: string): { responsibleServer: string } {
-    const ip = validIp('ip', params.required('ip'));
-    const port = validPort('port', params.required('port'));
+    const ip = params.ip();
+    const port = params.port();
     return { responsibleServer: this.responsibleServer(ip, port, selfAddress) };
   }
 

@@ -87,10 +87,15 @@ export class NamingWriter {
    * A heartbeat, forwarded like a write; the caller answers with the result (undefined when the
    * responsible node answered already). A beat that found or registered the instance is replicated first.
    */
-  async beat(request: FastifyRequest, reply: FastifyReply, errors: ErrorMapper): Promise<BeatResult | undefined> {
+  async beat(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    errors: ErrorMapper,
+    run: (params: NacosParams) => BeatResult = (params) => this.naming.beat(params),
+  ): Promise<BeatResult | undefined> {
     const params = NacosParams.fromRequest(request);
     const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
-      errors(() => this.naming.beat(params)),
+      errors(() => run(params)),
     );
     if (handled === undefined) return undefined;
     if (handled.value.code === BEAT_OK) await this.naming.replicated(params, true);

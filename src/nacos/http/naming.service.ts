@@ -58,9 +58,19 @@ export class NacosNamingService {
    * before it is applied: the returned promise settles once it is (or rejects, not applied).
    */
   register(params: NacosParams): void | Promise<void> {
+    const { key, input } = this.instanceForm(params);
+    const ephemeral = input.ephemeral;
+    this.refuseMixing(key, ephemeral);
+    if (!ephemeral) return this.persistent.register(key, input);
+    const clientId = ipPortClientId(input.ip, input.port, ephemeral);
+    this.registry.registerInstance(clientId, 'ipport', key, input, { now: Date.now() });
+  }
+
+  /** The instance a register's params describe, every param read and checked; nothing applied. */
+  instanceForm(params: NacosParams): { key: ServiceKey; input: InstanceInput & { ephemeral: boolean } } {
     const key = params.service();
     const ephemeral = this.ephemeral(params);
-    const input: InstanceInput = {
+    const input = {
       ip: params.ip(),
       port: params.port(),
       clusterName: params.cluster(),
@@ -70,10 +80,16 @@ export class NacosNamingService {
       ephemeral,
       metadata: params.metadata(),
     };
-    this.refuseMixing(key, ephemeral);
-    if (!ephemeral) return this.persistent.register(key, input);
-    const clientId = ipPortClientId(input.ip, input.port, ephemeral);
-    this.registry.registerInstance(clientId, 'ipport', key, input, { now: Date.now() });
+    return { key, input };
+  }
+
+  /**
+   * Nacos 3's client beat (`POST /nacos/v3/client/ns/instance?heartBeat=true`): its whole InstanceForm is
+   * checked as a register's (a bad value is refused, never silently ignored), then the instance beats.
+   */
+  formBeat(params: NacosParams): BeatResult {
+    this.instanceForm(params);
+    return this.beat(params);
   }
 
   /** `ephemeral`, or the `defaultInstanceEphemeral` switch when absent (as Nacos's InstanceForm). */

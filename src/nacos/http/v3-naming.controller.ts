@@ -40,7 +40,7 @@ export class V3ClientController {
     if (asV2(() => params.bool('heartBeat')) !== true) {
       return this.writer.write(request, reply, (each) => this.naming.register(each));
     }
-    const result = await this.writer.beat(request, reply, asV2);
+    const result = await this.writer.beat(request, reply, asV2, (each) => this.naming.formBeat(each));
     if (result === undefined) return;
     const notFound = { code: NacosV2ErrorCode.InstanceNotFound, message: 'instance not found', data: null };
     await reply.status(200).send(result.code === BEAT_OK ? success('ok') : notFound);
