@@ -657,6 +657,8 @@ describe('Nacos HTTP v3', () => {
         message: 'success',
         data: { clientBeatInterval: 5000, lightBeatEnabled: true },
       });
+      // The whole SwitchDomain, field by field as v2 answers it (its golden lives in the v2 operator spec).
+      expect(before).toEqual((await send('GET', '/nacos/v2/ns/operator/switches')).json());
       await expectAnswer('PUT', `${ADMIN}/ops/switches`, { entry: 'clientBeatInterval', value: '7000' }, 200, ok('ok'));
       const after = (await send('GET', `${ADMIN}/ops/switches`)).json() as { data: Record<string, unknown> };
       expect(after.data.clientBeatInterval).toBe(7000);
@@ -704,16 +706,45 @@ describe('Nacos HTTP v3', () => {
       await expectAnswer('POST', CLIENT, { serviceName: 'views', ip: '10.7.0.1', port: '70' }, 200, ok('ok'));
       const list = (await send('GET', `${ADMIN}/client/list`)).json() as { data: string[] };
       expect(list.data).toContain('10.7.0.1:70#true');
-      const detail = (await send('GET', `${ADMIN}/client`, { clientId: '10.7.0.1:70#true' })).json() as {
-        data: unknown;
-      };
-      expect(detail.data).toMatchObject({
-        clientId: '10.7.0.1:70#true',
-        ephemeral: true,
-        clientType: 'ipPort',
-        clientIp: '10.7.0.1',
-        clientPort: '70',
-      });
+      await expectAnswer(
+        'GET',
+        `${ADMIN}/client`,
+        { clientId: '10.7.0.1:70#true' },
+        200,
+        ok({
+          clientId: '10.7.0.1:70#true',
+          ephemeral: true,
+          lastUpdatedTime: expect.any(Number),
+          clientType: 'ipPort',
+          clientIp: '10.7.0.1',
+          clientPort: '70',
+          responsibleServer: 'standalone',
+        }),
+      );
+      // A v1 poller with udpPort subscribes as the ip-port client clientIP:udpPort#true.
+      const poll = { serviceName: 'views', clientIP: '10.7.0.9', udpPort: '45679', app: 'shop' };
+      await send('GET', '/nacos/v1/ns/instance/list', poll);
+      await expectAnswer(
+        'GET',
+        `${ADMIN}/client/subscribe/list`,
+        { clientId: '10.7.0.9:45679#true' },
+        200,
+        ok([
+          {
+            namespace: 'public',
+            group: 'DEFAULT_GROUP',
+            serviceName: 'views',
+            subscriberInfo: { app: 'shop', agent: expect.any(String), addr: '10.7.0.9:45679' },
+          },
+        ]),
+      );
+      await expectAnswer(
+        'GET',
+        `${ADMIN}/client/service/subscriber/list`,
+        { serviceName: 'views' },
+        200,
+        ok([{ clientId: '10.7.0.9:45679#true', ip: '10.7.0.9', port: 45679 }]),
+      );
       await expectAnswer(
         'GET',
         `${ADMIN}/client/publish/list`,
