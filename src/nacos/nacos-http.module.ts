@@ -24,10 +24,13 @@ import { V2CoreClusterController } from './http/v2-core-cluster.controller';
 import { V2OperatorController } from './http/v2-operator.controller';
 import { UdpPushService } from './udp/udp-push.service';
 import { V1ClusterController } from './http/v1-cluster.controller';
+import { V3AdminController, V3ClientController, V3InstanceController } from './http/v3-naming.controller';
+import { ClusterSettings } from './http/cluster-settings';
+import { NamingWriter } from './http/naming-writer';
 import { PersistentModule } from '@/persistent/persistent.module';
 import { PersistentHealthChecks } from '@/persistent/health/persistent-health-checks';
 
-/** Nacos HTTP v1/v2 naming, UDP push to v1 subscribers, heartbeat expiry and the optional Nacos auth. */
+/** Nacos HTTP v1/v2/v3 naming, UDP push to v1 subscribers, heartbeat expiry and the optional Nacos auth. */
 @Module({
   imports: [PersistentModule],
   controllers: [
@@ -40,6 +43,9 @@ import { PersistentHealthChecks } from '@/persistent/health/persistent-health-ch
     V2OperatorController,
     V2ClientController,
     V2CoreClusterController,
+    V3ClientController,
+    V3InstanceController,
+    V3AdminController,
     NacosAuthController,
   ],
   providers: [
@@ -58,8 +64,10 @@ import { PersistentHealthChecks } from '@/persistent/health/persistent-health-ch
     ServiceNameSearch,
     HostLoad,
     PushTally,
+    NamingWriter,
+    ClusterSettings,
   ],
-  exports: [NacosAuthService, UdpPushService, NamingSwitches, PushTally],
+  exports: [NacosAuthService, UdpPushService, NamingSwitches, PushTally, NacosNamingService, ClientViews],
 })
 export class NacosHttpModule {
   constructor(checks: PersistentHealthChecks, switches: NamingSwitches) {

@@ -1,6 +1,8 @@
 import { groupedName } from '@/registry';
 import type { NamingRegistry, ServiceKey, ServiceMetadata, ServiceSelector } from '@/registry';
 import { NacosRequestError, NacosV2ErrorCode } from '@/nacos/http/nacos-errors';
+import { DEFAULT_CLUSTER_CHECKER } from '@/persistent/health/cluster-checker';
+import type { ClusterChecker } from '@/persistent/health/cluster-checker';
 
 /** Nacos's ServiceMetadata of a service that has none stored (ServiceMetadata's defaults). */
 const DEFAULT_METADATA: ServiceMetadata = {
@@ -16,11 +18,11 @@ export function selectorView(selector: ServiceSelector): Record<string, unknown>
   return { type: 'label', expression: selector.expression, labels: [...selector.labels], contextType: 'CMDB' };
 }
 
-/** What a service detail shows of one of its clusters: its health checker (PUT /cluster) and metadata. */
-export type ClusterView = (cluster: string) => { healthChecker: unknown; metadata: Readonly<Record<string, string>> };
+/** What a service detail shows of one of its clusters: its health check settings (PUT /cluster) and metadata. */
+export type ClusterView = (cluster: string) => ClusterChecker;
 
-/** Nacos's default ClusterMetadata: a TCP health checker and no metadata. */
-const DEFAULT_CLUSTER: ClusterView = () => ({ healthChecker: { type: 'TCP' }, metadata: {} });
+/** Nacos's default ClusterMetadata: TCP on each instance's port and no metadata. */
+const DEFAULT_CLUSTER: ClusterView = () => DEFAULT_CLUSTER_CHECKER;
 
 function found(registry: NamingRegistry, key: ServiceKey, message: string): { clusters: string[] } {
   const summary = registry.getService(key);
@@ -82,4 +84,23 @@ export function v2ServiceDetail(
     selector: selectorView(metadata.selector),
     ephemeral: registry.serviceEphemeral(key) ?? metadata.ephemeral,
   };
+}
+
+/**
+ * v3 `GET /service`: Nacos 3's ServiceDetailInfo, v2's with `namespaceId` for `namespace` and each
+ * cluster a ClusterInfo `{clusterName, healthChecker, healthyCheckPort, useInstancePortForCheck, metadata,
+ * hosts: null}`.
+ */
+export function v3ServiceDetail(
+  registry: NamingRegistry,
+  key: ServiceKey,
+  cluster: ClusterView = DEFAULT_CLUSTER,
+): Record<string, unknown> {
+  const { namespace, clusterMap, ...rest } = v2ServiceDetail(registry, key, cluster);
+  const clusters: Record<string, unknown> = {};
+  for (const [name, view] of Object.entries(clusterMap as Record<string, object>)) {
+    const { checkPort, useInstancePort } = cluster(name);
+    clusters[name] = { ...view, healthyCheckPort: checkPort, useInstancePortForCheck: useInstancePort, hosts: null };
+  }
+  return { namespaceId: namespace, ...rest, clusterMap: clusters };
 }

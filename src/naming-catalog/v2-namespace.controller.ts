@@ -3,28 +3,35 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { NamingAccessGuard } from '@/nacos/http/naming-access.guard';
 import { NacosRequestError, NacosV2ErrorCode } from '@/nacos/http/nacos-errors';
-import { NacosParams } from '@/nacos/http/nacos-params';
-import { success } from '@/nacos/http/v2-naming.controller';
-import type { V2Result } from '@/nacos/http/v2-naming.controller';
+import { NacosParams, isV3Request } from '@/nacos/http/nacos-params';
+import { success } from '@/nacos/http/naming-writer';
+import type { V2Result } from '@/nacos/http/naming-writer';
 import { v2Answer } from './answers';
 import { namespaceIdProblem, namespaceTextProblem } from './namespace-form';
 import type { NamespaceProblem } from './namespace-form';
 import { StoredNamespaces } from './stored-namespaces';
+import { PUBLIC_NAMESPACE } from './stored-namespaces';
 import type { NamespaceRefusal, NamespaceView } from './stored-namespaces';
+
+/** Public as Nacos 3 lists it: by its id `public` (Nacos 2.x lists it as ""). */
+const V3_PUBLIC: NamespaceView = { ...PUBLIC_NAMESPACE, namespace: 'public' };
 
 /**
  * The v2 console's namespaces (`/nacos/v2/console/namespace`, NamespaceControllerV2 with NamespaceForm):
- * `/list`, one by `namespaceId`, create, rename, delete, in the v2 envelope with codes 22000–22002.
+ * `/list`, one by `namespaceId`, create, rename, delete, in the v2 envelope with codes 22000–22002. Nacos 3
+ * serves them unchanged in its core admin API (`/nacos/v3/admin/core/namespace`, NamespaceControllerV3),
+ * which adds `/check` (V3CatalogController).
  */
 @ApiTags('nacos v2')
 @UseGuards(NamingAccessGuard)
-@Controller('nacos/v2/console/namespace')
+@Controller(['nacos/v2/console/namespace', 'nacos/v3/admin/core/namespace'])
 export class V2NamespaceController {
   constructor(private readonly namespaces: StoredNamespaces) {}
 
   @Get('list')
-  list(): V2Result<NamespaceView[]> {
-    return success(this.namespaces.list());
+  list(@Req() request: FastifyRequest): V2Result<NamespaceView[]> {
+    const views = this.namespaces.list();
+    return success(isV3Request(request) ? views.map((view) => (view.type === 0 ? V3_PUBLIC : view)) : views);
   }
 
   @Get()
@@ -33,13 +40,14 @@ export class V2NamespaceController {
       await v2Answer(() => {
         const params = NacosParams.fromRequest(request);
         if (!params.present('namespaceId')) {
-          throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterMissing, `Param 'namespaceId' is required.`);
+          throw params.missing('namespaceId');
         }
         // Sent but blank names public, as NamespaceOperationService.getNamespace reads it.
         const id = params.name('namespaceId', params.optional('namespaceId') ?? '') as string;
         const found = this.namespaces.get(id);
         if (found === undefined) throw notFound(id);
-        return found;
+        // Nacos 3 shows public by the id asked with ("public", or blank).
+        return isV3Request(request) && found.type === 0 ? { ...found, namespace: id } : found;
       }),
     );
   }

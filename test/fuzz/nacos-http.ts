@@ -73,6 +73,24 @@ const ROUTES = [
   // Issue 19: the console's catalog across groups, subscribers over the region.
   'GET /nacos/v1/ns/catalog/services',
   'GET /nacos/v1/ns/service/subscribers',
+  // Issue 19: Nacos 3's APIs (the calls v3 kept as v2 share v2's handlers, fuzzed above).
+  'POST /nacos/v3/client/ns/instance',
+  'DELETE /nacos/v3/client/ns/instance',
+  'GET /nacos/v3/client/ns/instance/list',
+  'POST /nacos/v3/admin/ns/instance',
+  'GET /nacos/v3/admin/ns/instance',
+  'PUT /nacos/v3/admin/ns/instance/partial',
+  'GET /nacos/v3/admin/ns/instance/list',
+  'GET /nacos/v3/admin/ns/service',
+  'GET /nacos/v3/admin/ns/service/list',
+  'GET /nacos/v3/admin/ns/service/subscribers',
+  'PUT /nacos/v3/admin/ns/cluster',
+  'GET /nacos/v3/admin/ns/ops/metrics',
+  'GET /nacos/v3/admin/ns/client/distro',
+  'GET /nacos/v3/admin/core/namespace/list',
+  'GET /nacos/v3/admin/core/namespace/check',
+  'POST /nacos/v3/admin/core/namespace',
+  'POST /nacos/v3/auth/user/login',
 ] as const;
 type Route = (typeof ROUTES)[number];
 
@@ -88,15 +106,19 @@ const WRITES: readonly Route[] = [
   'PUT /nacos/v2/ns/instance/beat',
   'PATCH /nacos/v2/ns/instance',
   'PUT /nacos/v2/ns/instance/metadata/batch',
+  'POST /nacos/v3/client/ns/instance',
+  'POST /nacos/v3/admin/ns/instance',
+  'PUT /nacos/v3/admin/ns/instance/partial',
 ];
 /** Params that are names (the text rule: printable). */
 const NAME_PARAMS = ['serviceName', 'groupName', 'namespaceId', 'clusterName', 'ip'];
 /** Integer and decimal params, and the routes that read them. */
 const NUMBER_PARAMS: Record<string, { integer: boolean; routes: RegExp }> = {
-  port: { integer: true, routes: /ns\/(instance|health(\/instance)?|client\/service\/\w+\/list)$/ },
-  weight: { integer: false, routes: /^(POST|PUT|PATCH) .*ns\/instance$/ },
+  port: { integer: true, routes: /ns\/(instance(\/partial)?|health(\/instance)?|client\/service\/\w+\/list)$/ },
+  weight: { integer: false, routes: /^(POST|PUT|PATCH) .*ns\/instance(\/partial)?$/ },
   pageNo: { integer: true, routes: /(service\/list|catalog\/instances|catalog\/services|service\/subscribers)$/ },
   pageSize: { integer: true, routes: /(service\/list|catalog\/instances|catalog\/services|service\/subscribers)$/ },
+  checkPort: { integer: true, routes: /ns\/cluster$/ },
   udpPort: { integer: true, routes: /instance\/list$/ },
 };
 
@@ -197,11 +219,21 @@ const GOOD: Record<string, fc.Arbitrary<string>> = {
   namespaceDesc: fc.constantFrom('', 'a namespace'),
   show: fc.constantFrom('all', 'no'),
   checkNamespaceIdExist: fc.constantFrom('true', 'false'),
+  heartBeat: fc.constantFrom('true', 'false'),
+  serviceNameParam: fc.constantFrom('', 'fz', 'a$', '^fz-.'),
   groupNameParam: fc.constantFrom('', 'G', 'DEFAULT'),
-  serviceNameParam: fc.constantFrom('', 'fz'),
-  hasIpCount: fc.constantFrom('true', 'false'),
+  ignoreEmptyService: fc.constantFrom('true', 'false'),
+  // true is refused by v1 catalog/services (documented), served by the v3 list: false is good on both.
   withInstances: fc.constantFrom('false'),
+  hasIpCount: fc.constantFrom('true', 'false'),
   aggregation: fc.constantFrom('true', 'false'),
+  checkPort: fc.constantFrom('0', '80', '8080'),
+  useInstancePort4Check: fc.constantFrom('true', 'false'),
+  healthChecker: fc.constantFrom(
+    '{"type":"TCP"}',
+    '{"type":"NONE"}',
+    '{"type":"HTTP","path":"/health","headers":"A:1","expectedResponseCode":200}',
+  ),
 };
 
 const strictInt = (valid: number[]) => numberText(fc.constantFrom(...valid));
@@ -247,11 +279,19 @@ const BAD: Record<string, fc.Arbitrary<unknown>> = {
   namespaceName: hostileString,
   namespaceShowName: hostileString,
   namespaceDesc: hostileString,
-  groupNameParam: hostileString,
-  serviceNameParam: hostileString,
-  hasIpCount: hostileString,
+  heartBeat: hostileString,
+  serviceNameParam: fc.oneof(hostileString, fc.constantFrom('(a+)+', '[', 'a'.repeat(300), '(?<n>x)\\k<n>')),
+  groupNameParam: fc.oneof(hostileString, fc.constantFrom('(a*)*', ')(', '\\')),
+  ignoreEmptyService: hostileString,
   withInstances: hostileString,
+  hasIpCount: hostileString,
   aggregation: hostileString,
+  checkPort: strictInt([-1, 65536, 80]),
+  useInstancePort4Check: hostileString,
+  healthChecker: fc.oneof(
+    hostileString,
+    fc.constantFrom('{"type":"MYSQL"}', '{"type":', '[]', '{"type":"HTTP","path":1}'),
+  ),
 };
 
 const SERVICE_FIELDS = ['groupName', 'namespaceId', 'protectThreshold', 'metadata', 'selector'];
@@ -371,6 +411,58 @@ const PARAMS_OF: Record<Route, { required: string[]; optional: string[] }> = {
     required: ['serviceName'],
     optional: ['groupName', 'namespaceId', 'pageNo', 'pageSize', 'aggregation'],
   },
+  'POST /nacos/v3/client/ns/instance': {
+    required: ['serviceName', 'ip', 'port'],
+    optional: [...INSTANCE, 'weight', 'enabled', 'healthy', 'ephemeral', 'metadata', 'heartBeat'],
+  },
+  'DELETE /nacos/v3/client/ns/instance': {
+    required: ['serviceName', 'ip', 'port'],
+    optional: [...INSTANCE, 'ephemeral'],
+  },
+  'GET /nacos/v3/client/ns/instance/list': {
+    required: ['serviceName'],
+    optional: ['groupName', 'namespaceId', 'clusterName'],
+  },
+  'POST /nacos/v3/admin/ns/instance': {
+    required: ['serviceName', 'ip', 'port'],
+    optional: [...INSTANCE, 'weight', 'enabled', 'healthy', 'ephemeral', 'metadata'],
+  },
+  'GET /nacos/v3/admin/ns/instance': { required: ['serviceName', 'ip', 'port'], optional: INSTANCE },
+  'PUT /nacos/v3/admin/ns/instance/partial': {
+    required: ['serviceName', 'ip', 'port'],
+    optional: [...INSTANCE, 'weight', 'enabled', 'metadata'],
+  },
+  'GET /nacos/v3/admin/ns/instance/list': {
+    required: ['serviceName'],
+    optional: ['groupName', 'namespaceId', 'clusterName', 'healthyOnly'],
+  },
+  'GET /nacos/v3/admin/ns/service': { required: ['serviceName'], optional: ['groupName', 'namespaceId'] },
+  'GET /nacos/v3/admin/ns/service/list': {
+    required: [],
+    optional: [
+      'namespaceId',
+      'serviceNameParam',
+      'groupNameParam',
+      'ignoreEmptyService',
+      'withInstances',
+      'pageNo',
+      'pageSize',
+    ],
+  },
+  'GET /nacos/v3/admin/ns/service/subscribers': {
+    required: ['serviceName'],
+    optional: ['groupName', 'namespaceId', 'aggregation', 'pageNo', 'pageSize'],
+  },
+  'PUT /nacos/v3/admin/ns/cluster': {
+    required: ['serviceName', 'clusterName', 'checkPort', 'useInstancePort4Check', 'healthChecker'],
+    optional: ['groupName', 'namespaceId', 'metadata'],
+  },
+  'GET /nacos/v3/admin/ns/ops/metrics': { required: [], optional: ['onlyStatus'] },
+  'GET /nacos/v3/admin/ns/client/distro': { required: ['ip', 'port'], optional: [] },
+  'GET /nacos/v3/admin/core/namespace/list': { required: [], optional: [] },
+  'GET /nacos/v3/admin/core/namespace/check': { required: ['namespaceId'], optional: [] },
+  'POST /nacos/v3/admin/core/namespace': { required: ['namespaceId', 'namespaceName'], optional: ['namespaceDesc'] },
+  'POST /nacos/v3/auth/user/login': { required: ['username', 'password'], optional: [] },
 };
 
 /** A route's params: well-formed, then up to 3 mutated or removed, plus sometimes a repeated or unknown one. */
@@ -426,7 +518,7 @@ const nacosCase: fc.Arbitrary<NacosCase> = route.chain((route) =>
 function refused(route: Route, answer: HttpAnswer): boolean {
   if (answer.status >= 400) return true;
   if (route === 'PATCH /nacos/v2/ns/instance') return false;
-  if (route.includes('/v2/') || route.endsWith('/beat')) {
+  if (route.includes('/v2/') || (route.includes('/v3/') && !route.endsWith('login')) || route.endsWith('/beat')) {
     try {
       const code = (JSON.parse(answer.text) as { code?: unknown }).code;
       return route.endsWith('/beat') ? code === 20404 : code !== 0;
@@ -454,7 +546,7 @@ const MEASURED_NACOS_CASES: NacosCase[] = [
   register([['weight', ' 80']]),
 ];
 
-/** Nacos HTTP v1 and v2 naming API (and login), with and without Nacos auth. */
+/** Nacos HTTP v1, v2 and v3 naming API (and login), with and without Nacos auth. */
 export function describeNacosHttpFuzz(ctx: FuzzContext): void {
   let accessToken = '';
 
@@ -519,7 +611,7 @@ export function describeNacosHttpFuzz(ctx: FuzzContext): void {
     ctx.findings.report(out, c);
   }
 
-  describe('Nacos HTTP v1/v2', () => {
+  describe('Nacos HTTP v1/v2/v3', () => {
     beforeAll(async () => {
       accessToken = await nacosLogin(ctx.tokened.base);
     });

@@ -158,6 +158,36 @@ describe('Nacos HTTP write routing', () => {
     expect(routing.forwarded).toHaveLength(0);
   });
 
+  it('should forward every Nacos 3 write by its ip:port to the responsible member, on its v3 path', async () => {
+    routing.answer = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"code":0}' };
+    const remote = { serviceName: 'remote-v3', ip: '10.9.0.5', port: '80' };
+    const client = '/nacos/v3/client/ns/instance';
+    const admin = '/nacos/v3/admin/ns';
+    await call(base, 'POST', client, remote, { form: true });
+    await call(base, 'POST', client, { ...remote, heartBeat: 'true' }, { form: true });
+    await call(base, 'DELETE', client, remote, { form: true });
+    await call(base, 'POST', `${admin}/instance`, remote, { form: true });
+    await call(base, 'PUT', `${admin}/instance`, { ...remote, weight: '2' }, { form: true });
+    await call(base, 'PUT', `${admin}/instance/partial`, { ...remote, weight: '3' }, { form: true });
+    await call(base, 'PUT', `${admin}/health/instance`, { ...remote, healthy: 'false' }, { form: true });
+    await call(base, 'DELETE', `${admin}/instance`, remote, { form: true });
+    expect(routing.forwarded.map(({ member, request }) => `${member} ${request.method} ${request.url}`)).toEqual([
+      `peer:7848 POST ${client}`,
+      `peer:7848 POST ${client}`,
+      `peer:7848 DELETE ${client}`,
+      `peer:7848 POST ${admin}/instance`,
+      `peer:7848 PUT ${admin}/instance`,
+      `peer:7848 PUT ${admin}/instance/partial`,
+      `peer:7848 PUT ${admin}/health/instance`,
+      `peer:7848 DELETE ${admin}/instance`,
+    ]);
+    expect(Object.fromEntries(new URLSearchParams(routing.forwarded[1]?.request.body))).toMatchObject({
+      ...remote,
+      heartBeat: 'true',
+    });
+    expect(await listHosts(base, 'remote-v3')).toEqual([]);
+  });
+
   it('should apply v1 and v2 writes and beats here as a stand-in when the responsible member does not answer', async () => {
     routing.unreachable = true;
     const register = await call(base, 'POST', '/nacos/v1/ns/instance', {

@@ -196,3 +196,8 @@ export async function call(
     contentType: res.headers.get('content-type') ?? '',
   };
 }
+
+/** A Namespace as Nacos's console and core APIs answer it: quota 200, no configs; type 2 custom, 0 public. */
+export function namespaceView(namespace: string, namespaceShowName: string, namespaceDesc = '', type = 2) {
+  return { namespace, namespaceShowName, namespaceDesc, quota: 200, configCount: 0, type };
+}

@@ -293,6 +293,8 @@ describe('Nacos HTTP v1 instance operations', () => {
       [{ clusterName: '' }, "caused: Param 'clusterName' is required.;"],
       [{ pageNo: '' }, "caused: Param 'pageNo' is required.;"],
       [{ pageSize: 'ten' }, "caused: Param 'pageSize' must be an integer 0-1000000.;"],
+      [{ pageSize: '10 ' }, "caused: Param 'pageSize' must be an integer 0-1000000.;"],
+      [{ pageNo: '-1' }, "caused: Param 'pageNo' must be an integer 0-1000000.;"],
     ])('should refuse %j with 400', async (override, text) => {
       const params = { serviceName: 'cat', clusterName: 'DEFAULT', pageNo: '1', pageSize: '10', ...override };
       const res = await call(node.base, 'GET', `${V1}/catalog/instances`, params);

@@ -1,26 +1,12 @@
 import { eventually } from '../../tools/support/eventually';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
-import { call } from '../nacos-http/support';
+import { call, namespaceView } from '../nacos-http/support';
 
 const V1 = '/nacos/v1/console/namespaces';
 const V2 = '/nacos/v2/console/namespace';
-const PUBLIC = {
-  namespace: '',
-  namespaceShowName: 'public',
-  namespaceDesc: 'Default Namespace',
-  quota: 200,
-  configCount: 0,
-  type: 0,
-};
-const custom = (namespace: string, namespaceShowName: string, namespaceDesc = '') => ({
-  namespace,
-  namespaceShowName,
-  namespaceDesc,
-  quota: 200,
-  configCount: 0,
-  type: 2,
-});
+const PUBLIC = namespaceView('', 'public', 'Default Namespace', 0);
+const custom = namespaceView;
 
 /** Namespaces as stored objects on the v1 and v2 console APIs (NamespaceController, NamespaceControllerV2). */
 describe('Nacos namespaces', () => {

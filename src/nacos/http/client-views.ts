@@ -5,7 +5,6 @@ import { ClusterRouting } from '@/routing/cluster-routing';
 import { UdpPushService, UdpSubscription } from '@/nacos/udp/udp-push.service';
 import type { GrpcSubscription } from '@/nacos/grpc/push';
 import { NacosRequestError, NacosV2ErrorCode } from './nacos-errors';
-import { validIp, validPort } from './nacos-params';
 import type { NacosParams } from './nacos-params';
 
 interface SubscribedService {
@@ -176,11 +175,21 @@ export class ClientViews {
    * (Nacos's fuzzy match), one per subscriber identity, unpaged (SubscriberAggregator pages the merge).
    */
   localServiceSubscribers(pattern: ServiceKey): SubscriberView[] {
+    return this.subscribersOf(
+      this.registry
+        .subscribedServices()
+        .filter(
+          (key) =>
+            key.namespace === pattern.namespace && key.name.includes(pattern.name) && key.group.includes(pattern.group),
+        ),
+    );
+  }
+
+  /** This node's subscribers of the services, one per subscriber identity, ordered by service and address. */
+  subscribersOf(keys: readonly ServiceKey[]): SubscriberView[] {
     const all: SubscriberView[] = [];
     const seen = new Set<string>();
-    for (const key of this.registry.subscribedServices()) {
-      if (key.namespace !== pattern.namespace || !key.name.includes(pattern.name)) continue;
-      if (!key.group.includes(pattern.group)) continue;
+    for (const key of keys) {
       for (const [subscriberId, info] of this.registry.subscribers(key)) {
         const view = subscriberView(key, subscriberId, info);
         const identity = subscriberIdentity(view);
@@ -189,15 +198,15 @@ export class ClientViews {
         all.push(view);
       }
     }
-    return all;
+    return all.sort((a, b) => a.serviceName.localeCompare(b.serviceName) || a.addrStr.localeCompare(b.addrStr));
   }
 
   private addressFilter(params: NacosParams): { ip?: string; port?: number } {
     // `ephemeral` only names Nacos's Service singleton, which the instances' kind decides here: checked, not used.
     params.bool('ephemeral');
     return {
-      ip: params.has('ip') ? validIp('ip', params.required('ip')) : undefined,
-      port: params.has('port') ? validPort('port', params.required('port')) : undefined,
+      ip: params.has('ip') ? params.ip() : undefined,
+      port: params.has('port') ? params.port() : undefined,
     };
   }
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_CLUSTER, DEFAULT_NAMESPACE, GROUP_SEPARATOR, Registry, groupedName, ipPortClientId } from '@/registry';
 import type { Instance, InstancePatch, NamingRegistry, ServiceKey } from '@/registry';
-import { parseStrictInteger } from '@/common/text-rule';
 import { hostView } from '@/nacos/view/service-info';
 import type { HostView } from '@/nacos/view/service-info';
 import { NacosRequestError, NacosV2ErrorCode } from './nacos-errors';
@@ -97,7 +96,7 @@ export class InstanceMaintainer {
   setHealth(params: NacosParams): Maintenance<'ok'> {
     const healthParam = params.has('healthy') ? 'healthy' : params.has('valid') ? 'valid' : undefined;
     if (healthParam === undefined) {
-      throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterMissing, "Param 'healthy' is required.");
+      throw params.missing('healthy');
     }
     const healthy = params.bool(healthParam) as boolean;
     const key = params.service();
@@ -219,12 +218,12 @@ export class InstanceMaintainer {
 }
 
 function pageInteger(params: NacosParams, name: string): number {
-  const value = parseStrictInteger(params.required(name));
-  if (value === undefined || value > 1_000_000) {
-    throw NacosRequestError.badParam(
-      NacosV2ErrorCode.ParameterValidateError,
-      `Param '${name}' must be an integer 0-1000000.`,
-    );
+  const refusal = `Param '${name}' must be an integer 0-1000000.`;
+  params.required(name);
+  // Read as sent: a number with blanks around it is refused like any loose number.
+  const value = params.integer(name, refusal) as number;
+  if (value < 0 || value > 1_000_000) {
+    throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterValidateError, refusal);
   }
   return value;
 }

@@ -26,6 +26,21 @@ describe(NacosParams.name, () => {
     });
   });
 
+  describe('missing', () => {
+    it('should word a missing param as v1/v2 do, or as Nacos 3 forms do on a v3 path, with its Java type', () => {
+      const v2 = NacosParams.fromRequest({ url: '/nacos/v2/ns/instance', query: {} } as never);
+      const v3 = NacosParams.fromRequest({ url: '/nacos/v3/admin/ns/instance?x=1', query: {} } as never);
+      expect(errorOf(() => v2.port()).message).toBe("Param 'port' is required.");
+      expect(errorOf(() => v3.service()).message).toBe("Required parameter 'serviceName' type String is not present");
+      expect(errorOf(() => v3.port()).message).toBe("Required parameter 'port' type Integer is not present");
+      expect(v3.missing('healthy')).toMatchObject({ code: 10000, status: 400 });
+      expect(v3.missing('healthy').message).toBe("Required parameter 'healthy' type Boolean is not present");
+      expect(errorOf(() => NacosParams.of({}, true).required('clientId')).message).toBe(
+        "Required parameter 'clientId' type String is not present",
+      );
+    });
+  });
+
   describe('service', () => {
     it('should take the group from a grouped name, else from groupName', () => {
       expect(NacosParams.of({ serviceName: 'G@@svc', groupName: 'other' }).service()).toEqual({

@@ -13,6 +13,22 @@ export const MAX_METADATA_KEYS = 64;
 /** Largest page a service list returns (Nacos v2 caps pageSize at 500). */
 export const MAX_PAGE_SIZE = 500;
 
+/** Where Nacos 3's APIs live: `/nacos/v3/client/...` and `/nacos/v3/admin/...`. */
+const V3_PREFIX = '/nacos/v3/';
+
+/** True for a call of Nacos 3's APIs. */
+export function isV3Request(request: FastifyRequest): boolean {
+  return typeof request.url === 'string' && request.url.startsWith(V3_PREFIX);
+}
+
+/** The Java types Nacos 3's forms declare for fields that are not String, as its messages name them. */
+const PARAM_TYPES: Readonly<Record<string, string>> = {
+  port: 'Integer',
+  checkPort: 'Integer',
+  healthy: 'Boolean',
+  useInstancePort4Check: 'Boolean',
+};
+
 const SURROUNDING_SPACES = /^ +| +$/g;
 const ONLY_SPACES = /^ *$/;
 
@@ -23,17 +39,21 @@ const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,
  * merges the query string and a form body; a query value wins when both carry the key.
  */
 export class NacosParams {
-  private constructor(private readonly values: Readonly<Record<string, string>>) {}
+  private constructor(
+    private readonly values: Readonly<Record<string, string>>,
+    /** Nacos 3's v3 APIs word a missing parameter as their forms do (`Required parameter ... is not present`). */
+    private readonly v3 = false,
+  ) {}
 
-  static of(values: Record<string, string>): NacosParams {
-    return new NacosParams(values);
+  static of(values: Record<string, string>, v3 = false): NacosParams {
+    return new NacosParams(values, v3);
   }
 
   static fromRequest(request: FastifyRequest): NacosParams {
     const values: Record<string, string> = Object.create(null) as Record<string, string>;
     copyInto(values, request.body);
     copyInto(values, request.query);
-    return new NacosParams(values);
+    return new NacosParams(values, isV3Request(request));
   }
 
   /**
@@ -63,10 +83,16 @@ export class NacosParams {
 
   required(name: string): string {
     const value = this.optional(name);
-    if (value === undefined) {
-      throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterMissing, `Param '${name}' is required.`);
-    }
+    if (value === undefined) throw this.missing(name);
     return value;
+  }
+
+  /** The 10000 error of a missing parameter, in the words of the API version asked. */
+  missing(name: string): NacosRequestError {
+    const message = this.v3
+      ? `Required parameter '${name}' type ${PARAM_TYPES[name] ?? 'String'} is not present`
+      : `Param '${name}' is required.`;
+    return NacosRequestError.badParam(NacosV2ErrorCode.ParameterMissing, message);
   }
 
   /** A name (namespace, group, service, cluster): bounded length, printable (the text rule). */
@@ -146,6 +172,18 @@ export class NacosParams {
   metadata(): Record<string, string> | undefined {
     const raw = this.optional('metadata');
     return raw === undefined ? undefined : parseMetadata(raw);
+  }
+
+  /**
+   * A strict integer (no blanks around it, no fraction), or undefined when absent; 400 code 20002
+   * (`refusal`) otherwise.
+   */
+  integer(name: string, refusal = `Param '${name}' must be an integer.`): number | undefined {
+    const raw = this.untrimmed(name);
+    if (raw === undefined) return undefined;
+    const value = parseStrictInteger(raw);
+    if (value === undefined) throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterValidateError, refusal);
+    return value;
   }
 
   /** Positive integer with a default and an upper bound. */

@@ -8,7 +8,8 @@ import { NacosParams } from './nacos-params';
 
 /**
  * In front of every Nacos naming route: 503 until Distro is initialized (as Nacos's server
- * status filter), then the optional Nacos auth (accessToken, or username/password params).
+ * status filter), then the optional Nacos auth (accessToken, or username/password params). Nacos 3's
+ * admin API asks for an admin identity: every user here is a global admin, so a valid one passes.
  */
 @Injectable()
 export class NamingAccessGuard implements CanActivate {
@@ -20,9 +21,12 @@ export class NamingAccessGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (!this.routing.initialized()) throw new HttpException(NOT_INITIALIZED_MESSAGE, HttpStatus.SERVICE_UNAVAILABLE);
     if (!this.auth.enabled) return true;
-    const params = NacosParams.fromRequest(context.switchToHttp().getRequest<FastifyRequest>());
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const params = NacosParams.fromRequest(request);
+    // Nacos reads the identity from the `accessToken` header too (the param wins), as Nacos 3's clients send it.
+    const header = request.headers.accesstoken;
     const failure = this.auth.check({
-      accessToken: params.optional('accessToken'),
+      accessToken: params.optional('accessToken') ?? (typeof header === 'string' && header !== '' ? header : undefined),
       username: params.optional('username'),
       password: params.optional('password'),
     });

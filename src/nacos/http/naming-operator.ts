@@ -25,6 +25,16 @@ export interface NamingMetrics {
   mem: number;
 }
 
+/** The metrics without the figures an answer leaves out (v2 and v3 drop some of v1's). */
+export function metricsWithout<K extends keyof NamingMetrics>(
+  metrics: NamingMetrics,
+  keys: readonly K[],
+): Omit<NamingMetrics, K> {
+  const out: Partial<NamingMetrics> = { ...metrics };
+  for (const key of keys) delete out[key];
+  return out as Omit<NamingMetrics, K>;
+}
+
 /** A Distro member as Nacos 1.x–2.1 serialized its Member in `/operator/servers`. */
 export interface ServerView {
   ip: string;
@@ -136,6 +146,13 @@ export class NamingOperator {
    * The member Distro makes responsible for the ip-port client `ip:port` (Nacos's DistroMapper
    * `mapSrv`, `/operator/distro/client`); this node by its address when it is the one.
    */
+  /** `ip`*, `port`*: `{responsibleServer}`, the member responsible for the ip-port client `ip:port`. */
+  responsibleFor(params: NacosParams, selfAddress: string): { responsibleServer: string } {
+    const ip = params.ip();
+    const port = params.port();
+    return { responsibleServer: this.responsibleServer(ip, port, selfAddress) };
+  }
+
   responsibleServer(ip: string, port: number, selfAddress: string): string {
     const member = this.routing.responsibleMember(`${ip}:${port}`);
     if (member !== undefined) return member;

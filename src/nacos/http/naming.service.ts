@@ -7,8 +7,8 @@ import { NacosV2ErrorCode, NacosRequestError } from './nacos-errors';
 import { MAX_PAGE_SIZE, parseMetadata, validIp, validName, validPort, validWeight } from './nacos-params';
 import type { NacosParams } from './nacos-params';
 import { NacosBeatConfig } from './heartbeat.config';
-import { buildServiceInfo } from '@/nacos/view/service-info';
-import type { BeatTimings, ServiceInfoView } from '@/nacos/view/service-info';
+import { buildServiceInfo, hostView } from '@/nacos/view/service-info';
+import type { BeatTimings, HostView, ServiceInfoView } from '@/nacos/view/service-info';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import { ephemeralConflict } from '@/nacos/naming-rules';
 import { NamingSwitches } from './naming-switches';
@@ -58,9 +58,19 @@ export class NacosNamingService {
    * before it is applied: the returned promise settles once it is (or rejects, not applied).
    */
   register(params: NacosParams): void | Promise<void> {
+    const { key, input } = this.instanceForm(params);
+    const ephemeral = input.ephemeral;
+    this.refuseMixing(key, ephemeral);
+    if (!ephemeral) return this.persistent.register(key, input);
+    const clientId = ipPortClientId(input.ip, input.port, ephemeral);
+    this.registry.registerInstance(clientId, 'ipport', key, input, { now: Date.now() });
+  }
+
+  /** The instance a register's params describe, every param read and checked; nothing applied. */
+  instanceForm(params: NacosParams): { key: ServiceKey; input: InstanceInput & { ephemeral: boolean } } {
     const key = params.service();
     const ephemeral = this.ephemeral(params);
-    const input: InstanceInput = {
+    const input = {
       ip: params.ip(),
       port: params.port(),
       clusterName: params.cluster(),
@@ -70,10 +80,16 @@ export class NacosNamingService {
       ephemeral,
       metadata: params.metadata(),
     };
-    this.refuseMixing(key, ephemeral);
-    if (!ephemeral) return this.persistent.register(key, input);
-    const clientId = ipPortClientId(input.ip, input.port, ephemeral);
-    this.registry.registerInstance(clientId, 'ipport', key, input, { now: Date.now() });
+    return { key, input };
+  }
+
+  /**
+   * Nacos 3's client beat (`POST /nacos/v3/client/ns/instance?heartBeat=true`): its whole InstanceForm is
+   * checked as a register's (a bad value is refused, never silently ignored), then the instance beats.
+   */
+  formBeat(params: NacosParams): BeatResult {
+    this.instanceForm(params);
+    return this.beat(params);
   }
 
   /** `ephemeral`, or the `defaultInstanceEphemeral` switch when absent (as Nacos's InstanceForm). */
@@ -207,12 +223,40 @@ export class NacosNamingService {
     return buildServiceInfo(this.registry, key, { clusters: list, clustersEcho: echo, healthyOnly }, this.timings);
   }
 
+  /**
+   * Nacos 3's client instance list (InstanceOpenApiController): the enabled hosts of one cluster
+   * (`clusterName`, default DEFAULT), healthy or not, as the ServiceInfo lists them.
+   */
+  clusterHosts(params: NacosParams): HostView[] {
+    const key = params.service();
+    const cluster = params.cluster();
+    const query = { clusters: [cluster], clustersEcho: cluster, healthyOnly: false };
+    return buildServiceInfo(this.registry, key, query, this.timings).hosts;
+  }
+
+  /**
+   * Nacos 3's admin instance list (CatalogServiceV2Impl.listInstances): every host of one cluster,
+   * disabled and unhealthy ones included (`healthyOnly=true` keeps the healthy); an unknown service
+   * or cluster is a 404 with Nacos's message (code 30000, as its NacosException is answered).
+   */
+  allClusterHosts(params: NacosParams): HostView[] {
+    const key = params.service();
+    const cluster = params.cluster();
+    const healthyOnly = params.bool('healthyOnly') === true;
+    const summary = this.registry.getService(key);
+    const notFound = (message: string): NacosRequestError =>
+      NacosRequestError.plain(404, NacosV2ErrorCode.ServerError, message);
+    if (summary === undefined) throw notFound(`service ${groupedName(key.group, key.name)} is not found!`);
+    if (!summary.clusters.includes(cluster)) throw notFound(`cluster ${cluster} is not found!`);
+    return this.registry
+      .listInstances(key, { clusters: [cluster] })
+      .filter((instance) => !healthyOnly || instance.healthy)
+      .map((instance) => hostView(instance, this.timings));
+  }
+
   getInstance(params: NacosParams): Record<string, unknown> {
     const key = params.service();
-    const ip = params.ip();
-    const port = params.port();
-    const cluster = params.cluster();
-    const instance = this.listedInstance(key, cluster, ip, port);
+    const instance = this.addressedInstance(params);
     return {
       service: groupedName(key.group, key.name),
       ip: instance.ip,
@@ -223,6 +267,14 @@ export class NacosNamingService {
       instanceId: instance.instanceId,
       metadata: { ...instance.metadata },
     };
+  }
+
+  /** The instance `serviceName`, `ip`, `port` and `clusterName` name, or 404 as `listedInstance`. */
+  addressedInstance(params: NacosParams): Instance {
+    const key = params.service();
+    const ip = params.ip();
+    const port = params.port();
+    return this.listedInstance(key, params.cluster(), ip, port);
   }
 
   /**

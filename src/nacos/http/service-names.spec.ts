@@ -1,6 +1,6 @@
 import { Registry } from '@/registry';
 import { NacosParams } from './nacos-params';
-import { MAX_EXPR_LENGTH, ServiceNameSearch } from './service-names';
+import { MAX_EXPR_LENGTH, ServiceNameSearch, contains, javaPattern } from './service-names';
 
 function setUp(): ServiceNameSearch {
   const registry = new Registry();
@@ -49,5 +49,29 @@ describe(ServiceNameSearch.name, () => {
     expect(() => sut.search(NacosParams.of({ expr: '(a+)+b' }))).toThrow(/quantifier/);
     expect(() => sut.search(NacosParams.of({ expr: '(x*)*' }))).toThrow(/quantifier/);
     expect(sut.search(NacosParams.of({ expr: '(ord)+' })).count).toBe(3);
+  });
+});
+
+describe('contains and javaPattern', () => {
+  it('should match the whole name as Java matches .*g.*@@.*s.*, a blank part matching anything', () => {
+    const pattern = javaPattern([contains('g', 'sh'), '@@', contains('s', '')]);
+    expect(['shop@@orders', 'DEFAULT_GROUP@@shoes', 'xshx@@a'].filter((name) => pattern.test(name))).toEqual([
+      'shop@@orders',
+      'xshx@@a',
+    ]);
+    expect(javaPattern([contains('s', 'a$')]).test('beta')).toBe(true);
+    expect(javaPattern([contains('s', 'a$')]).test('gamma1')).toBe(false);
+  });
+
+  it('should refuse an invalid pattern, a repeated quantified group and an overlong one, naming the param', () => {
+    expect(() => contains('serviceNameParam', '[')).toThrow(
+      "Param 'serviceNameParam' is not a valid regular expression.",
+    );
+    expect(() => contains('groupNameParam', '(a+)+')).toThrow(
+      "Param 'groupNameParam' must not repeat a group that holds a quantifier.",
+    );
+    expect(() => contains('expr', 'a'.repeat(MAX_EXPR_LENGTH + 1))).toThrow(
+      `Param 'expr' must be at most ${MAX_EXPR_LENGTH} characters.`,
+    );
   });
 });

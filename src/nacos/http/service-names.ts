@@ -27,7 +27,7 @@ export class ServiceNameSearch {
 
   search(params: NacosParams): ServiceNames {
     const namespaceId = params.optional('namespaceId')?.trim() ?? '';
-    const pattern = expression(params.optional('expr') ?? '');
+    const pattern = javaPattern([contains('expr', params.optional('expr') ?? '')]);
     const namespaces = namespaceId === '' ? this.registry.namespaces() : [params.namespace()];
     const found: Record<string, string[]> = {};
     let count = 0;
@@ -44,15 +44,24 @@ export class ServiceNameSearch {
   }
 }
 
-/** `expr` as Nacos matches it (`name.matches(".*" + expr + ".*")`), or a 400 naming what is wrong. */
-function expression(expr: string): RegExp {
+/**
+ * `.*<expr>.*`, the part of a Java regex Nacos builds from a search param (`/service/names`' `expr`,
+ * the v3 service list's `serviceNameParam` and `groupNameParam`), or a 400 naming what is wrong with it.
+ */
+export function contains(param: string, expr: string): string {
   const invalid = (why: string): NacosRequestError =>
-    NacosRequestError.badParam(NacosV2ErrorCode.ParameterValidateError, `Param 'expr' ${why}.`);
+    NacosRequestError.badParam(NacosV2ErrorCode.ParameterValidateError, `Param '${param}' ${why}.`);
   if (expr.length > MAX_EXPR_LENGTH) throw invalid(`must be at most ${MAX_EXPR_LENGTH} characters`);
   if (NESTED_QUANTIFIER.test(expr)) throw invalid('must not repeat a group that holds a quantifier');
   try {
-    return new RegExp(`^(?:.*${expr}.*)$`);
+    new RegExp(expr);
   } catch {
     throw invalid('is not a valid regular expression');
   }
+  return `.*${expr}.*`;
+}
+
+/** The parts joined as Java's `String.matches` reads them: the whole name must match. */
+export function javaPattern(parts: readonly string[]): RegExp {
+  return new RegExp(`^(?:${parts.map((part) => `(?:${part})`).join('')})$`);
 }

@@ -1,15 +1,12 @@
-import { Controller, Get, Inject, Put, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, Put, Req, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { Registry, groupedName } from '@/registry';
-import type { NamingRegistry } from '@/registry';
-import { parseStrictInteger } from '@/common/text-rule';
-import { CHECKER_TYPES, CheckerSpecError, parseHealthChecker } from '@/persistent/health/cluster-checker';
+import { CHECKER_TYPES } from '@/persistent/health/cluster-checker';
 import type { HealthCheckerSpec, HealthCheckType } from '@/persistent/health/cluster-checker';
-import { ClusterCheckers } from '@/persistent/health/cluster-checkers';
 import { NamingAccessGuard } from './naming-access.guard';
-import { NacosRequestError, NacosV2ErrorCode, asV1 } from './nacos-errors';
+import { asV1 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
+import { ClusterSettings } from './cluster-settings';
 
 /**
  * Nacos v1 cluster settings (`PUT /nacos/v1/ns/cluster`) and the checker list (`GET /health/checkers`):
@@ -20,10 +17,7 @@ import { NacosParams } from './nacos-params';
 @UseGuards(NamingAccessGuard)
 @Controller('nacos/v1/ns')
 export class V1ClusterController {
-  constructor(
-    private readonly checkers: ClusterCheckers,
-    @Inject(Registry) private readonly registry: NamingRegistry,
-  ) {}
+  constructor(private readonly settings: ClusterSettings) {}
 
   /**
    * `serviceName`*, `clusterName`*, `checkPort`*, `useInstancePort4Check`*, `healthChecker`* (JSON:
@@ -32,35 +26,7 @@ export class V1ClusterController {
    */
   @Put('cluster')
   async update(@Req() request: FastifyRequest): Promise<string> {
-    await asV1(() => {
-      const params = NacosParams.fromRequest(request);
-      const key = params.service();
-      const cluster = params.name('clusterName', params.required('clusterName')) as string;
-      const checkPort = parseStrictInteger(params.required('checkPort'));
-      if (checkPort === undefined || checkPort > 65535) {
-        throw NacosRequestError.badParam(
-          NacosV2ErrorCode.ParameterValidateError,
-          "Param 'checkPort' must be an integer 0-65535.",
-        );
-      }
-      params.required('useInstancePort4Check');
-      const useInstancePort = params.bool('useInstancePort4Check') as boolean;
-      let healthChecker: HealthCheckerSpec;
-      try {
-        healthChecker = parseHealthChecker(params.required('healthChecker'));
-      } catch (err) {
-        if (!(err instanceof CheckerSpecError)) throw err;
-        throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterValidateError, err.message);
-      }
-      const metadata = params.metadata() ?? {};
-      if (this.registry.getService(key) === undefined) {
-        throw NacosRequestError.badParam(
-          NacosV2ErrorCode.ServiceNotExist,
-          `service not found:${groupedName(key.group, key.name)}`,
-        );
-      }
-      return this.checkers.set({ key, cluster, healthChecker, checkPort, useInstancePort, metadata });
-    });
+    await asV1(() => this.settings.update(NacosParams.fromRequest(request)));
     return 'ok';
   }
 

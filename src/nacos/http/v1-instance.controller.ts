@@ -5,9 +5,8 @@ import { NamingAccessGuard } from './naming-access.guard';
 import { asV1 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
 import { NacosNamingService } from './naming.service';
-import type { BeatResult } from './naming.service';
 import type { ServiceInfoView } from '@/nacos/view/service-info';
-import { WriteForwarder } from './write-forwarder';
+import { NamingWriter, sendText } from './naming-writer';
 import { InstanceMaintainer } from './instance-maintainer';
 import type { MaintenanceResult } from './instance-maintainer';
 
@@ -18,36 +17,30 @@ import type { MaintenanceResult } from './instance-maintainer';
 export class V1InstanceController {
   constructor(
     private readonly naming: NacosNamingService,
-    private readonly forwarder: WriteForwarder,
     private readonly maintainer: InstanceMaintainer,
+    private readonly writer: NamingWriter,
   ) {}
 
   @Post()
   register(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.write(request, reply, (params) => this.naming.register(params));
+    return this.writer.write(request, reply, (params) => this.naming.register(params), asV1, sendText);
   }
 
   @Delete()
   deregister(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.write(request, reply, (params) => this.naming.deregister(params));
+    return this.writer.write(request, reply, (params) => this.naming.deregister(params), asV1, sendText);
   }
 
   @Put()
   update(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.write(request, reply, (params) => this.naming.update(params));
+    return this.writer.write(request, reply, (params) => this.naming.update(params), asV1, sendText);
   }
 
   /** Only the given fields among metadata, weight and enabled; forwarded to the responsible node like any write. */
   @Patch()
-  async patch(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const params = NacosParams.fromRequest(request);
-    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
-      asV1(() => this.maintainer.patch(params, ['clusterName', 'cluster'])),
-    );
-    if (handled === undefined) return;
-    const result = await handled.value;
-    await this.naming.replicatedClients(result.clientIds);
-    await reply.status(200).type('text/plain;charset=UTF-8').send(result.answer);
+  patch(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const run = (params: NacosParams) => this.maintainer.patch(params, ['clusterName', 'cluster']);
+    return this.writer.maintain(request, reply, run, sendText, asV1);
   }
 
   @Put('metadata/batch')
@@ -62,14 +55,8 @@ export class V1InstanceController {
 
   @Put('beat')
   async beat(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const params = NacosParams.fromRequest(request);
-    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
-      asV1(() => this.naming.beat(params)),
-    );
-    if (handled === undefined) return;
-    const result: BeatResult = handled.value;
-    await this.naming.replicated(params, true);
-    await reply.status(200).send(result);
+    const result = await this.writer.beat(request, reply, asV1);
+    if (result !== undefined) await reply.status(200).send(result);
   }
 
   @Get()
@@ -96,21 +83,5 @@ export class V1InstanceController {
     );
     await this.naming.replicatedClients(result.clientIds);
     return result.answer;
-  }
-
-  private async write(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    apply: (params: NacosParams) => void | Promise<void>,
-  ): Promise<void> {
-    const params = NacosParams.fromRequest(request);
-    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
-      asV1(() => apply(params)),
-    );
-    if (handled === undefined) return;
-    // A persistent write answers once its database commit is done (rejects, not applied, otherwise).
-    await handled.value;
-    await this.naming.replicated(params);
-    await reply.status(200).type('text/plain;charset=UTF-8').send('ok');
   }
 }

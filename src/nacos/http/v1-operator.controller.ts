@@ -3,7 +3,7 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NamingAccessGuard } from './naming-access.guard';
 import { asV1 } from './nacos-errors';
-import { NacosParams, validIp, validPort } from './nacos-params';
+import { NacosParams } from './nacos-params';
 import { NamingOperator } from './naming-operator';
 import type { NamingMetrics, ServerView } from './naming-operator';
 import { NamingSwitches, SwitchUpdateError } from './naming-switches';
@@ -83,12 +83,7 @@ export class V1OperatorController {
   /** `ip`*, `port`*: `{responsibleServer}`, the member Distro makes responsible for the ip-port client `ip:port`. */
   @Get('distro/client')
   distroClient(@Req() request: FastifyRequest): { responsibleServer: string } {
-    const params = NacosParams.fromRequest(request);
-    const { ip, port } = asV1(() => ({
-      ip: validIp('ip', params.required('ip')),
-      port: validPort('port', params.required('port')),
-    }));
-    return { responsibleServer: this.operator.responsibleServer(ip, port, localAddress(request)) };
+    return asV1(() => this.operator.responsibleFor(NacosParams.fromRequest(request), localAddress(request)));
   }
 
   /** `{status}` by default (`onlyStatus=true`, what the npm client reads); every count with `onlyStatus=false`. */

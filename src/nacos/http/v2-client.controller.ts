@@ -5,16 +5,17 @@ import { NamingAccessGuard } from './naming-access.guard';
 import { asV2 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
 import { ClientViews } from './client-views';
-import { success } from './v2-naming.controller';
-import type { V2Result } from './v2-naming.controller';
+import { success } from './naming-writer';
+import type { V2Result } from './naming-writer';
 
 /**
  * Nacos v2 client views (`/nacos/v2/ns/client/*`, ClientInfoControllerV2): which clients the region
- * holds, which node holds each, what it publishes and subscribes to.
+ * holds, which node holds each, what it publishes and subscribes to. Nacos 3 serves them unchanged in
+ * its admin API (`/nacos/v3/admin/ns/client/*`, ClientControllerV3), so both paths are served here.
  */
 @ApiTags('nacos v2')
 @UseGuards(NamingAccessGuard)
-@Controller('nacos/v2/ns/client')
+@Controller(['nacos/v2/ns/client', 'nacos/v3/admin/ns/client'])
 export class V2ClientController {
   constructor(private readonly views: ClientViews) {}
 

@@ -2,54 +2,50 @@ import { Controller, Delete, Get, Param, Patch, Post, Put, Req, Res, UseGuards }
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NamingAccessGuard } from './naming-access.guard';
-import { NacosRequestError, NacosV2ErrorCode, asV2 } from './nacos-errors';
+import { asV2 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
 import { NacosNamingService } from './naming.service';
-import type { BeatResult } from './naming.service';
 import { InstanceMaintainer } from './instance-maintainer';
-import type { MaintenanceResult } from './instance-maintainer';
+import type { Maintenance, MaintenanceResult } from './instance-maintainer';
 import type { ServiceInfoView } from '@/nacos/view/service-info';
-import { WriteForwarder } from './write-forwarder';
+import { NamingWriter, sendEnvelope, sendText, success } from './naming-writer';
+import type { V2Result } from './naming-writer';
 
-/** The v2 envelope of every answer. */
-export interface V2Result<T> {
-  code: number;
-  message: string;
-  data: T;
-}
+/** Where Nacos 3 serves what the v2 call does, the same way (its admin API, and the client API's DELETE). */
+const V3_ADMIN = 'v3/admin/ns';
 
-export function success<T>(data: T): V2Result<T> {
-  return { code: 0, message: 'success', data };
-}
-
-/** Nacos Open API v2 naming (`/nacos/v2/ns`): ungrouped `serviceName` plus `groupName`, `{code, message, data}`. */
+/**
+ * Nacos Open API v2 naming (`/nacos/v2/ns`): ungrouped `serviceName` plus `groupName`, `{code, message, data}`.
+ * The calls Nacos 3 kept unchanged in its admin API (`/nacos/v3/admin/ns/...`: instance writes, the
+ * metadata batches, manual health) are served here on both paths.
+ */
 @ApiTags('nacos v2')
 @UseGuards(NamingAccessGuard)
-@Controller('nacos/v2/ns')
+@Controller('nacos')
 export class V2NamingController {
   constructor(
     private readonly naming: NacosNamingService,
-    private readonly forwarder: WriteForwarder,
     private readonly maintainer: InstanceMaintainer,
+    private readonly writer: NamingWriter,
   ) {}
 
-  @Post('instance')
+  @Post(['v2/ns/instance', `${V3_ADMIN}/instance`])
   register(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.write(request, reply, (params) => this.naming.register(params));
+    return this.writer.write(request, reply, (params) => this.naming.register(params));
   }
 
-  @Delete('instance')
+  @Delete(['v2/ns/instance', `${V3_ADMIN}/instance`, 'v3/client/ns/instance'])
   deregister(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.write(request, reply, (params) => this.naming.deregister(params));
+    return this.writer.write(request, reply, (params) => this.naming.deregister(params));
   }
 
-  @Put('instance')
+  @Put(['v2/ns/instance', `${V3_ADMIN}/instance`])
   update(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.write(request, reply, (params) => this.naming.update(params));
+    return this.writer.write(request, reply, (params) => this.naming.update(params));
   }
 
   /** InstanceDetailInfoVo: `{serviceName: "group@@name", ip, port, clusterName, weight, healthy, instanceId, metadata}`. */
-  @Get('instance')
+  @Get('v2/ns/instance')
   detail(@Req() request: FastifyRequest): V2Result<Record<string, unknown>> {
     return success(
       asV2(() => {
@@ -61,78 +57,57 @@ export class V2NamingController {
   }
 
   /** As v1: the bare `{clientBeatInterval, code, lightBeatEnabled}`, no envelope (errors keep it). */
-  @Put('instance/beat')
+  @Put('v2/ns/instance/beat')
   async beat(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const params = NacosParams.fromRequest(request);
-    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
-      asV2(() => this.naming.beat(params)),
-    );
-    if (handled === undefined) return;
-    const result: BeatResult = handled.value;
-    await this.naming.replicated(params, true);
-    await reply.status(200).send(result);
+    const result = await this.writer.beat(request, reply, asV2);
+    if (result !== undefined) await reply.status(200).send(result);
   }
 
   /**
    * PATCH as InstanceControllerV2 declares it: `weight`, `enabled` and `metadata` must be sent (a blank
    * `metadata` leaves it as it is), the cluster is `cluster`; answers a bare `ok` (errors keep the envelope).
    */
-  @Patch('instance')
-  async patch(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const params = NacosParams.fromRequest(request);
-    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
-      asV2(() => {
-        for (const name of ['weight', 'enabled', 'metadata']) {
-          if (!params.present(name)) {
-            throw NacosRequestError.badParam(NacosV2ErrorCode.ParameterMissing, `Param '${name}' is required.`);
-          }
-        }
-        return this.maintainer.patch(params, ['cluster']);
-      }),
-    );
-    if (handled === undefined) return;
-    const result = await handled.value;
-    await this.naming.replicatedClients(result.clientIds);
-    await reply.status(200).type('text/plain;charset=UTF-8').send(result.answer);
+  @Patch('v2/ns/instance')
+  patch(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const run = (params: NacosParams): Maintenance<'ok'> => {
+      for (const name of ['weight', 'enabled', 'metadata']) {
+        if (!params.present(name)) throw params.missing(name);
+      }
+      return this.maintainer.patch(params, ['cluster']);
+    };
+    return this.writer.maintain(request, reply, run, sendText);
   }
 
-  @Put('instance/metadata/batch')
+  @Put(['v2/ns/instance/metadata/batch', `${V3_ADMIN}/instance/metadata/batch`])
   batchUpdateMetadata(@Req() request: FastifyRequest): Promise<V2Result<{ updated: string[] }>> {
     return this.batch(request, 'update');
   }
 
-  @Delete('instance/metadata/batch')
+  @Delete(['v2/ns/instance/metadata/batch', `${V3_ADMIN}/instance/metadata/batch`])
   batchDeleteMetadata(@Req() request: FastifyRequest): Promise<V2Result<{ updated: string[] }>> {
     return this.batch(request, 'delete');
   }
 
   /** Manual health of a persistent instance (as v1); forwarded to the responsible node. */
-  @Put(['health', 'health/instance'])
-  async health(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const params = NacosParams.fromRequest(request);
-    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
-      asV2(() => this.maintainer.setHealth(params)),
-    );
-    if (handled === undefined) return;
-    const result = await handled.value;
-    await this.naming.replicatedClients(result.clientIds);
-    await reply.status(200).send(success(result.answer));
+  @Put(['v2/ns/health', 'v2/ns/health/instance', `${V3_ADMIN}/health/instance`])
+  health(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.writer.maintain(request, reply, (params) => this.maintainer.setHealth(params), sendEnvelope);
   }
 
   /** As v1's `/instance/statuses` with the key in the path: the bare `{"ips":[...]}`, no envelope (errors keep it). */
-  @Get('instance/statuses/:key')
+  @Get('v2/ns/instance/statuses/:key')
   statuses(@Param('key') key: string): { ips: string[] } {
     return asV2(() => this.maintainer.instanceStatuses(key));
   }
 
-  @Get('instance/list')
+  @Get('v2/ns/instance/list')
   list(@Req() request: FastifyRequest): V2Result<ServiceInfoView> {
     return success(
       asV2(() => this.naming.list(NacosParams.fromRequest(request), request.ip, request.headers['user-agent'])),
     );
   }
 
-  @Get('service/list')
+  @Get('v2/ns/service/list')
   serviceList(@Req() request: FastifyRequest): V2Result<{ count: number; services: string[] }> {
     const page = asV2(() => this.naming.listServices(NacosParams.fromRequest(request), 20));
     return success({ count: page.count, services: page.names });
@@ -144,21 +119,5 @@ export class V2NamingController {
     );
     await this.naming.replicatedClients(result.clientIds);
     return success(result.answer);
-  }
-
-  private async write(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    apply: (params: NacosParams) => void | Promise<void>,
-  ): Promise<void> {
-    const params = NacosParams.fromRequest(request);
-    const handled = await this.forwarder.handle(request, reply, params, this.naming.writeTag(params), () =>
-      asV2(() => apply(params)),
-    );
-    if (handled === undefined) return;
-    // A persistent write answers once its database commit is done (rejects, not applied, otherwise).
-    await handled.value;
-    await this.naming.replicated(params);
-    await reply.status(200).send(success('ok'));
   }
 }
