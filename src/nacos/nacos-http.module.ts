@@ -67,7 +67,15 @@ import { PersistentHealthChecks } from '@/persistent/health/persistent-health-ch
     NamingWriter,
     ClusterSettings,
   ],
-  exports: [NacosAuthService, UdpPushService, NamingSwitches, PushTally, NacosNamingService, ClientViews],
+  exports: [
+    NacosAuthService,
+    UdpPushService,
+    NamingSwitches,
+    PushTally,
+    NacosNamingService,
+    ClientViews,
+    SubscriberAggregator,
+  ],
 })
 export class NacosHttpModule {
   constructor(checks: PersistentHealthChecks, switches: NamingSwitches) {

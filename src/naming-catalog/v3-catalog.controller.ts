@@ -36,8 +36,8 @@ export class V3CatalogController {
   }
 
   @Get('ns/service/subscribers')
-  subscribers(@Req() request: FastifyRequest): V2Result<Page<SubscriberInfo>> {
-    return success(asV2(() => this.queries.subscribers(NacosParams.fromRequest(request))));
+  async subscribers(@Req() request: FastifyRequest): Promise<V2Result<Page<SubscriberInfo>>> {
+    return success(await asV2(() => this.queries.subscribers(NacosParams.fromRequest(request))));
   }
 
   @Get('ns/service/selector/types')

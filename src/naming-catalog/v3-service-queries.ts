@@ -2,11 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { GROUP_SEPARATOR, Registry } from '@/registry';
 import type { NamingRegistry, ServiceKey } from '@/registry';
 import { ClusterCheckers } from '@/persistent/health/cluster-checkers';
-import { ClientViews } from '@/nacos/http/client-views';
 import { NacosRequestError, NacosV2ErrorCode } from '@/nacos/http/nacos-errors';
 import { MAX_PAGE_SIZE } from '@/nacos/http/nacos-params';
 import type { NacosParams } from '@/nacos/http/nacos-params';
 import { NacosNamingService } from '@/nacos/http/naming.service';
+import { SubscriberAggregator } from '@/nacos/http/service-subscribers';
 import { contains, javaPattern } from '@/nacos/http/service-names';
 import { hostView } from '@/nacos/view/service-info';
 import { v3ServiceDetail } from './service-views';
@@ -80,7 +80,7 @@ export class V3ServiceQueries {
     @Inject(Registry) private readonly registry: NamingRegistry,
     private readonly checkers: ClusterCheckers,
     private readonly naming: NacosNamingService,
-    private readonly clients: ClientViews,
+    private readonly subscribersOf: SubscriberAggregator,
   ) {}
 
   detail(params: NacosParams): Record<string, unknown> {
@@ -114,21 +114,28 @@ export class V3ServiceQueries {
     return { ...page, pageItems: page.pageItems.map((key) => this.serviceView(key)) };
   }
 
-  /** `serviceName`*, `groupName`, `namespaceId`, `aggregation`, `pageNo`, `pageSize`: this node's subscribers. */
-  subscribers(params: NacosParams): Page<SubscriberInfo> {
+  /**
+   * `serviceName`*, `groupName`, `namespaceId`, `aggregation` (default true: every member of the region,
+   * as v1's call), `pageNo`, `pageSize`: the subscribers of that one service.
+   */
+  async subscribers(params: NacosParams): Promise<Page<SubscriberInfo>> {
     const key = params.service();
-    // Subscriptions are never replicated; `aggregation` (ask every member) is checked and this node answers.
-    params.bool('aggregation');
+    const aggregation = params.bool('aggregation') ?? true;
     const { pageNo, pageSize } = pageForm(params);
-    const infos = this.clients.subscribersOf([key]).map((view) => ({
-      namespaceId: key.namespace,
-      groupName: key.group,
-      serviceName: key.name,
-      ip: view.ip,
-      port: view.port,
-      agent: view.agent,
-      appName: view.app,
-    }));
+    const { merged } = await this.subscribersOf.regionSubscribers(params, key, aggregation);
+    // The members match names as v1 does (contains): this call names one service exactly.
+    const serviceName = `${key.group}${GROUP_SEPARATOR}${key.name}`;
+    const infos = merged
+      .filter((view) => view.namespaceId === key.namespace && view.serviceName === serviceName)
+      .map((view) => ({
+        namespaceId: key.namespace,
+        groupName: key.group,
+        serviceName: key.name,
+        ip: view.ip,
+        port: view.port,
+        agent: view.agent,
+        appName: view.app,
+      }));
     return subPage(infos, pageNo, pageSize);
   }
 

@@ -20,6 +20,7 @@ interface SubscribersAnswer {
  * `/nacos/v1/ns/service/subscribers` over a 3-node region: each node holds the subscribers that talk to
  * it, and any node answers for all of them (Nacos's `aggregation=true`), over the authenticated peer
  * channel, with the caller's Nacos credentials; a stopped node is left out and named, never waited for.
+ * Nacos 3's `/nacos/v3/admin/ns/service/subscribers` gathers the same way.
  */
 describe('service subscribers aggregated over the region (3 in-process nodes, Nacos auth on)', () => {
   let nodes: TestNode[];
@@ -94,6 +95,24 @@ describe('service subscribers aggregated over the region (3 in-process nodes, Na
 
     expect(own.body.count).toBe(1);
     expect(own.body.subscribers[0].addrStr).toBe(`10.62.0.2:${UDP_PORTS[1]}`);
+  });
+
+  it("should answer Nacos 3's admin subscribers of one service over the region too, that service exactly", async () => {
+    const query = new URLSearchParams({ serviceName: 'agg-orders', accessToken: token });
+    const res = await fetch(`${nodes[2].base}/nacos/v3/admin/ns/service/subscribers?${query.toString()}`);
+    const body = (await res.json()) as {
+      code: number;
+      data: { totalCount: number; pageItems: Array<{ serviceName: string; ip: string; port: number }> };
+    };
+
+    expect(res.status).toBe(200);
+    expect(body.code).toBe(0);
+    // Node 2's own poller watches agg-orders-v2: not this service, so only nodes 0 and 1 hold subscribers of it.
+    expect(body.data.totalCount).toBe(2);
+    expect(body.data.pageItems.map((s) => `${s.serviceName} ${s.ip}:${s.port}`)).toEqual([
+      `agg-orders 10.62.0.1:${UDP_PORTS[0]}`,
+      `agg-orders 10.62.0.2:${UDP_PORTS[1]}`,
+    ]);
   });
 
   it('should keep the auth rules: refused without credentials, before any member is asked', async () => {

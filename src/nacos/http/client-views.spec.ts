@@ -183,11 +183,14 @@ describe(ClientViews.name, () => {
         '10.8.0.1',
       ]);
       expect(second.subscribers.map((s) => s.addrStr)).toEqual(['10.7.0.1:9000', '10.1.0.2:9000']);
-      // Each member is asked for its own list, whole, with the caller's params (its credentials included).
+      // Each member is asked for its own list, whole, with the caller's params (its credentials included)
+      // and the service as this node read it (group and namespace spelt out).
       const asked = new URL(`http://x${routing.asked[0].url}`);
       expect(asked.pathname).toBe('/nacos/v1/ns/service/subscribers');
       expect(Object.fromEntries(asked.searchParams)).toEqual({
         serviceName: 'orders',
+        groupName: 'DEFAULT_GROUP',
+        namespaceId: 'public',
         accessToken: 't',
         aggregation: 'false',
         pageNo: '1',

@@ -3,6 +3,7 @@ import { ClusterRouting } from '@/routing/cluster-routing';
 import { ClientViews, subscriberIdentity } from './client-views';
 import type { SubscriberView } from './client-views';
 import type { NacosParams } from './nacos-params';
+import type { ServiceKey } from '@/registry';
 
 /** Largest `pageSize` of `/service/subscribers` (Nacos reads any int; 1000 is its default). */
 export const MAX_SUBSCRIBER_PAGE = 10_000;
@@ -46,22 +47,38 @@ export class SubscriberAggregator {
     const pageNo = params.pageNumber('pageNo', 1);
     const pageSize = params.positiveInt('pageSize', 1000, MAX_SUBSCRIBER_PAGE);
     const aggregation = params.bool('aggregation') ?? true;
+    const { merged, unanswered } = await this.regionSubscribers(params, pattern, aggregation);
+    const start = (pageNo - 1) * pageSize;
+    const page: SubscribersPage = { subscribers: merged.slice(start, start + pageSize), count: merged.length };
+    if (unanswered.length > 0) page.unansweredMembers = unanswered;
+    return page;
+  }
+
+  /**
+   * The subscribers of the services `pattern` matches (Nacos's fuzzy match), this node's and, with
+   * `aggregation`, every other member's, merged; and the members that gave no answer. `params` are the
+   * caller's, checked already (they carry its credentials to the members).
+   */
+  async regionSubscribers(
+    params: NacosParams,
+    pattern: ServiceKey,
+    aggregation: boolean,
+  ): Promise<{ merged: SubscriberView[]; unanswered: string[] }> {
     const lists = [this.views.localServiceSubscribers(pattern)];
     const unanswered: string[] = [];
     const peers = aggregation ? this.routing.members().filter((m) => !m.self) : [];
     if (peers.length > 0) {
       const query = new URLSearchParams(params.toForm());
+      query.set('serviceName', pattern.name);
+      query.set('groupName', pattern.group);
+      query.set('namespaceId', pattern.namespace);
       query.set('aggregation', 'false');
       query.set('pageNo', '1');
       query.set('pageSize', String(MAX_SUBSCRIBER_PAGE));
       const answers = await Promise.all(peers.map((peer) => this.ask(peer.id, `${PATH}?${query.toString()}`)));
       answers.forEach((answer, i) => (answer === undefined ? unanswered.push(peers[i].id) : lists.push(answer)));
     }
-    const merged = mergeSubscribers(lists);
-    const start = (pageNo - 1) * pageSize;
-    const page: SubscribersPage = { subscribers: merged.slice(start, start + pageSize), count: merged.length };
-    if (unanswered.length > 0) page.unansweredMembers = unanswered;
-    return page;
+    return { merged: mergeSubscribers(lists), unanswered };
   }
 
   /** One member's own subscribers, or undefined when it gave none (down, slow, refused, a bad answer). */
