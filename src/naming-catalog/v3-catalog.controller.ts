@@ -5,6 +5,7 @@ import { NamingAccessGuard } from '@/nacos/http/naming-access.guard';
 import { asV2 } from '@/nacos/http/nacos-errors';
 import { NacosParams } from '@/nacos/http/nacos-params';
 import { success } from '@/nacos/http/naming-writer';
+import { credentialHeaders } from '@/nacos/http/service-subscribers';
 import type { V2Result } from '@/nacos/http/naming-writer';
 import { StoredNamespaces } from './stored-namespaces';
 import { SELECTOR_TYPES, V3ServiceQueries } from './v3-service-queries';
@@ -37,7 +38,9 @@ export class V3CatalogController {
 
   @Get('ns/service/subscribers')
   async subscribers(@Req() request: FastifyRequest): Promise<V2Result<Page<SubscriberInfo>>> {
-    return success(await asV2(() => this.queries.subscribers(NacosParams.fromRequest(request))));
+    return success(
+      await asV2(() => this.queries.subscribers(NacosParams.fromRequest(request), credentialHeaders(request))),
+    );
   }
 
   @Get('ns/service/selector/types')

@@ -7,6 +7,7 @@ import { MAX_PAGE_SIZE } from '@/nacos/http/nacos-params';
 import type { NacosParams } from '@/nacos/http/nacos-params';
 import { NacosNamingService } from '@/nacos/http/naming.service';
 import { SubscriberAggregator } from '@/nacos/http/service-subscribers';
+import type { PeerHeaders } from '@/nacos/http/service-subscribers';
 import { contains, javaPattern } from '@/nacos/http/service-names';
 import { hostView } from '@/nacos/view/service-info';
 import { v3ServiceDetail } from './service-views';
@@ -118,11 +119,11 @@ export class V3ServiceQueries {
    * `serviceName`*, `groupName`, `namespaceId`, `aggregation` (default true: every member of the region,
    * as v1's call), `pageNo`, `pageSize`: the subscribers of that one service.
    */
-  async subscribers(params: NacosParams): Promise<Page<SubscriberInfo>> {
+  async subscribers(params: NacosParams, headers: PeerHeaders = {}): Promise<Page<SubscriberInfo>> {
     const key = params.service();
     const aggregation = params.bool('aggregation') ?? true;
     const { pageNo, pageSize } = pageForm(params);
-    const { merged } = await this.subscribersOf.regionSubscribers(params, key, aggregation);
+    const { merged } = await this.subscribersOf.regionSubscribers(params, key, aggregation, headers);
     // The members match names as v1 does (contains): this call names one service exactly.
     const serviceName = `${key.group}${GROUP_SEPARATOR}${key.name}`;
     const infos = merged

@@ -115,6 +115,16 @@ describe('service subscribers aggregated over the region (3 in-process nodes, Na
     ]);
   });
 
+  it('should ask the members with the credentials the caller sent as the accessToken header (Nacos 3 clients)', async () => {
+    const headerOnly = { headers: { accessToken: token } };
+    const v1 = await fetch(`${nodes[0].base}${V1}/service/subscribers?serviceName=agg-orders`, headerOnly);
+    const v3 = await fetch(`${nodes[0].base}/nacos/v3/admin/ns/service/subscribers?serviceName=agg-orders`, headerOnly);
+
+    expect(v1.headers.get('x-distro-unanswered-members')).toBeNull();
+    expect(((await v1.json()) as SubscribersAnswer['body']).count).toBe(3);
+    expect(((await v3.json()) as { data: { totalCount: number } }).data.totalCount).toBe(2);
+  });
+
   it('should keep the auth rules: refused without credentials, before any member is asked', async () => {
     const refused = await subscribers(nodes[0], {});
 

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import { ClientViews, subscriberIdentity } from './client-views';
 import type { SubscriberView } from './client-views';
@@ -22,6 +23,18 @@ export interface SubscribersPage {
 }
 
 const PATH = '/nacos/v1/ns/service/subscribers';
+
+/** Headers a member is asked with. */
+export type PeerHeaders = Record<string, string>;
+
+/**
+ * The caller's credentials sent as a header rather than a param (Nacos 3's clients send `accessToken`
+ * so), to ask the members with: each applies the same auth rules to the same identity.
+ */
+export function credentialHeaders(request: FastifyRequest): PeerHeaders {
+  const token = request.headers.accesstoken;
+  return typeof token === 'string' && token !== '' ? { accesstoken: token } : {};
+}
 const STRING_FIELDS = ['addrStr', 'agent', 'app', 'ip', 'namespaceId', 'serviceName', 'cluster'] as const;
 
 /**
@@ -42,12 +55,12 @@ export class SubscriberAggregator {
   ) {}
 
   /** Validates the params before anything is asked, so bad input is a 400 from this node alone. */
-  async serviceSubscribers(params: NacosParams): Promise<SubscribersPage> {
+  async serviceSubscribers(params: NacosParams, headers: PeerHeaders = {}): Promise<SubscribersPage> {
     const pattern = params.service();
     const pageNo = params.pageNumber('pageNo', 1);
     const pageSize = params.positiveInt('pageSize', 1000, MAX_SUBSCRIBER_PAGE);
     const aggregation = params.bool('aggregation') ?? true;
-    const { merged, unanswered } = await this.regionSubscribers(params, pattern, aggregation);
+    const { merged, unanswered } = await this.regionSubscribers(params, pattern, aggregation, headers);
     const start = (pageNo - 1) * pageSize;
     const page: SubscribersPage = { subscribers: merged.slice(start, start + pageSize), count: merged.length };
     if (unanswered.length > 0) page.unansweredMembers = unanswered;
@@ -57,12 +70,13 @@ export class SubscriberAggregator {
   /**
    * The subscribers of the services `pattern` matches (Nacos's fuzzy match), this node's and, with
    * `aggregation`, every other member's, merged; and the members that gave no answer. `params` are the
-   * caller's, checked already (they carry its credentials to the members).
+   * caller's, checked already, and with `headers` (credentialHeaders) they carry its credentials to the members.
    */
   async regionSubscribers(
     params: NacosParams,
     pattern: ServiceKey,
     aggregation: boolean,
+    headers: PeerHeaders = {},
   ): Promise<{ merged: SubscriberView[]; unanswered: string[] }> {
     const lists = [this.views.localServiceSubscribers(pattern)];
     const unanswered: string[] = [];
@@ -75,16 +89,16 @@ export class SubscriberAggregator {
       query.set('aggregation', 'false');
       query.set('pageNo', '1');
       query.set('pageSize', String(MAX_SUBSCRIBER_PAGE));
-      const answers = await Promise.all(peers.map((peer) => this.ask(peer.id, `${PATH}?${query.toString()}`)));
+      const answers = await Promise.all(peers.map((peer) => this.ask(peer.id, `${PATH}?${query.toString()}`, headers)));
       answers.forEach((answer, i) => (answer === undefined ? unanswered.push(peers[i].id) : lists.push(answer)));
     }
     return { merged: mergeSubscribers(lists), unanswered };
   }
 
   /** One member's own subscribers, or undefined when it gave none (down, slow, refused, a bad answer). */
-  private async ask(member: string, url: string): Promise<SubscriberView[] | undefined> {
+  private async ask(member: string, url: string, headers: PeerHeaders): Promise<SubscriberView[] | undefined> {
     try {
-      const answer = await this.routing.askMember(member, { method: 'GET', url, headers: {} });
+      const answer = await this.routing.askMember(member, { method: 'GET', url, headers });
       if (answer.status !== 200) throw new Error(`status ${answer.status}`);
       return parseSubscribers(answer.body);
     } catch (error) {

@@ -10,7 +10,7 @@ import { asV1 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
 import { NacosNamingService } from './naming.service';
 import { ServiceNameSearch } from './service-names';
-import { SubscriberAggregator, UNANSWERED_MEMBERS_HEADER } from './service-subscribers';
+import { SubscriberAggregator, UNANSWERED_MEMBERS_HEADER, credentialHeaders } from './service-subscribers';
 import type { SubscribersPage } from './service-subscribers';
 import type { ServiceNames } from './service-names';
 
@@ -48,7 +48,9 @@ export class V1NamingController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SubscribersPage> {
-    const page = await asV1(() => this.subscribersOf.serviceSubscribers(NacosParams.fromRequest(request)));
+    const page = await asV1(() =>
+      this.subscribersOf.serviceSubscribers(NacosParams.fromRequest(request), credentialHeaders(request)),
+    );
     if (page.unansweredMembers) void reply.header(UNANSWERED_MEMBERS_HEADER, page.unansweredMembers.join(','));
     return page;
   }
