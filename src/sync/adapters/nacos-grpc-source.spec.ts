@@ -33,6 +33,11 @@ class FakeNacos {
     } as unknown as NacosServiceListing;
   }
 
+  clientFor(): (namespace: string) => NacosNamingClient {
+    const client = this.client();
+    return () => client;
+  }
+
   client(): NacosNamingClient {
     const ref = (name: string, r: { group?: string; namespace?: string }) =>
       formatServiceKey(key(r.namespace ?? 'public', r.group ?? 'DEFAULT_GROUP', name));
@@ -59,7 +64,7 @@ describe(NacosGrpcSource.name, () => {
     const nacos = new FakeNacos();
     nacos.set(key('public', 'DEFAULT_GROUP', 'orders'), '10.0.0.1');
     nacos.set(key('dev', 'shop', 'cart'), '10.0.0.2', '10.0.0.3');
-    const sut = new NacosGrpcSource(nacos.client(), nacos.listing());
+    const sut = new NacosGrpcSource(nacos.clientFor(), nacos.listing());
 
     const snapshot = await sut.snapshot(SELECTOR);
 
@@ -74,7 +79,7 @@ describe(NacosGrpcSource.name, () => {
     for (let i = 0; i < 30; i++) nacos.set(key(`ns-${i % 3}`, `g-${i % 2}`, `svc-${i}`), `10.1.0.${i}`);
     const seen = new Map<string, number>();
     const errors: Error[] = [];
-    const sut = new NacosGrpcSource(nacos.client(), nacos.listing(), { relistIntervalMs: 20, concurrency: 4 });
+    const sut = new NacosGrpcSource(nacos.clientFor(), nacos.listing(), { relistIntervalMs: 20, concurrency: 4 });
     const watch = sut.watch(
       SELECTOR,
       (s: ServiceSnapshot) => seen.set(formatServiceKey(s.key), s.instances.length),
