@@ -18,6 +18,9 @@ class FakeNacos {
   subscribed = new Map<string, (info: { hosts: ReturnType<typeof host>[] }) => void>();
   inFlight = 0;
   mostInFlight = 0;
+  subscribeCalls = 0;
+  /** When set, subscriptions wait for it instead of 2 ms. */
+  gate: Promise<void> | undefined;
 
   set(k: ServiceKey, ...ips: string[]): void {
     this.services.set(formatServiceKey(k), { key: k, hosts: ips });
@@ -45,8 +48,9 @@ class FakeNacos {
       query: (name: string, r: { group?: string; namespace?: string }) =>
         Promise.resolve({ hosts: (this.services.get(ref(name, r))?.hosts ?? []).map(host) }),
       subscribe: async (name: string, listener: (info: unknown) => void, r: { group?: string; namespace?: string }) => {
+        this.subscribeCalls++;
         this.mostInFlight = Math.max(this.mostInFlight, ++this.inFlight);
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        await (this.gate ?? new Promise((resolve) => setTimeout(resolve, 2)));
         this.inFlight--;
         this.subscribed.set(ref(name, r), listener);
         return { hosts: (this.services.get(ref(name, r))?.hosts ?? []).map(host) };
@@ -109,5 +113,27 @@ describe(NacosGrpcSource.name, () => {
       watch.close();
     }
     await eventually(() => expect(nacos.subscribed.size).toBe(0));
+  });
+
+  it('should subscribe nothing more once closed, and end the subscriptions in flight when it closed', async () => {
+    const nacos = new FakeNacos();
+    for (let i = 0; i < 20; i++) nacos.set(key('public', 'DEFAULT_GROUP', `svc-${i}`), `10.3.0.${i}`);
+    let release: () => void = () => undefined;
+    nacos.gate = new Promise<void>((resolve) => (release = resolve));
+    const watch = new NacosGrpcSource(nacos.clientFor(), nacos.listing(), { concurrency: 4 }).watch(
+      SELECTOR,
+      () => undefined,
+      () => undefined,
+    );
+    await eventually(() => expect(nacos.inFlight).toBe(4));
+
+    watch.close();
+    release();
+    await eventually(() => expect(nacos.inFlight).toBe(0));
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Before: the first round went on subscribing the other 16 after close, and nothing ended them.
+    expect(nacos.subscribeCalls).toBe(4);
+    expect([...nacos.subscribed.keys()]).toEqual([]);
   });
 });

@@ -69,7 +69,9 @@ export class NacosGrpcSource implements Pick<SourceRegistry, 'snapshot' | 'watch
       const fresh = keys.filter((key) => !subscribed.has(formatServiceKey(key)));
       const gone = [...subscribed].filter(([id]) => !listed.has(id)).map(([, entry]) => entry);
       for (const { key } of gone) subscribed.delete(formatServiceKey(key));
-      const failures = await forEachBounded(fresh, this.concurrency, (key) => this.subscribe(key, subscribed, report));
+      const failures = await forEachBounded(fresh, this.concurrency, (key) =>
+        this.subscribe(key, subscribed, report, () => stopped),
+      );
       await forEachBounded(gone, this.concurrency, async ({ key, listener }) => {
         report({ key, instances: [] });
         await this.clientFor(key.namespace).unsubscribe(key.name, listener, {
@@ -103,12 +105,18 @@ export class NacosGrpcSource implements Pick<SourceRegistry, 'snapshot' | 'watch
     };
   }
 
-  /** Subscribes one service and reports its current state; on failure it is left for the next round. */
+  /**
+   * Subscribes one service and reports its current state; on failure it is left for the next round.
+   * Once the watch is closed it subscribes nothing more, and ends a subscription that was in flight
+   * when it closed: close() ends only the subscriptions it knows, and the round goes on after it.
+   */
   private async subscribe(
     key: ServiceKey,
     subscribed: Map<string, Subscribed>,
     report: (s: ServiceSnapshot) => void,
+    stopped: () => boolean,
   ): Promise<void> {
+    if (stopped()) return;
     const id = formatServiceKey(key);
     const listener = (info: { hosts: NacosHost[] }): void => {
       if (subscribed.get(id)?.listener === listener) report({ key, instances: info.hosts.map(sourceInstance) });
@@ -117,6 +125,10 @@ export class NacosGrpcSource implements Pick<SourceRegistry, 'snapshot' | 'watch
     const client = this.clientFor(key.namespace);
     try {
       const current = await client.subscribe(key.name, listener, { group: key.group, namespace: key.namespace });
+      if (stopped()) {
+        await client.unsubscribe(key.name, listener, { group: key.group, namespace: key.namespace });
+        return;
+      }
       if (subscribed.get(id)?.listener === listener) report({ key, instances: current.hosts.map(sourceInstance) });
     } catch (err) {
       if (subscribed.get(id)?.listener === listener) subscribed.delete(id);
