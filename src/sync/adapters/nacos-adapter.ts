@@ -34,6 +34,8 @@ export interface NacosClusterSettings {
 export class NacosRegistryAdapter implements SourceRegistry, TargetRegistry {
   private readonly client: NacosNamingClient;
   private readonly source: NacosGrpcSource;
+  /** Connections reading namespaces other than the cluster's, one per namespace ({@link reader}). */
+  private readonly readers = new Map<string, NacosNamingClient>();
   /** Services this adapter wrote copies into, to list them back for drift repair. */
   private readonly written = new Map<string, ServiceKey>();
 
@@ -58,7 +60,7 @@ export class NacosRegistryAdapter implements SourceRegistry, TargetRegistry {
       },
       settings.namespace,
     );
-    this.source = new NacosGrpcSource(this.client, listing, {
+    this.source = new NacosGrpcSource((namespace) => this.reader(namespace), listing, {
       relistIntervalMs: settings.relistIntervalMs,
       concurrency: settings.concurrency,
     });
@@ -129,7 +131,30 @@ export class NacosRegistryAdapter implements SourceRegistry, TargetRegistry {
 
   close(): Promise<void> {
     this.client.close();
+    for (const reader of this.readers.values()) reader.close();
+    this.readers.clear();
     return Promise.resolve();
+  }
+
+  /**
+   * The connection a source reads `namespace` on: the cluster's own for its namespace, else one per
+   * namespace, as the Nacos SDKs keep one client per namespace. Nacos 2.x pushes a service's state
+   * (NotifySubscriberRequest) without its namespace: on one shared connection, a push of `dev`'s
+   * `DEFAULT_GROUP@@orders` would be taken for `public`'s, copying dev's instances as public's.
+   */
+  private reader(namespace: string): NacosNamingClient {
+    if (namespace === this.settings.namespace) return this.client;
+    let reader = this.readers.get(namespace);
+    if (reader === undefined) {
+      reader = new NacosNamingClient({
+        servers: grpcAddresses(this.settings.addresses),
+        namespace,
+        username: this.settings.username,
+        password: this.settings.password,
+      });
+      this.readers.set(namespace, reader);
+    }
+    return reader;
   }
 
   private requireNamespace(key: ServiceKey): void {

@@ -18,6 +18,9 @@ class FakeNacos {
   subscribed = new Map<string, (info: { hosts: ReturnType<typeof host>[] }) => void>();
   inFlight = 0;
   mostInFlight = 0;
+  subscribeCalls = 0;
+  /** When set, subscriptions wait for it instead of 2 ms. */
+  gate: Promise<void> | undefined;
 
   set(k: ServiceKey, ...ips: string[]): void {
     this.services.set(formatServiceKey(k), { key: k, hosts: ips });
@@ -33,6 +36,11 @@ class FakeNacos {
     } as unknown as NacosServiceListing;
   }
 
+  clientFor(): (namespace: string) => NacosNamingClient {
+    const client = this.client();
+    return () => client;
+  }
+
   client(): NacosNamingClient {
     const ref = (name: string, r: { group?: string; namespace?: string }) =>
       formatServiceKey(key(r.namespace ?? 'public', r.group ?? 'DEFAULT_GROUP', name));
@@ -40,8 +48,9 @@ class FakeNacos {
       query: (name: string, r: { group?: string; namespace?: string }) =>
         Promise.resolve({ hosts: (this.services.get(ref(name, r))?.hosts ?? []).map(host) }),
       subscribe: async (name: string, listener: (info: unknown) => void, r: { group?: string; namespace?: string }) => {
+        this.subscribeCalls++;
         this.mostInFlight = Math.max(this.mostInFlight, ++this.inFlight);
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        await (this.gate ?? new Promise((resolve) => setTimeout(resolve, 2)));
         this.inFlight--;
         this.subscribed.set(ref(name, r), listener);
         return { hosts: (this.services.get(ref(name, r))?.hosts ?? []).map(host) };
@@ -59,7 +68,7 @@ describe(NacosGrpcSource.name, () => {
     const nacos = new FakeNacos();
     nacos.set(key('public', 'DEFAULT_GROUP', 'orders'), '10.0.0.1');
     nacos.set(key('dev', 'shop', 'cart'), '10.0.0.2', '10.0.0.3');
-    const sut = new NacosGrpcSource(nacos.client(), nacos.listing());
+    const sut = new NacosGrpcSource(nacos.clientFor(), nacos.listing());
 
     const snapshot = await sut.snapshot(SELECTOR);
 
@@ -74,7 +83,7 @@ describe(NacosGrpcSource.name, () => {
     for (let i = 0; i < 30; i++) nacos.set(key(`ns-${i % 3}`, `g-${i % 2}`, `svc-${i}`), `10.1.0.${i}`);
     const seen = new Map<string, number>();
     const errors: Error[] = [];
-    const sut = new NacosGrpcSource(nacos.client(), nacos.listing(), { relistIntervalMs: 20, concurrency: 4 });
+    const sut = new NacosGrpcSource(nacos.clientFor(), nacos.listing(), { relistIntervalMs: 20, concurrency: 4 });
     const watch = sut.watch(
       SELECTOR,
       (s: ServiceSnapshot) => seen.set(formatServiceKey(s.key), s.instances.length),
@@ -104,5 +113,27 @@ describe(NacosGrpcSource.name, () => {
       watch.close();
     }
     await eventually(() => expect(nacos.subscribed.size).toBe(0));
+  });
+
+  it('should subscribe nothing more once closed, and end the subscriptions in flight when it closed', async () => {
+    const nacos = new FakeNacos();
+    for (let i = 0; i < 20; i++) nacos.set(key('public', 'DEFAULT_GROUP', `svc-${i}`), `10.3.0.${i}`);
+    let release: () => void = () => undefined;
+    nacos.gate = new Promise<void>((resolve) => (release = resolve));
+    const watch = new NacosGrpcSource(nacos.clientFor(), nacos.listing(), { concurrency: 4 }).watch(
+      SELECTOR,
+      () => undefined,
+      () => undefined,
+    );
+    await eventually(() => expect(nacos.inFlight).toBe(4));
+
+    watch.close();
+    release();
+    await eventually(() => expect(nacos.inFlight).toBe(0));
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Before: the first round went on subscribing the other 16 after close, and nothing ended them.
+    expect(nacos.subscribeCalls).toBe(4);
+    expect([...nacos.subscribed.keys()]).toEqual([]);
   });
 });

@@ -25,7 +25,9 @@ interface Subscribed {
  * A Nacos 2.x/3.x cluster read as a source over the gRPC client protocol: the listing
  * (NacosServiceListing: namespaces and groups over HTTP where the selector has patterns, gRPC per
  * group) says which services match; each is queried for a snapshot and subscribed for a watch, a
- * bounded number at a time, on one connection whatever their namespace. A watch lists again every
+ * bounded number at a time, on the connection of its namespace (`clientFor`: Nacos 2.x's pushes carry
+ * the service's group and name but no namespace, so a connection subscribing one name in two
+ * namespaces could not tell their pushes apart). A watch lists again every
  * `relistIntervalMs`: services that appeared are subscribed, and services gone from a complete
  * listing (deleted, or in a namespace that was removed) are unsubscribed and reported with no
  * instances; a listing that fails changes nothing and is reported through `onError`.
@@ -34,7 +36,8 @@ export class NacosGrpcSource implements Pick<SourceRegistry, 'snapshot' | 'watch
   private readonly concurrency: number;
 
   constructor(
-    private readonly client: NacosNamingClient,
+    /** The connection to read a namespace on: one per namespace, as Nacos 2.x pushes name none. */
+    private readonly clientFor: (namespace: string) => NacosNamingClient,
     private readonly listing: NacosServiceListing,
     private readonly settings: NacosGrpcSourceSettings = {},
   ) {
@@ -45,7 +48,7 @@ export class NacosGrpcSource implements Pick<SourceRegistry, 'snapshot' | 'watch
     const keys = await this.listing.matching(selector);
     const out: ServiceSnapshot[] = [];
     const failures = await forEachBounded(keys, this.concurrency, async (key) => {
-      const info = await this.client.query(key.name, { group: key.group, namespace: key.namespace });
+      const info = await this.clientFor(key.namespace).query(key.name, { group: key.group, namespace: key.namespace });
       out.push({ key, instances: info.hosts.map(sourceInstance) });
     });
     if (failures.length > 0) throw batchError('service queries', failures, keys.length);
@@ -66,10 +69,15 @@ export class NacosGrpcSource implements Pick<SourceRegistry, 'snapshot' | 'watch
       const fresh = keys.filter((key) => !subscribed.has(formatServiceKey(key)));
       const gone = [...subscribed].filter(([id]) => !listed.has(id)).map(([, entry]) => entry);
       for (const { key } of gone) subscribed.delete(formatServiceKey(key));
-      const failures = await forEachBounded(fresh, this.concurrency, (key) => this.subscribe(key, subscribed, report));
+      const failures = await forEachBounded(fresh, this.concurrency, (key) =>
+        this.subscribe(key, subscribed, report, () => stopped),
+      );
       await forEachBounded(gone, this.concurrency, async ({ key, listener }) => {
         report({ key, instances: [] });
-        await this.client.unsubscribe(key.name, listener, { group: key.group, namespace: key.namespace });
+        await this.clientFor(key.namespace).unsubscribe(key.name, listener, {
+          group: key.group,
+          namespace: key.namespace,
+        });
       });
       if (failures.length > 0) throw batchError('subscriptions', failures, fresh.length);
     };
@@ -91,29 +99,40 @@ export class NacosGrpcSource implements Pick<SourceRegistry, 'snapshot' | 'watch
         const all = [...subscribed.values()];
         subscribed.clear();
         void forEachBounded(all, this.concurrency, ({ key, listener }) =>
-          this.client.unsubscribe(key.name, listener, { group: key.group, namespace: key.namespace }),
+          this.clientFor(key.namespace).unsubscribe(key.name, listener, { group: key.group, namespace: key.namespace }),
         );
       },
     };
   }
 
-  /** Subscribes one service and reports its current state; on failure it is left for the next round. */
+  /**
+   * Subscribes one service and reports its current state; on failure it is left for the next round.
+   * Once the watch is closed it subscribes nothing more, and ends a subscription that was in flight
+   * when it closed: close() ends only the subscriptions it knows, and the round goes on after it.
+   */
   private async subscribe(
     key: ServiceKey,
     subscribed: Map<string, Subscribed>,
     report: (s: ServiceSnapshot) => void,
+    stopped: () => boolean,
   ): Promise<void> {
+    if (stopped()) return;
     const id = formatServiceKey(key);
     const listener = (info: { hosts: NacosHost[] }): void => {
       if (subscribed.get(id)?.listener === listener) report({ key, instances: info.hosts.map(sourceInstance) });
     };
     subscribed.set(id, { key, listener });
+    const client = this.clientFor(key.namespace);
     try {
-      const current = await this.client.subscribe(key.name, listener, { group: key.group, namespace: key.namespace });
+      const current = await client.subscribe(key.name, listener, { group: key.group, namespace: key.namespace });
+      if (stopped()) {
+        await client.unsubscribe(key.name, listener, { group: key.group, namespace: key.namespace });
+        return;
+      }
       if (subscribed.get(id)?.listener === listener) report({ key, instances: current.hosts.map(sourceInstance) });
     } catch (err) {
       if (subscribed.get(id)?.listener === listener) subscribed.delete(id);
-      await this.client
+      await client
         .unsubscribe(key.name, listener, { group: key.group, namespace: key.namespace })
         .catch(() => undefined);
       throw err;

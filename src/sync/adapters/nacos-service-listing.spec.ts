@@ -106,7 +106,9 @@ describe(NacosServiceListing.name, () => {
 
     expect(await sut.matching(selector({}))).toHaveLength(many.length);
     expect(await sut.matching(selector({ groupName: '*' }))).toHaveLength(many.length * 2);
-    expect(nacos.calls.filter((c) => c.startsWith('catalog'))).toHaveLength(5);
+    // Several pages: each listing is read twice (3 pages, then 5 across groups).
+    expect(nacos.calls.filter((c) => c.startsWith('group'))).toHaveLength(6);
+    expect(nacos.calls.filter((c) => c.startsWith('catalog'))).toHaveLength(10);
     expect(most).toBe(1);
   });
 
@@ -122,13 +124,29 @@ describe(NacosServiceListing.name, () => {
     expect(await new NacosServiceListing(nacos.http, pageLengthAsCount, 'public').matching(selector({}))).toHaveLength(
       names.length,
     );
-    expect(pages).toEqual([1, 2, 3]);
+    expect(pages).toEqual([1, 2, 3, 1, 2, 3]);
 
     const ignoresPageNo: GroupLister = () =>
       Promise.resolve({ count: names.length, names: names.slice(0, LIST_PAGE_SIZE) });
     expect(await new NacosServiceListing(nacos.http, ignoresPageNo, 'public').matching(selector({}))).toHaveLength(
       LIST_PAGE_SIZE,
     );
+  });
+
+  it('should not lose a service that never changed when another is deleted between two pages', async () => {
+    // Nacos pages an unordered set: deleting a service listed on page 1 shifts the first service of
+    // page 2 back onto page 1, after page 1 was read, so one pass lists it on neither page.
+    const names = Array.from({ length: LIST_PAGE_SIZE + 100 }, (_, i) => `svc-${i}`);
+    const shifting: GroupLister = (_ns, _group, pageNo, pageSize) => {
+      const page = names.slice((pageNo - 1) * pageSize, pageNo * pageSize);
+      if (pageNo === 1 && names[0] === 'svc-0') names.splice(0, 1);
+      return Promise.resolve({ count: names.length, names: page });
+    };
+    const nacos = fakeNacos({});
+
+    const keys = await new NacosServiceListing(nacos.http, shifting, 'public').matching(selector({}));
+
+    expect(keys.map((k) => k.name)).toContain(`svc-${LIST_PAGE_SIZE}`);
   });
 
   it("should read the cluster's namespace where the server lists none", async () => {

@@ -32,7 +32,9 @@ const MAX_PAGES = 10_000;
  * - then the selector itself: service pattern and excludes.
  *
  * Every listing is read page by page ({@link LIST_PAGE_SIZE}) and one call at a time, and all or nothing:
- * one failed page rejects the whole listing, so a partial read is never taken for services that vanished.
+ * one failed page rejects the whole listing, so a partial read is never taken for services that vanished;
+ * a listing of several pages is read twice and the union taken, as pages of a set changing meanwhile can
+ * skip a service.
  */
 export class NacosServiceListing {
   constructor(
@@ -92,21 +94,41 @@ export class NacosServiceListing {
 }
 
 /**
- * Reads pages from 1 until one is short, or adds nothing new (a server ignoring `pageNo`), bounded by
- * MAX_PAGES. The count a server answers is not trusted to stop: some Nacos 2.x versions answer the
- * page's length as `count` to a ServiceListRequest.
+ * Reads the whole listing ({@link readPass}); when it took more than one page, reads it once more and
+ * answers the union. Nacos pages an unordered hash set (ServiceListRequestHandler, the catalog), so a
+ * service removed from an earlier page while the later ones are read shifts a service that never
+ * changed back across the page boundary, out of both pages: taken alone, that pass would say the
+ * service vanished and its copies would be withdrawn. A service missing from both passes is gone; one
+ * listed by a pass and deleted since is harmless (its query answers no instances).
  */
 async function readPages<P, T>(
   read: (pageNo: number) => Promise<P>,
   itemsOf: (page: P) => T[],
   keyOf: (item: T) => string,
 ): Promise<T[]> {
+  const first = await readPass(read, itemsOf, keyOf);
+  if (first.pages === 1) return [...first.items.values()];
+  const second = await readPass(read, itemsOf, keyOf);
+  for (const [key, item] of second.items) if (!first.items.has(key)) first.items.set(key, item);
+  return [...first.items.values()];
+}
+
+/**
+ * Reads pages from 1 until one is short, or adds nothing new (a server ignoring `pageNo`), bounded by
+ * MAX_PAGES. The count a server answers is not trusted to stop: some Nacos 2.x versions answer the
+ * page's length as `count` to a ServiceListRequest.
+ */
+async function readPass<P, T>(
+  read: (pageNo: number) => Promise<P>,
+  itemsOf: (page: P) => T[],
+  keyOf: (item: T) => string,
+): Promise<{ items: Map<string, T>; pages: number }> {
   const seen = new Map<string, T>();
   for (let pageNo = 1; pageNo <= MAX_PAGES; pageNo++) {
     const items = itemsOf(await read(pageNo));
     const before = seen.size;
     for (const item of items) if (!seen.has(keyOf(item))) seen.set(keyOf(item), item);
-    if (items.length < LIST_PAGE_SIZE || seen.size === before) return [...seen.values()];
+    if (items.length < LIST_PAGE_SIZE || seen.size === before) return { items: seen, pages: pageNo };
   }
   throw new Error(`a service listing of more than ${MAX_PAGES} pages of ${LIST_PAGE_SIZE} is not read`);
 }
