@@ -10,6 +10,8 @@ import { V1ServiceController } from './v1-service.controller';
 import { V2ServiceController } from './v2-service.controller';
 import { V1NamespaceController } from './v1-namespace.controller';
 import { V2NamespaceController } from './v2-namespace.controller';
+import { ServiceBrowser } from './service-browser';
+import { ServicesAdminController } from './services-admin.controller';
 
 /**
  * Services and namespaces as stored objects (issue 19): kept in the region's database, served from this
@@ -17,7 +19,13 @@ import { V2NamespaceController } from './v2-namespace.controller';
  */
 @Module({
   imports: [NacosHttpModule, PersistentModule],
-  controllers: [V1ServiceController, V2ServiceController, V1NamespaceController, V2NamespaceController],
-  providers: [CatalogFeed, ServiceStore, StoredServices, NamespaceStore, StoredNamespaces],
+  controllers: [
+    V1ServiceController,
+    V2ServiceController,
+    V1NamespaceController,
+    V2NamespaceController,
+    ServicesAdminController,
+  ],
+  providers: [CatalogFeed, ServiceStore, StoredServices, NamespaceStore, StoredNamespaces, ServiceBrowser],
 })
 export class NamingCatalogModule {}
