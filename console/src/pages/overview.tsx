@@ -190,7 +190,7 @@ function TasksCard() {
         </Empty>
       ) : (
         <>
-          <div class="stats">
+          <div class="stats stats-6">
             {HEALTH_ORDER.map((h) => (
               <div key={h} class={`stat stat-${healthTone(h)}`} data-test={`health-${h}`}>
                 <div class="stat-value">{list.filter((t) => healthOf(t) === h).length}</div>
