@@ -28,7 +28,7 @@ function DistroCard() {
               {d.initState}
             </span>
           </p>
-          {!d.initialized ? <NotInitializedHelp /> : null}
+          {!d.initialized ? <NotInitializedHelp initState={d.initState} /> : null}
           {d.members.length === 0 ? (
             <Empty>
               A standalone node has no Distro peers; set DISTRO_MEMBERS or DISTRO_MEMBERS_DNS to form a region.
@@ -76,21 +76,25 @@ function DistroCard() {
 }
 
 /** docs/distro.md, "The two log lines, and what to do": the fix, on the screen where it is needed. */
-function NotInitializedHelp() {
+function NotInitializedHelp({ initState }: { initState: string }) {
   return (
     <div class="alert alert-error">
       <strong>Distro protocol is not initialized:</strong> this node has not loaded its start-up snapshot from a peer,
-      so Nacos calls answer 503 and readiness fails. The reason is above and beside each member.
-      <ReasonTable />
+      so Nacos calls answer 503 and readiness fails. The reasons it met are in the line above and in each member's last
+      error below; what to check for each (highlighted: the ones seen now):
+      <ReasonTable seen={initState} />
     </div>
   );
 }
 
-function ReasonTable() {
+/** Marks the rows of the reasons `seen` names (the init state's "last failures: …"). */
+function ReasonTable({ seen = '' }: { seen?: string }) {
+  const failures = /last failures: ([^)]*)/.exec(seen)?.[1] ?? '';
+  const row = (reason: string) => (failures.includes(reason) ? 'match' : undefined);
   return (
     <table class="help-table">
       <tbody>
-        <tr>
+        <tr class={row('refused')}>
           <td>
             <code>refused</code>
           </td>
@@ -99,7 +103,7 @@ function ReasonTable() {
             the HTTP port), does a firewall or NetworkPolicy block it?
           </td>
         </tr>
-        <tr>
+        <tr class={row('timeout')}>
           <td>
             <code>timeout</code>
           </td>
@@ -108,7 +112,7 @@ function ReasonTable() {
             <code>DISTRO_SNAPSHOT_TIMEOUT_MS</code>.
           </td>
         </tr>
-        <tr>
+        <tr class={row('unauthenticated')}>
           <td>
             <code>unauthenticated</code>
           </td>
@@ -116,7 +120,7 @@ function ReasonTable() {
             <code>DISTRO_TOKEN</code> must be identical on every node.
           </td>
         </tr>
-        <tr>
+        <tr class={row('peer not initialized')}>
           <td>
             <code>peer not initialized</code>
           </td>
@@ -125,7 +129,7 @@ function ReasonTable() {
             With <code>DISTRO_ALLOW_FIRST_NODE=false</code> set it to <code>true</code> on one node.
           </td>
         </tr>
-        <tr>
+        <tr class={row('bad response')}>
           <td>
             <code>bad response</code>
           </td>
