@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Where `npm run build` puts the console's bundle (console/ built by Vite into dist/console). From the
@@ -27,7 +28,7 @@ export async function serveConsole(app: NestFastifyApplication): Promise<void> {
   fastify.get('/', (_req, reply) => reply.redirect('/console/', 302));
   const dir = consoleBundleDir();
   if (!dir) {
-    const missing = (_req: unknown, reply: { code(n: number): { type(t: string): { send(b: string): void } } }) =>
+    const missing = (_req: FastifyRequest, reply: FastifyReply) =>
       reply.code(503).type('text/plain; charset=utf-8').send('the console is not built: run `npm run build`\n');
     fastify.get('/console', missing);
     fastify.get('/console/*', missing);
@@ -44,7 +45,7 @@ export async function serveConsole(app: NestFastifyApplication): Promise<void> {
       reply.header('X-Content-Type-Options', 'nosniff');
       reply.header(
         'Cache-Control',
-        path.includes(`${join('assets', '')}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        path.includes(join('assets', '')) ? 'public, max-age=31536000, immutable' : 'no-cache',
       );
     },
   });
