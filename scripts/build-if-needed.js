@@ -9,6 +9,9 @@ const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const marker = join(root, 'dist', 'src', 'main.js');
+// The web console (console/, built by Vite into dist/console) has its own marker: a change to its
+// sources rebuilds the bundle alone.
+const consoleMarker = join(root, 'dist', 'console', 'index.html');
 const lock = join(root, '.build-lock');
 
 function newest(dir) {
@@ -16,7 +19,7 @@ function newest(dir) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
     if (entry.isDirectory()) latest = Math.max(latest, newest(p));
-    else if (/\.(ts|proto|json)$/.test(entry.name)) latest = Math.max(latest, statSync(p).mtimeMs);
+    else if (/\.(ts|tsx|mts|css|html|proto|json)$/.test(entry.name)) latest = Math.max(latest, statSync(p).mtimeMs);
   }
   return latest;
 }
@@ -25,6 +28,13 @@ function stale() {
   const sources = ['src', 'migrations', 'bench', 'tools', 'proto'].map((d) => join(root, d)).filter(existsSync);
   const built = existsSync(marker) ? statSync(marker).mtimeMs : 0;
   return built < Math.max(...sources.map(newest), statSync(join(root, 'tsconfig.json')).mtimeMs);
+}
+
+function consoleStale() {
+  const sources = join(root, 'console');
+  if (!existsSync(sources)) return false;
+  const built = existsSync(consoleMarker) ? statSync(consoleMarker).mtimeMs : 0;
+  return built < newest(sources);
 }
 
 function sleep(ms) {
@@ -52,8 +62,12 @@ function withLock(fn) {
   }
 }
 
-if (stale()) {
+if (stale() || consoleStale()) {
   withLock(() => {
+    if (consoleStale()) {
+      process.stderr.write('building dist/console ...\n');
+      execSync('npx vite build --config console/vite.config.mts --logLevel warn', { cwd: root, stdio: 'inherit' });
+    }
     if (!stale()) return;
     process.stderr.write('building dist/ ...\n');
     try {

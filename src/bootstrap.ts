@@ -8,6 +8,7 @@ import { adminFirst } from '@/admin/openapi-order';
 import { Logger } from 'nestjs-pino';
 import type { Logger as PinoLogger } from 'pino';
 import { AppModule } from './app.module';
+import { serveConsole } from './console-static';
 import { DistroRouting } from '@/distro/distro-routing';
 import { SESSION_COOKIE } from '@/admin/auth/session-cookie';
 import { NacosGrpcServer } from '@/nacos/grpc/nacos-grpc.server';
@@ -73,6 +74,7 @@ export async function startNode(config: AppConfig, rootLogger = createRootLogger
     ),
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/json' });
+  await serveConsole(app);
 
   try {
     await bindingPort('HTTP_PORT', { host: config.node.host, port: config.http.port }, () =>

@@ -12,6 +12,8 @@ import { V1NamespaceController } from './v1-namespace.controller';
 import { V2NamespaceController } from './v2-namespace.controller';
 import { V3CatalogController } from './v3-catalog.controller';
 import { V3ServiceQueries } from './v3-service-queries';
+import { ServiceBrowser } from './service-browser';
+import { ServicesAdminController } from './services-admin.controller';
 
 /**
  * Services and namespaces as stored objects (issue 19): kept in the region's database, served from this
@@ -25,7 +27,16 @@ import { V3ServiceQueries } from './v3-service-queries';
     V1NamespaceController,
     V2NamespaceController,
     V3CatalogController,
+    ServicesAdminController,
   ],
-  providers: [CatalogFeed, ServiceStore, StoredServices, NamespaceStore, StoredNamespaces, V3ServiceQueries],
+  providers: [
+    CatalogFeed,
+    ServiceStore,
+    StoredServices,
+    NamespaceStore,
+    StoredNamespaces,
+    V3ServiceQueries,
+    ServiceBrowser,
+  ],
 })
 export class NamingCatalogModule {}

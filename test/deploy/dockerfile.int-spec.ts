@@ -98,7 +98,7 @@ describe('deploy/Dockerfile', () => {
           .filter((a) => !a.startsWith('--'))
           .slice(0, -1),
       );
-    expect(sources).toEqual(expect.arrayContaining(['src', 'migrations', 'proto', 'package-lock.json']));
+    expect(sources).toEqual(expect.arrayContaining(['src', 'migrations', 'proto', 'console', 'package-lock.json']));
     for (const source of sources) {
       expect({ source, exists: existsSync(join(REPO, source)), ignored: ignored.includes(source) }).toEqual({
         source,
@@ -106,6 +106,18 @@ describe('deploy/Dockerfile', () => {
         ignored: false,
       });
     }
+  });
+
+  it('should bundle the web console in the build stage, into the dist/ the runtime copies', () => {
+    const build = stages.find((s) => all(s, 'RUN').some((r) => r.includes('npm run build')))!;
+    const copies = all(build, 'COPY');
+    const consoleCopy = copies.findIndex((c) => /^console\s/.test(c));
+    expect(consoleCopy).toBeGreaterThanOrEqual(0);
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.build).toContain('build:console');
+    expect(pkg.scripts['build:console']).toMatch(/vite build --config console\//);
+    const vite = readFileSync(join(REPO, 'console/vite.config.mts'), 'utf8');
+    expect(vite).toMatch(/outDir: '\.\.\/dist\/console'/);
   });
 
   it('should run as a non-root user', () => {

@@ -84,7 +84,7 @@ function toRequest(c: AdminCase, pool: Pool, self: string, authorization: string
  */
 function remoteOutage(c: AdminCase, answer: HttpAnswer): boolean {
   return (
-    c.route === 'GET /api/v1/tasks/:id/diff' &&
+    (c.route === 'GET /api/v1/tasks/:id/diff' || c.route === 'POST /api/v1/tasks/dry-run') &&
     answer.status === 502 &&
     /source cluster .* did not answer/.test(answer.text)
   );

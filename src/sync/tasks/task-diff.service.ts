@@ -1,4 +1,4 @@
-import { BadGatewayException, Injectable } from '@nestjs/common';
+import { BadGatewayException, BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { scrubbedMessage } from '@/common/secret-scrubber';
 import { AdapterFactory } from '../adapters/adapter-factory';
 import type { ServiceSnapshot, SourceRegistry } from '../adapters/source-registry';
@@ -8,9 +8,12 @@ import type { CopyDiff, CopyRecord, TaskSelector } from '../reconcile/copy-plan'
 import type { LedgerRepository } from '../store/ledger.repository';
 import { SyncStore } from '../store/sync-store';
 import { TaskService } from './task.service';
+import type { TaskDryRunDto } from './task-update.dto';
 
 /** Lists in a diff are cut at this many entries; the counts are always complete. */
 const MAX_LISTED = 1000;
+/** The task id a new task's dry run stamps on its copies (it has no id yet, and no ledger). */
+const NEW_TASK_ID = '00000000-0000-0000-0000-000000000000';
 
 export interface TaskDiff {
   counts: { add: number; update: number; remove: number };
@@ -34,27 +37,77 @@ export class TaskDiffService {
 
   async diff(taskId: string): Promise<TaskDiff> {
     const { task } = await this.tasks.get(taskId);
-    const source = await this.clusters.get(task.sourceClusterId);
+    return this.plan(task.sourceClusterId, task.targetClusterId, task, { taskId: task.id });
+  }
+
+  /**
+   * A dry run of a task not created or not changed yet: with `taskId`, that task's clusters and
+   * ledger under the selector given (a PATCH preview); without, a new task's first round (all adds).
+   */
+  async dryRun(dto: TaskDryRunDto): Promise<TaskDiff> {
+    if (dto.taskId === undefined) {
+      const sourceClusterId = dto.sourceClusterId ?? '';
+      const targetClusterId = dto.targetClusterId ?? '';
+      if (sourceClusterId === targetClusterId)
+        throw new BadRequestException(['targetClusterId must differ from sourceClusterId']);
+      await this.clusterOrBadRequest(targetClusterId, 'targetClusterId');
+      const selector = {
+        namespace: dto.namespace ?? 'public',
+        groupName: dto.groupName ?? 'DEFAULT_GROUP',
+        serviceName: dto.serviceName ?? '*',
+        exclude: dto.exclude ?? [],
+      };
+      await this.clusterOrBadRequest(sourceClusterId, 'sourceClusterId');
+      return this.plan(sourceClusterId, targetClusterId, selector, { taskId: NEW_TASK_ID });
+    }
+    const { task } = await this.tasks.get(dto.taskId);
+    const changedClusters = [
+      dto.sourceClusterId !== undefined && dto.sourceClusterId !== task.sourceClusterId && 'sourceClusterId',
+      dto.targetClusterId !== undefined && dto.targetClusterId !== task.targetClusterId && 'targetClusterId',
+    ].filter((f): f is string => typeof f === 'string');
+    if (changedClusters.length > 0)
+      throw new BadRequestException(changedClusters.map((f) => `${f} cannot change: it is the task's own`));
+    const selector = {
+      namespace: dto.namespace ?? task.namespace,
+      groupName: dto.groupName ?? task.groupName,
+      serviceName: dto.serviceName ?? task.serviceName,
+      exclude: dto.exclude ?? task.exclude,
+    };
+    return this.plan(task.sourceClusterId, task.targetClusterId, selector, { taskId: task.id });
+  }
+
+  private async clusterOrBadRequest(id: string, field: string): Promise<void> {
+    try {
+      await this.clusters.get(id);
+    } catch (err) {
+      if (err instanceof NotFoundException) throw new BadRequestException([`${field} names no cluster`]);
+      throw err;
+    }
+  }
+
+  /** Desired copies from the source under `selector`, against the ledger of `ledgerOf.taskId`. */
+  private async plan(
+    sourceClusterId: string,
+    targetClusterId: string,
+    selector: TaskSelector,
+    ledgerOf: { taskId: string },
+  ): Promise<TaskDiff> {
+    const source = await this.clusters.get(sourceClusterId);
     const adapter = this.adapters.create(source, this.clusters.secretsOf(source));
     try {
-      const selector = {
-        namespace: task.namespace,
-        groupName: task.groupName,
-        serviceName: task.serviceName,
-        exclude: task.exclude,
-      };
       const select = new ServiceSelector(selector);
       const context = {
-        taskId: task.id,
+        taskId: ledgerOf.taskId,
         sourceClusterId: source.id,
         sourceClusterName: source.name,
-        targetClusterId: task.targetClusterId,
+        targetClusterId,
       };
       const desired: CopyRecord[] = [];
       for (const s of await this.sourceSnapshot(adapter, selector, source.name)) {
         if (select.matches(s.key)) desired.push(...desiredCopies(s.key, s.instances, context));
       }
-      const diff = diffCopies(desired, await this.ledger.load(task.id));
+      const written = ledgerOf.taskId === NEW_TASK_ID ? [] : await this.ledger.load(ledgerOf.taskId);
+      const diff = diffCopies(desired, written);
       const counts = { add: diff.add.length, update: diff.update.length, remove: diff.remove.length };
       const truncated = Object.values(counts).some((n) => n > MAX_LISTED);
       return {

@@ -118,3 +118,59 @@ export class TaskBatchDeleteDto {
   @IsUUID(undefined, { each: true })
   ids!: string[];
 }
+
+/**
+ * `POST /api/v1/tasks/dry-run`: what a task would do with this selector, before it is created or
+ * changed. With `taskId`, the task's clusters and ledger, its selector overridden by the fields
+ * given; without, the two clusters of a new task (nothing written yet, so everything is an add).
+ */
+export class TaskDryRunDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'An existing task: preview a PATCH of its selector' })
+  @IsOptionalNotNull()
+  @IsUUID()
+  taskId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Required without taskId' })
+  @ValidateIf((o: TaskDryRunDto) => o.taskId === undefined || o.sourceClusterId !== undefined)
+  @IsUUID()
+  sourceClusterId?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'Required without taskId' })
+  @ValidateIf((o: TaskDryRunDto) => o.taskId === undefined || o.targetClusterId !== undefined)
+  @IsUUID()
+  targetClusterId?: string;
+
+  @ApiPropertyOptional({ description: 'A namespace or `*`; default the task’s, or `public`' })
+  @IsOptionalNotNull()
+  @IsString()
+  @Length(1, 128)
+  @IsPrintable()
+  @Matches(PATTERN, { message: 'namespace has characters a namespace cannot have' })
+  namespace?: string;
+
+  @ApiPropertyOptional({ description: 'A group or `*`; default the task’s, or `DEFAULT_GROUP`' })
+  @IsOptionalNotNull()
+  @IsString()
+  @Length(1, 128)
+  @IsPrintable()
+  @Matches(PATTERN, { message: 'groupName has characters a group cannot have' })
+  groupName?: string;
+
+  @ApiPropertyOptional({ description: 'A service name or `*`; required without taskId' })
+  @ValidateIf((o: TaskDryRunDto) => o.taskId === undefined || o.serviceName !== undefined)
+  @IsString()
+  @Length(1, 512)
+  @IsPrintable()
+  @Matches(PATTERN, { message: 'serviceName has characters a service name cannot have' })
+  serviceName?: string;
+
+  @ApiPropertyOptional({ type: [String], description: 'Exclude patterns; default the task’s, or none' })
+  @IsOptionalNotNull()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Length(1, 512, { each: true })
+  @IsPrintable({ each: true })
+  @Matches(PATTERN, { each: true, message: 'each exclude pattern must be a name pattern' })
+  exclude?: string[];
+}

@@ -16,7 +16,7 @@ import { TaskDiffDto, TaskEventPageDto, TaskInstancePageDto, mapTaskEvent } from
 import { TaskDiffService } from './task-diff.service';
 import { TaskEventLog } from './task-event-log';
 import { TaskService } from './task.service';
-import { TaskBatchDeleteDto, TaskUpdateDto } from './task-update.dto';
+import { TaskBatchDeleteDto, TaskDryRunDto, TaskUpdateDto } from './task-update.dto';
 import { SyncLedgerReader } from './sync-ledger-reader';
 
 @ApiTags('tasks')
@@ -54,6 +54,18 @@ export class TasksController {
   @ApiNotFoundResponse({ description: 'an id names no task; nothing was deleted' })
   async removeBatch(@Body() dto: TaskBatchDeleteDto): Promise<TaskResponseDto[]> {
     return (await this.tasks.removeMany(dto.ids)).map(mapTask);
+  }
+
+  @Post('dry-run')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Dry run of a task to create, or of a PATCH of a task’s selector (taskId): what it would add, update, remove',
+  })
+  @ApiOkResponse({ type: TaskDiffDto })
+  @ApiBadRequestResponse({ description: 'a field is invalid, or names no cluster' })
+  dryRun(@Body() dto: TaskDryRunDto): Promise<TaskDiffDto> {
+    return this.diffs.dryRun(dto);
   }
 
   @Get()

@@ -25,6 +25,9 @@ const OPERATOR_ROUTES = [
   'GET /v1/task/list',
   'DELETE /v1/task/delete',
   'DELETE /v1/task/deleteInBatch',
+  'POST /api/v1/tasks/dry-run',
+  'GET /api/v1/services',
+  'GET /api/v1/services/instances',
 ] as const;
 
 /** A reference to an existing cluster or task (by index into the node's pool), or a raw id string. */
@@ -542,6 +545,23 @@ function operatorBodyFor(route: AdminRoute): fc.Arbitrary<AdminBody> | undefined
     );
   }
   if (route === 'POST /api/v1/import') return jsonOrHostile(transferDocument);
+  if (route === 'POST /api/v1/tasks/dry-run') {
+    // A new task's selector, or a PATCH preview of a pooled task (its clusters may come along, changed or not).
+    return jsonOrHostile(
+      fc
+        .tuple(
+          taskBody,
+          fc.option(
+            fc.oneof(
+              fc.nat(50).map((pool) => ({ $task: pool })),
+              idText,
+            ),
+            { nil: undefined },
+          ),
+        )
+        .map(([body, taskId]) => (taskId === undefined ? body : { ...body, taskId })),
+    );
+  }
   if (route.startsWith('POST /v1/')) return jsonOrHostile(nacosSyncBody.map(withoutUndefined));
   return undefined;
 }
@@ -557,6 +577,15 @@ function operatorQueryFor(route: AdminRoute): fc.Arbitrary<Array<[string, string
     );
   }
   if (route === 'POST /api/v1/import') return fc.constantFrom([], [['dryRun', 'true']], [['dryRun', 'yes']]);
+  if (route === 'GET /api/v1/services' || route === 'GET /api/v1/services/instances') {
+    return fc.array(
+      fc.tuple(
+        fc.constantFrom('namespace', 'group', 'service'),
+        fc.oneof(fc.constantFrom('public', 'DEFAULT_GROUP', 'svc', '*', ''), plainName, hostileString),
+      ),
+      { maxLength: 3 },
+    );
+  }
   if (route.startsWith('GET /v1/') || route.startsWith('DELETE /v1/')) {
     return fc.array(
       fc.tuple(
