@@ -178,5 +178,6 @@ function sourceInstance(h: NacosHost): ServiceSnapshot['instances'][number] {
     enabled: h.enabled,
     clusterName: h.clusterName || DEFAULT_CLUSTER,
     metadata: h.metadata ?? {},
+    ...(h.ephemeral === false ? { ephemeral: false } : {}),
   };
 }

@@ -328,6 +328,7 @@ function parseHost(raw: unknown): SourceInstance {
   if (typeof h.healthy !== 'boolean') throw bad('healthy is not a boolean');
   if (h.enabled !== undefined && typeof h.enabled !== 'boolean') throw bad('enabled is not a boolean');
   if (h.clusterName !== undefined && typeof h.clusterName !== 'string') throw bad('clusterName is not a string');
+  if (h.ephemeral !== undefined && typeof h.ephemeral !== 'boolean') throw bad('ephemeral is not a boolean');
   const metadata: Record<string, string> = {};
   if (h.metadata !== undefined && h.metadata !== null) {
     for (const [k, v] of Object.entries(asObject(h.metadata, 'instance/list'))) {
@@ -343,6 +344,7 @@ function parseHost(raw: unknown): SourceInstance {
     enabled: h.enabled ?? true,
     clusterName: h.clusterName || DEFAULT_CLUSTER,
     metadata,
+    ...(h.ephemeral === false ? { ephemeral: false } : {}),
   };
 }
 
