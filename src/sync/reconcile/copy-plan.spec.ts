@@ -139,7 +139,6 @@ describe('persistent copies', () => {
     expect(['local', 'distro', 'nacos', 'zookeeper', 'etcd'].filter((k) => keepsPersistentCopies(k as never))).toEqual([
       'local',
       'distro',
-      'nacos',
     ]);
   });
 });
