@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { eventually } from '../../tools/support/eventually';
@@ -29,7 +30,9 @@ describe('sync tasks with a nacos cluster', () => {
     fetch(`${node.base}/nacos/v1/ns/instance?serviceName=${service}&ip=${ip}&port=80&ephemeral=false`, { method });
   const hosts = async (node: TestNode, service: string) => {
     const res = await fetch(`${node.base}/nacos/v1/ns/instance/list?serviceName=${service}`);
-    return ((await res.json()) as { hosts: Array<{ ip: string; metadata: Record<string, string> }> }).hosts;
+    return (
+      (await res.json()) as { hosts: Array<{ ip: string; ephemeral: boolean; metadata: Record<string, string> }> }
+    ).hosts;
   };
 
   beforeAll(async () => {
@@ -110,5 +113,53 @@ describe('sync tasks with a nacos cluster', () => {
     await register(b, 'pay', '10.6.0.1', 'DELETE');
     await register(b, 'pay', '10.6.0.2', 'DELETE');
     await eventually(async () => expect(await hosts(nacosNode, 'pay')).toHaveLength(0), { timeoutMs: 3000 });
+  });
+
+  it('should copy persistent instances as persistent ones and ephemeral ones on the connection, each withdrawn', async () => {
+    const task = (
+      await admin('POST', '/tasks', { sourceClusterId: ids.local, targetClusterId: ids.nacos, serviceName: 'kinds-*' })
+    ).body;
+    await register(b, 'kinds-p', '10.6.1.1');
+    const ephemeral = await fetch(
+      `${b.base}/nacos/v1/ns/instance?serviceName=kinds-e&ip=10.6.1.2&port=80&ephemeral=true&metadata=` +
+        encodeURIComponent(
+          JSON.stringify({ 'preserved.heart.beat.timeout': '600000', 'preserved.ip.delete.timeout': '600000' }),
+        ),
+      { method: 'POST' },
+    );
+    expect(ephemeral.status).toBe(200);
+    await eventually(
+      async () => {
+        expect(await hosts(nacosNode, 'kinds-p')).toEqual([
+          expect.objectContaining({
+            ip: '10.6.1.1',
+            ephemeral: false,
+            metadata: expect.objectContaining({ syncTaskId: task.id }),
+          }),
+        ]);
+        expect(await hosts(nacosNode, 'kinds-e')).toEqual([
+          expect.objectContaining({ ip: '10.6.1.2', ephemeral: true }),
+        ]);
+      },
+      { timeoutMs: 8000 },
+    );
+    // The persistent copy is the target's own: kept in its database, not on the task's connection.
+    const rows = await nacosNode.app
+      .get(DataSource)
+      .query(`SELECT ip FROM persistent_instance WHERE service_name = 'kinds-p' AND NOT deleted`);
+    expect(rows).toEqual([{ ip: '10.6.1.1' }]);
+
+    await register(b, 'kinds-p', '10.6.1.1', 'DELETE');
+    await eventually(async () => expect(await hosts(nacosNode, 'kinds-p')).toEqual([]), { timeoutMs: 5000 });
+    await register(b, 'kinds-p', '10.6.1.3');
+    await eventually(async () => expect(await hosts(nacosNode, 'kinds-p')).toHaveLength(1), { timeoutMs: 5000 });
+    expect((await admin('DELETE', `/tasks/${task.id}`)).status).toBe(202);
+    await eventually(
+      async () => {
+        expect(await hosts(nacosNode, 'kinds-p')).toEqual([]);
+        expect(await hosts(nacosNode, 'kinds-e')).toEqual([]);
+      },
+      { timeoutMs: 8000 },
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { DEFAULT_CLUSTER, groupedName } from '@/registry';
 import type { ServiceKey } from '@/registry';
+import { isPersistentCopy } from '../reconcile/copy-plan';
 import type { CopyRecord, SourceInstance } from '../reconcile/copy-plan';
 
 export interface NacosV1ClientOptions {
@@ -135,7 +136,7 @@ export class NacosV1Client {
     return body.hosts.map((h) => parseHost(h));
   }
 
-  /** Registers (or overwrites) one ephemeral instance. */
+  /** Registers (or overwrites) one instance: ephemeral (kept by beats), or persistent for a persistent copy. */
   async register(key: ServiceKey, copy: CopyRecord): Promise<void> {
     await this.write('POST', '/nacos/v1/ns/instance', { ...instanceParams(key, copy), healthy: String(copy.healthy) });
   }
@@ -145,13 +146,16 @@ export class NacosV1Client {
     await this.write('PUT', '/nacos/v1/ns/instance', instanceParams(key, copy));
   }
 
-  async deregister(key: ServiceKey, copy: Pick<CopyRecord, 'clusterName' | 'ip' | 'port'>): Promise<void> {
+  async deregister(
+    key: ServiceKey,
+    copy: Pick<CopyRecord, 'clusterName' | 'ip' | 'port' | 'ephemeral'>,
+  ): Promise<void> {
     await this.write('DELETE', '/nacos/v1/ns/instance', {
       ...serviceParams(key),
       clusterName: copy.clusterName,
       ip: copy.ip,
       port: String(copy.port),
-      ephemeral: 'true',
+      ephemeral: String(!isPersistentCopy(copy)),
     });
   }
 
@@ -314,7 +318,7 @@ function instanceParams(key: ServiceKey, copy: CopyRecord): Record<string, strin
     port: String(copy.port),
     weight: String(copy.weight),
     enabled: String(copy.enabled),
-    ephemeral: 'true',
+    ephemeral: String(!isPersistentCopy(copy)),
     metadata: JSON.stringify(copy.metadata),
   };
 }

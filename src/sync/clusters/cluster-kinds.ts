@@ -14,12 +14,12 @@ export const CLUSTER_LAYOUTS: Partial<Record<ClusterKind, readonly string[]>> = 
 
 /**
  * Whether a target of this kind keeps persistent copies of persistent source instances: our own
- * regions (`local`, `distro`) do. Nacos targets do not yet (their adapters register ephemeral
- * instances only); ZooKeeper and etcd copies are always leased, fenced by the lease generation and
- * gone with their holder's session or lease (docs/sync.md, "Persistent instances").
+ * regions (`local`, `distro`: the region's database) and Nacos (persistent instances) do; ZooKeeper
+ * and etcd copies are always leased, fenced by the lease generation and gone with their holder's
+ * session or lease (docs/sync.md, "Persistent instances").
  */
 export function keepsPersistentCopies(kind: ClusterKind): boolean {
-  return kind === 'local' || kind === 'distro';
+  return kind !== 'zookeeper' && kind !== 'etcd';
 }
 
 /**

@@ -139,6 +139,7 @@ describe('persistent copies', () => {
     expect(['local', 'distro', 'nacos', 'zookeeper', 'etcd'].filter((k) => keepsPersistentCopies(k as never))).toEqual([
       'local',
       'distro',
+      'nacos',
     ]);
   });
 });

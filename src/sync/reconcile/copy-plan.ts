@@ -22,9 +22,9 @@ export interface CopyContext {
   sourceClusterName: string;
   targetClusterId: string;
   /**
-   * Whether the target keeps persistent copies (`local`, `distro`: keepsPersistentCopies): a
-   * persistent source instance then becomes a persistent copy. False for the other kinds, whose
-   * copies are always ephemeral or leased (docs/sync.md, "Persistent instances"). Absent = true.
+   * Whether the target keeps persistent copies (`local`, `distro`, `nacos`: keepsPersistentCopies):
+   * a persistent source instance then becomes a persistent copy. False for `zookeeper` and `etcd`,
+   * whose copies are always leased (docs/sync.md, "Persistent instances"). Absent = true.
    */
   persistentCopies?: boolean;
 }
