@@ -69,7 +69,7 @@ export class PersistentCopies {
    */
   async upsert(taskId: string, key: ServiceKey, copies: readonly InstanceInput[]): Promise<void> {
     if (copies.length === 0) return;
-    this.refuseConflicts(taskId, key, copies);
+    this.check(taskId, key, copies);
     for (const copy of copies) {
       const held = this.instances.find(key, copy.clusterName ?? DEFAULT_CLUSTER, copy.ip, copy.port);
       if (held !== undefined && sameInstance(held, copy)) continue;
@@ -112,8 +112,17 @@ export class PersistentCopies {
     return removed;
   }
 
-  private refuseConflicts(taskId: string, key: ServiceKey, copies: readonly InstanceInput[]): void {
-    if (this.registry.listInstances(key).some((i) => i.ephemeral)) {
+  /**
+   * Throws PersistentCopyConflict when these persistent copies of the task cannot go into the
+   * service, as Nacos 2.x refuses them: the service holds ephemeral instances (other than the
+   * task's own copies at these very addresses, which a kind change replaces), or an address holds
+   * a persistent instance that is not the task's copy. Writes nothing: a caller checks first.
+   */
+  check(taskId: string, key: ServiceKey, copies: readonly InstanceInput[]): void {
+    const addresses = new Set(copies.map((c) => addressId(c.clusterName, c.ip, c.port)));
+    const replaced = (i: Instance): boolean =>
+      i.metadata[SYNC_COPY_TASK_KEY] === taskId && addresses.has(addressId(i.clusterName, i.ip, i.port));
+    if (copies.length > 0 && this.registry.listInstances(key).some((i) => i.ephemeral && !replaced(i))) {
       // Nacos 2.x's words (PersistentClientOperationServiceImpl), as the Nacos edges answer them.
       throw new PersistentCopyConflict(
         `Current service ${groupedName(key.group, key.name)} is ephemeral service, can't register persistent instance.`,
@@ -128,6 +137,10 @@ export class PersistentCopies {
       }
     }
   }
+}
+
+function addressId(cluster: string | undefined, ip: string, port: number): string {
+  return `${cluster || DEFAULT_CLUSTER}|${ip}:${port}`;
 }
 
 function serviceLabel(key: ServiceKey): string {

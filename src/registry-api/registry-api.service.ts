@@ -57,7 +57,7 @@ function wireInstance(instance: Instance | PublicationData['instance']): Registr
 /** What the registry API needs of the region's persistent copies (src/persistent). */
 export type RegistryApiPersistence = Pick<
   PersistentCopies,
-  'list' | 'upsert' | 'remove' | 'withdrawAll' | 'withdrawOthers'
+  'check' | 'list' | 'upsert' | 'remove' | 'withdrawAll' | 'withdrawOthers'
 >;
 
 /** Publications grouped by service, in the order their services first come. */
@@ -137,6 +137,14 @@ export class RegistryApiService {
     const ephemeral = publications.filter((p) => p.instance.ephemeral !== false);
     if (persistent.length > 0 && this.persistent === undefined) {
       invalidArgument('publications', 'this server keeps no persistent copies');
+    }
+    // A refused call changes nothing: every persistent publication is checked before any write.
+    for (const { key, items } of byService(persistent)) {
+      this.persistent!.check(
+        taskId,
+        key,
+        items.map((p) => p.instance),
+      );
     }
     const clientId = syncClientId(taskId);
     const now = this.clock();

@@ -17,7 +17,10 @@ import { CopyRefusedError } from './target-registry';
 import type { CopyOwner, RenewOutcome, ServiceCopies, TargetRegistry } from './target-registry';
 
 /** What the local target needs of the region's persistent copies (src/persistent). */
-export type LocalPersistentCopies = Pick<PersistentCopies, 'held' | 'list' | 'upsert' | 'remove' | 'withdrawAll'>;
+export type LocalPersistentCopies = Pick<
+  PersistentCopies,
+  'check' | 'held' | 'list' | 'upsert' | 'remove' | 'withdrawAll'
+>;
 
 /** The id of the registry client that holds a task's copies. */
 export function syncClientId(taskId: string): string {
@@ -73,7 +76,12 @@ export class LocalRegistryAdapter implements SourceRegistry, TargetRegistry {
    */
   private async applyService(owner: CopyOwner, key: ServiceKey, copies: readonly CopyRecord[]): Promise<void> {
     const persistent = copies.filter(isPersistentCopy);
+    if (persistent.length > 0 && this.persistent === undefined) {
+      throw new CopyRefusedError('this region keeps no persistent copies');
+    }
     if (this.persistent !== undefined) {
+      // Refused before anything of the service is written.
+      refused(() => this.persistent!.check(owner.taskId, key, persistent.map(copyInstance)));
       const keep = new Set(persistent.map(copyId));
       const unwanted = this.persistent.held(owner.taskId, key).filter((h) => !keep.has(heldId(h.instance)));
       await this.persistent.remove(
@@ -89,14 +97,9 @@ export class LocalRegistryAdapter implements SourceRegistry, TargetRegistry {
       copies.filter((c) => !isPersistentCopy(c)).map(copyInstance),
       { owner: this.selfId(), attributes: { generation: owner.generation } },
     );
-    if (persistent.length === 0) return;
-    if (this.persistent === undefined) throw new CopyRefusedError('this region keeps no persistent copies');
-    try {
-      await this.persistent.upsert(owner.taskId, key, persistent.map(copyInstance));
-    } catch (err) {
-      if (err instanceof PersistentCopyConflict) throw new CopyRefusedError(err.message, { cause: err });
-      throw err;
-    }
+    if (persistent.length === 0 || this.persistent === undefined) return;
+    const store = this.persistent;
+    await refusedAsync(() => store.upsert(owner.taskId, key, persistent.map(copyInstance)));
   }
 
   /** `present` speaks of the ephemeral copies (the sync client): persistent ones never lapse. */
@@ -156,4 +159,23 @@ export class LocalRegistryAdapter implements SourceRegistry, TargetRegistry {
 
 function heldId(i: Instance): string {
   return copyId({ clusterName: i.clusterName, ip: i.ip, port: i.port });
+}
+
+/** Runs `work`, telling a persistent copy the region refuses (CopyRefusedError) from a failure. */
+function refused(work: () => void): void {
+  try {
+    work();
+  } catch (err) {
+    if (err instanceof PersistentCopyConflict) throw new CopyRefusedError(err.message, { cause: err });
+    throw err;
+  }
+}
+
+async function refusedAsync(work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    if (err instanceof PersistentCopyConflict) throw new CopyRefusedError(err.message, { cause: err });
+    throw err;
+  }
 }
