@@ -153,6 +153,10 @@ describe('persistent copies between two regions', () => {
       { timeoutMs: 5000 },
     );
 
+    // The ledger says what kind of copy it is.
+    const ledger = await admin(runOn(), 'GET', `/tasks/${task.id}/instances`);
+    expect(ledger.items).toEqual([expect.objectContaining({ ip: '10.7.0.1', ephemeral: false })]);
+
     // Frozen, then every node of B restarted: what B serves now comes from its database alone.
     await admin(runOn(), 'POST', `/tasks/${task.id}/pause`);
     await stopB();

@@ -3,6 +3,7 @@ import { scrubbedMessage } from '@/common/secret-scrubber';
 import { AdapterFactory } from '../adapters/adapter-factory';
 import type { ServiceSnapshot, SourceRegistry } from '../adapters/source-registry';
 import { ClusterService } from '../clusters/cluster.service';
+import { keepsPersistentCopies } from '../clusters/cluster-kinds';
 import { ServiceSelector, desiredCopies, diffCopies } from '../reconcile/copy-plan';
 import type { CopyDiff, CopyRecord, TaskSelector } from '../reconcile/copy-plan';
 import type { LedgerRepository } from '../store/ledger.repository';
@@ -35,6 +36,7 @@ export class TaskDiffService {
   async diff(taskId: string): Promise<TaskDiff> {
     const { task } = await this.tasks.get(taskId);
     const source = await this.clusters.get(task.sourceClusterId);
+    const target = await this.clusters.get(task.targetClusterId);
     const adapter = this.adapters.create(source, this.clusters.secretsOf(source));
     try {
       const selector = {
@@ -49,6 +51,7 @@ export class TaskDiffService {
         sourceClusterId: source.id,
         sourceClusterName: source.name,
         targetClusterId: task.targetClusterId,
+        persistentCopies: keepsPersistentCopies(target.kind),
       };
       const desired: CopyRecord[] = [];
       for (const s of await this.sourceSnapshot(adapter, selector, source.name)) {
