@@ -31,7 +31,9 @@ describe('sync tasks with a nacos cluster', () => {
   const hosts = async (node: TestNode, service: string) => {
     const res = await fetch(`${node.base}/nacos/v1/ns/instance/list?serviceName=${service}`);
     return (
-      (await res.json()) as { hosts: Array<{ ip: string; ephemeral: boolean; metadata: Record<string, string> }> }
+      (await res.json()) as {
+        hosts: Array<{ ip: string; ephemeral: boolean; weight: number; metadata: Record<string, string> }>;
+      }
     ).hosts;
   };
 
@@ -148,6 +150,20 @@ describe('sync tasks with a nacos cluster', () => {
       .get(DataSource)
       .query(`SELECT ip FROM persistent_instance WHERE service_name = 'kinds-p' AND NOT deleted`);
     expect(rows).toEqual([{ ip: '10.6.1.1' }]);
+
+    // Kept current: a change of the source instance reaches the copy, which stays persistent.
+    const changed = await fetch(
+      `${b.base}/nacos/v1/ns/instance?serviceName=kinds-p&ip=10.6.1.1&port=80&ephemeral=false&weight=6`,
+      { method: 'PUT' },
+    );
+    expect(changed.status).toBe(200);
+    await eventually(
+      async () =>
+        expect(await hosts(nacosNode, 'kinds-p')).toEqual([
+          expect.objectContaining({ ip: '10.6.1.1', ephemeral: false, weight: 6 }),
+        ]),
+      { timeoutMs: 5000 },
+    );
 
     await register(b, 'kinds-p', '10.6.1.1', 'DELETE');
     await eventually(async () => expect(await hosts(nacosNode, 'kinds-p')).toEqual([]), { timeoutMs: 5000 });
