@@ -37,6 +37,16 @@ describe('sync tasks with a nacos cluster', () => {
     ).hosts;
   };
 
+  /** Calls the target answered on its HTTP v1 instance route (from its request metrics). */
+  const v1InstanceCalls = async (): Promise<number> => {
+    const text = await (await fetch(`${nacosNode.base}/metrics`)).text();
+    return text
+      .split('\n')
+      .map((line) => /^http_request_duration_seconds_count\{(.*)\} (\d+)$/.exec(line))
+      .filter((m) => m && /route="\/nacos\/v1\/ns\/instance"/.test(m[1]))
+      .reduce((n, m) => n + Number(m![2]), 0);
+  };
+
   beforeAll(async () => {
     [dbN, dbB] = await Promise.all([createTestDatabase(), createTestDatabase()]);
     nacosNode = await startTestNode({ DATABASE_URL: dbN.url, LOG_LEVEL: 'warn' });
@@ -118,6 +128,7 @@ describe('sync tasks with a nacos cluster', () => {
   });
 
   it('should copy persistent instances as persistent ones and ephemeral ones on the connection, each withdrawn', async () => {
+    const v1Before = await v1InstanceCalls();
     const task = (
       await admin('POST', '/tasks', { sourceClusterId: ids.local, targetClusterId: ids.nacos, serviceName: 'kinds-*' })
     ).body;
@@ -145,6 +156,8 @@ describe('sync tasks with a nacos cluster', () => {
       },
       { timeoutMs: 8000 },
     );
+    // Written over gRPC (PersistentInstanceRequest): the target's HTTP v1 instance route saw no write.
+    expect(await v1InstanceCalls()).toBe(v1Before);
     // The persistent copy is the target's own: kept in its database, not on the task's connection.
     const rows = await nacosNode.app
       .get(DataSource)
@@ -177,5 +190,41 @@ describe('sync tasks with a nacos cluster', () => {
       },
       { timeoutMs: 8000 },
     );
+  });
+
+  it('should refuse a persistent copy into a service of ephemeral instances (400 over gRPC), copying the others', async () => {
+    const native = await fetch(
+      `${nacosNode.base}/nacos/v1/ns/instance?serviceName=mix-e&ip=10.6.2.9&port=80&ephemeral=true&metadata=` +
+        encodeURIComponent(
+          JSON.stringify({ 'preserved.heart.beat.timeout': '600000', 'preserved.ip.delete.timeout': '600000' }),
+        ),
+      { method: 'POST' },
+    );
+    expect(native.status).toBe(200);
+    const task = (
+      await admin('POST', '/tasks', { sourceClusterId: ids.local, targetClusterId: ids.nacos, serviceName: 'mix-*' })
+    ).body;
+    await register(b, 'mix-e', '10.6.2.1');
+    await register(b, 'mix-ok', '10.6.2.2');
+    await eventually(
+      async () => {
+        expect(await hosts(nacosNode, 'mix-ok')).toEqual([
+          expect.objectContaining({ ip: '10.6.2.2', ephemeral: false }),
+        ]);
+        const t = (await admin('GET', `/tasks/${task.id}`)).body;
+        expect(t.rejected).toEqual([
+          expect.objectContaining({
+            service: 'public/DEFAULT_GROUP@@mix-e',
+            address: '10.6.2.1:80',
+            refusedBy: 'target',
+            reason: expect.stringContaining("is ephemeral service, can't register persistent instance"),
+          }),
+        ]);
+      },
+      { timeoutMs: 8000 },
+    );
+    expect(await hosts(nacosNode, 'mix-e')).toEqual([expect.objectContaining({ ip: '10.6.2.9', ephemeral: true })]);
+    expect((await admin('DELETE', `/tasks/${task.id}`)).status).toBe(202);
+    await eventually(async () => expect(await hosts(nacosNode, 'mix-ok')).toEqual([]), { timeoutMs: 8000 });
   });
 });
