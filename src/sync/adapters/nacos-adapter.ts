@@ -44,6 +44,8 @@ export class NacosRegistryAdapter implements SourceRegistry, TargetRegistry {
   private readonly persistent: NacosPersistentWriter;
   /** Services this adapter wrote copies into, to list them back for drift repair. */
   private readonly written = new Map<string, ServiceKey>();
+  /** Services where this adapter keeps persistent copies (read before each write of them). */
+  private readonly persistentIn = new Set<string>();
 
   constructor(private readonly settings: NacosClusterSettings) {
     this.client = new NacosNamingClient({
@@ -121,7 +123,15 @@ export class NacosRegistryAdapter implements SourceRegistry, TargetRegistry {
    * change must leave the old kind first.
    */
   private async applyService(owner: CopyOwner, { key, copies, removed }: ServiceCopies): Promise<void> {
-    const held = await this.taskCopiesIn(key, owner.taskId);
+    const sid = formatServiceKey(key);
+    // Read only where persistent copies may be: a service this holder has not written yet (a
+    // predecessor's may be there), or one with persistent copies wanted, removed or written before.
+    const read =
+      !this.written.has(sid) ||
+      this.persistentIn.has(sid) ||
+      copies.some(isPersistentCopy) ||
+      removed.some(isPersistentCopy);
+    const held = read ? await this.taskCopiesIn(key, owner.taskId) : [];
     const wanted = new Map(copies.map((c) => [copyId(c), c]));
     for (const h of held) {
       if (isPersistentCopy(h) && !isPersistentCopy(wanted.get(copyId(h)) ?? {}))
@@ -140,7 +150,9 @@ export class NacosRegistryAdapter implements SourceRegistry, TargetRegistry {
       const had = current.get(copyId(c));
       if (had === undefined || !sameCopy(had, c)) await this.persistent.register(key, c);
     }
-    if (copies.length > 0) this.written.set(formatServiceKey(key), key);
+    if (copies.length > 0) this.written.set(sid, key);
+    if (copies.some(isPersistentCopy)) this.persistentIn.add(sid);
+    else this.persistentIn.delete(sid);
   }
 
   /** Copies are bound to this connection, which the client keeps alive itself: nothing to renew. */
