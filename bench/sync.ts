@@ -84,10 +84,10 @@ async function ledgerVsRaw(url: string | undefined, rows: number): Promise<Bench
     await ds.query(`CREATE TABLE raw_ledger (LIKE synced_instance INCLUDING ALL)`);
     t0 = process.hrtime.bigint();
     await ds.query(
-      `INSERT INTO raw_ledger (task_id, namespace, group_name, service_name, cluster_name, ip, port, weight, healthy, enabled, metadata, generation)
-       SELECT $1, u.n, u.g, u.s, u.c, u.ip, u.p, u.w, u.h, u.e, u.m, 1
-         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::float8[], $9::bool[], $10::bool[], $11::jsonb[])
-           AS u(n, g, s, c, ip, p, w, h, e, m)
+      `INSERT INTO raw_ledger (task_id, namespace, group_name, service_name, cluster_name, ip, port, weight, healthy, enabled, metadata, ephemeral, generation)
+       SELECT $1, u.n, u.g, u.s, u.c, u.ip, u.p, u.w, u.h, u.e, u.m, u.eph, 1
+         FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::float8[], $9::bool[], $10::bool[], $11::jsonb[], $12::bool[])
+           AS u(n, g, s, c, ip, p, w, h, e, m, eph)
        ON CONFLICT (task_id, namespace, group_name, service_name, cluster_name, ip, port) DO UPDATE SET weight = EXCLUDED.weight`,
       // The same column arrays the ledger sends (ledgerColumns), so both statements take identical input.
       [task, ...ledgerColumns(copies)],

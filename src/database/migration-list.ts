@@ -9,6 +9,7 @@ import { PersistentInstances1795600000000 } from '../../migrations/1795600000000
 import { NamingCatalog1795650000000 } from '../../migrations/1795650000000-NamingCatalog';
 import { EventClusters1795750000000 } from '../../migrations/1795750000000-EventClusters';
 import { Users1795800000000 } from '../../migrations/1795800000000-Users';
+import { PersistentCopies1795910000000 } from '../../migrations/1795910000000-PersistentCopies';
 
 export const MIGRATIONS = [
   InitialSchema1795314278003,
@@ -20,4 +21,5 @@ export const MIGRATIONS = [
   NamingCatalog1795650000000,
   EventClusters1795750000000,
   Users1795800000000,
+  PersistentCopies1795910000000,
 ];

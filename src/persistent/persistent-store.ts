@@ -121,6 +121,21 @@ export class PersistentStore {
     return rows.map(toWrite);
   }
 
+  /** Every live instance whose metadata has `value` at `key` (a sync task's copies, by its marker). */
+  async loadMarked(key: string, value: string): Promise<PersistentWrite[]> {
+    const rows = await this.bounded(
+      'reading marked persistent instances',
+      sqlRows<InstanceRow>(
+        this.db,
+        `SELECT namespace, group_name, service_name, cluster_name, ip, port, weight, healthy, enabled, metadata,
+                instance_id, deleted, version, writer
+           FROM persistent_instance WHERE NOT deleted AND metadata ->> $1 = $2`,
+        [key, value],
+      ),
+    );
+    return rows.map(toWrite);
+  }
+
   /** Drops deregistrations older than `horizon`: past the tombstone window no older copy is expected. */
   async purgeTombstones(horizon: number): Promise<number> {
     const rows = await this.bounded(

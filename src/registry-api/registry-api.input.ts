@@ -87,7 +87,7 @@ export function publicationOf(raw: RegistryPublication | null | undefined, field
     weight: instance.weight,
     healthy: instance.healthy,
     enabled: instance.enabled,
-    ephemeral: true,
+    ephemeral: instance.persistent !== true,
     clusterName: nameOf(instance.cluster_name, `${field}.instance.cluster_name`, DEFAULT_CLUSTER),
     metadata,
     ...(instance.instance_id ? { instanceId: instance.instance_id } : {}),

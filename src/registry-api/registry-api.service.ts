@@ -4,7 +4,10 @@ import { secretsEqual } from '@/common/secret-compare';
 import type { ClusterRouting } from '@/routing/cluster-routing';
 import { registryProto, serviceClient } from '@/common/protos';
 import { formatServiceKey, serviceKey } from '@/registry';
-import type { Instance, PublicationData, NamingRegistry, ServiceKey } from '@/registry';
+import type { Instance, InstanceAddress, PublicationData, NamingRegistry, ServiceKey } from '@/registry';
+import { PersistentCopyConflict } from '@/persistent/persistent-copies';
+import type { PersistentCopies } from '@/persistent/persistent-copies';
+import { PersistentStoreError } from '@/persistent/persistent-store-error';
 import { RegistryApiError, invalidArgument, publicationsOf, selectorOf, taskIdOf, ttlOf } from './registry-api.input';
 import type { SelectorMatcher } from './registry-api.input';
 import { syncClientId } from './registry-api.types';
@@ -47,12 +50,44 @@ function wireInstance(instance: Instance | PublicationData['instance']): Registr
     cluster_name: instance.clusterName ?? 'DEFAULT',
     metadata: { ...(instance.metadata ?? {}) },
     instance_id: instance.instanceId ?? '',
+    persistent: instance.ephemeral === false,
   };
+}
+
+/** What the registry API needs of the region's persistent copies (src/persistent). */
+export type RegistryApiPersistence = Pick<
+  PersistentCopies,
+  'check' | 'list' | 'upsert' | 'remove' | 'withdrawAll' | 'withdrawOthers'
+>;
+
+/** Publications grouped by service, in the order their services first come. */
+function byService(publications: readonly PublicationData[]): Array<{ key: ServiceKey; items: PublicationData[] }> {
+  const out = new Map<string, { key: ServiceKey; items: PublicationData[] }>();
+  for (const each of publications) {
+    const key = serviceKey(each.namespace, each.group, each.service);
+    const id = formatServiceKey(key);
+    const entry = out.get(id) ?? { key, items: [] };
+    entry.items.push(each);
+    out.set(id, entry);
+  }
+  return [...out.values()];
+}
+
+function publicationId(p: PublicationData): string {
+  const key = serviceKey(p.namespace, p.group, p.service);
+  return `${formatServiceKey(key)}#${p.instance.clusterName}|${p.instance.ip}:${p.instance.port}`;
+}
+
+function addressOf(p: PublicationData): InstanceAddress {
+  return { ip: p.instance.ip, port: p.instance.port, clusterName: p.instance.clusterName };
 }
 
 /**
  * The registry API sync tasks write through: one sync client per task (`sync:<taskId>`) whose
- * instances live as long as its lease. Handlers validate, make one registry call and map it.
+ * instances live as long as its lease, and the task's persistent copies (`persistent`: persistent
+ * instances of the region, in its database, marked with the task's id). Handlers validate, make the
+ * registry (and, for persistent copies, database) calls and map them. Without `persistent` (a bare
+ * server, in benchmarks) a persistent publication is refused.
  */
 export class RegistryApiService {
   private readonly logger = new Logger(RegistryApiService.name);
@@ -65,6 +100,7 @@ export class RegistryApiService {
     private readonly routing: ClusterRouting,
     private readonly options: RegistryApiOptions,
     private readonly clock: () => number = Date.now,
+    private readonly persistent?: RegistryApiPersistence,
   ) {}
 
   /**
@@ -93,10 +129,23 @@ export class RegistryApiService {
     };
   }
 
-  publish(request: PublishRequest): PublishResponse {
+  async publish(request: PublishRequest): Promise<PublishResponse> {
     const taskId = taskIdOf(request.task_id);
     const publications = publicationsOf(request.publications, this.options.maxPublications);
     const ttlMs = ttlOf(request.ttl_ms, this.options.defaultTtlMs, this.options.maxTtlMs);
+    const persistent = publications.filter((p) => p.instance.ephemeral === false);
+    const ephemeral = publications.filter((p) => p.instance.ephemeral !== false);
+    if (persistent.length > 0 && this.persistent === undefined) {
+      invalidArgument('publications', 'this server keeps no persistent copies');
+    }
+    // A refused call changes nothing: every persistent publication is checked before any write.
+    for (const { key, items } of byService(persistent)) {
+      this.persistent!.check(
+        taskId,
+        key,
+        items.map((p) => p.instance),
+      );
+    }
     const clientId = syncClientId(taskId);
     const now = this.clock();
     const options = { owner: this.routing.selfId(), now };
@@ -104,15 +153,16 @@ export class RegistryApiService {
     // replicates the new owner even when the publications themselves do not change.
     this.registry.adoptClient(clientId, options.owner);
     if (request.replace) {
-      this.registry.replacePublications(clientId, 'sync', publications, options);
+      this.registry.replacePublications(clientId, 'sync', ephemeral, options);
     } else {
-      for (const each of publications) {
+      for (const each of ephemeral) {
         const key = serviceKey(each.namespace, each.group, each.service);
         this.registry.registerInstance(clientId, 'sync', key, each.instance, options);
       }
     }
     const expiresAt = now + ttlMs;
     this.registry.setClientExpiry(clientId, expiresAt);
+    if (this.persistent !== undefined) await this.publishPersistent(taskId, ephemeral, persistent, request.replace);
     const client = this.registry.getClient(clientId);
     return {
       client_id: clientId,
@@ -120,6 +170,35 @@ export class RegistryApiService {
       expires_at_ms: client === undefined ? 0 : expiresAt,
       publication_count: client?.publicationCount ?? 0,
     };
+  }
+
+  /**
+   * The persistent side of a publish: a copy that changed kind leaves the other side first (the
+   * task's persistent copy at an ephemeral publication's address, the sync client's ephemeral one
+   * at a persistent publication's), then the persistent copies are written per service; with
+   * `replace`, the task's persistent copies not published go.
+   */
+  private async publishPersistent(
+    taskId: string,
+    ephemeral: readonly PublicationData[],
+    persistent: readonly PublicationData[],
+    replace: boolean,
+  ): Promise<void> {
+    const store = this.persistent!;
+    for (const { key, items } of byService(ephemeral)) await store.remove(taskId, key, items.map(addressOf));
+    for (const { key, items } of byService(persistent)) {
+      this.registry.batchDeregister(syncClientId(taskId), key, items.map(addressOf));
+      await store.upsert(
+        taskId,
+        key,
+        items.map((p) => p.instance),
+      );
+    }
+    if (!replace) return;
+    const kept = new Set(persistent.map((p) => publicationId(p)));
+    await store.withdrawOthers(taskId, (key, a) =>
+      kept.has(`${formatServiceKey(key)}#${a.clusterName}|${a.ip}:${a.port}`),
+    );
   }
 
   renew(request: RenewRequest): RenewResponse {
@@ -134,28 +213,22 @@ export class RegistryApiService {
     return { client_id: clientId, expires_at_ms: expiresAt };
   }
 
-  withdraw(request: WithdrawRequest): WithdrawResponse {
-    const clientId = syncClientId(taskIdOf(request.task_id));
+  async withdraw(request: WithdrawRequest): Promise<WithdrawResponse> {
+    const taskId = taskIdOf(request.task_id);
+    const clientId = syncClientId(taskId);
     const before = this.registry.getClient(clientId)?.publicationCount ?? 0;
     if (request.all) {
       this.registry.removeClient(clientId);
-      return { removed: before };
+      return { removed: before + ((await this.persistent?.withdrawAll(taskId)) ?? 0) };
     }
     const publications = publicationsOf(request.publications, this.options.maxPublications);
     if (publications.length === 0) invalidArgument('publications', 'name at least one instance, or set all');
-    const byService = new Map<
-      string,
-      { key: ServiceKey; addresses: Array<{ ip: string; port: number; clusterName?: string }> }
-    >();
-    for (const each of publications) {
-      const key = serviceKey(each.namespace, each.group, each.service);
-      const id = formatServiceKey(key);
-      const entry = byService.get(id) ?? { key, addresses: [] };
-      entry.addresses.push({ ip: each.instance.ip, port: each.instance.port, clusterName: each.instance.clusterName });
-      byService.set(id, entry);
+    let persistent = 0;
+    for (const { key, items } of byService(publications)) {
+      this.registry.batchDeregister(clientId, key, items.map(addressOf));
+      persistent += (await this.persistent?.remove(taskId, key, items.map(addressOf))) ?? 0;
     }
-    for (const { key, addresses } of byService.values()) this.registry.batchDeregister(clientId, key, addresses);
-    return { removed: before - (this.registry.getClient(clientId)?.publicationCount ?? 0) };
+    return { removed: before - (this.registry.getClient(clientId)?.publicationCount ?? 0) + persistent };
   }
 
   list(request: ListRequest): ListResponse {
@@ -228,13 +301,23 @@ export class RegistryApiService {
 
   private publishedBy(taskId: string, selector: SelectorMatcher): Map<string, () => ServiceSnapshot> {
     const byService = new Map<string, { key: ServiceKey; instances: RegistryInstance[] }>();
-    for (const each of this.registry.exportClient(syncClientId(taskId))?.publications ?? []) {
-      if (!selector.matches(each.namespace, each.group, each.service)) continue;
-      const key = serviceKey(each.namespace, each.group, each.service);
+    const add = (key: ServiceKey, instance: RegistryInstance): void => {
       const id = formatServiceKey(key);
       const entry = byService.get(id) ?? { key, instances: [] };
-      entry.instances.push(wireInstance(each.instance));
+      entry.instances.push(instance);
       byService.set(id, entry);
+    };
+    for (const each of this.registry.exportClient(syncClientId(taskId))?.publications ?? []) {
+      if (!selector.matches(each.namespace, each.group, each.service)) continue;
+      add(serviceKey(each.namespace, each.group, each.service), wireInstance(each.instance));
+    }
+    for (const { key, instance } of this.persistent?.list(
+      taskId,
+      selector.namespace,
+      selector.group,
+      selector.service,
+    ) ?? []) {
+      if (selector.matches(key.namespace, key.group, key.name)) add(key, wireInstance(instance));
     }
     const out = new Map<string, () => ServiceSnapshot>();
     for (const [id, { key, instances }] of byService) {
@@ -283,14 +366,18 @@ export class RegistryApiService {
     }
   }
 
-  private unary<Req, Res>(method: string, handle: (request: Req) => Res): grpc.handleUnaryCall<Buffer, Res> {
+  private unary<Req, Res>(
+    method: string,
+    handle: (request: Req) => Res | Promise<Res>,
+  ): grpc.handleUnaryCall<Buffer, Res> {
     return (call, callback) => {
-      try {
+      new Promise<Res>((resolve) => {
         this.authenticate(call.metadata);
-        callback(null, handle(this.decode<Req>(method, call.request)));
-      } catch (err) {
-        callback(this.toStatus(err));
-      }
+        resolve(handle(this.decode<Req>(method, call.request)));
+      }).then(
+        (response) => callback(null, response),
+        (err: unknown) => callback(this.toStatus(err)),
+      );
     };
   }
 
@@ -307,6 +394,13 @@ export class RegistryApiService {
 
   private toStatus(err: unknown): Partial<grpc.StatusObject> {
     if (err instanceof RegistryApiError) return { code: err.code, details: err.message };
+    // Refused for what it is (retrying cannot help): the task keeps that copy out on its own.
+    if (err instanceof PersistentCopyConflict) return { code: grpc.status.INVALID_ARGUMENT, details: err.message };
+    // The region's database did not take a persistent copy: nothing is acknowledged, retry.
+    if (err instanceof PersistentStoreError) {
+      const code = err.kind === 'invalid' ? grpc.status.INVALID_ARGUMENT : grpc.status.UNAVAILABLE;
+      return { code, details: err.message };
+    }
     this.logger.error({ err }, 'registry API call failed');
     return { code: grpc.status.INTERNAL, details: 'internal error' };
   }

@@ -9,6 +9,8 @@ export interface RegistryInstance {
   cluster_name: string;
   metadata: Record<string, string>;
   instance_id: string;
+  /** Field 9: a persistent instance (absent from older peers, read as false). */
+  persistent?: boolean;
 }
 
 export interface RegistryPublication {

@@ -4,6 +4,8 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import { Registry } from '@/registry';
 import { AppConfig } from '@/config';
+import { PersistentCopies } from '@/persistent/persistent-copies';
+import { PersistentModule } from '@/persistent/persistent.module';
 import type { NamingRegistry } from '@/registry';
 import { AdapterFactory } from './adapters/adapter-factory';
 import { DistroRegistryAdapter } from './adapters/distro-adapter';
@@ -32,7 +34,7 @@ import { WorkersController } from './worker/workers.controller';
 
 /** Sync tasks: the admin API over clusters and tasks, and this replica's leased workers. */
 @Module({
-  imports: [ScheduleModule.forRoot()],
+  imports: [ScheduleModule.forRoot(), PersistentModule],
   controllers: [
     ClustersController,
     TasksController,
@@ -63,10 +65,14 @@ export class SyncModule implements OnModuleInit {
     @Inject(Registry) private readonly registry: NamingRegistry,
     private readonly routing: ClusterRouting,
     private readonly config: AppConfig,
+    private readonly persistentCopies: PersistentCopies,
   ) {}
 
   onModuleInit(): void {
-    this.adapters.register('local', () => new LocalRegistryAdapter(this.registry, () => this.routing.selfId()));
+    this.adapters.register(
+      'local',
+      () => new LocalRegistryAdapter(this.registry, () => this.routing.selfId(), Date.now, this.persistentCopies),
+    );
     this.adapters.register('distro', (cluster, secrets) => new DistroRegistryAdapter(cluster.addresses, secrets.token));
     this.adapters.register(
       'nacos',

@@ -60,6 +60,18 @@ const BODIES: Record<string, fc.Arbitrary<Record<string, unknown>>> = {
     { ...badNames, type: fc.constantFrom('batchRegisterInstance', 'x', ''), instance: wrongValue },
     1,
   ),
+  // Nacos 2.3+ persistent instances (issue 19): stored in the node's database; services of their own, so
+  // most are taken rather than refused for mixing with the InstanceRequest ones.
+  PersistentInstanceRequest: mutated(
+    fc.record({
+      ...names,
+      serviceName: fc.constantFrom('fz-p1', 'fz-p2'),
+      type: fc.constantFrom('registerInstance', 'deregisterInstance'),
+      instance,
+    }),
+    { ...badNames, type: fc.constantFrom('batchRegisterInstance', 'x', ''), instance: wrongValue },
+    1,
+  ),
   BatchInstanceRequest: mutated(
     fc.record({
       ...names,

@@ -41,6 +41,8 @@ const instance = fc.record({
     fc.constantFrom({ k: 'a\u0000b' }, { k: '\uD800' }, { '\u0000': 'v' }),
   ),
   instance_id: str,
+  // Field 9: a persistent copy, written to the node's database (issue 19).
+  persistent: fc.boolean(),
 });
 const publication = fc.record({ namespace: str, group: str, service: str, instance });
 const selector = fc.record({ namespace: str, group_pattern: str, service_pattern: str });

@@ -42,6 +42,27 @@ describe('Nacos gRPC naming rules', () => {
     expect((await sut.query('grpc-kind')).hosts.map((h) => h.ip)).toEqual(['10.70.0.1']);
   });
 
+  it('should keep a persistent instance of PersistentInstanceRequest (Nacos 2.3+) beyond its connection', async () => {
+    await sut.persistent('registerInstance', 'grpc-persistent', { ip: '10.70.2.1', port: 80, weight: 2 });
+    const other = new NacosNamingClient({ servers: [`127.0.0.1:${node.grpcPort}`], requestTimeoutMs: 2000 });
+    try {
+      sut.close();
+      // Another connection (the writer's is gone) still sees it, persistent.
+      expect((await other.query('grpc-persistent')).hosts).toEqual([
+        expect.objectContaining({ ip: '10.70.2.1', weight: 2, ephemeral: false }),
+      ]);
+      await other.register('grpc-mixed', { ip: '10.70.2.9', port: 80 });
+      expect(
+        await refusal(other.persistent('registerInstance', 'grpc-mixed', { ip: '10.70.2.2', port: 80 })),
+      ).toMatchObject({ errorCode: 400, message: expect.stringContaining('is ephemeral service') });
+      await other.persistent('deregisterInstance', 'grpc-persistent', { ip: '10.70.2.1', port: 80 });
+      expect((await other.query('grpc-persistent')).hosts).toEqual([]);
+    } finally {
+      other.close();
+      sut = new NacosNamingClient({ servers: [`127.0.0.1:${node.grpcPort}`], requestTimeoutMs: 2000 });
+    }
+  });
+
   it('should refuse an instance into a service holding persistent (HTTP) instances', async () => {
     const res = await call(
       node.base,

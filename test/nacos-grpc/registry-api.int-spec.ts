@@ -140,6 +140,54 @@ describe(RegistryApiClient.name, () => {
     });
   });
 
+  describe('persistent copies', () => {
+    const persistent = (service: string, port: number): PublishItem => ({
+      service,
+      instance: { ip: '10.9.0.1', port, metadata: { syncTaskId: 't-pers' }, persistent: true },
+    });
+    const kinds = (service: string): string[] =>
+      registry
+        .listInstances(serviceKey('public', 'DEFAULT_GROUP', service))
+        .map((each) => `${each.port} ${each.ephemeral ? 'ephemeral' : 'persistent'}`)
+        .sort();
+
+    it('should keep persistent publications as persistent instances, listed as such, needing no lease', async () => {
+      const sut = client();
+      await sut.publish('t-pers', [persistent('p-svc', 1), persistent('p-svc', 2)]);
+      expect(kinds('p-svc')).toEqual(['1 persistent', '2 persistent']);
+      const listed = await sut.list(
+        { namespace: 'public', group_pattern: '*', service_pattern: 'p-svc' },
+        { task_id: 't-pers' },
+      );
+      expect(listed.services[0].instances.map((i) => [i.port, i.persistent])).toEqual([
+        [1, true],
+        [2, true],
+      ]);
+      // No ephemeral publication, no lease to renew: the copies do not need one.
+      await expect(sut.renew('t-pers')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+      expect(kinds('p-svc')).toEqual(['1 persistent', '2 persistent']);
+
+      expect(await sut.withdraw('t-pers', [persistent('p-svc', 2)])).toEqual({ removed: 1 });
+      expect(kinds('p-svc')).toEqual(['1 persistent']);
+      expect(await sut.withdraw('t-pers', 'all')).toEqual({ removed: 1 });
+      expect(kinds('p-svc')).toEqual([]);
+    });
+
+    it('should refuse a persistent copy into an ephemeral service with INVALID_ARGUMENT, changing nothing', async () => {
+      const sut = client();
+      await sut.publish('t-native', [item('e-svc', 5)]);
+      const refused = await sut
+        .publish('t-pers', [item('x-svc', 7), persistent('e-svc', 6)])
+        .catch((err: grpc.ServiceError) => err);
+      expect(refused).toMatchObject({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: expect.stringContaining("is ephemeral service, can't register persistent instance"),
+      });
+      expect(kinds('e-svc')).toEqual(['5 ephemeral']);
+      expect(ports('x-svc')).toEqual([]);
+    });
+  });
+
   describe('withdraw and list', () => {
     it('should withdraw some instances, then all', async () => {
       const sut = client();

@@ -104,6 +104,21 @@ describe('health checks of persistent instances', () => {
     expect(metrics).toMatch(/^nacos_health_checks_total\{type="tcp",result="ok"\} [1-9]/m);
   });
 
+  it("should not check a sync task's persistent copy: its health is its source's", async () => {
+    await register('copy-closed', closedPort, { metadata: JSON.stringify({ syncTaskId: 'task-1' }) });
+    await register('native-closed', closedPort);
+    // The native instance on the same closed port is found unhealthy, and checked again after that:
+    // the copy was due in every one of those rounds.
+    await eventually(async () => expect(await healthOf('native-closed', closedPort)).toBe(false));
+    const checks = async (): Promise<number> => {
+      const text = await (await fetch(`${node.base}/metrics`)).text();
+      return Number(/^nacos_health_checks_total\{type="tcp",result="failed"\} (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await checks();
+    await eventually(async () => expect(await checks()).toBeGreaterThanOrEqual(before + 3));
+    expect(await healthOf('copy-closed', closedPort)).toBe(true);
+  });
+
   it('should check the checkPort instead of the instance port when told to', async () => {
     await register('tcp-checkport', closedPort);
     await setChecker('tcp-checkport', { type: 'TCP' }, { checkPort: String(tcpPort), useInstancePort4Check: 'false' });

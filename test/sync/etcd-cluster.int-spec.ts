@@ -135,6 +135,8 @@ describe('sync tasks with etcd clusters', () => {
           syncTaskId: id,
         },
       });
+      // The source is a persistent instance (ephemeral=false); its copy is on the task's lease all the
+      // same: etcd copies are leased by design (docs/sync.md, "Persistent instances").
       expect(first.lease).not.toBe('0');
 
       // In place: the same key rewritten, never deleted in between.

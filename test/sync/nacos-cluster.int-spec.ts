@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { eventually } from '../../tools/support/eventually';
@@ -29,7 +30,21 @@ describe('sync tasks with a nacos cluster', () => {
     fetch(`${node.base}/nacos/v1/ns/instance?serviceName=${service}&ip=${ip}&port=80&ephemeral=false`, { method });
   const hosts = async (node: TestNode, service: string) => {
     const res = await fetch(`${node.base}/nacos/v1/ns/instance/list?serviceName=${service}`);
-    return ((await res.json()) as { hosts: Array<{ ip: string; metadata: Record<string, string> }> }).hosts;
+    return (
+      (await res.json()) as {
+        hosts: Array<{ ip: string; ephemeral: boolean; weight: number; metadata: Record<string, string> }>;
+      }
+    ).hosts;
+  };
+
+  /** Calls the target answered on its HTTP v1 instance route (from its request metrics). */
+  const v1InstanceCalls = async (): Promise<number> => {
+    const text = await (await fetch(`${nacosNode.base}/metrics`)).text();
+    return text
+      .split('\n')
+      .map((line) => /^http_request_duration_seconds_count\{(.*)\} (\d+)$/.exec(line))
+      .filter((m) => m && /route="\/nacos\/v1\/ns\/instance"/.test(m[1]))
+      .reduce((n, m) => n + Number(m![2]), 0);
   };
 
   beforeAll(async () => {
@@ -118,5 +133,106 @@ describe('sync tasks with a nacos cluster', () => {
     await register(b, 'pay', '10.6.0.1', 'DELETE');
     await register(b, 'pay', '10.6.0.2', 'DELETE');
     await eventually(async () => expect(await hosts(nacosNode, 'pay')).toHaveLength(0), { timeoutMs: 3000 });
+  });
+
+  it('should copy persistent instances as persistent ones and ephemeral ones on the connection, each withdrawn', async () => {
+    const v1Before = await v1InstanceCalls();
+    const task = (
+      await admin('POST', '/tasks', { sourceClusterId: ids.local, targetClusterId: ids.nacos, serviceName: 'kinds-*' })
+    ).body;
+    await register(b, 'kinds-p', '10.6.1.1');
+    const ephemeral = await fetch(
+      `${b.base}/nacos/v1/ns/instance?serviceName=kinds-e&ip=10.6.1.2&port=80&ephemeral=true&metadata=` +
+        encodeURIComponent(
+          JSON.stringify({ 'preserved.heart.beat.timeout': '600000', 'preserved.ip.delete.timeout': '600000' }),
+        ),
+      { method: 'POST' },
+    );
+    expect(ephemeral.status).toBe(200);
+    await eventually(
+      async () => {
+        expect(await hosts(nacosNode, 'kinds-p')).toEqual([
+          expect.objectContaining({
+            ip: '10.6.1.1',
+            ephemeral: false,
+            metadata: expect.objectContaining({ syncTaskId: task.id }),
+          }),
+        ]);
+        expect(await hosts(nacosNode, 'kinds-e')).toEqual([
+          expect.objectContaining({ ip: '10.6.1.2', ephemeral: true }),
+        ]);
+      },
+      { timeoutMs: 8000 },
+    );
+    // Written over gRPC (PersistentInstanceRequest): the target's HTTP v1 instance route saw no write.
+    expect(await v1InstanceCalls()).toBe(v1Before);
+    // The persistent copy is the target's own: kept in its database, not on the task's connection.
+    const rows = await nacosNode.app
+      .get(DataSource)
+      .query(`SELECT ip FROM persistent_instance WHERE service_name = 'kinds-p' AND NOT deleted`);
+    expect(rows).toEqual([{ ip: '10.6.1.1' }]);
+
+    // Kept current: a change of the source instance reaches the copy, which stays persistent.
+    const changed = await fetch(
+      `${b.base}/nacos/v1/ns/instance?serviceName=kinds-p&ip=10.6.1.1&port=80&ephemeral=false&weight=6`,
+      { method: 'PUT' },
+    );
+    expect(changed.status).toBe(200);
+    await eventually(
+      async () =>
+        expect(await hosts(nacosNode, 'kinds-p')).toEqual([
+          expect.objectContaining({ ip: '10.6.1.1', ephemeral: false, weight: 6 }),
+        ]),
+      { timeoutMs: 5000 },
+    );
+
+    await register(b, 'kinds-p', '10.6.1.1', 'DELETE');
+    await eventually(async () => expect(await hosts(nacosNode, 'kinds-p')).toEqual([]), { timeoutMs: 5000 });
+    await register(b, 'kinds-p', '10.6.1.3');
+    await eventually(async () => expect(await hosts(nacosNode, 'kinds-p')).toHaveLength(1), { timeoutMs: 5000 });
+    expect((await admin('DELETE', `/tasks/${task.id}`)).status).toBe(202);
+    await eventually(
+      async () => {
+        expect(await hosts(nacosNode, 'kinds-p')).toEqual([]);
+        expect(await hosts(nacosNode, 'kinds-e')).toEqual([]);
+      },
+      { timeoutMs: 8000 },
+    );
+  });
+
+  it('should refuse a persistent copy into a service of ephemeral instances (400 over gRPC), copying the others', async () => {
+    const native = await fetch(
+      `${nacosNode.base}/nacos/v1/ns/instance?serviceName=mix-e&ip=10.6.2.9&port=80&ephemeral=true&metadata=` +
+        encodeURIComponent(
+          JSON.stringify({ 'preserved.heart.beat.timeout': '600000', 'preserved.ip.delete.timeout': '600000' }),
+        ),
+      { method: 'POST' },
+    );
+    expect(native.status).toBe(200);
+    const task = (
+      await admin('POST', '/tasks', { sourceClusterId: ids.local, targetClusterId: ids.nacos, serviceName: 'mix-*' })
+    ).body;
+    await register(b, 'mix-e', '10.6.2.1');
+    await register(b, 'mix-ok', '10.6.2.2');
+    await eventually(
+      async () => {
+        expect(await hosts(nacosNode, 'mix-ok')).toEqual([
+          expect.objectContaining({ ip: '10.6.2.2', ephemeral: false }),
+        ]);
+        const t = (await admin('GET', `/tasks/${task.id}`)).body;
+        expect(t.rejected).toEqual([
+          expect.objectContaining({
+            service: 'public/DEFAULT_GROUP@@mix-e',
+            address: '10.6.2.1:80',
+            refusedBy: 'target',
+            reason: expect.stringContaining("is ephemeral service, can't register persistent instance"),
+          }),
+        ]);
+      },
+      { timeoutMs: 8000 },
+    );
+    expect(await hosts(nacosNode, 'mix-e')).toEqual([expect.objectContaining({ ip: '10.6.2.9', ephemeral: true })]);
+    expect((await admin('DELETE', `/tasks/${task.id}`)).status).toBe(202);
+    await eventually(async () => expect(await hosts(nacosNode, 'mix-ok')).toEqual([]), { timeoutMs: 8000 });
   });
 });

@@ -12,6 +12,8 @@ const TOKEN = 'nacos-v1-cluster-admin-token';
 const USER = 'sync';
 const PASSWORD = 'sync-password-0123';
 const DELETE_MS = 3000;
+/** Metadata that keeps an ephemeral instance without beats (Nacos's preserved per-instance timeouts). */
+const LONG_LIVED = { 'preserved.heart.beat.timeout': '600000', 'preserved.ip.delete.timeout': '600000' };
 
 interface Host {
   ip: string;
@@ -19,6 +21,7 @@ interface Host {
   weight: number;
   healthy: boolean;
   enabled: boolean;
+  ephemeral: boolean;
   metadata: Record<string, string>;
 }
 
@@ -64,8 +67,8 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
   };
   const register = (node: TestNode, service: string, ip: string, extra: Record<string, string | number> = {}) =>
     nacos(node, 'POST', '/instance', { serviceName: service, ip, port: 80, ephemeral: 'false', ...extra });
-  const deregister = (node: TestNode, service: string, ip: string) =>
-    nacos(node, 'DELETE', '/instance', { serviceName: service, ip, port: 80, ephemeral: 'false' });
+  const deregister = (node: TestNode, service: string, ip: string, ephemeral = 'false') =>
+    nacos(node, 'DELETE', '/instance', { serviceName: service, ip, port: 80, ephemeral });
   const hosts = async (node: TestNode, service: string): Promise<Host[]> => {
     const res = await nacos(node, 'GET', '/instance/list', { serviceName: service });
     return ((await res.json()) as { hosts: Host[] }).hosts.sort((x, y) => x.ip.localeCompare(y.ip));
@@ -164,13 +167,18 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
     const task = (
       await admin('POST', '/tasks', { sourceClusterId: ids.local, targetClusterId: ids.legacy, serviceName: 'pay' })
     ).body;
-    await register(b, 'pay', '10.6.0.1', { metadata: JSON.stringify({ zone: 'b1' }) });
-    await register(b, 'pay', '10.6.0.2');
+    // Ephemeral source instances (their own long timeouts keep them without beats): ephemeral copies.
+    await register(b, 'pay', '10.6.0.1', {
+      ephemeral: 'true',
+      metadata: JSON.stringify({ zone: 'b1', ...LONG_LIVED }),
+    });
+    await register(b, 'pay', '10.6.0.2', { ephemeral: 'true', metadata: JSON.stringify(LONG_LIVED) });
     await eventually(async () => expect(await ips(legacy, 'pay')).toEqual(['10.6.0.1', '10.6.0.2']), {
       timeoutMs: 10_000,
     });
     expect((await hosts(legacy, 'pay'))[0].metadata).toEqual({
       zone: 'b1',
+      ...LONG_LIVED,
       syncSource: 'region-b',
       sourceClusterId: ids.local,
       destClusterId: ids.legacy,
@@ -201,13 +209,20 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
     }
 
     const [putsBefore, deletesBefore] = [await instanceWrites('PUT'), await instanceWrites('DELETE')];
-    await nacos(b, 'PUT', '/instance', { serviceName: 'pay', ip: '10.6.0.2', port: 80, ephemeral: 'false', weight: 7 });
+    await nacos(b, 'PUT', '/instance', {
+      serviceName: 'pay',
+      ip: '10.6.0.2',
+      port: 80,
+      ephemeral: 'true',
+      weight: 7,
+      metadata: JSON.stringify(LONG_LIVED),
+    });
     await eventually(async () => expect((await hosts(legacy, 'pay'))[1].weight).toBe(7), { timeoutMs: 5000 });
     // In place: a PUT, not a deregistration and a new registration.
     expect(await instanceWrites('PUT')).toBeGreaterThan(putsBefore);
     expect(await instanceWrites('DELETE')).toBe(deletesBefore);
 
-    await deregister(b, 'pay', '10.6.0.1');
+    await deregister(b, 'pay', '10.6.0.1', 'true');
     await eventually(async () => expect(await ips(legacy, 'pay')).toEqual(['10.6.0.2']), { timeoutMs: 5000 });
     // Gone for good: no beat brings a removed copy back. Two beats of the copy left (every 300 ms) since:
     // the removed one, beaten in the same rounds, would have been answered and brought back by now.
@@ -222,8 +237,7 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
     // Deleting the task removes exactly its copies; a native instance of the same service stays. It is
     // ephemeral like the copies (Nacos 2.x refuses a persistent instance into an ephemeral service), and
     // its own timeouts keep it past the delete timeout without beats.
-    const longLived = { 'preserved.heart.beat.timeout': '600000', 'preserved.ip.delete.timeout': '600000' };
-    await register(legacy, 'pay', '10.6.9.9', { ephemeral: 'true', metadata: JSON.stringify(longLived) });
+    await register(legacy, 'pay', '10.6.9.9', { ephemeral: 'true', metadata: JSON.stringify(LONG_LIVED) });
     expect((await admin('DELETE', `/tasks/${task.id}`)).status).toBe(202);
     await eventually(async () => expect((await admin('GET', `/tasks/${task.id}`)).status).toBe(404), {
       timeoutMs: 10_000,
@@ -231,6 +245,75 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
     expect(await ips(legacy, 'pay')).toEqual(['10.6.9.9']);
     await new Promise((resolve) => setTimeout(resolve, DELETE_MS));
     expect(await ips(legacy, 'pay')).toEqual(['10.6.9.9']);
+  });
+
+  it('should copy a persistent instance as a persistent one (no beats), refuse it into an ephemeral service, withdraw it', async () => {
+    // A native ephemeral instance of the target: a persistent copy cannot join its service.
+    await register(legacy, 'kept-mixed', '10.8.9.9', { ephemeral: 'true', metadata: JSON.stringify(LONG_LIVED) });
+    const task = (
+      await admin('POST', '/tasks', { sourceClusterId: ids.local, targetClusterId: ids.legacy, serviceName: 'kept*' })
+    ).body;
+    await register(b, 'kept', '10.8.0.1', { metadata: JSON.stringify({ zone: 'b1' }) });
+    await register(b, 'kept-mixed', '10.8.0.2');
+    await eventually(
+      async () => {
+        expect(await hosts(legacy, 'kept')).toEqual([
+          expect.objectContaining({ ip: '10.8.0.1', ephemeral: false, healthy: true }),
+        ]);
+        const t = (await admin('GET', `/tasks/${task.id}`)).body;
+        expect(t.rejected).toEqual([
+          expect.objectContaining({
+            service: 'public/DEFAULT_GROUP@@kept-mixed',
+            address: '10.8.0.2:80',
+            refusedBy: 'target',
+            reason: expect.stringContaining('ephemeral service'),
+          }),
+        ]);
+      },
+      { timeoutMs: 10_000 },
+    );
+    expect(await hosts(legacy, 'kept-mixed')).toEqual([expect.objectContaining({ ip: '10.8.9.9', ephemeral: true })]);
+
+    // Persistent: never beaten, and kept past the delete timeout all the same.
+    const beatsBefore = await beats();
+    await new Promise((resolve) => setTimeout(resolve, DELETE_MS + 1000));
+    expect(await beats()).toBe(beatsBefore);
+    expect(await ips(legacy, 'kept')).toEqual(['10.8.0.1']);
+
+    // Kept current: weight and health as the source says (health set by hand: the cluster is not checked).
+    await nacos(b, 'PUT', '/cluster', {
+      serviceName: 'kept',
+      clusterName: 'DEFAULT',
+      checkPort: 80,
+      useInstancePort4Check: 'true',
+      healthChecker: JSON.stringify({ type: 'NONE' }),
+    });
+    await nacos(b, 'PUT', '/instance', {
+      serviceName: 'kept',
+      ip: '10.8.0.1',
+      port: 80,
+      ephemeral: 'false',
+      weight: 4,
+    });
+    await nacos(b, 'PUT', '/health/instance', { serviceName: 'kept', ip: '10.8.0.1', port: 80, healthy: 'false' });
+    await eventually(
+      async () =>
+        expect(await hosts(legacy, 'kept')).toEqual([
+          expect.objectContaining({ ip: '10.8.0.1', ephemeral: false, weight: 4, healthy: false }),
+        ]),
+      { timeoutMs: 8000 },
+    );
+
+    // Withdrawn when its source instance goes, and when the task goes.
+    await register(b, 'kept', '10.8.0.3');
+    await eventually(async () => expect(await ips(legacy, 'kept')).toEqual(['10.8.0.1', '10.8.0.3']), {
+      timeoutMs: 8000,
+    });
+    await deregister(b, 'kept', '10.8.0.1');
+    await eventually(async () => expect(await ips(legacy, 'kept')).toEqual(['10.8.0.3']), { timeoutMs: 8000 });
+    expect((await admin('DELETE', `/tasks/${task.id}`)).status).toBe(202);
+    await eventually(async () => expect(await ips(legacy, 'kept')).toEqual([]), { timeoutMs: 10_000 });
+    expect(await ips(legacy, 'kept-mixed')).toEqual(['10.8.9.9']);
   });
 
   it('should copy from the 1.x cluster by polling: register, update and deregister', async () => {

@@ -310,6 +310,8 @@ describe('sync tasks with zookeeper clusters', () => {
     });
     const [node] = await children('/dubbo/com.acme.Pay/providers');
     const stat = await app.exists(`/dubbo/com.acme.Pay/providers/${node}`);
+    // The source is a persistent instance (ephemeral=false); its copy is an ephemeral znode all the
+    // same: ZooKeeper copies are leased by design (docs/sync.md, "Persistent instances").
     expect(stat!.ephemeralOwner.toString('hex')).not.toBe('0000000000000000');
 
     // Both tasks run; rounds later neither copy came back: the region's Pay has its native instance

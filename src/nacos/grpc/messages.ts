@@ -85,6 +85,12 @@ export interface InstanceRequest extends NamingRequestBase {
   instance: NacosInstance;
 }
 
+/** Nacos 2.3+: a persistent instance (client `ip:port#false`), registered or deregistered over gRPC. */
+export interface PersistentInstanceRequest extends NamingRequestBase {
+  type: 'registerInstance' | 'deregisterInstance';
+  instance: NacosInstance;
+}
+
 export interface BatchInstanceRequest extends NamingRequestBase {
   type: 'batchRegisterInstance' | 'batchDeregisterInstance';
   instances: NacosInstance[];
@@ -155,6 +161,7 @@ export interface NacosRequests {
   ServerCheckRequest: ServerCheckRequest;
   HealthCheckRequest: HealthCheckRequest;
   InstanceRequest: InstanceRequest;
+  PersistentInstanceRequest: PersistentInstanceRequest;
   BatchInstanceRequest: BatchInstanceRequest;
   ServiceQueryRequest: ServiceQueryRequest;
   SubscribeServiceRequest: SubscribeServiceRequest;
@@ -165,6 +172,7 @@ export interface NacosResponses {
   ServerCheckRequest: ServerCheckResponse;
   HealthCheckRequest: HealthCheckResponse;
   InstanceRequest: InstanceResponse;
+  PersistentInstanceRequest: InstanceResponse;
   BatchInstanceRequest: BatchInstanceResponse;
   ServiceQueryRequest: QueryServiceResponse;
   SubscribeServiceRequest: SubscribeServiceResponse;

@@ -8,6 +8,8 @@ import { ClusterRouting } from '@/routing/cluster-routing';
 import { NacosAuthService } from '@/nacos/auth/nacos-auth.service';
 import { NamingSwitches } from '@/nacos/http/naming-switches';
 import { RegistryApiService } from '@/registry-api';
+import { PersistentCopies } from '@/persistent/persistent-copies';
+import { PersistentInstances } from '@/persistent/persistent-instances';
 import { Registry } from '@/registry';
 import type { NamingRegistry } from '@/registry';
 import { ConnectionTable } from './connections';
@@ -50,6 +52,10 @@ export class NacosGrpcServer implements OnApplicationBootstrap, BeforeApplicatio
     // Optional so the server also runs on its own (bench/grpc-rigs.ts): push is then always on.
     @Optional() switches?: NamingSwitches,
     @Optional() tally?: PushTally,
+    // The registry API's persistent copies (sync tasks targeting this region); absent on its own.
+    @Optional() persistentCopies?: PersistentCopies,
+    // PersistentInstanceRequest (Nacos 2.3+) writes through it; absent on its own.
+    @Optional() persistentInstances?: PersistentInstances,
   ) {
     const grpcConfig = config.nacosGrpc;
     this.push = new PushDispatcher(registry, this.connections, {
@@ -61,8 +67,13 @@ export class NacosGrpcServer implements OnApplicationBootstrap, BeforeApplicatio
     });
     const credentials = (headers: Record<string, string>): string | undefined =>
       auth.check({ accessToken: headers.accessToken, username: headers.username, password: headers.password });
-    this.acceptor = new RequestAcceptor(this.connections, new NamingHandlers(registry, routing), routing, credentials);
-    this.registryApi = new RegistryApiService(registry, routing, config.registryApi);
+    this.acceptor = new RequestAcceptor(
+      this.connections,
+      new NamingHandlers(registry, routing, persistentInstances),
+      routing,
+      credentials,
+    );
+    this.registryApi = new RegistryApiService(registry, routing, config.registryApi, Date.now, persistentCopies);
     this.connections.on('closed', (connection, reason) => this.forget(connection, reason));
   }
 

@@ -1,13 +1,15 @@
 import type { ClusterRouting } from '@/routing/cluster-routing';
 import { DEFAULT_GROUP } from '@/registry';
-import type { NamingRegistry, ServiceKey } from '@/registry';
+import type { InstanceInput, NamingRegistry, ServiceKey } from '@/registry';
 import { ephemeralConflict } from '@/nacos/naming-rules';
+import { PersistentStoreError } from '@/persistent/persistent-store-error';
 import type { NacosConnection } from './connections';
 import { NacosExceptionCode, okResponse } from './messages';
 import type {
   BatchInstanceRequest,
   InstanceRequest,
   NacosResponseBase,
+  PersistentInstanceRequest,
   ServiceListRequest,
   ServiceQueryRequest,
   SubscribeServiceRequest,
@@ -42,7 +44,16 @@ function connectionAttributes(connection: NacosConnection): Record<string, strin
 /** Largest page of ServiceListRequest (as Nacos's v2 API). */
 const MAX_PAGE_SIZE = 500;
 
-type Handler = (connection: NacosConnection, body: Record<string, unknown>) => NacosResponseBase;
+type Handler = (
+  connection: NacosConnection,
+  body: Record<string, unknown>,
+) => NacosResponseBase | Promise<NacosResponseBase>;
+
+/** What PersistentInstanceRequest writes through: the region's durable persistent instances (src/persistent). */
+export interface PersistentInstanceWriter {
+  register(key: ServiceKey, input: InstanceInput): Promise<void>;
+  deregister(key: ServiceKey, clusterName: string, ip: string, port: number): Promise<void>;
+}
 
 /**
  * The naming requests of the gRPC protocol. Each validates, makes one registry call and maps the
@@ -60,7 +71,14 @@ export class NamingHandlers {
   constructor(
     private readonly registry: NamingRegistry,
     private readonly routing: ClusterRouting,
-  ) {}
+    persistent?: PersistentInstanceWriter,
+  ) {
+    // Nacos 2.3+: persistent instances over gRPC, where this node keeps them (the region's database).
+    if (persistent !== undefined) {
+      this.handlers.PersistentInstanceRequest = (_c, b) =>
+        this.persistentInstance(persistent, b as unknown as PersistentInstanceRequest);
+    }
+  }
 
   /** The handler of a request type, or undefined when this is not a naming request. */
   handlerFor(type: string): Handler | undefined {
@@ -122,6 +140,37 @@ export class NamingHandlers {
           NacosExceptionCode.BadRequest,
           `unsupported BatchInstanceRequest type ${String(body.type)}`,
         );
+    }
+    return okResponse(body.requestId, { type: body.type });
+  }
+
+  /**
+   * PersistentInstanceRequest (Nacos 2.3+, PersistentInstanceRequestHandler): a persistent instance
+   * of the server (client `ip:port#false`), not of the connection; answered once the database took it.
+   */
+  private async persistentInstance(
+    persistent: PersistentInstanceWriter,
+    body: PersistentInstanceRequest,
+  ): Promise<NacosResponseBase> {
+    const key = requestServiceKey(body);
+    try {
+      if (body.type === 'registerInstance') {
+        const input = instanceInput(body.instance);
+        this.refuseMixing(key, false);
+        await persistent.register(key, { ...input, ephemeral: false });
+      } else if (body.type === 'deregisterInstance') {
+        const { ip, port, clusterName } = instanceAddress(body.instance);
+        await persistent.deregister(key, clusterName ?? '', ip, port);
+      } else {
+        throw new NacosRequestError(
+          NacosExceptionCode.BadRequest,
+          `unsupported PersistentInstanceRequest type ${String(body.type)}`,
+        );
+      }
+    } catch (err) {
+      // Not acknowledged: the database did not take it (its message says why, and to retry).
+      if (err instanceof PersistentStoreError) throw new NacosRequestError(NacosExceptionCode.ServerError, err.message);
+      throw err;
     }
     return okResponse(body.requestId, { type: body.type });
   }

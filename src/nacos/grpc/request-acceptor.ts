@@ -40,16 +40,27 @@ export class RequestAcceptor {
   /** `/Request/request`: never throws, every failure is a Nacos ErrorResponse. */
   request(call: grpc.ServerUnaryCall<WirePayload, WirePayload>, callback: grpc.sendUnaryData<WirePayload>): void {
     let decoded: DecodedPayload | undefined;
-    let response: NacosResponseBase;
-    let type = 'ErrorResponse';
+    const send = (response: NacosResponseBase, requestType: string | undefined): void =>
+      callback(
+        null,
+        encodePayload(response.success && requestType ? responseType(requestType) : 'ErrorResponse', response),
+      );
     try {
       decoded = decodePayload(call.request);
-      response = this.answer(call.getPeer(), decoded);
-      if (response.success) type = responseType(decoded.type);
+      const answered = this.answer(call.getPeer(), decoded);
+      if (answered instanceof Promise) {
+        // A handler that writes to the database (PersistentInstanceRequest) answers when it is done.
+        const request = decoded;
+        answered.then(
+          (response) => send(response, request.type),
+          (err: unknown) => send(this.failure(err, request), undefined),
+        );
+        return;
+      }
+      send(answered, decoded.type);
     } catch (err) {
-      response = this.failure(err, decoded);
+      send(this.failure(err, decoded), undefined);
     }
-    callback(null, encodePayload(type, response));
   }
 
   /** `/BiRequestStream/requestBiStream`. */
@@ -95,7 +106,7 @@ export class RequestAcceptor {
     stream.on('close', () => close('stream closed'));
   }
 
-  private answer(peer: string, decoded: DecodedPayload): NacosResponseBase {
+  private answer(peer: string, decoded: DecodedPayload): NacosResponseBase | Promise<NacosResponseBase> {
     const requestId = typeof decoded.body.requestId === 'string' ? decoded.body.requestId : undefined;
     if (decoded.type === 'ServerCheckRequest') {
       return okResponse(requestId, {

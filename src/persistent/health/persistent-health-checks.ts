@@ -7,6 +7,7 @@ import type { DistroRegistryView, NamingRegistry, ServiceKey } from '@/registry'
 import { ClusterRouting } from '@/routing/cluster-routing';
 import { PersistentConfig } from '../persistent.config';
 import { PersistentInstances } from '../persistent-instances';
+import { isSyncCopy } from '../persistent-copies';
 import { isPersistentClientId } from '../persistent-write';
 import { customHeaders } from './cluster-checker';
 import { ClusterCheckers } from './cluster-checkers';
@@ -40,7 +41,8 @@ interface Streak {
  * Checks never block the event loop (sockets only), each has a deadline (NACOS_HEALTH_CHECK_TIMEOUT_MS),
  * at most NACOS_HEALTH_CHECK_CONCURRENCY run at once (the rest wait their turn), and an instance whose
  * check has not finished is not checked again meanwhile. The `check` switch (healthCheckEnabled=false)
- * pauses them, as in Nacos.
+ * pauses them, as in Nacos. A sync task's persistent copy (metadata `syncTaskId`) is not checked: its
+ * health is its source instance's, which the task keeps current.
  */
 @Injectable()
 export class PersistentHealthChecks implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -115,6 +117,8 @@ export class PersistentHealthChecks implements OnApplicationBootstrap, OnApplica
       if (client.kind !== 'ipport' || !isPersistentClientId(client.id)) continue;
       if (!this.routing.isResponsibleForClient(client.id)) continue;
       for (const p of this.registry.exportClient(client.id)?.publications ?? []) {
+        // A sync task's copy carries the health its source reports; checking it here would fight the task.
+        if (isSyncCopy(p.instance.metadata)) continue;
         const { ip, port } = p.instance;
         const cluster = p.instance.clusterName || DEFAULT_CLUSTER;
         const key = { namespace: p.namespace, group: p.group, name: p.service };

@@ -2,7 +2,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { RegistryInstance, ServiceSnapshot as WireSnapshot } from '@/registry-api';
 import { DEFAULT_CLUSTER } from '@/registry';
 import type { CopyRecord, TaskSelector } from '../reconcile/copy-plan';
-import { SYNC_TASK_KEY, ServiceSelector } from '../reconcile/copy-plan';
+import { SYNC_TASK_KEY, ServiceSelector, isPersistentCopy, persistence } from '../reconcile/copy-plan';
 import { grpcAddresses } from './cluster-addresses';
 import { RegistryApiClient } from './registry-api.client';
 import type { PublishItem } from './registry-api.client';
@@ -16,8 +16,10 @@ const WATCH_BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
 
 /**
  * Another distro-sync region, over its registry API (proto/registry/v1) on the Nacos gRPC port:
- * copies live under the task's sync client and are kept alive by one renewal per task. Calls go to
- * the first address that answers; a failing address sends the next call to the next one.
+ * ephemeral copies live under the task's sync client and are kept alive by one renewal per task;
+ * persistent copies (`Instance.persistent`) are persistent instances of that region, in its
+ * database, until the task withdraws them. Calls go to the first address that answers; a failing
+ * address sends the next call to the next one.
  */
 export class DistroRegistryAdapter implements SourceRegistry, TargetRegistry {
   private readonly addresses: string[];
@@ -129,6 +131,7 @@ export class DistroRegistryAdapter implements SourceRegistry, TargetRegistry {
           healthy: i.healthy,
           enabled: i.enabled,
           metadata: { ...i.metadata },
+          ...persistence(!i.persistent),
         });
       }
     }
@@ -207,6 +210,7 @@ function toSnapshot(s: WireSnapshot): ServiceSnapshot {
       enabled: i.enabled,
       clusterName: i.cluster_name || DEFAULT_CLUSTER,
       metadata: i.metadata,
+      ...persistence(!i.persistent),
     })),
   };
 }
@@ -224,6 +228,7 @@ function toItem(c: CopyRecord): PublishItem {
       enabled: c.enabled,
       clusterName: c.clusterName,
       metadata: c.metadata,
+      persistent: isPersistentCopy(c),
     },
   };
 }

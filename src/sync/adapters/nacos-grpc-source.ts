@@ -149,5 +149,6 @@ export function sourceInstance(h: NacosHost): ServiceSnapshot['instances'][numbe
     enabled: h.enabled,
     clusterName: h.clusterName || DEFAULT_CLUSTER,
     metadata: h.metadata ?? {},
+    ...(h.ephemeral === false ? { ephemeral: false } : {}),
   };
 }

@@ -1,5 +1,6 @@
 import { DEFAULT_CLUSTER, groupedName } from '@/registry';
 import type { ServiceKey } from '@/registry';
+import { isPersistentCopy } from '../reconcile/copy-plan';
 import type { CopyRecord, SourceInstance } from '../reconcile/copy-plan';
 
 export interface NacosV1ClientOptions {
@@ -184,7 +185,7 @@ export class NacosV1Client {
     return body.hosts.map((h) => parseHost(h));
   }
 
-  /** Registers (or overwrites) one ephemeral instance. */
+  /** Registers (or overwrites) one instance: ephemeral (kept by beats), or persistent for a persistent copy. */
   async register(key: ServiceKey, copy: CopyRecord): Promise<void> {
     await this.write('POST', '/nacos/v1/ns/instance', { ...instanceParams(key, copy), healthy: String(copy.healthy) });
   }
@@ -194,13 +195,16 @@ export class NacosV1Client {
     await this.write('PUT', '/nacos/v1/ns/instance', instanceParams(key, copy));
   }
 
-  async deregister(key: ServiceKey, copy: Pick<CopyRecord, 'clusterName' | 'ip' | 'port'>): Promise<void> {
+  async deregister(
+    key: ServiceKey,
+    copy: Pick<CopyRecord, 'clusterName' | 'ip' | 'port' | 'ephemeral'>,
+  ): Promise<void> {
     await this.write('DELETE', '/nacos/v1/ns/instance', {
       ...serviceParams(key),
       clusterName: copy.clusterName,
       ip: copy.ip,
       port: String(copy.port),
-      ephemeral: 'true',
+      ephemeral: String(!isPersistentCopy(copy)),
     });
   }
 
@@ -363,7 +367,7 @@ function instanceParams(key: ServiceKey, copy: CopyRecord): Record<string, strin
     port: String(copy.port),
     weight: String(copy.weight),
     enabled: String(copy.enabled),
-    ephemeral: 'true',
+    ephemeral: String(!isPersistentCopy(copy)),
     metadata: JSON.stringify(copy.metadata),
   };
 }
@@ -377,6 +381,7 @@ function parseHost(raw: unknown): SourceInstance {
   if (typeof h.healthy !== 'boolean') throw bad('healthy is not a boolean');
   if (h.enabled !== undefined && typeof h.enabled !== 'boolean') throw bad('enabled is not a boolean');
   if (h.clusterName !== undefined && typeof h.clusterName !== 'string') throw bad('clusterName is not a string');
+  if (h.ephemeral !== undefined && typeof h.ephemeral !== 'boolean') throw bad('ephemeral is not a boolean');
   const metadata: Record<string, string> = {};
   if (h.metadata !== undefined && h.metadata !== null) {
     for (const [k, v] of Object.entries(asObject(h.metadata, 'instance/list'))) {
@@ -392,6 +397,7 @@ function parseHost(raw: unknown): SourceInstance {
     enabled: h.enabled ?? true,
     clusterName: h.clusterName || DEFAULT_CLUSTER,
     metadata,
+    ...(h.ephemeral === false ? { ephemeral: false } : {}),
   };
 }
 

@@ -132,6 +132,7 @@ export function fingerprintOf(instances: readonly SourceInstance[]): string {
         i.weight,
         i.healthy,
         i.enabled,
+        i.ephemeral !== false,
         Object.entries(i.metadata).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
       ]),
     )

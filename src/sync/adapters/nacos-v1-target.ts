@@ -2,7 +2,7 @@ import { batchError, forEachBounded } from '@/common/bounded';
 import { DEFAULT_GROUP, formatServiceKey } from '@/registry';
 import type { ServiceKey } from '@/registry';
 import type { CopyRecord } from '../reconcile/copy-plan';
-import { SYNC_TASK_KEY, copyId } from '../reconcile/copy-plan';
+import { SYNC_TASK_KEY, copyId, isPersistentCopy } from '../reconcile/copy-plan';
 import { NacosV1Error } from './nacos-v1-client';
 import type { NacosV1Client } from './nacos-v1-client';
 import { checkNacosV1, fingerprintOf, listAllServices } from './nacos-v1-source';
@@ -26,7 +26,9 @@ interface HeldService {
  * A Nacos 1.x cluster written as a target, over the naming Open API v1. It registers each copy as
  * an ephemeral instance (1.x has no batch and no leases) and keeps every copy alive with one v1
  * beat per copy per beat interval, sent from one timer per task; an instance the server has lost
- * (beat answer 20404) is registered again at once, as Nacos clients do.
+ * (beat answer 20404) is registered again at once, as Nacos clients do. A persistent copy is
+ * registered with `ephemeral=false` and never beaten: the server keeps it until the task
+ * deregisters it (`ephemeral=false` too); one whose kind changed is deregistered and registered again.
  */
 export class NacosV1Target implements TargetRegistry {
   private readonly held = new Map<string, HeldService>();
@@ -202,7 +204,10 @@ export class NacosV1Target implements TargetRegistry {
     if (this.beating) return;
     this.beating = true;
     const began = Date.now();
-    const all = [...this.held.values()].flatMap(({ key, copies }) => [...copies.values()].map((c) => ({ key, c })));
+    // Persistent copies are the server's to keep: no beats.
+    const all = [...this.held.values()].flatMap(({ key, copies }) =>
+      [...copies.values()].filter((c) => !isPersistentCopy(c)).map((c) => ({ key, c })),
+    );
     try {
       const failures = await forEachBounded(all, this.concurrency, async ({ key, c }) => {
         const answer = await this.client.beat(key, c, this.lightBeats, this.beatMs);
@@ -225,8 +230,16 @@ export class NacosV1Target implements TargetRegistry {
     }
   }
 
-  /** PUT changes weight, enabled and metadata in place; health is the server's (beats), so a health change re-registers. */
+  /**
+   * PUT changes weight, enabled and metadata in place; health is the server's (beats), so a health
+   * change re-registers (a persistent instance takes the health it is registered with). A copy that
+   * changed kind is deregistered as it was first: Nacos keeps a service one kind or the other.
+   */
   private async updateInPlace(key: ServiceKey, had: CopyRecord, want: CopyRecord): Promise<void> {
+    if (isPersistentCopy(had) !== isPersistentCopy(want)) {
+      await this.client.deregister(key, had);
+      return this.client.register(key, want);
+    }
     if (had.healthy !== want.healthy) return this.client.register(key, want);
     try {
       await this.client.update(key, want);

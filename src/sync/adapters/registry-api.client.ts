@@ -23,6 +23,8 @@ export interface PublishInstance {
   clusterName?: string;
   metadata?: Record<string, string>;
   instanceId?: string;
+  /** A persistent copy (kept in the target region's database until withdrawn). */
+  persistent?: boolean;
 }
 
 export interface PublishItem {
@@ -59,6 +61,7 @@ function toWire(item: PublishItem): RegistryPublication {
     cluster_name: i.clusterName ?? '',
     metadata: i.metadata ?? {},
     instance_id: i.instanceId ?? '',
+    persistent: i.persistent === true,
   };
   return { namespace: item.namespace ?? '', group: item.group ?? '', service: item.service, instance };
 }

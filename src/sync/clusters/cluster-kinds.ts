@@ -13,6 +13,16 @@ export const CLUSTER_LAYOUTS: Partial<Record<ClusterKind, readonly string[]>> = 
 };
 
 /**
+ * Whether a target of this kind keeps persistent copies of persistent source instances: our own
+ * regions (`local`, `distro`: the region's database) and Nacos (persistent instances) do; ZooKeeper
+ * and etcd copies are always leased, fenced by the lease generation and gone with their holder's
+ * session or lease (docs/sync.md, "Persistent instances").
+ */
+export function keepsPersistentCopies(kind: ClusterKind): boolean {
+  return kind !== 'zookeeper' && kind !== 'etcd';
+}
+
+/**
  * The layout a cluster of `kind` is stored with: the one given, the kind's default when none is,
  * null for kinds without layouts. Returns an error text naming the field for a layout the kind
  * does not have, or a layout given to a kind that takes none.

@@ -39,6 +39,10 @@ export class SyncedInstanceEntity {
   @Column({ type: 'boolean' })
   enabled!: boolean;
 
+  /** False for a persistent copy (migration 1795910000000). */
+  @Column({ type: 'boolean', default: true })
+  ephemeral!: boolean;
+
   @Column({ type: 'jsonb', default: () => "'{}'" })
   metadata!: Record<string, string>;
 

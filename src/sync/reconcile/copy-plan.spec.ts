@@ -1,4 +1,13 @@
-import { ServiceSelector, desiredCopies, diffCopies } from './copy-plan';
+import { keepsPersistentCopies } from '../clusters/cluster-kinds';
+import {
+  ServiceSelector,
+  copyInstance,
+  desiredCopies,
+  diffCopies,
+  isPersistentCopy,
+  persistence,
+  sameCopy,
+} from './copy-plan';
 import type { CopyRecord, SourceInstance } from './copy-plan';
 
 const key = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
@@ -92,5 +101,45 @@ describe(diffCopies.name, () => {
   it('should treat a health flip as an update, not a delete and re-add', () => {
     const sut = diffCopies([copy('10.0.0.1', { healthy: false })], [copy('10.0.0.1')]);
     expect(sut).toEqual({ add: [], update: [expect.objectContaining({ ip: '10.0.0.1', healthy: false })], remove: [] });
+  });
+});
+
+describe('persistent copies', () => {
+  it('should make a persistent source instance a persistent copy, and an ephemeral one an ephemeral copy', () => {
+    const sut = desiredCopies(
+      key,
+      [inst('10.0.0.1', { ephemeral: false }), inst('10.0.0.2'), inst('10.0.0.3', { ephemeral: true })],
+      ctx,
+    );
+    expect(sut.map((c) => [c.ip, isPersistentCopy(c), copyInstance(c).ephemeral])).toEqual([
+      ['10.0.0.1', true, false],
+      ['10.0.0.2', false, true],
+      ['10.0.0.3', false, true],
+    ]);
+    // Ephemeral copies keep the form every reader writes: no `ephemeral` field at all.
+    expect('ephemeral' in sut[1]).toBe(false);
+  });
+
+  it('should copy a persistent instance as ephemeral into a target that keeps no persistent copies', () => {
+    const [sut] = desiredCopies(key, [inst('10.0.0.1', { ephemeral: false })], { ...ctx, persistentCopies: false });
+    expect(isPersistentCopy(sut)).toBe(false);
+    expect(copyInstance(sut).ephemeral).toBe(true);
+  });
+
+  it('should update a copy whose source instance changed kind, and leave an equal one alone', () => {
+    const [persistent] = desiredCopies(key, [inst('10.0.0.1', { ephemeral: false })], ctx);
+    const [ephemeral] = desiredCopies(key, [inst('10.0.0.1')], ctx);
+    expect(sameCopy(persistent, ephemeral)).toBe(false);
+    expect(sameCopy(persistent, { ...ephemeral, ...persistence(false) })).toBe(true);
+    expect(diffCopies([persistent], [ephemeral])).toEqual({ add: [], update: [persistent], remove: [] });
+    expect(diffCopies([persistent], [{ ...persistent }])).toEqual({ add: [], update: [], remove: [] });
+  });
+
+  it('should keep persistent copies only in the kinds that hold them', () => {
+    expect(['local', 'distro', 'nacos', 'zookeeper', 'etcd'].filter((k) => keepsPersistentCopies(k as never))).toEqual([
+      'local',
+      'distro',
+      'nacos',
+    ]);
   });
 });

@@ -21,6 +21,12 @@ export interface CopyContext {
   sourceClusterId: string;
   sourceClusterName: string;
   targetClusterId: string;
+  /**
+   * Whether the target keeps persistent copies (`local`, `distro`, `nacos`: keepsPersistentCopies):
+   * a persistent source instance then becomes a persistent copy. False for `zookeeper` and `etcd`,
+   * whose copies are always leased (docs/sync.md, "Persistent instances"). Absent = true.
+   */
+  persistentCopies?: boolean;
 }
 
 /** What a copy is made from: a source instance as any registry kind reports it. */
@@ -32,6 +38,8 @@ export interface SourceInstance {
   enabled: boolean;
   clusterName: string;
   metadata: Metadata;
+  /** False for a persistent instance (Nacos `ephemeral=false`); absent = ephemeral (zookeeper, etcd sources). */
+  ephemeral?: boolean;
 }
 
 /** One copy as it is (or should be) in the target: what the ledger records. */
@@ -46,6 +54,22 @@ export interface CopyRecord {
   healthy: boolean;
   enabled: boolean;
   metadata: Record<string, string>;
+  /**
+   * False for a persistent copy (of a persistent source instance, in a target that keeps them): it
+   * never lapses by the task's TTL and is withdrawn only by the task. Absent = ephemeral (the form
+   * every reader writes: `ephemeral: false` or nothing, so equal copies compare equal).
+   */
+  ephemeral?: boolean;
+}
+
+/** Whether a copy is persistent (`ephemeral: false`). */
+export function isPersistentCopy(c: Pick<CopyRecord, 'ephemeral'>): boolean {
+  return c.ephemeral === false;
+}
+
+/** The `ephemeral` field of a copy read back from a ledger or a target: `{ ephemeral: false }` or nothing. */
+export function persistence(ephemeral: boolean | undefined): Pick<CopyRecord, 'ephemeral'> {
+  return ephemeral === false ? { ephemeral: false } : {};
 }
 
 /** A compiled selector: cheap to ask per service and per change event. */
@@ -88,6 +112,7 @@ export function desiredCopies(key: ServiceKey, source: readonly SourceInstance[]
       weight: inst.weight,
       healthy: inst.healthy,
       enabled: inst.enabled,
+      ...(inst.ephemeral === false && ctx.persistentCopies !== false ? { ephemeral: false } : {}),
       metadata: {
         ...inst.metadata,
         [SYNC_SOURCE_KEY]: ctx.sourceClusterName,
@@ -135,15 +160,19 @@ export function diffCopies(desired: readonly CopyRecord[], current: readonly Cop
   return diff;
 }
 
-/** Whether two copies of one instance carry the same content (weight, health, enabled flag, metadata). */
+/** Whether two copies of one instance carry the same content (weight, health, enabled flag, persistence, metadata). */
 export function sameCopy(a: CopyRecord, b: CopyRecord): boolean {
   if (a.weight !== b.weight || a.healthy !== b.healthy || a.enabled !== b.enabled) return false;
+  if (isPersistentCopy(a) !== isPersistentCopy(b)) return false;
   const ak = Object.keys(a.metadata);
   if (ak.length !== Object.keys(b.metadata).length) return false;
   return ak.every((k) => a.metadata[k] === b.metadata[k]);
 }
 
-/** A copy as the instance a target registers: always ephemeral (it lives as long as its task keeps it). */
+/**
+ * A copy as the instance a target registers: ephemeral (it lives as long as its task keeps it) or,
+ * for a persistent copy, persistent (it stays until the task withdraws it).
+ */
 export function copyInstance(c: CopyRecord): InstanceInput {
   return {
     ip: c.ip,
@@ -151,7 +180,7 @@ export function copyInstance(c: CopyRecord): InstanceInput {
     weight: c.weight,
     healthy: c.healthy,
     enabled: c.enabled,
-    ephemeral: true,
+    ephemeral: !isPersistentCopy(c),
     clusterName: c.clusterName,
     metadata: c.metadata,
   };

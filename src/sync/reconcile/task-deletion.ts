@@ -2,6 +2,8 @@ import { scrubbedMessage } from '@/common/secret-scrubber';
 import { Backoff } from '@/common/backoff';
 import { isFencedOut } from '../adapters/target-registry';
 import { LeaseLostError } from '../store/lease.repository';
+import { isPersistentCopy } from './copy-plan';
+import type { CopyRecord } from './copy-plan';
 import type { CopyIndex } from './plan';
 import type { TaskScope } from './reconciler';
 import type { TaskHealth } from './task-health';
@@ -85,8 +87,13 @@ export class TaskDeletion {
           ] as const)
         : ([
             'deleted',
-            `target did not take the withdrawal for ${Math.round(waited / 1000)} s (${unreachable}): removed the task; its ${all.length} copies lapse by their TTL`,
-            { copies: all.length, withdrawn: false, reason: unreachable },
+            `target did not take the withdrawal for ${Math.round(waited / 1000)} s (${unreachable}): removed the task; its ${all.length} copies lapse by their TTL${leftBehind(all)}`,
+            {
+              copies: all.length,
+              withdrawn: false,
+              reason: unreachable,
+              persistentLeft: all.filter(isPersistentCopy).length,
+            },
           ] as const);
     const taskId = this.scope.task().id;
     await this.scope.fenced(async (tx) => {
@@ -99,4 +106,11 @@ export class TaskDeletion {
     this.health.state.nextAttemptAt = null;
     if (!this.deps.events.eventIn) this.deps.events.event(kind, message, { ...details });
   }
+}
+
+/** What a task dropped without withdrawal leaves behind for good: its persistent copies never lapse. */
+function leftBehind(copies: readonly CopyRecord[]): string {
+  const persistent = copies.filter(isPersistentCopy).length;
+  if (persistent === 0) return '';
+  return ` — except its ${persistent} persistent copies, which never lapse: they stay in the target (metadata syncTaskId) until deregistered there`;
 }

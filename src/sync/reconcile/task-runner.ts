@@ -5,6 +5,7 @@ import { isFencedOut } from '../adapters/target-registry';
 import type { CopyOwner, TargetRegistry } from '../adapters/target-registry';
 import type { HeldLease, LeaseRepository } from '../store/lease.repository';
 import { ChangeFeed } from './change-feed';
+import { isPersistentCopy } from './copy-plan';
 import type { CopyContext, TaskSelector } from './copy-plan';
 import { CopyIndex } from './plan';
 import type { RejectedCopy } from './quarantine';
@@ -196,7 +197,9 @@ export class TaskRunner {
       const { present } = await this.deps.target.renewCopies(this.owner);
       this.health.noteTarget(true);
       // The target lost the copies (restarted, or they lapsed): put back what the ledger says.
-      if (!present && this.copies.size > 0 && this.task.status === 'running') void this.reconcile();
+      // `present` speaks of the leased (ephemeral) copies: persistent ones never lapse.
+      const leased = this.copies.all().some((c) => !isPersistentCopy(c));
+      if (!present && leased && this.task.status === 'running') void this.reconcile();
     } catch (err) {
       if (isFencedOut(err)) this.fencedOut(err);
       else this.health.noteTarget(false, scrubbedMessage(err));

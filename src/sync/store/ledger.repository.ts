@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { sqlRows } from '@/database/sql';
+import { isPersistentCopy, persistence } from '../reconcile/copy-plan';
 import type { CopyRecord } from '../reconcile/copy-plan';
 
 /** A ledger row as Postgres returns it. */
@@ -13,6 +14,7 @@ interface LedgerRow {
   weight: number;
   healthy: boolean;
   enabled: boolean;
+  ephemeral: boolean;
   metadata: Record<string, string>;
 }
 
@@ -34,7 +36,7 @@ export class LedgerRepository {
   async load(taskId: string, tx?: EntityManager): Promise<CopyRecord[]> {
     const rows = await sqlRows<LedgerRow>(
       tx ?? this.db,
-      `SELECT namespace, group_name, service_name, cluster_name, ip, port, weight, healthy, enabled, metadata
+      `SELECT namespace, group_name, service_name, cluster_name, ip, port, weight, healthy, enabled, ephemeral, metadata
          FROM synced_instance WHERE task_id = $1`,
       [taskId],
     );
@@ -46,13 +48,13 @@ export class LedgerRepository {
     if (copies.length === 0) return;
     await tx.query(
       `INSERT INTO synced_instance
-         (task_id, namespace, group_name, service_name, cluster_name, ip, port, weight, healthy, enabled, metadata, generation, written_at)
-       SELECT $1, u.namespace, u.group_name, u.service_name, u.cluster_name, u.ip, u.port, u.weight, u.healthy, u.enabled, u.metadata, $2, now()
-         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::float8[], $10::bool[], $11::bool[], $12::jsonb[])
-           AS u(namespace, group_name, service_name, cluster_name, ip, port, weight, healthy, enabled, metadata)
+         (task_id, namespace, group_name, service_name, cluster_name, ip, port, weight, healthy, enabled, metadata, ephemeral, generation, written_at)
+       SELECT $1, u.namespace, u.group_name, u.service_name, u.cluster_name, u.ip, u.port, u.weight, u.healthy, u.enabled, u.metadata, u.ephemeral, $2, now()
+         FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int[], $9::float8[], $10::bool[], $11::bool[], $12::jsonb[], $13::bool[])
+           AS u(namespace, group_name, service_name, cluster_name, ip, port, weight, healthy, enabled, metadata, ephemeral)
        ON CONFLICT (task_id, namespace, group_name, service_name, cluster_name, ip, port) DO UPDATE
          SET weight = EXCLUDED.weight, healthy = EXCLUDED.healthy, enabled = EXCLUDED.enabled,
-             metadata = EXCLUDED.metadata, generation = EXCLUDED.generation, written_at = now()`,
+             ephemeral = EXCLUDED.ephemeral, metadata = EXCLUDED.metadata, generation = EXCLUDED.generation, written_at = now()`,
       [taskId, generation, ...ledgerColumns(copies)],
     );
   }
@@ -113,7 +115,7 @@ function keyColumns(copies: readonly CopyRecord[]): unknown[][] {
 
 /**
  * Every written column of `copies`, one array each (the key's, then weight, healthy, enabled,
- * metadata): the `unnest` parameters of the upsert, and of the benchmark's raw baseline.
+ * metadata, ephemeral): the `unnest` parameters of the upsert, and of the benchmark's raw baseline.
  */
 export function ledgerColumns(copies: readonly CopyRecord[]): unknown[][] {
   return [
@@ -122,6 +124,7 @@ export function ledgerColumns(copies: readonly CopyRecord[]): unknown[][] {
     copies.map((c) => c.healthy),
     copies.map((c) => c.enabled),
     copies.map((c) => JSON.stringify(c.metadata)),
+    copies.map((c) => !isPersistentCopy(c)),
   ];
 }
 
@@ -138,5 +141,6 @@ function copyOfRow(r: LedgerRow): CopyRecord {
     healthy: r.healthy,
     enabled: r.enabled,
     metadata: r.metadata,
+    ...persistence(r.ephemeral),
   };
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isPersistentCopy } from '../reconcile/copy-plan';
 import { SyncStore } from '../store/sync-store';
 import type { TaskInstancePageDto } from './task-detail.dto';
 
@@ -13,7 +14,7 @@ export class SyncLedgerReader {
       total,
       page,
       pageSize,
-      items: entries.map((e) => ({ ...e, writtenAt: e.writtenAt.toISOString() })),
+      items: entries.map((e) => ({ ...e, ephemeral: !isPersistentCopy(e), writtenAt: e.writtenAt.toISOString() })),
     };
   }
 }

@@ -30,6 +30,11 @@ export class CopyDto {
 
 /** A ledger row: a copy and the holding that wrote it. */
 export class TaskInstanceDto extends CopyDto {
+  @ApiProperty({
+    description:
+      'False for a persistent copy (of a persistent source instance): kept by the target until the task withdraws it',
+  })
+  ephemeral!: boolean;
   @ApiProperty({ description: 'Lease generation of the holding that wrote it' }) generation!: string;
   @ApiProperty() writtenAt!: string;
 }

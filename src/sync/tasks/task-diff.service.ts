@@ -3,6 +3,7 @@ import { scrubbedMessage } from '@/common/secret-scrubber';
 import { AdapterFactory } from '../adapters/adapter-factory';
 import type { ServiceSnapshot, SourceRegistry } from '../adapters/source-registry';
 import { ClusterService } from '../clusters/cluster.service';
+import { keepsPersistentCopies } from '../clusters/cluster-kinds';
 import { ServiceSelector, desiredCopies, diffCopies } from '../reconcile/copy-plan';
 import type { CopyDiff, CopyRecord, TaskSelector } from '../reconcile/copy-plan';
 import type { LedgerRepository } from '../store/ledger.repository';
@@ -93,6 +94,7 @@ export class TaskDiffService {
     ledgerOf: { taskId: string },
   ): Promise<TaskDiff> {
     const source = await this.clusters.get(sourceClusterId);
+    const target = await this.clusters.get(targetClusterId);
     const adapter = this.adapters.create(source, this.clusters.secretsOf(source));
     try {
       const select = new ServiceSelector(selector);
@@ -101,6 +103,7 @@ export class TaskDiffService {
         sourceClusterId: source.id,
         sourceClusterName: source.name,
         targetClusterId,
+        persistentCopies: keepsPersistentCopies(target.kind),
       };
       const desired: CopyRecord[] = [];
       for (const s of await this.sourceSnapshot(adapter, selector, source.name)) {

@@ -10,6 +10,7 @@ import type { RegistryAdapter } from '../adapters/registry-adapter';
 import { UnusableAdapter } from '../adapters/unusable-adapter';
 import { Backoff } from '@/common/backoff';
 import { ClusterService } from '../clusters/cluster.service';
+import { keepsPersistentCopies } from '../clusters/cluster-kinds';
 import type { ClusterEntity, SyncTaskEntity } from '../entities';
 import { LeaseKeeper } from '../leases/lease-keeper';
 import type { HeldLease } from '../store/lease.repository';
@@ -380,6 +381,7 @@ export class SyncWorker implements OnApplicationBootstrap, OnApplicationShutdown
         sourceClusterId: source.id,
         sourceClusterName: source.name,
         targetClusterId: target.id,
+        persistentCopies: keepsPersistentCopies(target.kind),
       },
     };
   }

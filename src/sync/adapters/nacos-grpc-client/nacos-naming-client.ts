@@ -90,6 +90,27 @@ export class NacosNamingClient {
     }
   }
 
+  /**
+   * Registers or deregisters a persistent instance (`ephemeral: false`) with Nacos 2.3+'s
+   * PersistentInstanceRequest: it belongs to the server (client `ip:port#false`), not to this
+   * connection, so it is not redone on a reconnect. A server without the request answers
+   * NacosClientError 302 (no handler).
+   */
+  async persistent(
+    type: 'registerInstance' | 'deregisterInstance',
+    service: string,
+    instance: NacosInstance,
+    ref: ServiceRef = {},
+  ): Promise<void> {
+    const key = this.key(service, ref);
+    await this.ready();
+    await this.transport.request('PersistentInstanceRequest', {
+      ...this.naming(key),
+      type,
+      instance: { ...instance, ephemeral: false },
+    });
+  }
+
   /** Makes `instances` everything this client publishes in the service. */
   async batchRegister(service: string, instances: NacosInstance[], ref: ServiceRef = {}): Promise<void> {
     const key = this.key(service, ref);
