@@ -30,8 +30,8 @@ describe('Distro cluster of real processes', () => {
 
   beforeAll(async () => {
     clients = NacosClients.start();
-    cluster = await ProcessCluster.start(3, { NACOS_CLIENT_BEAT_CHECK_MS: '200' }, 20000);
-  }, 90000);
+    cluster = await ProcessCluster.start(3, { NACOS_CLIENT_BEAT_CHECK_MS: '200' });
+  });
 
   afterAll(async () => {
     clients?.stop();
@@ -126,5 +126,5 @@ describe('Distro cluster of real processes', () => {
     expect(cluster.procs[2]!.output.some((line) => line.includes('Distro protocol initialized: loaded snapshot'))).toBe(
       true,
     );
-  }, 90000);
+  });
 });

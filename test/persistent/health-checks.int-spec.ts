@@ -49,7 +49,7 @@ describe('health checks of persistent instances', () => {
       NACOS_HEALTH_CHECK_TIMES: '2',
       LOG_LEVEL: 'warn',
     });
-  }, 60000);
+  });
 
   afterAll(async () => {
     await node?.close();

@@ -70,7 +70,7 @@ interface Worker {
       await eventually(async () => expect((await fetch(`${base}/health/ready`)).status).toBe(200), {
         timeoutMs: 20000,
       });
-  }, 90000);
+  });
 
   afterAll(async () => {
     await killAll(b);
@@ -170,5 +170,5 @@ interface Worker {
       },
       { timeoutMs: 10000 },
     );
-  }, 120000);
+  });
 });

@@ -42,7 +42,7 @@ describe('the zookeeper adapter on an ensemble of three with one member stopped'
     ensemble = await startZooKeeperEnsemble(3);
     app = new ZooKeeperConnection({ addresses: ensemble.addresses, sessionTimeoutMs: 10_000 });
     await app.ready();
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await sut?.close();
@@ -93,5 +93,5 @@ describe('the zookeeper adapter on an ensemble of three with one member stopped'
     });
     feed.close();
     await sut.withdrawCopies(OWNER);
-  }, 60_000);
+  });
 });
