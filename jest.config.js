@@ -25,7 +25,7 @@ const common = {
   moduleNameMapper: { '^@/(.*)$': '<rootDir>/src/$1' },
   testEnvironment: 'node',
 };
-// The per-run template database (with DATABASE_URL) and the 60 s default limit of the specs under test/.
+// The per-run template database (with DATABASE_URL) and the one 180 s hang limit of the specs under test/.
 const withDatabases = {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',

@@ -53,3 +53,13 @@ export function IsOptionalNotNull(): PropertyDecorator {
     }),
   );
 }
+
+/**
+ * The decorators of one field, listed as they would be stacked over it and applied the same way (the
+ * bottom one first). `applyDecorators` applies its list from the top, which would register the
+ * class-validator rules in the opposite order and so reorder the messages of a 400; through this the
+ * messages and the OpenAPI schema come out as the stacked decorators gave them.
+ */
+export function field(...decorators: PropertyDecorator[]): PropertyDecorator {
+  return applyDecorators(...[...decorators].reverse());
+}

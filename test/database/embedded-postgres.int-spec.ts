@@ -43,5 +43,5 @@ describe(SeededEmbeddedPostgres.name, () => {
     }
     // Two initdb runs and three cluster loads: 15–40 s beside the other integration specs, over 60 s once
     // on the shared CI machine under the full fast lane.
-  }, 180_000);
+  });
 });

@@ -86,5 +86,5 @@ describe('create-dr-tasks.js against the admin API', () => {
         serviceName: '*',
       }),
     );
-  }, 120000);
+  });
 });

@@ -41,22 +41,19 @@ describe('three pods configured as the StatefulSet configures them', () => {
     dns = await TestDnsServer.start({ [podEnv.DISTRO_MEMBERS_DNS]: POD_IPS });
     for (const ip of POD_IPS) {
       pods.push(
-        spawnNode(
-          {
-            ...podEnv,
-            ...SECRETS,
-            DATABASE_URL: db.url,
-            // What differs from a pod: the address it binds (a pod binds 0.0.0.0 on its own IP) and
-            // the DNS server answering the headless Service's name.
-            HOST: ip,
-            DISTRO_DNS_SERVER: dns.address,
-          },
-          { readyTimeoutMs: 90000 },
-        ),
+        spawnNode({
+          ...podEnv,
+          ...SECRETS,
+          DATABASE_URL: db.url,
+          // What differs from a pod: the address it binds (a pod binds 0.0.0.0 on its own IP) and
+          // the DNS server answering the headless Service's name.
+          HOST: ip,
+          DISTRO_DNS_SERVER: dns.address,
+        }),
       );
     }
     await Promise.all(pods.map((pod) => pod.ready));
-  }, 120000);
+  });
 
   afterAll(async () => {
     for (const pod of pods) pod.kill('SIGKILL');
@@ -85,7 +82,7 @@ describe('three pods configured as the StatefulSet configures them', () => {
       ).toEqual(expected);
     }
     expect(dns.queries).toContain(podEnv.DISTRO_MEMBERS_DNS.toLowerCase());
-  }, 90000);
+  });
 
   it('should report ready on the readiness probe path', async () => {
     const path = region.app.readinessProbe!.httpGet!.path!;
@@ -96,7 +93,7 @@ describe('three pods configured as the StatefulSet configures them', () => {
         what: `${ip} ready`,
       });
     }
-  }, 60000);
+  });
 
   it('should replicate an instance registered on one pod to the others', async () => {
     const service = `deploy-check-${Date.now()}`;
@@ -115,5 +112,5 @@ describe('three pods configured as the StatefulSet configures them', () => {
         { timeoutMs: 20000, intervalMs: 250, what: `${service} visible on ${ip}` },
       );
     }
-  }, 60000);
+  });
 });

@@ -80,7 +80,7 @@ describe('Distro stand-in writes when the responsible node dies', () => {
     cluster = await ProcessCluster.start(3, STANDIN_ENV);
     // One server address only: the client has nowhere else to retry a failed write.
     await clients.create('app', cluster.bases[0]);
-  }, 120000);
+  });
 
   afterAll(async () => {
     clients?.stop();
@@ -124,7 +124,7 @@ describe('Distro stand-in writes when the responsible node dies', () => {
     expect(answer).toMatchObject({ status: 200, text: 'ok' });
     expect((await status(1)).ownedClients).toBe(before + 1);
     expect(await serverErrors(0)).toEqual([]);
-  }, 60000);
+  });
 
   let viaHttp: string;
   let viaClient: string;
@@ -167,7 +167,7 @@ describe('Distro stand-in writes when the responsible node dies', () => {
     expect((await status(0)).members.find((m) => m.id === peer)?.state).not.toBe('UP');
     // No Nacos API request on A answered 5xx, from the first write of this file on.
     expect(await serverErrors(0)).toEqual([]);
-  }, 60000);
+  });
 
   it('should list the stand-in writes on the restarted node and on the third node', async () => {
     expect(viaHttp).toBeDefined();
@@ -183,5 +183,5 @@ describe('Distro stand-in writes when the responsible node dies', () => {
       },
       { timeoutMs: 20000, intervalMs: 100 },
     );
-  }, 60000);
+  });
 });

@@ -1,5 +1,6 @@
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
+import { HeartbeatExpiry } from '@/nacos/http/heartbeat-expiry';
 import { NacosNamingClient } from '@/sync/adapters/nacos-grpc-client';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
@@ -130,7 +131,9 @@ describe('Nacos HTTP operator calls', () => {
       await setSwitch('check', 'false');
       const metadata = JSON.stringify({ 'preserved.heart.beat.timeout': '200', 'preserved.ip.delete.timeout': '400' });
       await v1('POST', '/instance', { serviceName: 'silent', ip: '10.40.2.1', port: '80', metadata });
-      await new Promise((resolve) => setTimeout(resolve, 800));
+      // The expiry pass the node runs every 100 ms, run here as of a minute later (far past both timeouts)
+      // rather than waited for: under load a fixed wait could hold no pass at all.
+      node.app.get(HeartbeatExpiry).run(Date.now() + 60_000);
       expect((await v1('GET', '/instance/list', { serviceName: 'silent' })).json()).toMatchObject({
         hosts: [{ ip: '10.40.2.1', healthy: true }],
       });

@@ -1,19 +1,22 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
+import type { HostView } from '../../src/nacos/view/service-info';
 
-export interface ClientHost {
-  instanceId: string;
-  ip: string;
-  port: number;
-  weight: number;
-  healthy: boolean;
-  enabled: boolean;
-  ephemeral: boolean;
-  clusterName: string;
-  serviceName: string;
-  metadata: Record<string, string>;
-}
+/** A host as the real nacos client hands it over: the fields of Nacos's Instance that the specs read. */
+export type ClientHost = Pick<
+  HostView,
+  | 'instanceId'
+  | 'ip'
+  | 'port'
+  | 'weight'
+  | 'healthy'
+  | 'enabled'
+  | 'ephemeral'
+  | 'clusterName'
+  | 'serviceName'
+  | 'metadata'
+>;
 
 export interface InstanceArg {
   ip: string;

@@ -8,6 +8,7 @@ import { eventually } from '../../tools/support/eventually';
 import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { call, listHosts } from '../nacos-http/support';
+import { PersistentHealthChecks } from '../../src/persistent/health/persistent-health-checks';
 
 const V1 = '/nacos/v1/ns';
 
@@ -49,7 +50,7 @@ describe('health checks of persistent instances', () => {
       NACOS_HEALTH_CHECK_TIMES: '2',
       LOG_LEVEL: 'warn',
     });
-  }, 60000);
+  });
 
   afterAll(async () => {
     await node?.close();
@@ -67,6 +68,16 @@ describe('health checks of persistent instances', () => {
       ...extra,
     });
     expect([res.status, res.text]).toEqual([200, 'ok']);
+  };
+  /**
+   * Checks the instance now, three times in a row (NACOS_HEALTH_CHECK_TIMES is 2), as the node's rounds would:
+   * what waiting several intervals showed, without a wait that may hold no round on a loaded machine.
+   */
+  const checkNow = async (serviceName: string, port: number): Promise<void> => {
+    const checks = node.app.get(PersistentHealthChecks);
+    const key = { namespace: 'public', group: 'DEFAULT_GROUP', name: serviceName };
+    const id = ['public', 'DEFAULT_GROUP', serviceName, 'DEFAULT', `127.0.0.1:${port}`].join('\u0000');
+    for (let i = 0; i < 3; i++) await checks.check({ id, key, cluster: 'DEFAULT', ip: '127.0.0.1', port });
   };
   const healthOf = async (serviceName: string, port: number): Promise<boolean | undefined> =>
     (await listHosts(node.base, serviceName)).find((h) => h.port === port)?.healthy;
@@ -122,8 +133,8 @@ describe('health checks of persistent instances', () => {
   it('should check the checkPort instead of the instance port when told to', async () => {
     await register('tcp-checkport', closedPort);
     await setChecker('tcp-checkport', { type: 'TCP' }, { checkPort: String(tcpPort), useInstancePort4Check: 'false' });
-    // Several intervals' worth of checks on the open checkPort: it stays healthy though its own port is closed.
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // Several checks on the open checkPort: it stays healthy though its own port is closed.
+    await checkNow('tcp-checkport', closedPort);
     expect(await healthOf('tcp-checkport', closedPort)).toBe(true);
   });
 
@@ -162,7 +173,7 @@ describe('health checks of persistent instances', () => {
   it('should leave health to the health API when the cluster is NONE', async () => {
     await register('manual', closedPort);
     await setChecker('manual', { type: 'NONE' });
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await checkNow('manual', closedPort);
     expect(await healthOf('manual', closedPort)).toBe(true);
 
     const set = await v1('PUT', '/health/instance', {
@@ -180,7 +191,7 @@ describe('health checks of persistent instances', () => {
       port: String(closedPort),
       healthy: 'true',
     });
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await checkNow('manual', closedPort);
     expect(await healthOf('manual', closedPort)).toBe(true);
   });
 

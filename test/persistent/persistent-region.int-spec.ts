@@ -57,7 +57,7 @@ describe('persistent instances in a region of three nodes', () => {
     ports = await freePorts(3);
     members = ports.map((p) => `127.0.0.1:${p}`);
     await startRegion();
-  }, 60000);
+  });
 
   afterAll(async () => {
     clients?.stop();
@@ -121,7 +121,7 @@ describe('persistent instances in a region of three nodes', () => {
     await startRegion();
 
     for (const node of nodes) expect(await listed(node, 'durable')).toEqual(expected);
-  }, 90000);
+  });
 
   it('should not bring back an instance deregistered before a restart, nor lose the others', async () => {
     const [a, b] = nodes;
@@ -147,7 +147,7 @@ describe('persistent instances in a region of three nodes', () => {
       expect((await listed(node, 'gone')).map((h) => h.split(' ')[0])).toEqual(['10.77.1.2:80']);
       expect((await listed(node, 'durable')).length).toBe(3);
     }
-  }, 90000);
+  });
 
   it('should settle two nodes writing one instance at once on the same winner, in the database and on every node', async () => {
     const [a, b] = nodes;
@@ -177,7 +177,7 @@ describe('persistent instances in a region of three nodes', () => {
     } finally {
       await pg.end();
     }
-  }, 60000);
+  });
 
   it('should take a row committed by a node that died before applying it, at the next reload', async () => {
     const pg = new Client({ connectionString: db.url });
@@ -194,7 +194,7 @@ describe('persistent instances in a region of three nodes', () => {
     await eventually(async () => {
       for (const node of nodes) expect(await listed(node, 'orphan')).toEqual(['10.77.4.1:80 w=4 h=true e=false {}']);
     });
-  }, 60000);
+  });
 
   it('should keep ephemeral instances out of the database: a full restart forgets them', async () => {
     const [a] = nodes;
@@ -205,7 +205,7 @@ describe('persistent instances in a region of three nodes', () => {
     await stopRegion();
     await startRegion();
     for (const node of nodes) expect(await listed(node, 'fleeting')).toEqual([]);
-  }, 90000);
+  });
 });
 
 /** A node whose database goes away: persistent writes are refused, not acknowledged; ephemeral ones go on. */
@@ -225,7 +225,7 @@ describe('persistent writes while the database is down', () => {
       NACOS_PERSISTENT_WRITE_TIMEOUT_MS: '1500',
       LOG_LEVEL: 'warn',
     });
-  }, 60000);
+  });
 
   afterAll(async () => {
     await node?.close();
@@ -270,5 +270,5 @@ describe('persistent writes while the database is down', () => {
     const metrics = await (await fetch(`${node.base}/metrics`)).text();
     expect(metrics).toMatch(/^nacos_persistent_writes_total\{result="refused"\} [2-9]/m);
     expect(metrics).toMatch(/^nacos_persistent_writes_total\{result="stored"\} [2-9]/m);
-  }, 60000);
+  });
 });

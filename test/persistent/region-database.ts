@@ -1,4 +1,5 @@
 import { PgliteServer } from '../../tools/pglite-server';
+import { pgliteTemplate } from '../support/pglite-template';
 import { createTestDatabase } from '../support/test-database';
 
 /** One database the nodes of a region share, and how to drop it. */
@@ -17,6 +18,6 @@ export async function sharedDatabase(): Promise<SharedDatabase> {
     const db = await createTestDatabase();
     return { url: db.url, drop: () => db.drop() };
   }
-  const server = await PgliteServer.start();
+  const server = await PgliteServer.start({ loadDataDir: pgliteTemplate() });
   return { url: server.url, drop: () => server.stop() };
 }

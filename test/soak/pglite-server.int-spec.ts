@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { PgliteServer } from '../../tools/pglite-server';
+import { pgliteTemplate } from '../support/pglite-template';
 import { WireClient, bind, dataRows, errors, execute, parse, sync } from './pg-wire';
 
 /** The embedded database the demo and the soak share between the nodes of one region. */
@@ -14,7 +15,7 @@ describe(PgliteServer.name, () => {
   };
 
   beforeAll(async () => {
-    sut = await PgliteServer.start();
+    sut = await PgliteServer.start({ loadDataDir: pgliteTemplate() });
   });
 
   afterAll(async () => {

@@ -27,5 +27,5 @@ describe('demo --zookeeper', () => {
     const pids = [...demo.stdout.matchAll(/b\d pid (\d+)/g)].map((m) => Number(m[1]));
     expect(pids).toHaveLength(1);
     expect(alive(pids)).toEqual([]);
-  }, 180_000);
+  });
 });

@@ -45,10 +45,12 @@ export function spawnNode(
   const ready = new Promise<string>((resolveReady, rejectReady) => {
     onReady = resolveReady;
     // A node that never got ready is killed: left running it would load the machine for every spec after.
+    // The deadline only catches a node that hangs: a start takes seconds on a quiet machine and over 30 s on
+    // the shared one under load, where a 30 s deadline failed node processes that were only slow.
     timer = setTimeout(() => {
       rejectReady(new Error(`node not ready in time:\n${output.join('\n')}`));
       child.kill('SIGKILL');
-    }, options.readyTimeoutMs ?? 30000);
+    }, options.readyTimeoutMs ?? 120_000);
     child.once('exit', (code) => rejectReady(new Error(`node exited (${code}) before ready:\n${output.join('\n')}`)));
   });
   ready.then(

@@ -25,10 +25,16 @@ export async function dumpPgliteTemplate(): Promise<void> {
   }
 }
 
+/** The run's dump of a fresh cluster, for a PGlite a spec starts itself (`PgliteServer.start`); none outside `npm test`. */
+export function pgliteTemplate(): Blob | undefined {
+  const path = process.env[ENV];
+  return path ? new Blob([readFileSync(path)], { type: 'application/x-tar' }) : undefined;
+}
+
 /** In each spec file (the setup after the environment): start in-memory databases from the run's dump. */
 export function loadPgliteTemplate(): void {
-  const path = process.env[ENV];
-  if (path) useMemoryTemplate(new Blob([readFileSync(path)], { type: 'application/x-tar' }));
+  const dump = pgliteTemplate();
+  if (dump) useMemoryTemplate(dump);
 }
 
 /** The global teardown: remove the dump. */

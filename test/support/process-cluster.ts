@@ -51,7 +51,7 @@ export class ProcessCluster {
   static async start(
     size: number,
     extraEnv: Record<string, string> = {},
-    formedWithinMs = 30000,
+    formedWithinMs = 60_000,
   ): Promise<ProcessCluster> {
     const ports = await freePorts(size);
     const cluster = new ProcessCluster(
@@ -83,7 +83,7 @@ export class ProcessCluster {
     this.procs[i] = proc;
     this.bases[i] = await proc.ready;
     await eventually(async () => (await fetch(`${this.bases[i]}/health/ready`)).status === 200, {
-      timeoutMs: 20000,
+      timeoutMs: 60_000,
       intervalMs: 100,
     });
   }

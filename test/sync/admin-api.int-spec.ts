@@ -3,6 +3,7 @@ import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
+import { adminCall } from '../support/admin-call';
 
 const TOKEN = 'test-admin-token-0123456789';
 
@@ -10,23 +11,10 @@ describe('admin API: clusters and tasks', () => {
   let db: TestDatabase;
   let sut: TestNode;
 
+  /** The answer's body parsed, or its text where it is not JSON. */
   const call = async (method: string, path: string, body?: unknown, token: string | null = TOKEN) => {
-    const res = await fetch(`${sut.base}${path}`, {
-      method,
-      headers: {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let json: any;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = text;
-    }
-    return { status: res.status, body: json };
+    const res = await adminCall(`${sut.base}${path}`, token, method, body);
+    return { status: res.status, body: res.json !== undefined || !res.text ? res.json : res.text };
   };
 
   beforeAll(async () => {

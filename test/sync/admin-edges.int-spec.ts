@@ -2,6 +2,8 @@ import { startTestNode } from '../support/app';
 import type { TestNode } from '../support/app';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
+import { adminCall } from '../support/admin-call';
+import type { AdminAnswer } from '../support/admin-call';
 
 const TOKEN = 'edges-admin-token-0123456789';
 /** Planted in every credential slot a request can carry; must never come back or reach a log. */
@@ -14,29 +16,8 @@ describe('admin API edges', () => {
   let local: string;
   let remote: string;
 
-  const call = async (
-    node: TestNode,
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; text: string; json: any; headers: Headers }> => {
-    const res = await fetch(`${node.base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${TOKEN}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let json: any;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, text, json, headers: res.headers };
-  };
+  const call = (node: TestNode, method: string, path: string, body?: unknown): Promise<AdminAnswer> =>
+    adminCall(`${node.base}${path}`, TOKEN, method, body);
   const admin = (method: string, path: string, body?: unknown) => call(sut, method, path, body);
 
   /** A 400 whose body names `field` and quotes none of the value sent. */

@@ -97,5 +97,5 @@ describe('sync workers when Postgres is cut', () => {
       },
       { timeoutMs: 10000 },
     );
-  }, 60000);
+  });
 });

@@ -91,5 +91,5 @@ describe('a task deletion interrupted by a crash', () => {
     await eventually(async () => expect((await call(b2, 'GET', `/api/v1/tasks/${task.id}`)).status).toBe(404), {
       timeoutMs: 10000,
     });
-  }, 60000);
+  });
 });

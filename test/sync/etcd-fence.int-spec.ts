@@ -6,23 +6,13 @@ import type { CopyOwner } from '../../src/sync/adapters/target-registry';
 import type { CopyRecord } from '../../src/sync/reconcile/copy-plan';
 import { EtcdServer } from '../../tools/support/etcd-server';
 import { etcdClient, grpcNamingValue, keysUnder } from './etcd-support';
+import { copyRecord } from '../support/copy-record';
 
 const KEY: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: 'orders' };
 const SELECT_ALL = { namespace: 'public', groupName: '*', serviceName: '*', exclude: [] };
 
 function copyAt(ip: string, metadata: Record<string, string> = {}): CopyRecord {
-  return {
-    namespace: 'public',
-    groupName: 'DEFAULT_GROUP',
-    serviceName: 'orders',
-    clusterName: 'DEFAULT',
-    ip,
-    port: 9000,
-    weight: 1,
-    healthy: true,
-    enabled: true,
-    metadata: { syncTaskId: 't1', sourceClusterId: 'src', syncSource: 'a', ...metadata },
-  };
+  return copyRecord('orders', ip, 9000, { syncTaskId: 't1', sourceClusterId: 'src', syncSource: 'a', ...metadata });
 }
 
 /**

@@ -2,10 +2,12 @@ import type { Etcd3 } from 'etcd3';
 import { adminRequest } from '../../tools/support/admin-request';
 import { eventually } from '../../tools/support/eventually';
 import { EtcdServer } from '../../tools/support/etcd-server';
-import { killAll, spawnNode } from '../support/node-process';
+import type { WorkerResponseDto as Worker } from '../../src/sync/worker/workers.controller';
+import { killAll } from '../support/node-process';
 import type { NodeProcess } from '../support/node-process';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
+import { spawnWorkers } from '../support/worker-replicas';
 import { etcdClient, grpcNamingValue, keysUnder } from './etcd-support';
 
 const TOKEN = 'etcd-takeover-admin-token';
@@ -14,12 +16,6 @@ const LEASE_TTL_MS = 1500;
 const COPY_TTL_MS = 6000;
 /** How late after its TTL etcd may expire a lease (its leader checks expiry every 500 ms) plus a polling step. */
 const EXPIRY_SLACK_MS = 2000;
-
-interface Worker {
-  id: string;
-  pid: number;
-  leases: string[];
-}
 
 /**
  * Two worker replicas (real processes on one Postgres) run a task that copies gRPC-go registrations
@@ -48,20 +44,16 @@ interface Worker {
   beforeAll(async () => {
     [etcd, db] = await Promise.all([EtcdServer.start(), createTestDatabase()]);
     kv = etcdClient(etcd.address);
-    for (let i = 0; i < 2; i++) {
-      nodes.push(
-        spawnNode({
-          DATABASE_URL: db.url,
-          ADMIN_TOKEN: TOKEN,
-          SYNC_LEASE_TTL_MS: String(LEASE_TTL_MS),
-          SYNC_LEASE_RENEW_MS: '300',
-          SYNC_FULL_RECONCILE_MS: '1000',
-          SYNC_CLIENT_TTL: String(COPY_TTL_MS),
-        }),
-      );
-    }
+    nodes.push(
+      ...spawnWorkers(2, {
+        DATABASE_URL: db.url,
+        ADMIN_TOKEN: TOKEN,
+        SYNC_LEASE_TTL_MS: String(LEASE_TTL_MS),
+        SYNC_CLIENT_TTL: String(COPY_TTL_MS),
+      }),
+    );
     bases.push(...(await Promise.all(nodes.map((n) => n.ready))));
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await killAll(nodes);
@@ -134,5 +126,5 @@ interface Worker {
     expect(outlived).toBeGreaterThanOrEqual(COPY_TTL_MS / 2);
     expect(outlived).toBeLessThanOrEqual(COPY_TTL_MS + EXPIRY_SLACK_MS);
     expect((await leaseOf(liveLease)).ttl).toBe(-1);
-  }, 90_000);
+  });
 });

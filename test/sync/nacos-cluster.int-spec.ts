@@ -4,6 +4,7 @@ import type { TestNode } from '../support/app';
 import { eventually } from '../../tools/support/eventually';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
+import { adminCall } from '../support/admin-call';
 
 const TOKEN = 'nacos-cluster-admin-token-00';
 
@@ -19,12 +20,8 @@ describe('sync tasks with a nacos cluster', () => {
   const ids: Record<string, string> = {};
 
   const admin = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
-    const res = await fetch(`${b.base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: await res.json() };
+    const res = await adminCall(`${b.base}/api/v1${path}`, TOKEN, method, body);
+    return { status: res.status, body: res.json };
   };
   const register = (node: TestNode, service: string, ip: string, method = 'POST') =>
     fetch(`${node.base}/nacos/v1/ns/instance?serviceName=${service}&ip=${ip}&port=80&ephemeral=false`, { method });

@@ -7,6 +7,7 @@ import type { TestNode } from '../support/app';
 import { eventually } from '../../tools/support/eventually';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
+import { adminCall } from '../support/admin-call';
 
 const TOKEN = 'nacos-v1-cluster-admin-token';
 const USER = 'sync';
@@ -49,12 +50,8 @@ describe('sync tasks with a nacos 1.x cluster over HTTP v1', () => {
   const ids: Record<string, string> = {};
 
   const admin = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
-    const res = await fetch(`${b.base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: res.status === 204 ? undefined : await res.json() };
+    const res = await adminCall(`${b.base}/api/v1${path}`, TOKEN, method, body);
+    return { status: res.status, body: res.json };
   };
   const nacos = async (node: TestNode, method: string, path: string, params: Record<string, string | number>) => {
     const auth = node === legacy ? { username: USER, password: PASSWORD } : {};

@@ -8,15 +8,10 @@ import type { NodeProcess } from '../support/node-process';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
 import { eventually } from '../../tools/support/eventually';
+import type { WorkerResponseDto as Worker } from '../../src/sync/worker/workers.controller';
 
 const TOKEN = 'worker-ha-admin-token-00000';
 const TTL_MS = 3000;
-
-interface Worker {
-  id: string;
-  pid: number;
-  leases: string[];
-}
 
 /**
  * Region B as three real processes sharing one Postgres (replicas of one StatefulSet), pulling
@@ -70,7 +65,7 @@ interface Worker {
       await eventually(async () => expect((await fetch(`${base}/health/ready`)).status).toBe(200), {
         timeoutMs: 20000,
       });
-  }, 90000);
+  });
 
   afterAll(async () => {
     await killAll(b);
@@ -170,5 +165,5 @@ interface Worker {
       },
       { timeoutMs: 10000 },
     );
-  }, 120000);
+  });
 });

@@ -11,6 +11,7 @@ import { eventually } from '../../tools/support/eventually';
 import { startZooKeeper } from '../../tools/support/zookeeper-server';
 import type { ZooKeeperServer } from '../../tools/support/zookeeper-server';
 import { TcpProxy } from '../support/tcp-proxy';
+import { copyRecord } from '../support/copy-record';
 
 /** Sessions of 2 s (the test server grants 1 to 10 s), so expiry is seen in seconds. */
 const SESSION_MS = 2000;
@@ -20,18 +21,13 @@ const DIR = '/dubbo/com.acme.Greeter/providers';
 const SELECT_ALL = { namespace: 'public', groupName: '*', serviceName: '*', exclude: [] };
 
 function copyAt(ip: string, metadata: Record<string, string> = {}): CopyRecord {
-  return {
-    namespace: 'public',
-    groupName: 'DEFAULT_GROUP',
-    serviceName: SERVICE,
-    clusterName: 'DEFAULT',
-    ip,
-    port: 20880,
-    weight: 1,
-    healthy: true,
-    enabled: true,
-    metadata: { application: 'greeter', syncTaskId: 't1', sourceClusterId: 'src', syncSource: 'a', ...metadata },
-  };
+  return copyRecord(SERVICE, ip, 20880, {
+    application: 'greeter',
+    syncTaskId: 't1',
+    sourceClusterId: 'src',
+    syncSource: 'a',
+    ...metadata,
+  });
 }
 
 /** A provider URL as Dubbo 2.7 registers it (parameters sorted), for the znode name. */

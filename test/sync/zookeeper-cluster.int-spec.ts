@@ -9,6 +9,7 @@ import type { TestDatabase } from '../support/test-database';
 import { eventually } from '../../tools/support/eventually';
 import { startZooKeeper } from '../../tools/support/zookeeper-server';
 import type { ZooKeeperServer } from '../../tools/support/zookeeper-server';
+import { adminCall } from '../support/admin-call';
 
 const TOKEN = 'zookeeper-cluster-admin-token';
 const GREETER = 'providers:com.acme.Greeter:1.0.0:';
@@ -96,13 +97,8 @@ describe('sync tasks with zookeeper clusters', () => {
   const ids: Record<string, string> = {};
 
   const admin = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
-    const res = await fetch(`${b.base}/api/v1${path}`, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    const res = await adminCall(`${b.base}/api/v1${path}`, TOKEN, method, body);
+    return { status: res.status, body: res.json };
   };
   const nacos = async (method: string, path: string, params: Record<string, string | number>): Promise<Response> => {
     const qs = new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]));

@@ -7,6 +7,7 @@ import { javaUrlEncode } from '../../src/sync/adapters/zookeeper-layouts';
 import { eventually } from '../../tools/support/eventually';
 import { startZooKeeperEnsemble } from '../../tools/support/zookeeper-server';
 import type { ZooKeeperEnsemble } from '../../tools/support/zookeeper-server';
+import { copyRecord } from '../support/copy-record';
 
 const SERVICE = 'providers:com.acme.Quorum:1.0.0:';
 const KEY: ServiceKey = { namespace: 'public', group: 'DEFAULT_GROUP', name: SERVICE };
@@ -14,18 +15,7 @@ const DIR = '/dubbo/com.acme.Quorum/providers';
 const OWNER: CopyOwner = { taskId: 't-quorum', generation: '1', ttlMs: 6000 };
 
 function copyAt(ip: string): CopyRecord {
-  return {
-    namespace: 'public',
-    groupName: 'DEFAULT_GROUP',
-    serviceName: SERVICE,
-    clusterName: 'DEFAULT',
-    ip,
-    port: 20880,
-    weight: 1,
-    healthy: true,
-    enabled: true,
-    metadata: { syncTaskId: OWNER.taskId, sourceClusterId: 'src' },
-  };
+  return copyRecord(SERVICE, ip, 20880, { syncTaskId: OWNER.taskId, sourceClusterId: 'src' });
 }
 
 /**
@@ -42,7 +32,7 @@ describe('the zookeeper adapter on an ensemble of three with one member stopped'
     ensemble = await startZooKeeperEnsemble(3);
     app = new ZooKeeperConnection({ addresses: ensemble.addresses, sessionTimeoutMs: 10_000 });
     await app.ready();
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await sut?.close();
@@ -93,5 +83,5 @@ describe('the zookeeper adapter on an ensemble of three with one member stopped'
     });
     feed.close();
     await sut.withdrawCopies(OWNER);
-  }, 60_000);
+  });
 });

@@ -3,21 +3,17 @@ import { adminRequest } from '../../tools/support/admin-request';
 import { eventually } from '../../tools/support/eventually';
 import { startZooKeeper } from '../../tools/support/zookeeper-server';
 import type { ZooKeeperServer } from '../../tools/support/zookeeper-server';
-import { killAll, spawnNode } from '../support/node-process';
+import type { WorkerResponseDto as Worker } from '../../src/sync/worker/workers.controller';
+import { killAll } from '../support/node-process';
 import type { NodeProcess } from '../support/node-process';
 import { createTestDatabase } from '../support/test-database';
 import type { TestDatabase } from '../support/test-database';
+import { spawnWorkers } from '../support/worker-replicas';
 
 const TOKEN = 'zookeeper-takeover-admin-token';
 const LEASE_TTL_MS = 1500;
 /** The copies' session timeout: well above a lease takeover, so the next holder is in time. */
 const SESSION_MS = 6000;
-
-interface Worker {
-  id: string;
-  pid: number;
-  leases: string[];
-}
 
 /**
  * Two worker replicas (real processes on one Postgres) run a task that copies Spring Cloud instances
@@ -42,20 +38,16 @@ interface Worker {
     [zk, db] = await Promise.all([startZooKeeper(), createTestDatabase()]);
     app = new ZooKeeperConnection({ addresses: [zk.address], sessionTimeoutMs: 10_000 });
     await app.ready();
-    for (let i = 0; i < 2; i++) {
-      nodes.push(
-        spawnNode({
-          DATABASE_URL: db.url,
-          ADMIN_TOKEN: TOKEN,
-          SYNC_LEASE_TTL_MS: String(LEASE_TTL_MS),
-          SYNC_LEASE_RENEW_MS: '300',
-          SYNC_FULL_RECONCILE_MS: '1000',
-          SYNC_CLIENT_TTL: String(SESSION_MS),
-        }),
-      );
-    }
+    nodes.push(
+      ...spawnWorkers(2, {
+        DATABASE_URL: db.url,
+        ADMIN_TOKEN: TOKEN,
+        SYNC_LEASE_TTL_MS: String(LEASE_TTL_MS),
+        SYNC_CLIENT_TTL: String(SESSION_MS),
+      }),
+    );
     bases.push(...(await Promise.all(nodes.map((n) => n.ready))));
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await killAll(nodes);
@@ -127,5 +119,5 @@ interface Worker {
     nodes.find((n) => n !== victim)!.kill('SIGKILL');
     await eventually(async () => expect(await copies()).toEqual([]), { timeoutMs: SESSION_MS + 10_000 });
     expect((await zk.ephemerals()).has(liveSession)).toBe(false);
-  }, 90_000);
+  });
 });

@@ -1,6 +1,9 @@
 import { Env, EnvCheck, EnvInt, EnvOneOf, EnvSecret, EnvText } from '@/config/env-field';
 import { PASSWORD_MIN_LENGTH, USERNAME_PATTERN, USERNAME_RULE } from '../users/credentials';
 
+/** argon2id's own default memory cost, which the user CLI and every node not told otherwise use. */
+export const DEFAULT_HASH_MEMORY_KIB = 65_536;
+
 /** Users, sessions and login throttling of the admin API (AdminAuthGuard, AuthController). */
 export class AuthConfig {
   @Env('ADMIN_USERNAME', 'The first admin, created at start only while no user exists (with ADMIN_PASSWORD)', {
@@ -50,4 +53,11 @@ export class AuthConfig {
   @Env('LOGIN_BACKOFF_MS', 'First wait after the free failures; doubles with each further failure, at most 15 min')
   @EnvInt(1, 900_000)
   readonly backoffMs: number = 1000;
+
+  @Env(
+    'PASSWORD_HASH_MEMORY_KIB',
+    'Memory of one argon2id password hash (3 passes, 4 lanes); below the default only for tests, warned at start',
+  )
+  @EnvInt(1024, 4_194_304)
+  readonly hashMemoryKib: number = DEFAULT_HASH_MEMORY_KIB;
 }

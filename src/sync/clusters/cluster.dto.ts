@@ -1,4 +1,3 @@
-import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
@@ -13,7 +12,7 @@ import {
   MaxLength,
   ValidateIf,
 } from 'class-validator';
-import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
+import { IsOptionalNotNull, IsPrintable, field } from '@/common/field-validators';
 import { PageMetaDto, PageQueryDto } from '@/admin/page.dto';
 import { CLUSTER_KINDS } from '../entities';
 import type { ClusterEntity, ClusterKind } from '../entities';
@@ -34,14 +33,6 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  */
 const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}(\/[A-Za-z0-9._/-]{1,256})?$/;
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
-
-/**
- * The decorators of one field, listed as they would be stacked over it and applied the same way
- * (the bottom one first), so the validation messages and the OpenAPI schema come out unchanged.
- */
-function field(...decorators: PropertyDecorator[]): PropertyDecorator {
-  return applyDecorators(...[...decorators].reverse());
-}
 
 /** The addresses of a create or an update (the update's docs say less). */
 const AddressesField = (doc: ApiPropertyOptions): PropertyDecorator =>

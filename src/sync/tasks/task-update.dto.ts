@@ -1,23 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsNumber,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  Max,
-  Min,
-  ValidateBy,
-  ValidateIf,
-} from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsUUID, ValidateBy, ValidateIf } from 'class-validator';
 import type { ValidationArguments } from 'class-validator';
 import { applyDecorators } from '@nestjs/common';
-import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
-import { PATTERN, TASK_NAME, TASK_NAME_MESSAGE, trim } from './task.dto';
+import { ExcludeField, MaxDeleteRatioField, SelectorField, TaskNameField } from './task-fields';
 
 /**
  * A field a task's definition has but a PATCH may not change: present at all is a 400 that says
@@ -45,58 +30,24 @@ const NEW_TASK = 'create a new task and delete this one (its copies belong to th
  * copies no longer selected are withdrawn under the task's protect mode (maxDeleteRatio, the hold).
  */
 export class TaskUpdateDto {
-  @ApiPropertyOptional({ description: 'Unique' })
-  @IsOptionalNotNull()
-  @Transform(trim)
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
-  @Matches(TASK_NAME, { message: TASK_NAME_MESSAGE })
+  @TaskNameField({ doc: { description: 'Unique' } })
   name?: string;
 
-  @ApiPropertyOptional({ description: 'A namespace or `*` for all' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
-  @Matches(PATTERN, { message: 'namespace has characters a namespace cannot have' })
+  @SelectorField('namespace', { doc: { description: 'A namespace or `*` for all' } })
   namespace?: string;
 
-  @ApiPropertyOptional({ description: 'A group or `*` for all' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
-  @Matches(PATTERN, { message: 'groupName has characters a group cannot have' })
+  @SelectorField('groupName', { doc: { description: 'A group or `*` for all' } })
   groupName?: string;
 
-  @ApiPropertyOptional({ description: 'A service name or `*` for all' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 512)
-  @IsPrintable()
-  @Matches(PATTERN, { message: 'serviceName has characters a service name cannot have' })
+  @SelectorField('serviceName', { doc: { description: 'A service name or `*` for all' } })
   serviceName?: string;
 
-  @ApiPropertyOptional({ type: [String], description: 'Replaces the exclude patterns; `[]` removes them all' })
-  @IsOptionalNotNull()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @Length(1, 512, { each: true })
-  @IsPrintable({ each: true })
-  @Matches(PATTERN, { each: true, message: 'each exclude pattern must be a name pattern' })
+  @ExcludeField({ doc: { description: 'Replaces the exclude patterns; `[]` removes them all' } })
   exclude?: string[];
 
-  @ApiPropertyOptional({
-    minimum: 0,
-    maximum: 1,
-    description: 'Share of copies one round may delete before it is held',
+  @MaxDeleteRatioField({
+    doc: { minimum: 0, maximum: 1, description: 'Share of copies one round may delete before it is held' },
   })
-  @IsOptionalNotNull()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1)
   maxDeleteRatio?: number;
 
   @Unchangeable(NEW_TASK)

@@ -1,40 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  ArrayMinSize,
-  IsArray,
-  IsIn,
-  IsNumber,
-  IsString,
-  IsUUID,
-  Length,
-  Matches,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
 import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
 import { PageMetaDto, PageQueryDto } from '@/admin/page.dto';
 import { TASK_STATUSES } from '../entities';
 import type { SyncTaskEntity, TaskHold, TaskRejectedCopy, TaskStatus } from '../entities';
 import { TaskRejectedCopyDto } from './task-detail.dto';
-
-/** Names as Nacos allows them, plus `*` wildcards; no control characters. */
-export const PATTERN = /^[A-Za-z0-9_.:@*\-/]+$/;
-export const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
-/** A task name: starts with a letter or digit; what a generated name contains. */
-export const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@*>/-]*$/;
-export const TASK_NAME_MESSAGE = 'name may contain letters, digits and . _ : @ * > / - only';
+import { ExcludeField, MaxDeleteRatioField, SelectorField, TaskNameField } from './task-fields';
 
 export class TaskCreateDto {
-  @ApiPropertyOptional({ description: 'Unique; generated from clusters and selector when omitted' })
-  @IsOptionalNotNull()
-  @Transform(trim)
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
-  @Matches(TASK_NAME, { message: TASK_NAME_MESSAGE })
+  @TaskNameField({ doc: { description: 'Unique; generated from clusters and selector when omitted' } })
   name?: string;
 
   @ApiProperty({ format: 'uuid' })
@@ -45,52 +20,29 @@ export class TaskCreateDto {
   @IsUUID()
   targetClusterId!: string;
 
-  @ApiPropertyOptional({ default: 'public', description: 'A namespace or `*` for all' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
-  @Matches(PATTERN, { message: 'namespace has characters a namespace cannot have' })
+  @SelectorField('namespace', { doc: { default: 'public', description: 'A namespace or `*` for all' } })
   namespace: string = 'public';
 
-  @ApiPropertyOptional({ default: 'DEFAULT_GROUP', description: 'A group or `*` for all' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
-  @Matches(PATTERN, { message: 'groupName has characters a group cannot have' })
+  @SelectorField('groupName', { doc: { default: 'DEFAULT_GROUP', description: 'A group or `*` for all' } })
   groupName: string = 'DEFAULT_GROUP';
 
-  @ApiProperty({ example: '*', description: 'A service name or `*` for all' })
-  @IsString()
-  @Length(1, 512)
-  @IsPrintable()
-  @Matches(PATTERN, { message: 'serviceName has characters a service name cannot have' })
+  @SelectorField('serviceName', {
+    required: true,
+    doc: { example: '*', description: 'A service name or `*` for all' },
+  })
   serviceName!: string;
 
-  @ApiPropertyOptional({
-    type: [String],
-    description: 'Patterns over service, group@@service or namespace/group@@service',
-  })
-  @IsOptionalNotNull()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @Length(1, 512, { each: true })
-  @IsPrintable({ each: true })
-  @Matches(PATTERN, { each: true, message: 'each exclude pattern must be a name pattern' })
+  @ExcludeField({ doc: { description: 'Patterns over service, group@@service or namespace/group@@service' } })
   exclude: string[] = [];
 
-  @ApiPropertyOptional({
-    minimum: 0,
-    maximum: 1,
-    default: 0.5,
-    description: 'Share of copies one round may delete before it is held',
+  @MaxDeleteRatioField({
+    doc: {
+      minimum: 0,
+      maximum: 1,
+      default: 0.5,
+      description: 'Share of copies one round may delete before it is held',
+    },
   })
-  @IsOptionalNotNull()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1)
   maxDeleteRatio: number = 0.5;
 }
 

@@ -1,21 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsNumber,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsString, Length, ValidateNested } from 'class-validator';
 import { IsOptionalNotNull, IsPrintable } from '@/common/field-validators';
 import { ClusterCreateDto } from '../clusters/cluster.dto';
-import { PATTERN, TASK_NAME, TASK_NAME_MESSAGE, trim } from '../tasks/task.dto';
+import { ExcludeField, MaxDeleteRatioField, SelectorField, TaskNameField } from '../tasks/task-fields';
 
 export const TRANSFER_FORMAT = 'distro-sync/v1';
 const SECRET_NAMES = ['password', 'token', 'tlsCa', 'tlsCert', 'tlsKey', 'credentials'] as const;
@@ -37,12 +25,7 @@ export class TransferClusterDto extends ClusterCreateDto {
 
 /** A task in an export: clusters by name, so the document moves between databases. */
 export class TransferTaskDto {
-  @ApiProperty({ description: 'Unique; an import matches existing tasks by it' })
-  @Transform(trim)
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
-  @Matches(TASK_NAME, { message: TASK_NAME_MESSAGE })
+  @TaskNameField({ required: true, doc: { description: 'Unique; an import matches existing tasks by it' } })
   name!: string;
 
   @ApiProperty({ description: 'Name of the source cluster (in the document or the database)' })
@@ -57,44 +40,19 @@ export class TransferTaskDto {
   @IsPrintable()
   target!: string;
 
-  @ApiPropertyOptional({ default: 'public' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
-  @Matches(PATTERN, { message: 'namespace has characters a namespace cannot have' })
+  @SelectorField('namespace', { doc: { default: 'public' } })
   namespace: string = 'public';
 
-  @ApiPropertyOptional({ default: 'DEFAULT_GROUP' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
-  @Matches(PATTERN, { message: 'groupName has characters a group cannot have' })
+  @SelectorField('groupName', { doc: { default: 'DEFAULT_GROUP' } })
   groupName: string = 'DEFAULT_GROUP';
 
-  @ApiProperty()
-  @IsString()
-  @Length(1, 512)
-  @IsPrintable()
-  @Matches(PATTERN, { message: 'serviceName has characters a service name cannot have' })
+  @SelectorField('serviceName', { required: true })
   serviceName!: string;
 
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptionalNotNull()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @Length(1, 512, { each: true })
-  @IsPrintable({ each: true })
-  @Matches(PATTERN, { each: true, message: 'each exclude pattern must be a name pattern' })
+  @ExcludeField()
   exclude: string[] = [];
 
-  @ApiPropertyOptional({ default: 0.5 })
-  @IsOptionalNotNull()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1)
+  @MaxDeleteRatioField({ doc: { default: 0.5 } })
   maxDeleteRatio: number = 0.5;
 
   @ApiPropertyOptional({ enum: ['running', 'paused'], default: 'running' })
