@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsUUID, ValidateBy, ValidateIf } from 'class-validator';
 import type { ValidationArguments } from 'class-validator';
 import { applyDecorators } from '@nestjs/common';
+import { IsOptionalNotNull } from '@/common/field-validators';
 import { ExcludeField, MaxDeleteRatioField, SelectorField, TaskNameField } from './task-fields';
 
 /**
@@ -91,37 +92,20 @@ export class TaskDryRunDto {
   @IsUUID()
   targetClusterId?: string;
 
-  @ApiPropertyOptional({ description: 'A namespace or `*`; default the task’s, or `public`' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
-  @Matches(PATTERN, { message: 'namespace has characters a namespace cannot have' })
+  @SelectorField('namespace', { doc: { description: 'A namespace or `*`; default the task’s, or `public`' } })
   namespace?: string;
 
-  @ApiPropertyOptional({ description: 'A group or `*`; default the task’s, or `DEFAULT_GROUP`' })
-  @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 128)
-  @IsPrintable()
-  @Matches(PATTERN, { message: 'groupName has characters a group cannot have' })
+  @SelectorField('groupName', { doc: { description: 'A group or `*`; default the task’s, or `DEFAULT_GROUP`' } })
   groupName?: string;
 
-  @ApiPropertyOptional({ description: 'A service name or `*`; required without taskId' })
+  // Required without taskId: checked whenever it is given or there is no task to take it from.
   @ValidateIf((o: TaskDryRunDto) => o.taskId === undefined || o.serviceName !== undefined)
-  @IsString()
-  @Length(1, 512)
-  @IsPrintable()
-  @Matches(PATTERN, { message: 'serviceName has characters a service name cannot have' })
+  @SelectorField('serviceName', {
+    required: true,
+    doc: { required: false, description: 'A service name or `*`; required without taskId' },
+  })
   serviceName?: string;
 
-  @ApiPropertyOptional({ type: [String], description: 'Exclude patterns; default the task’s, or none' })
-  @IsOptionalNotNull()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @Length(1, 512, { each: true })
-  @IsPrintable({ each: true })
-  @Matches(PATTERN, { each: true, message: 'each exclude pattern must be a name pattern' })
+  @ExcludeField({ doc: { description: 'Exclude patterns; default the task’s, or none' } })
   exclude?: string[];
 }
