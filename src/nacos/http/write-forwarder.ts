@@ -5,6 +5,7 @@ import { LateWriteError, Registry } from '@/registry';
 import type { NamingRegistry } from '@/registry';
 import type { ForwardedHttpRequest } from '@/routing/cluster-routing';
 import type { NacosParams } from './nacos-params';
+import { credentialHeaders } from './service-subscribers';
 
 /** Marks a request one node replayed on another, so it is never forwarded twice. */
 export const FORWARDED_HEADER = 'x-distro-forwarded';
@@ -91,6 +92,8 @@ export class WriteForwarder {
       method: request.method,
       url: path,
       headers: {
+        // The responsible node checks the caller's identity again: a token sent as the header goes along.
+        ...credentialHeaders(request),
         'content-type': 'application/x-www-form-urlencoded',
         'user-agent': NACOS_SERVER_AGENT,
         [FORWARDED_HEADER]: '1',
