@@ -40,27 +40,34 @@ export class RequestAcceptor {
   /** `/Request/request`: never throws, every failure is a Nacos ErrorResponse. */
   request(call: grpc.ServerUnaryCall<WirePayload, WirePayload>, callback: grpc.sendUnaryData<WirePayload>): void {
     let decoded: DecodedPayload | undefined;
-    const send = (response: NacosResponseBase, requestType: string | undefined): void =>
-      callback(
-        null,
-        encodePayload(response.success && requestType ? responseType(requestType) : 'ErrorResponse', response),
-      );
+    let response: NacosResponseBase;
+    let type = 'ErrorResponse';
     try {
       decoded = decodePayload(call.request);
       const answered = this.answer(call.getPeer(), decoded);
       if (answered instanceof Promise) {
-        // A handler that writes to the database (PersistentInstanceRequest) answers when it is done.
-        const request = decoded;
-        answered.then(
-          (response) => send(response, request.type),
-          (err: unknown) => send(this.failure(err, request), undefined),
-        );
+        this.answerLater(answered, decoded, callback);
         return;
       }
-      send(answered, decoded.type);
+      response = answered;
+      if (response.success) type = responseType(decoded.type);
     } catch (err) {
-      send(this.failure(err, decoded), undefined);
+      response = this.failure(err, decoded);
     }
+    callback(null, encodePayload(type, response));
+  }
+
+  /** A handler that writes to the database (PersistentInstanceRequest) answers when it is done. */
+  private answerLater(
+    answered: Promise<NacosResponseBase>,
+    decoded: DecodedPayload,
+    callback: grpc.sendUnaryData<WirePayload>,
+  ): void {
+    answered.then(
+      (response) =>
+        callback(null, encodePayload(response.success ? responseType(decoded.type) : 'ErrorResponse', response)),
+      (err: unknown) => callback(null, encodePayload('ErrorResponse', this.failure(err, decoded))),
+    );
   }
 
   /** `/BiRequestStream/requestBiStream`. */
