@@ -271,8 +271,15 @@ export async function run({ quick }: BenchOptions): Promise<BenchResult> {
       const warm = Math.min(30, batches);
       await throughput(warm, CONCURRENCY, rawBatchCall);
       await throughput(warm, CONCURRENCY, batchInto('warm-batch'));
-      const rawBatch = (await throughput(batches, CONCURRENCY, rawBatchCall)) * 100;
-      const nacosBatch = (await throughput(batches, CONCURRENCY, batchInto('bench-batch'))) * 100;
+      // Three rounds each, alternated, best of each: one round is a few tenths of a second, in which the
+      // shared machine's drift moved the ratio between 0.33 and 0.64 from run to run, old code and new alike.
+      let rawBatch = 0;
+      let nacosBatch = 0;
+      for (let round = 0; round < 3; round++) {
+        rawBatch = Math.max(rawBatch, (await throughput(batches, CONCURRENCY, rawBatchCall)) * 100);
+        const into = batchInto(`bench-batch-r${round}`);
+        nacosBatch = Math.max(nacosBatch, (await throughput(batches, CONCURRENCY, into)) * 100);
+      }
       rows.push({
         metric: 'registrations/s, BatchInstanceRequest of 100',
         value: nacosBatch,
