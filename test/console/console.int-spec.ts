@@ -278,6 +278,36 @@ describe('web console', () => {
     }
   });
 
+  it("should save an etcd cluster's key prefix and TLS material from the form, and never show them again", async () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nconsolePemMarker7f3aAAAA\n-----END CERTIFICATE-----\n';
+    const page = await signIn('admin');
+    await go(page, 'clusters', 'Clusters');
+    await page.click('text=New cluster');
+    const form = '[data-test=cluster-form]';
+    await page.selectOption(`${form} select[name=kind]`, 'etcd');
+    await page.fill(`${form} input[name=name]`, 'etcd-prod');
+    await page.fill(`${form} textarea[name=addresses]`, '127.0.0.1:1');
+    await page.selectOption(`${form} select[name=layout]`, 'kratos');
+    await page.fill(`${form} input[name=prefix]`, '/apps');
+    for (const k of ['tlsCa', 'tlsCert', 'tlsKey']) await page.fill(`${form} textarea[name=${k}]`, pem);
+    // Nothing listens there: saved without the check.
+    await page.uncheck(`${form} input[name=check]`);
+    await page.click('text=Create cluster');
+    await page.locator('[data-test="cluster-etcd-prod"]').waitFor();
+
+    const clusters = await adminRequest<any>(`${b.base}/api/v1/clusters`, TOKEN, 'GET');
+    const saved = clusters.items.find((c: { name: string }) => c.name === 'etcd-prod');
+    expect(saved).toMatchObject({ kind: 'etcd', layout: 'kratos', prefix: '/apps', hasCredentials: true });
+    expect(JSON.stringify(clusters)).not.toContain('consolePemMarker');
+    await page.locator('[data-test="cluster-etcd-prod"] button', { hasText: 'Edit' }).click();
+    await page.locator(`${form} input[name=prefix]`).waitFor();
+    expect(await page.inputValue(`${form} input[name=prefix]`)).toBe('/apps');
+    expect(await page.inputValue(`${form} textarea[name=tlsCa]`)).toBe('');
+    expect(await page.content()).not.toContain('consolePemMarker');
+    await adminRequest(`${b.base}/api/v1/clusters/${saved.id as string}`, TOKEN, 'DELETE');
+    await page.context().close();
+  });
+
   it('should let the admin delete the task, its copies withdrawn', async () => {
     const page = await signIn('admin');
     await go(page, 'tasks', 'Sync tasks');

@@ -127,8 +127,10 @@ describe('Distro cluster of real processes', () => {
       timeoutMs: 10000,
       intervalMs: 100,
     });
-    expect(cluster.procs[2]!.output.some((line) => line.includes('Distro protocol initialized: loaded snapshot'))).toBe(
-      true,
+    // Read from the node's stdout, which may trail its HTTP answers by a moment.
+    await eventually(
+      () => cluster.procs[2]!.output.some((line) => line.includes('Distro protocol initialized: loaded snapshot')),
+      { timeoutMs: 10000 },
     );
   });
 });

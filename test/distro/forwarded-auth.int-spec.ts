@@ -1,7 +1,6 @@
 import { DistroRouting } from '../../src/distro/distro-routing';
 import type { TestNode } from '../support/app';
-import { eventually } from '../../tools/support/eventually';
-import { startCluster } from '../support/distro-cluster';
+import { clusterUp, startCluster } from '../support/distro-cluster';
 import { call } from '../nacos-http/support';
 
 const PASSWORD = 'forwarded-auth-password-1';
@@ -22,17 +21,7 @@ describe('forwarded Nacos writes keep the caller identity (2 in-process nodes, N
       NACOS_AUTH_USERS: `nacos:${PASSWORD}`,
       NACOS_AUTH_SECRET: 'forwarded-auth-secret-0123456789abcdef',
     }));
-    await eventually(() => nodes.every((n) => n.app.get(DistroRouting).initialized()), { timeoutMs: 15000 });
-    await eventually(
-      () =>
-        nodes.every((n) =>
-          n.app
-            .get(DistroRouting)
-            .members()
-            .every((m) => m.state === 'UP'),
-        ),
-      { timeoutMs: 10000 },
-    );
+    await clusterUp(nodes);
     const login = await call(nodes[0].base, 'POST', '/nacos/v3/auth/user/login', {
       username: 'nacos',
       password: PASSWORD,

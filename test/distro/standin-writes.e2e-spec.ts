@@ -112,8 +112,13 @@ describe('Distro stand-in writes when the responsible node dies', () => {
       timeoutMs: 20000,
       intervalMs: 100,
     });
+    await eventually(() => standInWarnings(0, cluster.members[1]).length > 0, { timeoutMs: 10000 });
     expect(standInWarnings(0, cluster.members[1])).toHaveLength(1);
-    expect(cluster.procs[0]!.output.some((l) => l.includes(`${cluster.members[1]} answers again`))).toBe(true);
+    // The info line is written when A sees B UP, but reaches this process through A's stdout a moment later.
+    await eventually(() => cluster.procs[0]!.output.some((l) => l.includes(`${cluster.members[1]} answers again`)), {
+      timeoutMs: 10000,
+      intervalMs: 50,
+    });
     // Forwarding resumed: a write through A for an address B is responsible for lands on B.
     const before = (await status(1)).ownedClients;
     const answer = await write(0, 'POST', '/nacos/v1/ns/instance', {
@@ -162,6 +167,7 @@ describe('Distro stand-in writes when the responsible node dies', () => {
     expect(Date.now() - started).toBeLessThan(WRITE_BOUND_MS);
     expect(await hosts(0)).toEqual(expect.arrayContaining([viaHttp, viaClient]));
 
+    await eventually(() => standInWarnings(0, peer).length > 0, { timeoutMs: 10000 });
     expect(standInWarnings(0, peer)).toHaveLength(1);
     expect(await standInCount(0, peer)).toBeGreaterThanOrEqual(countBefore + answers.length + 1);
     expect((await status(0)).members.find((m) => m.id === peer)?.state).not.toBe('UP');

@@ -1,8 +1,7 @@
 import { DistroRouting } from '../../src/distro/distro-routing';
 import { DistroService } from '../../src/distro/distro.service';
 import type { TestNode } from '../support/app';
-import { eventually } from '../../tools/support/eventually';
-import { startCluster } from '../support/distro-cluster';
+import { clusterUp, startCluster } from '../support/distro-cluster';
 import { call } from '../nacos-http/support';
 
 const V1 = '/nacos/v1/ns';
@@ -44,17 +43,7 @@ describe('service subscribers aggregated over the region (3 in-process nodes, Na
       NACOS_AUTH_USERS: `nacos:${PASSWORD}`,
       NACOS_AUTH_SECRET: 'subscribers-aggregation-secret-0123456789',
     }));
-    await eventually(() => nodes.every((n) => n.app.get(DistroRouting).initialized()), { timeoutMs: 15000 });
-    await eventually(
-      () =>
-        nodes.every((n) =>
-          n.app
-            .get(DistroRouting)
-            .members()
-            .every((m) => m.state === 'UP'),
-        ),
-      { timeoutMs: 10000 },
-    );
+    await clusterUp(nodes);
     const login = await call(nodes[0].base, 'POST', '/nacos/v1/auth/login', { username: 'nacos', password: PASSWORD });
     token = (login.json() as { accessToken: string }).accessToken;
     // One v1 poller per node, each subscribing where it polls (a UDP subscription lives on that node only).

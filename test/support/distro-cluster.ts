@@ -1,4 +1,6 @@
+import { eventually } from '../../tools/support/eventually';
 import { freePorts } from '../../tools/support/free-ports';
+import { DistroRouting } from '../../src/distro/distro-routing';
 import { Registry } from '../../src/registry';
 import type { TestNode } from './app';
 import { startTestNode } from './app';
@@ -49,6 +51,21 @@ export async function startCluster(
   const nodes: TestNode[] = [];
   for (const port of ports) nodes.push(await startTestNode(distroEnv(port, members, extra)));
   return { nodes, ports, members };
+}
+
+/** Waits until every node has opened its init gate and sees every peer UP. */
+export async function clusterUp(nodes: TestNode[]): Promise<void> {
+  await eventually(() => nodes.every((n) => n.app.get(DistroRouting).initialized()), { timeoutMs: 15000 });
+  await eventually(
+    () =>
+      nodes.every((n) =>
+        n.app
+          .get(DistroRouting)
+          .members()
+          .every((m) => m.state === 'UP'),
+      ),
+    { timeoutMs: 10000 },
+  );
 }
 
 /**

@@ -19,6 +19,10 @@ interface Form {
   token: string;
   description: string;
   layout: string;
+  prefix: string;
+  tlsCa: string;
+  tlsCert: string;
+  tlsKey: string;
   check: boolean;
 }
 
@@ -32,6 +36,10 @@ const EMPTY: Form = {
   token: '',
   description: '',
   layout: '',
+  prefix: '',
+  tlsCa: '',
+  tlsCert: '',
+  tlsKey: '',
   check: true,
 };
 
@@ -45,6 +53,7 @@ function formOf(c: Cluster): Form {
     username: c.username ?? '',
     description: c.description ?? '',
     layout: c.layout ?? '',
+    prefix: c.prefix ?? '',
     check: c.kind !== 'local',
   };
 }
@@ -68,6 +77,10 @@ function bodyOf(f: Form, editing: boolean): Record<string, unknown> {
   if (f.token) body.token = f.token;
   if (f.description.trim() || editing) body.description = f.description.trim();
   if (LAYOUTS[f.kind] && f.layout) body.layout = f.layout;
+  // An empty prefix on edit restores the layout's default; on create it is left out (the default).
+  if (LAYOUTS[f.kind] && (f.prefix.trim() || editing)) body.prefix = f.prefix.trim();
+  // TLS material is write-only like a password: sent only when pasted.
+  if (f.kind === 'etcd') for (const k of ['tlsCa', 'tlsCert', 'tlsKey'] as const) if (f[k].trim()) body[k] = f[k];
   return body;
 }
 
@@ -137,6 +150,34 @@ function ClusterForm({ editing, onDone }: { editing?: Cluster; onDone: () => voi
             ))}
           </select>
         </label>
+      ) : null}
+      {LAYOUTS[f.kind] ? (
+        <label>
+          {f.kind === 'zookeeper' ? 'Root path' : 'Key prefix'}{' '}
+          <span class="muted small">(empty: the layout's default)</span>
+          <input
+            name="prefix"
+            value={f.prefix}
+            onInput={set('prefix')}
+            placeholder={f.kind === 'etcd' ? '/apps' : '/dubbo'}
+          />
+        </label>
+      ) : null}
+      {f.kind === 'etcd' ? (
+        <div class="row">
+          {(
+            [
+              ['tlsCa', 'TLS CA (PEM)'],
+              ['tlsCert', 'TLS client certificate (PEM)'],
+              ['tlsKey', 'TLS client key (PEM)'],
+            ] as const
+          ).map(([k, label]) => (
+            <label key={k}>
+              {label} <span class="muted small">({editing ? secretHint : 'write-only'})</span>
+              <textarea name={k} rows={3} value={f[k]} onInput={set(k)} autoComplete="off" spellcheck={false} />
+            </label>
+          ))}
+        </div>
       ) : null}
       {['nacos', 'zookeeper', 'etcd'].includes(f.kind) ? (
         <div class="row">
