@@ -96,7 +96,6 @@ describe('Distro cluster of real processes', () => {
     await eventually(() => registered.length >= 10, { timeoutMs: 10000 });
 
     cluster.procs[2]!.kill('SIGKILL');
-    const killedAt = Date.now();
     await cluster.procs[2]!.exited;
     await flow;
     flowing = false;
@@ -112,12 +111,9 @@ describe('Distro cluster of real processes', () => {
     // Clients C was responsible for now beat on a survivor: still listed and healthy after the unhealthy
     // timeout (8 s). Expiry is the behaviour under test, so time has to pass here. Looked at every 250 ms
     // instead, a moved instance showed unhealthy for a moment inside the window (a loaded machine): one look.
-    // A survivor's copies of C's clients carry the time it last merged them from C, at the kill at the
-    // latest: without beats they would turn unhealthy by 8 s (plus a 200 ms check) after it. So the look
-    // comes 10 s after the kill, not 10 s after the survivors converged (which took seconds of that already).
     const moved = registered.filter((addr) => cluster.responsibleIndex(addr, [0, 1, 2]) === 2);
     expect(moved.length).toBeGreaterThan(0);
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, killedAt + 10_000 - Date.now())));
+    await new Promise((resolve) => setTimeout(resolve, 10000));
     const listed = await hosts(survivors[0], 'flow');
     for (const addr of moved) expect(listed.find((h) => `${h.ip}:${h.port}` === addr)).toMatchObject({ healthy: true });
 

@@ -86,6 +86,12 @@ describe('persistent instances in a region of three nodes', () => {
     clients = NacosClients.start();
     await clients.create('app', a.base);
     await clients.registerInstance('app', 'durable', { ip: '10.77.0.4', port: 8080, ephemeral: false });
+    // A write is on the node that took it at once and on the others when Distro brings it there (milliseconds,
+    // longer on a loaded machine); an update through another node finds it only then (docs/nacos-http.md).
+    await eventually(
+      async () => (await Promise.all(nodes.map((node) => listed(node, 'durable')))).every((l) => l.length === 4),
+      { timeoutMs: 20000, what: 'every node to list the four persistent instances' },
+    );
     expect(
       (
         await v1(c, 'PUT', '/instance', {

@@ -112,7 +112,13 @@ const EXPIRY_SLACK_MS = 2000;
     sampling = false;
     await sampler;
     expect(fewest).toBe(3);
-    expect([...(await copies()).values()].map((c) => c.lease)).toEqual([liveLease, liveLease, liveLease]);
+    // Still one live lease of the survivor's for all three. On a loaded machine a keepalive of the short test TTL
+    // can come late and the holder re-grants (a new lease id, every copy rewritten on it, none ever missing).
+    const now = new Set([...(await copies()).values()].map((c) => c.lease));
+    expect(now.size).toBe(1);
+    const [current] = [...now];
+    if (current !== liveLease) expect((await leaseOf(current)).ttl).toBeGreaterThan(0);
+    expect(current).not.toBe(deadLease);
 
     // The last holder dies: nobody takes over; the copies outlive it by their TTL, no more.
     const lastKilledAt = Date.now();
@@ -125,6 +131,6 @@ const EXPIRY_SLACK_MS = 2000;
     const outlived = Date.now() - lastKilledAt;
     expect(outlived).toBeGreaterThanOrEqual(COPY_TTL_MS / 2);
     expect(outlived).toBeLessThanOrEqual(COPY_TTL_MS + EXPIRY_SLACK_MS);
-    expect((await leaseOf(liveLease)).ttl).toBe(-1);
+    expect((await leaseOf(current)).ttl).toBe(-1);
   });
 });
