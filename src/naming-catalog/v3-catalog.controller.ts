@@ -1,11 +1,10 @@
 import { Controller, Get, Req, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { NamingAccessGuard } from '@/nacos/http/naming-access.guard';
+import { NamingAccessGuard, credentialHeaders } from '@/nacos/http/naming-access.guard';
 import { asV2 } from '@/nacos/http/nacos-errors';
 import { NacosParams } from '@/nacos/http/nacos-params';
 import { success } from '@/nacos/http/naming-writer';
-import { credentialHeaders } from '@/nacos/http/service-subscribers';
 import type { V2Result } from '@/nacos/http/naming-writer';
 import { StoredNamespaces } from './stored-namespaces';
 import { SELECTOR_TYPES, V3ServiceQueries } from './v3-service-queries';

@@ -7,7 +7,7 @@ import { MAX_PAGE_SIZE } from '@/nacos/http/nacos-params';
 import type { NacosParams } from '@/nacos/http/nacos-params';
 import { NacosNamingService } from '@/nacos/http/naming.service';
 import { SubscriberAggregator } from '@/nacos/http/service-subscribers';
-import type { PeerHeaders } from '@/nacos/http/service-subscribers';
+import type { PeerHeaders } from '@/nacos/http/naming-access.guard';
 import { contains, javaPattern } from '@/nacos/http/service-names';
 import { hostView } from '@/nacos/view/service-info';
 import { v3ServiceDetail } from './service-views';

@@ -6,6 +6,25 @@ import { NacosAuthService } from '@/nacos/auth/nacos-auth.service';
 import { NOT_INITIALIZED_MESSAGE } from './nacos-errors';
 import { NacosParams } from './nacos-params';
 
+/** Headers a request to another member of the region carries. */
+export type PeerHeaders = Record<string, string>;
+
+/** The token sent as the `accessToken` header (Nacos 3's clients send it so), or undefined. */
+function headerToken(request: FastifyRequest): string | undefined {
+  const token = request.headers.accesstoken;
+  return typeof token === 'string' && token !== '' ? token : undefined;
+}
+
+/**
+ * The caller's credentials sent as a header rather than a param, for a request made on its behalf to
+ * another member (a forwarded write, a gathered read): that member applies the same rule to the same
+ * identity. Params (`accessToken`, `username`/`password`) travel with the params.
+ */
+export function credentialHeaders(request: FastifyRequest): PeerHeaders {
+  const token = headerToken(request);
+  return token === undefined ? {} : { accesstoken: token };
+}
+
 /**
  * In front of every Nacos naming route: 503 until Distro is initialized (as Nacos's server
  * status filter), then the optional Nacos auth (accessToken, or username/password params). Nacos 3's
@@ -24,9 +43,8 @@ export class NamingAccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const params = NacosParams.fromRequest(request);
     // Nacos reads the identity from the `accessToken` header too (the param wins), as Nacos 3's clients send it.
-    const header = request.headers.accesstoken;
     const failure = this.auth.check({
-      accessToken: params.optional('accessToken') ?? (typeof header === 'string' && header !== '' ? header : undefined),
+      accessToken: params.optional('accessToken') ?? headerToken(request),
       username: params.optional('username'),
       password: params.optional('password'),
     });

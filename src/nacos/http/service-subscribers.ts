@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { ClusterRouting } from '@/routing/cluster-routing';
 import { ClientViews, subscriberIdentity } from './client-views';
 import type { SubscriberView } from './client-views';
 import type { NacosParams } from './nacos-params';
+import type { PeerHeaders } from './naming-access.guard';
 import type { ServiceKey } from '@/registry';
 
 /** Largest `pageSize` of `/service/subscribers` (Nacos reads any int; 1000 is its default). */
@@ -24,17 +24,6 @@ export interface SubscribersPage {
 
 const PATH = '/nacos/v1/ns/service/subscribers';
 
-/** Headers a member is asked with. */
-export type PeerHeaders = Record<string, string>;
-
-/**
- * The caller's credentials sent as a header rather than a param (Nacos 3's clients send `accessToken`
- * so), to ask the members with: each applies the same auth rules to the same identity.
- */
-export function credentialHeaders(request: FastifyRequest): PeerHeaders {
-  const token = request.headers.accesstoken;
-  return typeof token === 'string' && token !== '' ? { accesstoken: token } : {};
-}
 const STRING_FIELDS = ['addrStr', 'agent', 'app', 'ip', 'namespaceId', 'serviceName', 'cluster'] as const;
 
 /**

@@ -1,7 +1,7 @@
 import { Controller, Get, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { NamingAccessGuard } from './naming-access.guard';
+import { NamingAccessGuard, credentialHeaders } from './naming-access.guard';
 import type { HostView } from '@/nacos/view/service-info';
 import { CatalogServices } from './catalog-services';
 import type { CatalogServiceView } from './catalog-services';
@@ -10,7 +10,7 @@ import { asV1 } from './nacos-errors';
 import { NacosParams } from './nacos-params';
 import { NacosNamingService } from './naming.service';
 import { ServiceNameSearch } from './service-names';
-import { SubscriberAggregator, UNANSWERED_MEMBERS_HEADER, credentialHeaders } from './service-subscribers';
+import { SubscriberAggregator, UNANSWERED_MEMBERS_HEADER } from './service-subscribers';
 import type { SubscribersPage } from './service-subscribers';
 import type { ServiceNames } from './service-names';
 

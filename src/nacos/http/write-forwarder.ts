@@ -5,7 +5,7 @@ import { LateWriteError, Registry } from '@/registry';
 import type { NamingRegistry } from '@/registry';
 import type { ForwardedHttpRequest } from '@/routing/cluster-routing';
 import type { NacosParams } from './nacos-params';
-import { credentialHeaders } from './service-subscribers';
+import { credentialHeaders } from './naming-access.guard';
 
 /** Marks a request one node replayed on another, so it is never forwarded twice. */
 export const FORWARDED_HEADER = 'x-distro-forwarded';
