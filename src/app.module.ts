@@ -5,7 +5,7 @@ import type { Logger as PinoLogger } from 'pino';
 import type { AppConfig } from '@/config';
 import { ConfigModule } from '@/config';
 import { DatabaseModule } from '@/database';
-import { ObservabilityModule } from '@/observability';
+import { LogLevels, ObservabilityModule } from '@/observability';
 import { CoreModule } from '@/core.module';
 import { AdminAuthModule } from '@/admin/admin-auth.module';
 import { DistroModule } from '@/distro/distro.module';
@@ -18,7 +18,7 @@ import { ENTITIES as SYNC_ENTITIES } from '@/sync/entities';
 /** The whole node: config, logging, database, observability, and (in later parts) the protocols. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, rootLogger: PinoLogger): DynamicModule {
+  static forRoot(config: AppConfig, rootLogger: PinoLogger, levels = new LogLevels(config.log.level)): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -28,8 +28,11 @@ export class AppModule {
             logger: rootLogger,
             // Admin calls are worth a line each; probes, scrapes and the Nacos data path are not.
             autoLogging: { ignore: (req) => !(req.url ?? '').startsWith('/api/v1') },
-            customLogLevel: (_req, res, err) =>
-              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+            customLogLevel: (_req, res, err) => {
+              const level = err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+              // A request line follows LOG_LEVEL even while a named logger runs lower (LogLevels).
+              return levels.enabled(undefined, level) ? level : 'silent';
+            },
           },
           exclude: [
             { path: 'nacos/*splat', method: RequestMethod.ALL },
@@ -39,7 +42,7 @@ export class AppModule {
         }),
         // The database maps the entities of the modules that own them; it imports none itself.
         DatabaseModule.forRoot({ entities: SYNC_ENTITIES }),
-        ObservabilityModule,
+        ObservabilityModule.forRoot(levels),
         CoreModule,
         AdminAuthModule,
         // Protocol modules (Nacos HTTP, Nacos gRPC, Distro, sync) are added below, one line each.

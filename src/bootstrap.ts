@@ -16,7 +16,14 @@ import type { AppConfig } from '@/config';
 import { jsonBodyParser } from '@/common/json-body';
 import { bindingPort } from '@/common/startup-error';
 import { FrameworkLogger, pinoLoggerService } from '@/observability/framework-logger';
-import { AllExceptionsFilter, Metrics, ReadinessGates, createRootLogger, installHttpMetrics } from '@/observability';
+import {
+  AllExceptionsFilter,
+  LogLevels,
+  Metrics,
+  ReadinessGates,
+  createRootLogger,
+  installHttpMetrics,
+} from '@/observability';
 
 export const VERSION = '0.2.0';
 
@@ -41,11 +48,12 @@ export async function startNode(config: AppConfig, rootLogger = createRootLogger
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1024 },
     forceCloseConnections: 'idle',
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, rootLogger), adapter, {
+  const levels = new LogLevels(config.log.level, rootLogger);
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, rootLogger, levels), adapter, {
     logger: new FrameworkLogger(pinoLoggerService(rootLogger)),
     abortOnError: false,
   });
-  app.useLogger(new FrameworkLogger(app.get(Logger)));
+  app.useLogger(new FrameworkLogger(app.get(Logger), levels));
   app.useBodyParser(
     'application/json',
     { bodyLimit: config.http.bodyLimit },

@@ -343,17 +343,29 @@ export class DistroEngine<T> {
   }
 
   private probeAll(): void {
-    for (const peer of this.members.peers()) {
-      if (this.probing.has(peer.id)) continue;
-      this.probing.add(peer.id);
+    this.probe(this.members.peers().map((peer) => peer.id));
+  }
+
+  /**
+   * Probes these peers now instead of at the next interval (one probe in flight per peer); an id
+   * that is not a peer is skipped. Returns the ids probed or already being probed.
+   */
+  probe(ids: Iterable<string>): string[] {
+    const asked: string[] = [];
+    for (const id of ids) {
+      if (!this.members.has(id)) continue;
+      asked.push(id);
+      if (this.probing.has(id)) continue;
+      this.probing.add(id);
       this.transport
-        .probe(peer.id)
+        .probe(id)
         .then(
-          (answer) => this.members.recordSuccess(peer.id, answer.initialized),
-          (error: unknown) => this.members.recordFailure(peer.id, describe(error)),
+          (answer) => this.members.recordSuccess(id, answer.initialized),
+          (error: unknown) => this.members.recordFailure(id, describe(error)),
         )
-        .finally(() => this.probing.delete(peer.id));
+        .finally(() => this.probing.delete(id));
     }
+    return asked;
   }
 
   private async loadSnapshot(): Promise<void> {

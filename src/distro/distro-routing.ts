@@ -1,9 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@/config';
+import { LogLevels } from '@/observability/log-levels';
 import { Registry } from '@/registry';
 import type { ClientSyncData, DistroRegistryView } from '@/registry';
 import { ClusterRouting, MemberUnreachableError } from '@/routing/cluster-routing';
-import type { ClusterMember, ForwardedHttpRequest, ForwardedHttpResponse } from '@/routing/cluster-routing';
+import type {
+  ClusterMember,
+  ForwardedHttpRequest,
+  ForwardedHttpResponse,
+  MemberLookup,
+} from '@/routing/cluster-routing';
 import { DistroEngine } from './distro-engine';
 import type { EngineLog } from './distro-engine';
 import { DistroMapper, ipPortTagOf } from './distro-mapper';
@@ -16,8 +22,8 @@ import { PeerForwarder, unanswered } from './peer-forwarder';
 import type { StandInObserver } from './peer-forwarder';
 import { resolveSelf } from './self-identity';
 
-/** LOG_LEVEL values at which per-client debug lines are written (building them costs per client otherwise). */
-const DEBUG_LEVELS: ReadonlySet<string> = new Set(['debug', 'trace']);
+/** The log context of every Distro line (Nacos's `naming-distro` logger, LogLevels). */
+const DISTRO_LOG_CONTEXT = 'Distro';
 
 /** The running Distro parts of a clustered node. */
 export interface DistroRuntime {
@@ -35,10 +41,12 @@ export interface DistroRuntime {
  * `member` (this node's id): several nodes may share one process in tests, and operators
  * aggregating logs of a region want it too.
  */
-export function engineLog(logger: Logger, self: () => string, debugEnabled = true): EngineLog {
+export function engineLog(logger: Logger, self: () => string, debugEnabled: () => boolean = () => true): EngineLog {
   const withMember = (fields: Record<string, unknown>) => ({ member: self(), ...fields });
   return {
-    debugEnabled,
+    get debugEnabled() {
+      return debugEnabled();
+    },
     debug: (fields, message) => logger.debug(withMember(fields), message),
     info: (fields, message) => logger.log(withMember(fields), message),
     warn: (fields, message) => logger.warn(withMember(fields), message),
@@ -52,7 +60,7 @@ export function engineLog(logger: Logger, self: () => string, debugEnabled = tru
  */
 @Injectable()
 export class DistroRouting extends ClusterRouting {
-  private readonly logger = new Logger('Distro');
+  private readonly logger = new Logger(DISTRO_LOG_CONTEXT);
   private current: DistroRuntime | undefined;
   /** The bound Distro gRPC port (0 until the server listens). */
   port = 0;
@@ -60,6 +68,7 @@ export class DistroRouting extends ClusterRouting {
   constructor(
     private readonly config: AppConfig,
     @Inject(Registry) private readonly registry: DistroRegistryView,
+    private readonly levels: LogLevels,
   ) {
     super();
   }
@@ -79,7 +88,12 @@ export class DistroRouting extends ClusterRouting {
     if (!this.clustered) return undefined;
     const d = this.config.distro;
     const self = resolveSelf(d.self, d.members, port, this.config.node.host);
-    const log = engineLog(this.logger, () => self, DEBUG_LEVELS.has(this.config.log.level));
+    // Per-client debug lines are built only while the Distro logger writes debug (they cost per client).
+    const log = engineLog(
+      this.logger,
+      () => self,
+      () => this.levels.enabled(DISTRO_LOG_CONTEXT, 'debug'),
+    );
     const members = new DistroMembers(self, log);
     this.registry.nodeId = self;
     const client = new DistroGrpcClient({
@@ -132,6 +146,15 @@ export class DistroRouting extends ClusterRouting {
     );
     engine.start();
     return this.current;
+  }
+
+  lookup(): MemberLookup {
+    if (this.config.distro.membersDns !== undefined) return 'address-server';
+    return this.config.distro.members.length > 0 ? 'file' : 'standalone';
+  }
+
+  checkMembers(ids: readonly string[]): string[] {
+    return this.current?.engine.probe(ids) ?? [];
   }
 
   stop(): void {

@@ -25,6 +25,7 @@ import { V2OperatorController } from './http/v2-operator.controller';
 import { UdpPushService } from './udp/udp-push.service';
 import { V1ClusterController } from './http/v1-cluster.controller';
 import { V3AdminController, V3ClientController, V3InstanceController } from './http/v3-naming.controller';
+import { NodeAdmin } from './http/node-admin';
 import { ClusterSettings } from './http/cluster-settings';
 import { NamingWriter } from './http/naming-writer';
 import { PersistentModule } from '@/persistent/persistent.module';
@@ -66,6 +67,7 @@ import { PersistentHealthChecks } from '@/persistent/health/persistent-health-ch
     PushTally,
     NamingWriter,
     ClusterSettings,
+    NodeAdmin,
   ],
   exports: [
     NacosAuthService,

@@ -1,5 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Logger as PinoLogger } from 'pino';
+import type { LogLevels } from './log-levels';
+import type { LogLevel } from './logging.config';
 
 /**
  * Nest's own start-up chatter — a line per module initialized and per route mapped, about 65 in
@@ -19,41 +21,56 @@ const FRAMEWORK_CONTEXTS = new Set([
  */
 const START_FAILURE_CONTEXT = 'ExceptionHandler';
 
-/** Wraps the application logger (nestjs-pino's), moving Nest's start-up lines to debug. */
+/**
+ * Wraps the application logger (nestjs-pino's), moving Nest's start-up lines to debug, and dropping a
+ * line below its context's level when a logger's level was changed at run time (LogLevels).
+ */
 export class FrameworkLogger implements LoggerService {
-  constructor(private readonly inner: LoggerService) {}
+  constructor(
+    private readonly inner: LoggerService,
+    private readonly levels?: LogLevels,
+  ) {}
 
   log(message: unknown, ...optionalParams: unknown[]): void {
     const context = optionalParams.at(-1);
     if (typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context)) {
-      this.inner.debug?.(message, ...optionalParams);
+      this.debug(message, ...optionalParams);
       return;
     }
-    this.inner.log(message, ...optionalParams);
+    if (this.passes('info', optionalParams)) this.inner.log(message, ...optionalParams);
   }
 
   error(message: unknown, ...optionalParams: unknown[]): void {
     if (optionalParams.at(-1) === START_FAILURE_CONTEXT) {
-      this.inner.debug?.(message, ...optionalParams);
+      this.debug(message, ...optionalParams);
       return;
     }
-    this.inner.error(message, ...optionalParams);
+    if (this.passes('error', optionalParams)) this.inner.error(message, ...optionalParams);
   }
 
   warn(message: unknown, ...optionalParams: unknown[]): void {
-    this.inner.warn(message, ...optionalParams);
+    if (this.passes('warn', optionalParams)) this.inner.warn(message, ...optionalParams);
   }
 
   debug(message: unknown, ...optionalParams: unknown[]): void {
-    this.inner.debug?.(message, ...optionalParams);
+    if (this.passes('debug', optionalParams)) this.inner.debug?.(message, ...optionalParams);
   }
 
   verbose(message: unknown, ...optionalParams: unknown[]): void {
-    this.inner.verbose?.(message, ...optionalParams);
+    if (this.passes('trace', optionalParams)) this.inner.verbose?.(message, ...optionalParams);
   }
 
   fatal(message: unknown, ...optionalParams: unknown[]): void {
-    (this.inner.fatal ?? this.inner.error).call(this.inner, message, ...optionalParams);
+    if (this.passes('fatal', optionalParams)) {
+      (this.inner.fatal ?? this.inner.error).call(this.inner, message, ...optionalParams);
+    }
+  }
+
+  private passes(level: LogLevel, optionalParams: unknown[]): boolean {
+    const levels = this.levels;
+    if (levels === undefined || !levels.filtering) return true;
+    const context = optionalParams.at(-1);
+    return levels.enabled(typeof context === 'string' ? context : undefined, level);
   }
 }
 

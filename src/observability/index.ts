@@ -5,3 +5,4 @@ export { Metrics } from './metrics';
 export { ObservabilityModule } from './observability.module';
 export { ReadinessGates } from './readiness';
 export type { GateState } from './readiness';
+export { LogLevelError, LogLevels } from './log-levels';

@@ -67,6 +67,9 @@ export class MemberLeavingError extends MemberUnreachableError {
   }
 }
 
+/** How a node finds its members (ClusterRouting.lookup), in Nacos's names. */
+export type MemberLookup = 'file' | 'address-server' | 'standalone';
+
 /** A member of the region as the Nacos operator views show it (`/operator/servers`). */
 export interface ClusterMember {
   /** The member id, `host:distroPort` (or 'standalone'). */
@@ -116,6 +119,24 @@ export abstract class ClusterRouting {
    */
   askMember(member: string, _request: ForwardedHttpRequest): Promise<ForwardedHttpResponse> {
     return Promise.reject(new MemberUnreachableError(member, 'not a member of this region'));
+  }
+
+  /**
+   * How the member list is found, in Nacos's lookup names: `file`, a fixed list (DISTRO_MEMBERS, as
+   * Nacos's cluster.conf); `address-server`, a name looked up again and again (DISTRO_MEMBERS_DNS,
+   * as Nacos's address server); `standalone`, no peers.
+   */
+  lookup(): MemberLookup {
+    return 'standalone';
+  }
+
+  /**
+   * Members reported up by an operator or a tool (Nacos's `PUT /cluster/node/list`) are probed now
+   * rather than at the next interval: a report is a reason to look, not evidence. Returns the ids
+   * that are peers of this node (the others are not members here and are ignored).
+   */
+  checkMembers(_ids: readonly string[]): string[] {
+    return [];
   }
 
   /** The members of the region, self first; a node without peers lists itself alone. */

@@ -47,6 +47,21 @@ describe('Distro DNS membership', () => {
       return members.length === 1 && members[0].id === `127.0.0.2:${port}` && members[0].state === 'UP';
     });
 
+    // Nacos's addressing mode of a DNS-listed region is its address server; the other is set at start.
+    const lookup = async (type: string) => {
+      const res = await fetch(`${first.base}/nacos/v2/core/cluster/lookup?type=${type}`, { method: 'PUT' });
+      return [res.status, await res.json()] as const;
+    };
+    expect(await lookup('address-server')).toEqual([200, { code: 0, message: 'success', data: true }]);
+    expect(await lookup('file')).toEqual([
+      400,
+      {
+        code: 20002,
+        message: 'parameter validate error',
+        data: 'the addressing mode is address-server (DISTRO_MEMBERS_DNS), set at start; file is chosen with DISTRO_MEMBERS and a restart',
+      },
+    ]);
+
     dns.set(['127.0.0.1']);
 
     await eventually(async () => (await status()).members.length === 0);

@@ -213,6 +213,7 @@ describe('Nacos auth', () => {
       ['GET', '/nacos/v1/ns/operator/servers', {}],
       ['GET', '/nacos/v1/ns/operator/metrics', { onlyStatus: 'false' }],
       ['GET', '/nacos/v1/ns/ops/switches', {}],
+      ['PUT', '/nacos/v1/ns/operator/log', { logName: 'naming-push', logLevel: 'info' }],
       ['GET', '/nacos/v2/ns/instance', instance],
       ['PUT', '/nacos/v2/ns/instance/beat', instance],
       ['PATCH', '/nacos/v2/ns/instance', { ...instance, weight: '3', enabled: 'true', metadata: '' }],

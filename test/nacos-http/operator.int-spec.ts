@@ -252,6 +252,110 @@ describe('Nacos HTTP operator calls', () => {
     });
   });
 
+  describe('PUT /ops/log (v3 admin) and /operator/log (v1)', () => {
+    const setLevel = (path: string, params: Record<string, string>) =>
+      call(node.base, 'PUT', path, params, { form: true });
+    const expiryLines = () => node.logs.filter((line) => line.context === 'HeartbeatExpiry').length;
+
+    it("should change one named logger's level on this node: its lines go, the others stay", async () => {
+      const metadata = JSON.stringify({
+        'preserved.heart.beat.timeout': '100',
+        'preserved.ip.delete.timeout': '100000',
+      });
+      const expire = async (ip: string) => {
+        await v1('POST', '/instance', { serviceName: 'log-levels', ip, port: '80', metadata });
+        node.app.get(HeartbeatExpiry).run(Date.now() + 1000);
+      };
+      // The test node runs at LOG_LEVEL=debug: heartbeat expiry (Nacos's naming-event) writes a debug line.
+      const res = await setLevel('/nacos/v3/admin/ns/ops/log', { logName: 'naming-event', logLevel: 'ERROR' });
+      expect([res.status, res.json()]).toEqual([200, { code: 0, message: 'success', data: 'ok' }]);
+      expect(node.logs).toContainEqual(
+        expect.objectContaining({ level: 40, msg: 'log level of naming-event set to error (was debug)' }),
+      );
+      const before = expiryLines();
+      await expire('10.40.9.1');
+      expect(expiryLines()).toBe(before);
+
+      const back = await setLevel('/nacos/v1/ns/operator/log', { logName: 'naming-event', logLevel: 'debug' });
+      expect([back.status, back.text]).toEqual([200, 'ok']);
+      await expire('10.40.9.2');
+      expect(expiryLines()).toBe(before + 1);
+    });
+
+    it("should refuse a missing, unknown or bad logName or logLevel with 400, in each version's words", async () => {
+      expect((await setLevel('/nacos/v3/admin/ns/ops/log', { logLevel: 'debug' })).json()).toEqual({
+        code: 10000,
+        message: 'parameter missing',
+        data: "Required parameter 'logName' type String is not present",
+      });
+      const unknown = await setLevel('/nacos/v3/admin/ns/ops/log', { logName: 'naming-performance', logLevel: 'info' });
+      expect(unknown.status).toBe(400);
+      expect(unknown.json()).toMatchObject({
+        code: 20002,
+        data: expect.stringMatching(
+          /^logName naming-performance is not a logger here; one of: naming-server/,
+        ) as string,
+      });
+      const bad = await setLevel('/nacos/v1/ns/operator/log', { logName: 'naming-push', logLevel: 'loud' });
+      expect([bad.status, bad.text]).toEqual([
+        400,
+        'caused: logLevel loud is not one of ALL, TRACE, DEBUG, INFO, WARN, ERROR, OFF;',
+      ]);
+      expect((await setLevel('/nacos/v1/ns/operator/log', { logName: 'naming-push' })).text).toBe(
+        "caused: Param 'logLevel' is required.;",
+      );
+    });
+  });
+
+  describe('membership writes of /nacos/v2/core/cluster and /nacos/v3/admin/core/cluster', () => {
+    const put = (path: string, params: Record<string, string>) => call(node.base, 'PUT', path, params, { form: true });
+    const report = (path: string, body: string) =>
+      fetch(`${node.base}${path}`, { method: 'PUT', body, headers: { 'content-type': 'application/json' } }).then(
+        async (res) => ({ status: res.status, body: await res.json() }),
+      );
+
+    it('should answer a lookup switch with the mode a node without peers has: none, a 400 saying so', async () => {
+      for (const path of ['/nacos/v2/core/cluster/lookup', '/nacos/v3/admin/core/cluster/lookup']) {
+        const res = await put(path, { type: 'file' });
+        expect(res.status).toBe(400);
+        expect(res.json()).toMatchObject({
+          code: 20002,
+          data: expect.stringContaining('runs without peers') as string,
+        });
+        expect((await put(path, {})).json()).toEqual({
+          code: 10000,
+          message: 'parameter missing',
+          data: "required parameter 'type' is missing",
+        });
+        expect((await put(path, { type: 'dns' })).json()).toEqual({
+          code: 20002,
+          message: 'parameter validate error',
+          data: 'The addressing mode exists : dns, just support : [file, address-server]',
+        });
+      }
+    });
+
+    it('should take a report of Members (true), refuse an empty one, and refuse DELETE /nodes as Nacos 2 does', async () => {
+      const port = Number(new URL(node.base).port);
+      for (const path of ['/nacos/v2/core/cluster/node/list', '/nacos/v3/admin/core/cluster/node/list']) {
+        expect(await report(path, JSON.stringify([{ ip: '127.0.0.1', port, state: 'UP' }]))).toEqual({
+          status: 200,
+          body: { code: 0, message: 'success', data: true },
+        });
+        expect(await report(path, '[]')).toEqual({
+          status: 400,
+          body: { code: 10000, message: 'parameter missing', data: "required parameter 'nodes' is missing" },
+        });
+        expect((await report(path, '{"ip":"127.0.0.1"}')).status).toBe(400);
+      }
+      const leave = await call(node.base, 'DELETE', '/nacos/v2/core/cluster/nodes', { addresses: '127.0.0.1:1' });
+      expect([leave.status, leave.json()]).toEqual([
+        405,
+        { code: 405, message: 'DELETE /v2/core/cluster/nodes API not allow to use temporarily.', data: null },
+      ]);
+    });
+  });
+
   describe('GET /operator/metrics', () => {
     it('should count clients, instances and subscriptions, with the machine figures', async () => {
       const fresh = await startTestNode({ DATA_DIR: 'memory', NACOS_GRPC_PORT: '0' });

@@ -7,7 +7,7 @@ import { DatabaseModule } from '@/database';
 import { ClusterRouting, MemberUnreachableError } from '@/routing/cluster-routing';
 import type { ForwardedHttpRequest, ForwardedHttpResponse } from '@/routing/cluster-routing';
 import { NacosHttpModule } from '@/nacos/nacos-http.module';
-import { AllExceptionsFilter, Metrics } from '@/observability';
+import { AllExceptionsFilter, LogLevels, Metrics } from '@/observability';
 import { Registry } from '@/registry';
 import { call, listHosts } from './support';
 
@@ -49,8 +49,9 @@ const routing = new FakeRouting();
     Metrics,
     { provide: Registry, useFactory: () => new Registry() },
     { provide: ClusterRouting, useValue: routing },
+    { provide: LogLevels, useValue: new LogLevels('silent') },
   ],
-  exports: [Metrics, Registry, ClusterRouting],
+  exports: [Metrics, Registry, ClusterRouting, LogLevels],
 })
 class FakeHostModule {}
 

@@ -29,6 +29,7 @@ const CALLS: Array<[string, string, Record<string, string>]> = [
   ['GET', '/nacos/v3/admin/ns/ops/switches', {}],
   ['PUT', '/nacos/v3/admin/ns/ops/switches', { entry: 'lightBeatEnabled', value: 'true' }],
   ['GET', '/nacos/v3/admin/ns/ops/metrics', {}],
+  ['PUT', '/nacos/v3/admin/ns/ops/log', { logName: 'naming-push', logLevel: 'debug' }],
   ['GET', '/nacos/v3/admin/ns/client/list', {}],
   ['GET', '/nacos/v3/admin/ns/client', { clientId: '10.8.0.1:80#true' }],
   ['GET', '/nacos/v3/admin/ns/client/publish/list', { clientId: '10.8.0.1:80#true' }],
@@ -104,6 +105,18 @@ describe('Nacos HTTP v3 with auth', () => {
       expect(wrong.status).toBe(403);
     },
   );
+
+  it('should take a JSON report of members only from a caller with a token', async () => {
+    const report = (headers: Record<string, string>) =>
+      fetch(`${node.base}/nacos/v3/admin/core/cluster/node/list`, {
+        method: 'PUT',
+        body: JSON.stringify([{ ip: '127.0.0.1', port: 1 }]),
+        headers: { 'content-type': 'application/json', ...headers },
+      }).then(async (res) => [res.status, await res.text()]);
+    expect(await report({})).toEqual([403, 'user not found!']);
+    expect(await report({ accessToken: 'a.b.c' })).toEqual([403, 'token invalid!']);
+    expect(await report({ accessToken: token })).toEqual([200, '{"code":0,"message":"success","data":true}']);
+  });
 
   it('should answer every call to a user holding a token, as a param or as the accessToken header', async () => {
     for (const [method, path, params] of CALLS) {

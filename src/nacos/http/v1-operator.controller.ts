@@ -7,6 +7,7 @@ import { NacosParams } from './nacos-params';
 import { NamingOperator } from './naming-operator';
 import type { NamingMetrics, ServerView } from './naming-operator';
 import { NamingSwitches, SwitchUpdateError } from './naming-switches';
+import { NodeAdmin } from './node-admin';
 import { PushTally } from '@/nacos/push-tally';
 import type { PushState } from '@/nacos/push-tally';
 
@@ -33,7 +34,15 @@ export class V1OperatorController {
     private readonly switches: NamingSwitches,
     private readonly operator: NamingOperator,
     private readonly tally: PushTally,
+    private readonly admin: NodeAdmin,
   ) {}
+
+  /** `logName`*, `logLevel`*: one named logger's level on this node (NodeAdmin.setLogLevel); `ok`. */
+  @Put('log')
+  async setLogLevel(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    asV1(() => this.admin.setLogLevel(NacosParams.fromRequest(request)));
+    await reply.status(200).type('text/plain;charset=UTF-8').send('ok');
+  }
 
   @Get('switches')
   getSwitches(): Record<string, unknown> {

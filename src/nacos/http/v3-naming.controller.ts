@@ -16,6 +16,7 @@ import { ClusterSettings } from './cluster-settings';
 import { NamingWriter, sendEnvelope, success } from './naming-writer';
 import type { V2Result } from './naming-writer';
 import { localAddress, onlyStatus } from './v1-operator.controller';
+import { NodeAdmin } from './node-admin';
 
 /**
  * Nacos 3's client API (`/nacos/v3/client/ns/instance`, InstanceOpenApiController): register (or, with
@@ -109,7 +110,15 @@ export class V3AdminController {
   constructor(
     private readonly operator: NamingOperator,
     private readonly settings: ClusterSettings,
+    private readonly admin: NodeAdmin,
   ) {}
+
+  /** `logName`*, `logLevel`*: one named logger's level on this node (NodeAdmin.setLogLevel); `"ok"`. */
+  @Put('ops/log')
+  setLogLevel(@Req() request: FastifyRequest): V2Result<string> {
+    asV2(() => this.admin.setLogLevel(NacosParams.fromRequest(request)));
+    return success('ok');
+  }
 
   /** `onlyStatus` (true): `{status}`, else every count. */
   @Get('ops/metrics')
