@@ -6,7 +6,7 @@ describe('a standalone node on embedded PGlite', () => {
   let sut: TestNode;
 
   beforeAll(async () => {
-    sut = await startTestNode({ DATA_DIR: 'memory' });
+    sut = await startTestNode({ DATA_DIR: 'memory' }, { embedded: true });
   });
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { NacosNamingClient } from '@/sync/adapters/nacos-grpc-client';
 import { serviceKey } from '@/registry';
 import type { TestNode } from '../support/app';
 import { eventually } from '../../tools/support/eventually';
-import { registryOf, startCluster } from '../support/distro-cluster';
+import { clusterUp, registryOf, startCluster } from '../support/distro-cluster';
 
 /**
  * A node that is shut down (SIGTERM: a rolling restart, planned maintenance) is going, not its
@@ -30,6 +30,7 @@ describe('Distro: a node shutting down', () => {
 
   it('should leave its gRPC clients’ instances on the peers, not replicate their deletion', async () => {
     ({ nodes } = await startCluster(2));
+    await clusterUp(nodes);
     const [leaving, staying] = nodes;
     const client = new NacosNamingClient({ servers: [`127.0.0.1:${leaving.grpcPort}`] });
     clients.push(client);
@@ -55,8 +56,8 @@ describe('Distro: a node shutting down', () => {
 
   it('should let a peer handle a v1 write itself when the responsible node refuses it while closing', async () => {
     ({ nodes } = await startCluster(2));
+    await clusterUp(nodes);
     const [a, b] = nodes;
-    await eventually(async () => expect((await fetch(`${b.base}/health/ready`)).status).toBe(200));
     const routing = b.app.get(ClusterRouting);
     const ip = Array.from({ length: 200 }, (_, i) => `10.41.0.${i + 1}`).find(
       (candidate) => routing.responsibleMember(`${candidate}:80`) !== undefined,
