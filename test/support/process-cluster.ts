@@ -4,6 +4,8 @@ import { freePorts } from '../../tools/support/free-ports';
 import { DISTRO_TEST_TOKEN } from './distro-cluster';
 import { spawnNode } from './node-process';
 import type { NodeProcess } from './node-process';
+import { createTestDatabase } from './test-database';
+import type { TestDatabase } from './test-database';
 
 export interface ProcessDistroStatus {
   members: Array<{ id: string; state: string }>;
@@ -40,6 +42,7 @@ const BASE_ENV: Record<string, string> = {
 export class ProcessCluster {
   readonly procs: Array<NodeProcess | undefined> = [];
   readonly bases: string[] = [];
+  private readonly databases: TestDatabase[] = [];
 
   private constructor(
     readonly ports: number[],
@@ -74,11 +77,21 @@ export class ProcessCluster {
 
   /** Starts member `i` (again) on its ports and waits until it is ready. */
   async startMember(i: number): Promise<void> {
-    // Each member's in-memory database starts from the run's PGlite dump, not from initdb (the start-up
-    // itself is test/app/process.e2e-spec.ts's subject; here it is only the way to a running member).
+    // Each start of a member gets a throwaway database of its own, as DATA_DIR=memory gives: with the run's
+    // Postgres a clone of the migrated template (dropped by stop()), which costs a node far less CPU to
+    // start than an in-memory PGlite; without it a PGlite loaded from the run's dump, not from initdb (the
+    // start-up itself is test/app/process.e2e-spec.ts's subject; here it is only the way to a running member).
+    const db = process.env.DATABASE_URL ? await createTestDatabase() : undefined;
+    if (db) this.databases.push(db);
     const proc = spawnNode(
-      { ...BASE_ENV, DISTRO_PORT: String(this.ports[i]), DISTRO_MEMBERS: this.members.join(','), ...this.extraEnv },
-      { pgliteDump: true },
+      {
+        ...BASE_ENV,
+        DISTRO_PORT: String(this.ports[i]),
+        DISTRO_MEMBERS: this.members.join(','),
+        ...(db ? { DATABASE_URL: db.url, DATABASE_POOL_SIZE: '3' } : {}),
+        ...this.extraEnv,
+      },
+      { pgliteDump: db === undefined },
     );
     this.procs[i] = proc;
     this.bases[i] = await proc.ready;
@@ -128,5 +141,6 @@ export class ProcessCluster {
       }
     }
     await Promise.all(this.procs.flatMap((p) => (p ? [p.exited] : [])));
+    await Promise.all(this.databases.splice(0).map((db) => db.drop()));
   }
 }
