@@ -20,14 +20,19 @@ export interface TestNode extends RunningNode {
  * (DATABASE_URL) it is a clone of the migrated template, dropped when the node closes: the same
  * isolation for a fraction of the CPU (an in-memory PGlite costs about 1.5 s of CPU to start, and the
  * integration tier starts over a hundred nodes on two cores). `embedded: true` keeps the embedded
- * PGlite, for the specs of that path; without DATABASE_URL every such node is embedded anyway.
+ * PGlite, for the specs of that path; without DATABASE_URL every such node is embedded anyway, and
+ * DISTRO_SYNC_TEST_EMBEDDED=true makes every one embedded (to compare the two).
  */
 export async function startTestNode(
   env: Record<string, string>,
   options: { embedded?: boolean } = {},
 ): Promise<TestNode> {
   const own =
-    env.DATA_DIR === 'memory' && env.DATABASE_URL === undefined && !options.embedded && process.env.DATABASE_URL
+    env.DATA_DIR === 'memory' &&
+    env.DATABASE_URL === undefined &&
+    !options.embedded &&
+    process.env.DISTRO_SYNC_TEST_EMBEDDED !== 'true' &&
+    process.env.DATABASE_URL
       ? await createTestDatabase()
       : undefined;
   if (own) env = { ...env, DATABASE_URL: own.url, DATABASE_POOL_SIZE: env.DATABASE_POOL_SIZE ?? '3' };

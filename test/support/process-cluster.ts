@@ -81,7 +81,10 @@ export class ProcessCluster {
     // Postgres a clone of the migrated template (dropped by stop()), which costs a node far less CPU to
     // start than an in-memory PGlite; without it a PGlite loaded from the run's dump, not from initdb (the
     // start-up itself is test/app/process.e2e-spec.ts's subject; here it is only the way to a running member).
-    const db = process.env.DATABASE_URL ? await createTestDatabase() : undefined;
+    const db =
+      process.env.DATABASE_URL && process.env.DISTRO_SYNC_TEST_EMBEDDED !== 'true'
+        ? await createTestDatabase()
+        : undefined;
     if (db) this.databases.push(db);
     const proc = spawnNode(
       {
