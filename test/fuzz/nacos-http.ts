@@ -91,6 +91,11 @@ const ROUTES = [
   'GET /nacos/v3/admin/core/namespace/check',
   'POST /nacos/v3/admin/core/namespace',
   'POST /nacos/v3/auth/user/login',
+  // Issue 19: the operator writes served last (log levels, the member report, the addressing mode).
+  'PUT /nacos/v3/admin/ns/ops/log',
+  'PUT /nacos/v1/ns/operator/log',
+  'PUT /nacos/v2/core/cluster/lookup',
+  'PUT /nacos/v3/admin/core/cluster/node/list',
 ] as const;
 type Route = (typeof ROUTES)[number];
 
@@ -229,6 +234,10 @@ const GOOD: Record<string, fc.Arbitrary<string>> = {
   aggregation: fc.constantFrom('true', 'false'),
   checkPort: fc.constantFrom('0', '80', '8080'),
   useInstancePort4Check: fc.constantFrom('true', 'false'),
+  // Loggers the fuzz's own checks do not read, an unknown one; levels in both cases and a bad one.
+  logName: fc.constantFrom('naming-push', 'sync', 'naming-performance'),
+  logLevel: fc.constantFrom('INFO', 'debug', 'loud'),
+  type: fc.constantFrom('file', 'address-server', 'dns'),
   healthChecker: fc.constantFrom(
     '{"type":"TCP"}',
     '{"type":"NONE"}',
@@ -463,6 +472,11 @@ const PARAMS_OF: Record<Route, { required: string[]; optional: string[] }> = {
   'GET /nacos/v3/admin/core/namespace/check': { required: ['namespaceId'], optional: [] },
   'POST /nacos/v3/admin/core/namespace': { required: ['namespaceId', 'namespaceName'], optional: ['namespaceDesc'] },
   'POST /nacos/v3/auth/user/login': { required: ['username', 'password'], optional: [] },
+  'PUT /nacos/v3/admin/ns/ops/log': { required: ['logName', 'logLevel'], optional: [] },
+  'PUT /nacos/v1/ns/operator/log': { required: ['logName', 'logLevel'], optional: [] },
+  'PUT /nacos/v2/core/cluster/lookup': { required: ['type'], optional: [] },
+  // Its list is a JSON body (a case's form or query params are no list: refused with 400).
+  'PUT /nacos/v3/admin/core/cluster/node/list': { required: [], optional: [] },
 };
 
 /** A route's params: well-formed, then up to 3 mutated or removed, plus sometimes a repeated or unknown one. */
