@@ -6,6 +6,7 @@ import type { AppConfig } from '@/config';
 import { ConfigModule } from '@/config';
 import { DatabaseModule } from '@/database';
 import { LogLevels, ObservabilityModule } from '@/observability';
+import { serializeError } from '@/observability/logger';
 import { CoreModule } from '@/core.module';
 import { AdminAuthModule } from '@/admin/admin-auth.module';
 import { DistroModule } from '@/distro/distro.module';
@@ -26,6 +27,9 @@ export class AppModule {
         LoggerModule.forRoot({
           pinoHttp: {
             logger: rootLogger,
+            // pino-http puts its own error serializer on the logger every Nest line goes through; this
+            // one keeps a database error's SQL parameters (sealed credentials among them) out of the line.
+            serializers: { err: serializeError },
             // Admin calls are worth a line each; probes, scrapes and the Nacos data path are not.
             autoLogging: { ignore: (req) => !(req.url ?? '').startsWith('/api/v1') },
             customLogLevel: (_req, res, err) => {

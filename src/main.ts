@@ -19,10 +19,16 @@ async function main(): Promise<void> {
   }
   const logger = createRootLogger(config);
   // grpc-js prints its own errors to stderr ("E No address added …"); route them into the JSON log.
+  // Its info and debug lines follow LOG_LEVEL only: a named logger set lower at run time (LogLevels, which
+  // lowers the root level) must not open grpc-js's own chatter too.
+  const grpcDebug = config.log.level === 'debug' || config.log.level === 'trace';
+  const grpcQuiet = (...args: unknown[]) => {
+    if (grpcDebug) logger.debug({ component: 'grpc-js' }, args.map(String).join(' '));
+  };
   setGrpcLogger({
     error: (...args: unknown[]) => logger.warn({ component: 'grpc-js' }, args.map(String).join(' ')),
-    info: (...args: unknown[]) => logger.debug({ component: 'grpc-js' }, args.map(String).join(' ')),
-    debug: (...args: unknown[]) => logger.debug({ component: 'grpc-js' }, args.map(String).join(' ')),
+    info: grpcQuiet,
+    debug: grpcQuiet,
   });
   for (const warning of config.warnings()) logger.warn(warning);
 

@@ -39,6 +39,9 @@ export interface DistroCodec<T> {
   decode(items: readonly Uint8Array[]): T[];
 }
 
+/** The least time between two probes of one peer made on reports of it (DistroEngine.probe). */
+export const REPORT_PROBE_SPACING_MS = 250;
+
 export interface EngineLog {
   /** False when debug lines are dropped anyway, so per-item ones need not be built. */
   debugEnabled?: boolean;
@@ -72,6 +75,8 @@ export class DistroEngine<T> {
   private readonly encoded: EncodedCache;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly probing = new Set<string>();
+  /** When each peer was last probed on a report (probe with `raiseOnly`). */
+  private readonly reportProbedAt = new Map<string, number>();
   private readonly unsubscribe: () => void;
   private isInitialized: boolean;
   private initNote = 'Distro protocol is not initialized: loading the snapshot from peers';
@@ -349,19 +354,32 @@ export class DistroEngine<T> {
   /**
    * Probes these peers now instead of at the next interval (one probe in flight per peer); an id
    * that is not a peer is skipped. Returns the ids probed or already being probed.
+   *
+   * With `raiseOnly` (a member reported up from outside, Nacos's `PUT /cluster/node/list`), an answer
+   * counts as every probe's does, but a failure is only noted, not counted: such calls, however many,
+   * can bring a peer UP sooner and never take one DOWN faster than the probes would. They are spaced
+   * REPORT_PROBE_SPACING_MS apart per peer, so a caller in a loop cannot make a probe storm either.
    */
-  probe(ids: Iterable<string>): string[] {
+  probe(ids: Iterable<string>, options: { raiseOnly?: boolean } = {}): string[] {
     const asked: string[] = [];
+    const now = this.clock();
     for (const id of ids) {
       if (!this.members.has(id)) continue;
       asked.push(id);
       if (this.probing.has(id)) continue;
+      if (options.raiseOnly) {
+        if (now - (this.reportProbedAt.get(id) ?? Number.NEGATIVE_INFINITY) < REPORT_PROBE_SPACING_MS) continue;
+        this.reportProbedAt.set(id, now);
+      }
       this.probing.add(id);
       this.transport
         .probe(id)
         .then(
           (answer) => this.members.recordSuccess(id, answer.initialized),
-          (error: unknown) => this.members.recordFailure(id, describe(error)),
+          (error: unknown) =>
+            options.raiseOnly
+              ? this.members.noteError(id, describe(error))
+              : this.members.recordFailure(id, describe(error)),
         )
         .finally(() => this.probing.delete(id));
     }

@@ -154,7 +154,7 @@ export class DistroRouting extends ClusterRouting {
   }
 
   checkMembers(ids: readonly string[]): string[] {
-    return this.current?.engine.probe(ids) ?? [];
+    return this.current?.engine.probe(ids, { raiseOnly: true }) ?? [];
   }
 
   stop(): void {

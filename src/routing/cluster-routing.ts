@@ -132,8 +132,9 @@ export abstract class ClusterRouting {
 
   /**
    * Members reported up by an operator or a tool (Nacos's `PUT /cluster/node/list`) are probed now
-   * rather than at the next interval: a report is a reason to look, not evidence. Returns the ids
-   * that are peers of this node (the others are not members here and are ignored).
+   * rather than at the next interval: a report is a reason to look, not evidence. An answer brings a
+   * member UP; a failed probe made on a report is not counted, so reports never take a member DOWN.
+   * Returns the ids that are peers of this node (the others are not members here and are ignored).
    */
   checkMembers(_ids: readonly string[]): string[] {
     return [];

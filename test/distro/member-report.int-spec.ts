@@ -12,18 +12,21 @@ interface Member {
 
 /**
  * Nacos's `PUT /cluster/node/list` on a clustered node: a reported member is probed at once instead of
- * at the next interval (ten minutes here), so its state follows what it answers, never the report itself.
+ * at the next interval (ten minutes here, and no verify round meanwhile), so an answer brings it UP
+ * at once; a report of a member that does not answer is never counted against it.
  */
 describe('a report of members up (PUT /nacos/v2/core/cluster/node/list)', () => {
   let node: TestNode;
+  let peerNode: TestNode | undefined;
+  let own: number;
   let dead: number;
+  const slow = { DISTRO_PROBE_INTERVAL_MS: '600000', DISTRO_VERIFY_INTERVAL_MS: '600000' };
 
   beforeAll(async () => {
-    const [own, absent] = await freePorts(2);
-    dead = absent;
+    [own, dead] = await freePorts(2);
     node = await startTestNode(
       distroEnv(own, [`127.0.0.1:${own}`, `127.0.0.1:${dead}`], {
-        DISTRO_PROBE_INTERVAL_MS: '600000',
+        ...slow,
         DISTRO_BOOTSTRAP_WAIT_MS: '0',
         DISTRO_ALLOW_FIRST_NODE: 'true',
       }),
@@ -31,6 +34,7 @@ describe('a report of members up (PUT /nacos/v2/core/cluster/node/list)', () => 
   });
 
   afterAll(async () => {
+    await peerNode?.close();
     await node?.close();
   });
 
@@ -48,17 +52,27 @@ describe('a report of members up (PUT /nacos/v2/core/cluster/node/list)', () => 
     return [res.status, await res.json()] as const;
   };
 
-  it('should probe a reported peer now: a peer that does not answer goes SUSPICIOUS, then DOWN, though reported UP', async () => {
+  it('should never count a failed probe made on a report: reports of a dead peer leave it SUSPICIOUS', async () => {
     // The probe at start has failed once; the next would come in ten minutes.
     await eventually(async () => expect(await peer()).toMatchObject({ state: 'SUSPICIOUS', failAccessCnt: 1 }));
+    for (let i = 0; i < 4; i++) {
+      expect(await report([{ ip: '127.0.0.1', port: dead, state: 'UP' }])).toEqual([
+        200,
+        { code: 0, message: 'success', data: true },
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(await peer()).toMatchObject({ state: 'SUSPICIOUS', failAccessCnt: 1 });
+  });
 
-    expect(await report([{ ip: '127.0.0.1', port: dead, state: 'UP' }])).toEqual([
-      200,
-      { code: 0, message: 'success', data: true },
-    ]);
-    await eventually(async () => expect(await peer()).toMatchObject({ failAccessCnt: 2 }));
-    await report([{ address: `127.0.0.1:${dead}` }, { ip: '10.9.9.9', port: 7848 }]);
-    await eventually(async () => expect(await peer()).toMatchObject({ state: 'DOWN', failAccessCnt: 3 }));
+  it('should bring a reported peer UP as soon as it answers, long before the next probe', async () => {
+    peerNode = await startTestNode(distroEnv(dead, [`127.0.0.1:${own}`, `127.0.0.1:${dead}`], slow));
+    // Nothing else of this node calls the peer: no probe for ten minutes, no verify round, no write to send.
+    expect(await peer()).toMatchObject({ state: 'SUSPICIOUS' });
+    await eventually(async () => {
+      await report([{ address: `127.0.0.1:${dead}` }, { ip: '10.9.9.9', port: 7848 }]);
+      expect(await peer()).toMatchObject({ state: 'UP', failAccessCnt: 0 });
+    });
   });
 
   it('should answer the lookup switch for its fixed list (file) and refuse address-server', async () => {

@@ -1,4 +1,5 @@
 import { createSocket } from 'node:dgram';
+import { Logger } from '@nestjs/common';
 import type { Socket } from 'node:dgram';
 import { HeartbeatExpiry } from '@/nacos/http/heartbeat-expiry';
 import { NacosNamingClient } from '@/sync/adapters/nacos-grpc-client';
@@ -280,6 +281,14 @@ describe('Nacos HTTP operator calls', () => {
       expect([back.status, back.text]).toEqual([200, 'ok']);
       await expire('10.40.9.2');
       expect(expiryLines()).toBe(before + 1);
+    });
+
+    it("should keep a database error's SQL parameters out of a line logged through Nest's logger", () => {
+      const err = Object.assign(new Error('insert failed'), { parameters: ['sealed-credential-marker'] });
+      new Logger('Database').error({ err }, 'a write failed');
+      const line = node.logs.find((l) => l.msg === 'a write failed');
+      expect(line).toBeDefined();
+      expect(JSON.stringify(line)).not.toContain('sealed-credential-marker');
     });
 
     it("should refuse a missing, unknown or bad logName or logLevel with 400, in each version's words", async () => {
