@@ -19,7 +19,7 @@ import { ENTITIES as SYNC_ENTITIES } from '@/sync/entities';
 /** The whole node: config, logging, database, observability, and (in later parts) the protocols. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, rootLogger: PinoLogger, levels = new LogLevels(config.log.level)): DynamicModule {
+  static forRoot(config: AppConfig, rootLogger: PinoLogger, levels: LogLevels): DynamicModule {
     return {
       module: AppModule,
       imports: [
